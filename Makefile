@@ -1,0 +1,135 @@
+# unetmap - one non-recursive GNU make build.
+#
+#   make                 library, daemon, tools and tests into build/
+#   make SAN=1           the same with address+undefined sanitizers, into build-san/
+#   make check           build, then run the whole suite (tests/run does the same
+#                        after installing what it needs)
+#   make install         PREFIX=/usr/local by default
+#
+# Files are found by wildcard: a new .c file under lib/, daemon/, tools/<name>/
+# or tests/ is built without touching this file.
+
+CC      ?= cc
+CLANG   ?= clang
+PREFIX  ?= /usr/local
+SAN     ?=
+
+ifeq ($(SAN),)
+BUILD   ?= build
+SANFLAGS :=
+else
+BUILD   ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+OPT     ?= -O2
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+CFLAGS  ?=
+CFLAGS  += -std=gnu11 $(OPT) -g $(WARN) -fPIC -D_GNU_SOURCE -pthread $(SANFLAGS) \
+           -Iinclude -Ilib -I. -DUNETMAP_PREFIX='"$(PREFIX)"'
+LDFLAGS += -pthread $(SANFLAGS)
+LIBS    := -ldl
+
+# ---------------------------------------------------------------- sources
+SHARED_SRCS := $(wildcard lib/shared/*.c)
+LIB_SRCS    := $(SHARED_SRCS) $(wildcard lib/core/*.c lib/compat/*.c lib/adapters/*.c lib/libnetmap/*.c)
+DAEMON_SRCS := $(SHARED_SRCS) $(wildcard daemon/*.c daemon/adapters/*.c)
+TOOLS       := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))
+UNIT_SRCS   := $(wildcard tests/unit/*.c)
+INTEG_SRCS  := $(wildcard tests/integration/*.c)
+BENCH_SRCS  := $(wildcard bench/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_OBJS    := $(call obj,$(LIB_SRCS))
+DAEMON_OBJS := $(call obj,$(DAEMON_SRCS))
+
+LIBSO  := $(BUILD)/lib/libunetmap.so
+LIBA   := $(BUILD)/lib/libunetmap.a
+DAEMON := $(BUILD)/bin/unetmapd
+TOOL_BINS  := $(addprefix $(BUILD)/bin/,$(sort $(TOOLS)))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(INTEG_SRCS))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+# programs linked with the shared library find it next to them
+RPATH := -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../../lib'
+
+all: $(LIBSO) $(LIBA) $(BUILD)/lib/libnetmap.so $(BUILD)/lib/libnetmap.a \
+     $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBSO): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libunetmap.so $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(LIBA): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# netmap programs link with -lnetmap: the same library under that name
+$(BUILD)/lib/libnetmap.so: $(LIBSO)
+	ln -sf libunetmap.so $@
+$(BUILD)/lib/libnetmap.a: $(LIBA)
+	ln -sf libunetmap.a $@
+
+$(DAEMON): $(DAEMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# tools/<name>/*.c -> build/bin/<name>, linked with the shared library
+define tool_rule
+$(BUILD)/bin/$(1): $(call obj,$(wildcard tools/$(1)/*.c)) $(LIBSO)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) $(RPATH) -o $$@ $(call obj,$(wildcard tools/$(1)/*.c)) -L$(BUILD)/lib -lunetmap -lm $$(LIBS)
+endef
+$(foreach t,$(sort $(TOOLS)),$(eval $(call tool_rule,$(t))))
+
+# unit tests see the library's insides: linked with the static archive
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) -lm $(LIBS)
+
+# integration programs are ordinary netmap programs: linked with the .so
+$(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(LIBSO)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(RPATH) -o $@ $< -L$(BUILD)/lib -lunetmap -lm $(LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBSO)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(RPATH) -o $@ $< -L$(BUILD)/lib -lunetmap -lm $(LIBS)
+
+# fuzz targets need clang's libFuzzer; built on request by tests/run
+FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
+fuzz: $(FUZZ_BINS)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -pthread -Iinclude -Ilib \
+	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) -ldl
+
+check: all
+	tests/run --no-install --no-build
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(PREFIX)/include/net $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libunetmap.so $(DESTDIR)$(PREFIX)/lib/libnetmap.so
+	ln -sf libunetmap.a $(DESTDIR)$(PREFIX)/lib/libnetmap.a
+	install -m 755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/
+	$(if $(TOOL_BINS),install -m 755 $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/)
+	install -m 644 include/net/*.h $(DESTDIR)$(PREFIX)/include/net/
+	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/
+	-install -m 644 docs/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/ 2>/dev/null
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all check install clean fuzz
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
