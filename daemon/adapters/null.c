@@ -1,0 +1,107 @@
+/*
+ * null.c - null ports (nr_mode NR_REG_NULL): rings with no data path,
+ * made in an existing memory region, so an application can map a region
+ * or get buffers from it.  Every open makes a new one; none is reopened.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "daemon/unetmapd.h"
+
+static int
+null_lookup(const char *name, struct nmreq_register *req, bool create,
+    struct port **out, struct ctrl_err *e)
+{
+	struct region *r;
+	struct port *p;
+	int err;
+
+	if (req->nr_mode != NR_REG_NULL)
+		return -1;
+	if (!create)
+		return ctrl_fail(e, EINVAL, "null:%s: null ports cannot be looked up or reopened", name);
+	if (req->nr_mem_id == 0 || !(r = region_find(req->nr_mem_id)))
+		return ctrl_fail(e, EINVAL, "null:%s: a null port needs an existing memory "
+		    "region (nr_mem_id %u %s)", name, req->nr_mem_id,
+		    req->nr_mem_id ? "does not exist" : "not given");
+	if (req->nr_tx_rings > UNM_PIPE_MAXRINGS || req->nr_rx_rings > UNM_PIPE_MAXRINGS ||
+	    req->nr_tx_slots > UNM_PIPE_MAXSLOTS || req->nr_rx_slots > UNM_PIPE_MAXSLOTS)
+		return ctrl_fail(e, EINVAL, "null:%s: at most %u rings of %u slots", name,
+		    UNM_PIPE_MAXRINGS, UNM_PIPE_MAXSLOTS);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return ctrl_fail(e, ENOMEM, "null:%s: out of memory", name);
+	snprintf(p->name, sizeof(p->name), "null:%s", name);
+	p->ops = &null_port_ops;
+	p->sync_kind = UNM_SYNC_NULL;
+	p->reg = r;
+	region_ref(r);
+	p->nrings[NR_TX] = req->nr_tx_rings;
+	p->nrings[NR_RX] = req->nr_rx_rings;
+	p->nslots[NR_TX] = req->nr_tx_slots ? req->nr_tx_slots : UNM_DEFAULT_SLOTS;
+	p->nslots[NR_RX] = req->nr_rx_slots ? req->nr_rx_slots : UNM_DEFAULT_SLOTS;
+	err = port_make_rings(p, e);
+	if (err) {
+		region_unref(r);
+		free(p);
+		return err;
+	}
+	/* give every slot a buffer, so the rings are usable memory */
+	for (int t = 0; t < NR_DIRS; t++)
+		for (uint32_t i = 0; i < p->nrings[t]; i++) {
+			struct netmap_ring *ring = region_ring(r, p->ring_idx[t][i]);
+
+			for (uint32_t k = 0; k < p->nslots[t]; k++) {
+				uint32_t b = region_buf_alloc(r);
+
+				if (!b) {
+					p->ops->idle(p);
+					return ctrl_fail(e, ENOMEM, "null:%s: memory region %u "
+					    "is out of buffers", name, r->id);
+				}
+				ring->slot[k].buf_idx = b;
+			}
+		}
+	port_add(p);
+	*out = p;
+	return 0;
+}
+
+static int
+null_check_mode(struct port *p, uint32_t mode, struct ctrl_err *e)
+{
+	return 0;
+}
+
+static uint32_t
+null_link(struct port *p, int t, uint32_t i, struct port **lp)
+{
+	*lp = NULL;
+	return UINT32_MAX;
+}
+
+static void
+null_idle(struct port *p)
+{
+	/* free the buffers its slots hold now (freeing is idempotent) */
+	for (int t = 0; t < NR_DIRS; t++)
+		for (uint32_t i = 0; p->ring_idx[t] && i < p->nrings[t]; i++) {
+			struct netmap_ring *ring;
+
+			if (p->ring_idx[t][i] == UINT32_MAX)
+				continue;
+			ring = region_ring(p->reg, p->ring_idx[t][i]);
+			for (uint32_t k = 0; k < p->nslots[t]; k++)
+				region_buf_free(p->reg, ring->slot[k].buf_idx);
+		}
+	port_destroy(p);
+}
+
+const struct port_ops null_port_ops = {
+	.kind = "null",
+	.lookup = null_lookup,
+	.check_mode = null_check_mode,
+	.link = null_link,
+	.idle = null_idle,
+};

@@ -1,0 +1,280 @@
+/*
+ * client.c - connections: accept with a credentials check, one request at
+ * a time in, one reply out, and on hang-up (last close or crash of every
+ * process holding the descriptor) the binding released.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "shared/proto.h"
+#include "shared/req.h"
+#include "unetmapd.h"
+
+static struct client *clients;
+static int nclients;
+static uint8_t msgbuf[UNM_MSG_MAX];
+
+int
+clients_count(void)
+{
+	return nclients;
+}
+
+static void
+client_close(struct ev_loop *l, struct client *c)
+{
+	ev_del(l, c->fd);
+	if (c->b) {
+		unm_debug("pid %d: descriptor for %s closed", (int)c->pid, c->b->port->name);
+		binding_release(c->b);
+	}
+	close(c->fd);
+	for (struct client **pp = &clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	nclients--;
+	free(c);
+}
+
+static void
+send_reply(struct ev_loop *l, struct client *c, struct unm_msg *m, const void *payload,
+    size_t len, const int *fds, unsigned nfds)
+{
+	int r = unm_msg_send(c->fd, m, payload, len, fds, nfds, MSG_DONTWAIT);
+
+	/* a client that does not read its replies loses its connection */
+	if (r < 0 && r != -EPIPE && r != -ECONNRESET)
+		unm_warn("pid %d: cannot send a reply: %s", (int)c->pid, strerror(-r));
+}
+
+/*
+ * Unpacks UNM_OP_CTRL: struct unm_ctrl, the body, then options as
+ * {u64 size; bytes}.  Sizes are checked against the message, not trusted.
+ */
+static int
+unpack_ctrl(uint8_t *p, size_t len, struct ctrl_req *rq, struct ctrl_err *e)
+{
+	struct unm_ctrl *uc = (struct unm_ctrl *)p;
+	size_t off = sizeof(*uc);
+	int bs;
+
+	if (len < sizeof(*uc))
+		return ctrl_fail(e, EINVAL, "malformed request");
+	rq->hdr = uc->hdr;
+	bs = unm_req_body_size(uc->hdr.nr_reqtype);
+	if (bs < 0)
+		return ctrl_fail(e, EINVAL, "unknown request type %u", uc->hdr.nr_reqtype);
+	if (uc->body_size != (uint32_t)bs || len - off < uc->body_size ||
+	    uc->nopts > UNM_REQ_MAX_BYTES / sizeof(struct nmreq_option))
+		return ctrl_fail(e, EINVAL, "malformed request");
+	rq->body = bs ? p + off : NULL;
+	rq->body_size = uc->body_size;
+	off += uc->body_size;
+	rq->nopts = uc->nopts;
+	rq->opts = calloc(uc->nopts + 1, sizeof(*rq->opts));
+	rq->opt_size = calloc(uc->nopts + 1, sizeof(*rq->opt_size));
+	if (!rq->opts || !rq->opt_size)
+		return ctrl_fail(e, ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < uc->nopts; i++) {
+		uint64_t sz;
+
+		if (len - off < sizeof(sz))
+			return ctrl_fail(e, EINVAL, "malformed request");
+		memcpy(&sz, p + off, sizeof(sz));
+		off += sizeof(sz);
+		/* options are 8-aligned in the message, so they can be used in place */
+		if (sz < sizeof(struct nmreq_option) || len - off < sz || sz % 8 || off % 8)
+			return ctrl_fail(e, EINVAL, "malformed request");
+		rq->opts[i] = (struct nmreq_option *)(p + off);
+		rq->opt_size[i] = (uint32_t)sz;
+		off += sz;
+	}
+	return 0;
+}
+
+/* packs the reply in the same shape, plus the binding when there is one */
+static size_t
+pack_ctrl(uint8_t *out, size_t cap, struct ctrl_req *rq, struct ctrl_reply *rp)
+{
+	struct unm_ctrl *uc = (struct unm_ctrl *)out;
+	size_t off = sizeof(*uc);
+
+	memset(uc, 0, sizeof(*uc));
+	uc->hdr = rq->hdr;
+	uc->body_size = rq->body_size;
+	uc->nopts = rq->nopts;
+	uc->has_bind = rp->bind != NULL;
+	if (off + rq->body_size > cap)
+		return 0;
+	if (rq->body_size)
+		memmove(out + off, rq->body, rq->body_size);
+	off += rq->body_size;
+	for (uint32_t i = 0; i < rq->nopts; i++) {
+		uint64_t sz = rq->opt_size[i];
+
+		if (off + 8 + sz > cap)
+			return 0;
+		memcpy(out + off, &sz, 8);
+		off += 8;
+		memmove(out + off, rq->opts[i], rq->opt_size[i]);
+		off += rq->opt_size[i];
+	}
+	if (rp->bind) {
+		if (off + rp->bind_size > cap)
+			return 0;
+		memcpy(out + off, rp->bind, rp->bind_size);
+		off += rp->bind_size;
+	}
+	return off;
+}
+
+static void
+handle_ctrl(struct ev_loop *l, struct client *c, struct unm_msg *m, size_t len)
+{
+	struct ctrl_req rq = { 0 };
+	struct ctrl_reply rp = { 0 };
+	struct ctrl_err e = { "" };
+	static uint8_t out[UNM_MSG_MAX];
+	struct unm_msg rm;
+	size_t olen = 0;
+	int err;
+
+	err = unpack_ctrl(msgbuf, len, &rq, &e);
+	if (!err)
+		err = ctrl_handle(c, &rq, &rp, &e);
+	unm_msg_init(&rm, UNM_OP_CTRL);
+	rm.error = err;
+	if (err) {
+		snprintf(rm.errmsg, sizeof(rm.errmsg), "%s", e.msg);
+		unm_debug("pid %d: %s: %s", (int)c->pid, unm_req_name(rq.hdr.nr_reqtype), e.msg);
+		free(rp.bind);
+		rp.bind = NULL;
+		rp.nfds = 0;
+	}
+	if (rq.opts || err == 0) {
+		/* a reply carries statuses and bodies back even when it failed */
+		olen = pack_ctrl(out, sizeof(out) - sizeof(rm), &rq, &rp);
+	}
+	send_reply(l, c, &rm, out, olen, rp.fds, rp.nfds);
+	free(rp.bind);
+	free(rq.opts);
+	free(rq.opt_size);
+	(void)m;
+}
+
+static void
+handle_adopt(struct ev_loop *l, struct client *c)
+{
+	struct ctrl_reply rp = { 0 };
+	struct ctrl_err e = { "" };
+	struct unm_msg rm;
+	int err = ctrl_adopt(c, &rp, &e);
+
+	unm_msg_init(&rm, UNM_OP_ADOPT);
+	rm.error = err;
+	snprintf(rm.errmsg, sizeof(rm.errmsg), "%s", e.msg);
+	send_reply(l, c, &rm, rp.bind, err ? 0 : rp.bind_size, rp.fds, err ? 0 : rp.nfds);
+	free(rp.bind);
+}
+
+static void
+client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
+{
+	struct client *c = arg;
+	struct unm_msg m;
+	int fds[UNM_FDS_PER_MSG];
+	unsigned nfds = 0;
+	size_t len = 0;
+	int r;
+
+	if (!(events & EPOLLIN)) {
+		client_close(l, c);
+		return;
+	}
+	r = unm_msg_recv(fd, &m, msgbuf, sizeof(msgbuf), &len, fds, UNM_FDS_PER_MSG,
+	    &nfds, MSG_DONTWAIT);
+	unm_close_fds(fds, nfds);	/* clients have no business sending any */
+	if (r == -EAGAIN)
+		return;
+	if (r == -ECONNRESET) {
+		client_close(l, c);
+		return;
+	}
+	if (r < 0) {
+		unm_warn("pid %d: malformed message (%s), dropping the connection",
+		    (int)c->pid, strerror(-r));
+		client_close(l, c);
+		return;
+	}
+	switch (m.op) {
+	case UNM_OP_CTRL:
+		handle_ctrl(l, c, &m, len);
+		break;
+	case UNM_OP_ADOPT:
+		handle_adopt(l, c);
+		break;
+	default:
+		unm_warn("pid %d: unknown operation %u, dropping the connection",
+		    (int)c->pid, m.op);
+		client_close(l, c);
+	}
+}
+
+/* root, and the daemon's own user, may use it */
+static bool
+allowed(const struct ucred *cr)
+{
+	return cr->uid == 0 || cr->uid == geteuid();
+}
+
+void client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg);
+
+void
+client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
+{
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct ucred cr;
+		socklen_t cl = sizeof(cr);
+		struct client *c;
+
+		if (fd < 0)
+			return;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 || !allowed(&cr)) {
+			unm_warn("refused a connection from uid %d pid %d: only root and uid %d "
+			    "may use this daemon", (int)cr.uid, (int)cr.pid, (int)geteuid());
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c || ev_add(l, fd, EPOLLIN | EPOLLRDHUP, client_event, c) < 0) {
+			unm_err("cannot serve pid %d: out of memory", (int)cr.pid);
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->uid = cr.uid;
+		c->pid = cr.pid;
+		c->next = clients;
+		clients = c;
+		nclients++;
+	}
+}
+
+void clients_close_all(struct ev_loop *l);
+
+void
+clients_close_all(struct ev_loop *l)
+{
+	while (clients)
+		client_close(l, clients);
+}

@@ -1,0 +1,203 @@
+/*
+ * unetmapd.h - the daemon's objects and the contracts between its parts.
+ *
+ * The daemon is single-threaded: one event loop (event.c) serves every
+ * connection, and a request runs to completion before the next one.  So
+ * nothing here is locked.  What the data path shares with applications
+ * lives in regions (region.c); everything else is daemon memory.
+ *
+ *   client   one connected netmap descriptor (client.c)
+ *   binding  what a client registered: a port and a set of its rings
+ *   port     a netmap port: its rings in a region, its adapter (port.c)
+ *   region   a memfd laid out as netmap lays an allocator (region.c)
+ *
+ * Adapters (daemon/adapters/) make ports of one kind behind struct port_ops;
+ * the rest of the daemon never asks what kind a port is.
+ */
+#ifndef UNETMAPD_H
+#define UNETMAPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "shared/log.h"
+#include "shared/unetmap_kern.h"
+
+#define NR_DIRS 2	/* NR_TX 0, NR_RX 1 */
+
+/* ------------------------------------------------------------ errors */
+
+/*
+ * Every failed request carries an errno and a sentence for the user;
+ * ctrl_fail() fills both and returns the errno, so call sites read
+ * "return ctrl_fail(e, EINVAL, "...", ...)".
+ */
+struct ctrl_err {
+	char msg[UNM_ERRMSG_MAX];
+};
+int ctrl_fail(struct ctrl_err *e, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------ regions */
+
+struct region {
+	struct region *next;
+	uint16_t id;
+	bool priv;		/* private (NI_PRIV_MEM), dies with its last user */
+	int refs;		/* ports and parents living in it */
+	uint64_t uuid;
+	int memfd;
+	char *base;		/* the daemon's own mapping of the whole memfd */
+	struct unm_layout L;
+	uint8_t *if_used;	/* one byte per object */
+	uint8_t *ring_used;
+	uint64_t *buf_map;	/* one bit per buffer, set = allocated */
+	uint32_t buf_free;
+	uint32_t buf_hint;
+	int *ring_evfd;		/* eventfd of each ring object, -1 when free */
+};
+
+extern struct unm_region_cfg region_cfg_global, region_cfg_private;
+
+struct region *region_find(uint16_t id);
+struct region *region_global(struct ctrl_err *e);	/* id 1, made on first use */
+struct region *region_new_private(const struct unm_region_cfg *cfg, struct ctrl_err *e);
+void region_ref(struct region *r);
+void region_unref(struct region *r);
+struct region *region_list(void);
+
+/* one ring: a netmap_ring, its kring and its eventfd; returns the object index */
+int region_ring_new(struct region *r, uint32_t slots, int dir, int ringid,
+    const char *port, struct ctrl_err *e);
+void region_ring_free(struct region *r, uint32_t idx);
+struct netmap_ring *region_ring(struct region *r, uint32_t idx);
+struct unm_kring *region_kring(struct region *r, uint32_t idx);
+
+int region_if_new(struct region *r, size_t size, struct ctrl_err *e);
+void region_if_free(struct region *r, uint32_t idx);
+struct netmap_if *region_if(struct region *r, uint32_t idx);
+
+/* buffers: 0 when none is left; freeing a free or reserved one is refused */
+uint32_t region_buf_alloc(struct region *r);
+bool region_buf_free(struct region *r, uint32_t idx);
+bool region_buf_valid(const struct region *r, uint32_t idx);
+char *region_buf(struct region *r, uint32_t idx);
+/* frees the list an application left at ni_bufs_head; returns how many */
+uint32_t region_buf_free_list(struct region *r, uint32_t head);
+
+/* ------------------------------------------------------------ ports */
+
+struct port;
+struct binding;
+
+struct port_ops {
+	const char *kind;
+	/*
+	 * May this adapter make or find the port @name (register request
+	 * @req)?  Returns 0 and *out when it did, -1 when the name is not of
+	 * its kind (the next adapter is asked), or a positive errno with
+	 * @e filled.  @create is false for lookups that must not leave a
+	 * port behind (the caller drops what it got with port_release()).
+	 */
+	int (*lookup)(const char *name, struct nmreq_register *req,
+	    bool create, struct port **out, struct ctrl_err *e);
+	/* may this port be bound in nr_mode @mode? 0 or an errno */
+	int (*check_mode)(struct port *p, uint32_t mode, struct ctrl_err *e);
+	/* ring @i of direction @t feeds which ring, and that ring's port */
+	uint32_t (*link)(struct port *p, int t, uint32_t i, struct port **lp);
+	/* the port has no bindings left and nobody holds it: may it go? */
+	void (*idle)(struct port *p);
+};
+
+struct port {
+	struct port *next;
+	char name[NETMAP_REQ_IFNAMSIZ];
+	const struct port_ops *ops;
+	void *priv;
+	struct region *reg;
+	uint16_t sync_kind;
+	uint16_t nrings[NR_DIRS];	/* hardware (NIC-like) rings */
+	uint16_t nhost[NR_DIRS];	/* host rings, after the hardware ones */
+	uint32_t nslots[NR_DIRS];
+	uint32_t *ring_idx[NR_DIRS];	/* ring objects, hw then host */
+	uint16_t *ring_users[NR_DIRS];	/* bindings holding each ring */
+	uint8_t *ring_excl[NR_DIRS];	/* held with NR_EXCLUSIVE */
+	int nbind;
+	int holds;			/* requests in flight using it */
+};
+
+void port_add(struct port *p);
+void port_remove(struct port *p);
+struct port *port_find(const char *name);
+struct port *port_list(void);
+/* asks the adapters in turn; takes a hold the caller drops with port_release */
+int port_lookup(const char *name, struct nmreq_register *req, bool create,
+    struct port **out, struct ctrl_err *e);
+void port_release(struct port *p);
+/* allocates ring arrays and rings in p->reg; 0 or errno */
+int port_make_rings(struct port *p, struct ctrl_err *e);
+void port_free_rings(struct port *p);
+/* frees a port made by port_make_rings (not its buffers: the adapter does) */
+void port_destroy(struct port *p);
+
+extern const struct port_ops pipe_port_ops, null_port_ops;
+
+/* ------------------------------------------------------------ bindings */
+
+struct client {
+	int fd;
+	uid_t uid;
+	pid_t pid;
+	struct binding *b;
+	struct client *next;
+};
+
+struct binding {
+	struct client *cl;
+	struct port *port;
+	uint32_t mode;
+	uint16_t ringid;
+	uint64_t flags;		/* nr_flags */
+	uint16_t first[NR_DIRS], last[NR_DIRS];	/* [first, last) in ring arrays */
+	int nifp;		/* if object index */
+	uint32_t extra_bufs;
+};
+
+/* the request handler: fills the reply; returns the reply's errno */
+struct ctrl_req {
+	struct nmreq_header hdr;
+	void *body;
+	uint32_t body_size;
+	uint32_t nopts;
+	struct nmreq_option **opts;	/* each with its body after it */
+	uint32_t *opt_size;
+};
+
+struct ctrl_reply {
+	struct unm_bind *bind;	/* set by REGISTER and ADOPT */
+	size_t bind_size;
+	int fds[UNM_MAX_BIND_RINGS * 2 + 1];
+	unsigned nfds;
+};
+
+int ctrl_handle(struct client *c, struct ctrl_req *rq, struct ctrl_reply *rp,
+    struct ctrl_err *e);
+int ctrl_adopt(struct client *c, struct ctrl_reply *rp, struct ctrl_err *e);
+void binding_release(struct binding *b);
+
+/* ------------------------------------------------------------ daemon */
+
+struct daemon_cfg {
+	const char *socket_path;
+	bool autostart;		/* detach, exit when idle */
+	int idle_exit_ms;
+	bool foreground;
+	const char *log_path;
+};
+
+extern struct daemon_cfg dcfg;
+int clients_count(void);
+bool daemon_has_state(void);	/* anything that must outlive the clients */
+
+#endif /* UNETMAPD_H */

@@ -1,0 +1,242 @@
+/*
+ * unetmap_kern.h - the contracts between the library (the data path, in
+ * every application) and unetmapd (the control half), in one place.
+ *
+ * netmap keeps its whole framework's state in the kernel.  We split it:
+ *
+ *   - A *region* (netmap's "allocator", identified by nr_mem_id) is one
+ *     memfd.  Its first part is exactly what netmap maps into an
+ *     application: a pool of netmap_if, a pool of netmap_ring, a pool of
+ *     buffers, in that order, each page aligned, with netmap's layout
+ *     rules (ring->buf_ofs is relative to the ring, buffers 0 and 1 are
+ *     reserved).  nr_memsize ends there; an application's mmap() never
+ *     reaches further.  After it comes the *kernel part*: a header and one
+ *     struct unm_kring per ring object - the state netmap keeps in its
+ *     kernel krings (hwcur, hwtail, what the peer published, who sleeps).
+ *     The library maps the whole memfd once per process; unetmapd maps it
+ *     too, to create rings and to free buffers when a port dies.
+ *
+ *   - A netmap *descriptor* is a connected SOCK_SEQPACKET socket to the
+ *     daemon.  Its lifetime follows fork, dup and SCM_RIGHTS passing; the
+ *     daemon sees the last close (or the crash) as a hang-up and releases
+ *     everything the binding held.  Control requests travel on it; the
+ *     data path never does.
+ *
+ *   - txsync/rxsync run in the caller (lib/core/sync.c) on shared memory.
+ *     Whoever makes a ring's content visible to a sleeping party kicks the
+ *     eventfd of that party's kring, but only if the sleeper raised
+ *     need_kick first; a busy peer costs no system call.
+ *
+ * Trust: everything an application can write - its rings, its slots, and
+ * (since it maps the region) any kring field - is validated before use by
+ * the code that reads it.  Indices are range-checked, loops are bounded by
+ * num_slots, and a corrupted peer at worst stops its own traffic.
+ */
+#ifndef UNETMAP_KERN_H
+#define UNETMAP_KERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <net/netmap.h>
+
+/* ------------------------------------------------------------- limits */
+
+/* ring directions, as netmap_ring.dir numbers them */
+enum { NR_TX = 0, NR_RX = 1 };
+
+#define UNM_BUF_SIZE		2048u	/* netmap's default nr_buf_size */
+#define UNM_PIPE_MAXRINGS	256u	/* per direction, as netmap */
+#define UNM_PIPE_MAXSLOTS	4096u
+#define UNM_DEFAULT_SLOTS	1024u
+#define UNM_MAX_FRAGS		64u	/* NETMAP_MAX_FRAGS */
+#define UNM_MAX_BIND_RINGS	1024u	/* rings one binding may hold */
+#define UNM_PAGE		4096u
+
+/* ------------------------------------------------------------- layout */
+
+struct unm_pool {
+	uint64_t ofs;		/* from the start of the region */
+	uint32_t objsize;
+	uint32_t num;
+};
+
+/*
+ * Where everything of a region lies.  memsize is what applications map
+ * (netmap's nr_memsize); kern_ofs == memsize; total is the memfd size.
+ */
+struct unm_layout {
+	struct unm_pool ifp, ring, buf;
+	uint64_t memsize;
+	uint64_t kern_ofs;
+	uint64_t total;
+};
+
+/* what a region is asked to hold; layout_compute() turns it into offsets */
+struct unm_region_cfg {
+	uint32_t if_num, if_size;
+	uint32_t ring_num, ring_size;
+	uint32_t buf_num, buf_size;
+};
+
+int unm_layout_compute(const struct unm_region_cfg *cfg, struct unm_layout *L);
+/* the ring object size that holds @slots slots, as netmap rounds it */
+uint32_t unm_ring_objsize(uint32_t slots);
+
+#define UNM_REGION_MAGIC 0x756e6d52u /* "unmR" */
+
+/* first thing of the kernel part: lets anyone who maps a region check it */
+struct unm_region_hdr {
+	uint32_t magic;
+	uint16_t mem_id;
+	uint16_t pad;
+	uint64_t uuid;		/* unique across daemon restarts */
+	struct unm_layout layout;
+};
+
+/*
+ * The kernel half of one ring, shared by every process that maps the
+ * region.  Three cache lines: what never changes, what the ring's own
+ * syncs write, and what the other side of a link writes.
+ */
+struct unm_kring {
+	/* -- fixed when the ring is created -- */
+	uint32_t num_slots;
+	uint16_t dir;		/* 0 tx, 1 rx (netmap's ring->dir) */
+	uint16_t ringid;
+	uint64_t ring_ofs;	/* of its netmap_ring, from the region start */
+	char port[48];		/* for messages: "x{1 tx0" is built from it */
+
+	/* -- written by this ring's syncs (the binding's thread) -- */
+	_Alignas(64) uint32_t nr_hwcur;
+	uint32_t nr_hwtail;
+	uint32_t rhead, rcur, rtail;	/* last values accepted from the ring */
+	uint32_t sync_errors;		/* re-initialisations */
+	uint64_t frames, bytes;		/* tx: sent; rx: received */
+	uint64_t drops;
+
+	/* -- written by the other side of a link -- */
+	_Alignas(64) uint32_t pipe_tail;	/* what the peer published */
+	uint32_t need_kick;	/* a sleeper waits on this ring's eventfd */
+	uint32_t waiters;	/* how many sleep (more than one: short naps) */
+	uint32_t peer_gone;	/* the linked end was destroyed */
+};
+
+_Static_assert(sizeof(struct unm_kring) == 192, "kring is three cache lines");
+
+/* where the kring of ring object @idx lives */
+static inline uint64_t
+unm_kring_ofs(const struct unm_layout *L, uint32_t idx)
+{
+	return L->kern_ofs + UNM_PAGE + (uint64_t)idx * sizeof(struct unm_kring);
+}
+
+static inline uint64_t
+unm_ring_ofs(const struct unm_layout *L, uint32_t idx)
+{
+	return L->ring.ofs + (uint64_t)idx * L->ring.objsize;
+}
+
+/* ring-index arithmetic on rings whose size need not be a power of two */
+static inline uint32_t
+unm_next(uint32_t i, uint32_t n)
+{
+	return i + 1 == n ? 0 : i + 1;
+}
+
+static inline uint32_t
+unm_prev(uint32_t i, uint32_t n)
+{
+	return i == 0 ? n - 1 : i - 1;
+}
+
+/* distance going forward from a to b */
+static inline uint32_t
+unm_dist(uint32_t a, uint32_t b, uint32_t n)
+{
+	return b >= a ? b - a : b + n - a;
+}
+
+/* is x in the circular interval [a, b] ? */
+static inline int
+unm_between(uint32_t a, uint32_t x, uint32_t b, uint32_t n)
+{
+	return unm_dist(a, x, n) <= unm_dist(a, b, n);
+}
+
+/* ------------------------------------------------------ sync kinds */
+
+/*
+ * Which data-path code runs a ring.  The daemon names it in the binding
+ * reply; the library looks it up in its table (lib/core/adapters.c).
+ */
+enum unm_sync_kind {
+	UNM_SYNC_NONE = 0,
+	UNM_SYNC_PIPE = 1,
+	UNM_SYNC_NULL = 2,
+	UNM_SYNC_MAX
+};
+
+/* ------------------------------------------------------ wire protocol */
+
+#define UNM_PROTO_MAGIC   0x756e6d50u /* "unmP" */
+#define UNM_PROTO_VERSION 1
+#define UNM_MSG_MAX       (64 * 1024)
+#define UNM_FDS_PER_MSG   250	/* below the kernel's SCM_MAX_FD */
+#define UNM_ERRMSG_MAX    256
+
+enum unm_op {
+	UNM_OP_CTRL = 1,	/* an NIOCCTRL request, already copied in */
+	UNM_OP_ADOPT = 2,	/* "what is this descriptor bound to?" */
+	UNM_OP_FDS = 3,		/* more descriptors of the previous reply */
+};
+
+struct unm_msg {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t op;
+	uint32_t len;		/* payload bytes after this header */
+	int32_t error;		/* replies: 0 or a positive errno */
+	uint32_t nfds;		/* descriptors attached to this message */
+	uint32_t more_fds;	/* descriptors that follow in UNM_OP_FDS */
+	char errmsg[UNM_ERRMSG_MAX];	/* replies: why, naming the port */
+};
+
+/*
+ * UNM_OP_CTRL payload, both ways: the header, the body (its size fixed by
+ * nr_reqtype), then every option as {u64 size; the option's bytes}.  In
+ * the reply nro_next is meaningless; the library restores the user's.
+ */
+struct unm_ctrl {
+	struct nmreq_header hdr;
+	uint32_t body_size;
+	uint32_t nopts;
+	uint32_t has_bind;	/* reply: a struct unm_bind follows */
+	uint32_t pad;
+};
+
+/* one ring a binding holds (or may kick) */
+struct unm_bind_ring {
+	uint32_t idx;		/* ring object index in the region */
+	uint32_t link;		/* ring object this one feeds, or UINT32_MAX */
+	uint16_t sync_kind;	/* enum unm_sync_kind */
+	uint16_t dir;
+	int16_t evfd;		/* index of this ring's eventfd in the fds */
+	int16_t link_evfd;	/* of the linked ring's eventfd, or -1 */
+};
+
+struct unm_bind {
+	uint64_t region_uuid;
+	uint64_t region_total;
+	uint64_t memsize;
+	uint64_t nifp_ofs;
+	uint32_t reg_flags;	/* nr_flags of the registration */
+	uint16_t mem_id;
+	uint16_t nrings;	/* tx rings first, then rx */
+	uint16_t ntx;
+	uint16_t pad[3];
+	char port[NETMAP_REQ_IFNAMSIZ];
+	struct unm_bind_ring rings[];
+	/* fds: [0] the region memfd, then eventfds */
+};
+
+#endif /* UNETMAP_KERN_H */
