@@ -1,0 +1,128 @@
+/*
+ * pipe.c - netmap pipes, data half (the control half is daemon/adapters/pipe.c).
+ *
+ * tx ring i of one end and rx ring i of the other share one set of
+ * buffers, slot by slot.  txsync copies each sent slot descriptor (16
+ * bytes) into the peer's rx ring and publishes complete packets by moving
+ * the rx kring's pipe_tail; rxsync hands released slots back by moving the
+ * tx kring's pipe_tail, copying a slot back only when the application
+ * swapped its buffer (NS_BUF_CHANGED).  No packet data is ever copied and
+ * no buffer leaves the pair, which is what makes a pipe zero-copy.
+ *
+ * Each side runs in its own process and trusts nothing the other wrote:
+ * buffer indices and lengths are checked before they are passed on, and
+ * published indices are range-checked before use.
+ */
+#include "core/core.h"
+
+static int
+bad_slot(struct unm_kr *kr, uint32_t j, const struct netmap_slot *s, const char *what)
+{
+	unm_ratelimited(5, "%s: slot %u refused: %s (buf_idx %u, len %u, flags 0x%x; "
+	    "buffers are 2..%u of %u bytes)", kr->name, j, what, s->buf_idx, s->len,
+	    s->flags, kr->nbufs - 1, kr->buf_size);
+	return -1;
+}
+
+static int
+pipe_txsync(struct unm_kr *kr)
+{
+	struct unm_kring *k = kr->k, *rk = kr->lk;
+	struct netmap_slot *ts = kr->ring->slot, *rs = kr->lring->slot;
+	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur;
+	uint32_t done = __atomic_load_n(&k->pipe_tail, __ATOMIC_ACQUIRE);
+	uint32_t pub = rk->pipe_tail;	/* written only by us: end of the last packet */
+	uint32_t frags, newpub;
+	uint64_t bytes = 0, frames = 0;
+	int err = 0;
+
+	/* what the peer released is our new tail */
+	if (done < n)
+		k->nr_hwtail = done;
+	if (j == head)
+		return 0;
+	if (pub >= n)
+		pub = j;
+	frags = unm_dist(pub, j, n);	/* fragments of a packet begun earlier */
+	newpub = pub;
+	for (; j != head; j = unm_next(j, n)) {
+		struct netmap_slot s = ts[j];
+
+		if (__builtin_expect(s.buf_idx < 2 || s.buf_idx >= kr->nbufs, 0)) {
+			err = bad_slot(kr, j, &s, "invalid buffer index");
+			break;
+		}
+		if (__builtin_expect(s.len > kr->buf_size, 0)) {
+			err = bad_slot(kr, j, &s, "length larger than the buffer");
+			break;
+		}
+		if (__builtin_expect(++frags > UNM_MAX_FRAGS, 0)) {
+			err = bad_slot(kr, j, &s, "packet of more than 64 fragments (NS_MOREFRAG)");
+			break;
+		}
+		rs[j] = s;
+		if (s.flags & NS_BUF_CHANGED)
+			ts[j].flags = s.flags & ~NS_BUF_CHANGED;
+		bytes += s.len;
+		if (!(s.flags & NS_MOREFRAG)) {
+			frames++;
+			frags = 0;
+			newpub = unm_next(j, n);
+		}
+	}
+	/* on a refused slot, restart at the first slot of its packet */
+	k->nr_hwcur = err ? newpub : j;
+	k->frames += frames;
+	k->bytes += bytes;
+	if (newpub != pub) {
+		__atomic_store_n(&rk->pipe_tail, newpub, __ATOMIC_RELEASE);
+		unm_notify(rk, kr->link_evfd);
+	}
+	return err;
+}
+
+static int
+pipe_rxsync(struct unm_kr *kr)
+{
+	struct unm_kring *k = kr->k, *tk = kr->lk;
+	struct netmap_slot *rs = kr->ring->slot, *ts = kr->lring->slot;
+	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur;
+	uint32_t avail;
+	uint64_t bytes = 0, frames = 0;
+	int err = 0;
+
+	if (j != head) {
+		for (; j != head; j = unm_next(j, n)) {
+			struct netmap_slot s = rs[j];
+
+			if (s.flags & NS_BUF_CHANGED) {
+				if (s.buf_idx < 2 || s.buf_idx >= kr->nbufs) {
+					err = bad_slot(kr, j, &s, "invalid buffer index");
+					break;
+				}
+				s.flags &= ~NS_BUF_CHANGED;
+				rs[j].flags = s.flags;
+				ts[j] = s;	/* the buffer the sender gets back */
+			}
+			bytes += s.len;
+			frames += !(s.flags & NS_MOREFRAG);
+		}
+		if (j != k->nr_hwcur) {
+			k->nr_hwcur = j;
+			k->frames += frames;
+			k->bytes += bytes;
+			__atomic_store_n(&tk->pipe_tail, unm_prev(j, n), __ATOMIC_RELEASE);
+			unm_notify(tk, kr->link_evfd);
+		}
+	}
+	avail = __atomic_load_n(&k->pipe_tail, __ATOMIC_ACQUIRE);
+	if (avail < n)
+		k->nr_hwtail = avail;
+	return err;
+}
+
+const struct unm_sync_ops unm_pipe_sync = {
+	.name = "pipe",
+	.txsync = pipe_txsync,
+	.rxsync = pipe_rxsync,
+};

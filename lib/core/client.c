@@ -1,0 +1,280 @@
+/*
+ * client.c - the descriptor's connection to unetmapd: connecting (and
+ * starting the daemon when none runs), one request/reply at a time, and
+ * recognising a descriptor that arrived from elsewhere (fork, SCM_RIGHTS).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compat/real.h"
+#include "core/core.h"
+#include "shared/proto.h"
+#include "unetmap.h"
+
+extern char **environ;
+
+#define REPLY_TIMEOUT_MS 30000
+#define START_TIMEOUT_MS 5000
+
+static int
+try_connect(const char *path, int flags)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0);
+	if (fd < 0)
+		return -errno;
+	do
+		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		int err = -errno;
+
+		REAL(close)(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* the daemon binary: $UNETMAP_DAEMON, next to this library, or installed */
+static int
+find_daemon(char *out, size_t len)
+{
+	static const char *const rel[] = { "/../bin/", "/../sbin/", "/../../bin/" };
+	const char *e = getenv("UNETMAP_DAEMON");
+	Dl_info info;
+
+	if (e && *e) {
+		snprintf(out, len, "%s", e);
+		return access(out, X_OK);
+	}
+	if (dladdr((void *)find_daemon, &info) && info.dli_fname) {
+		char dir[PATH_MAX];
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "%s", info.dli_fname);
+		slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = '\0';
+			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+				snprintf(out, len, "%s%sunetmapd", dir, rel[i]);
+				if (access(out, X_OK) == 0)
+					return 0;
+			}
+		}
+	}
+	snprintf(out, len, "%s/sbin/unetmapd", UNETMAP_PREFIX);
+	if (access(out, X_OK) == 0)
+		return 0;
+	snprintf(out, len, "/usr/sbin/unetmapd");
+	return access(out, X_OK);
+}
+
+/*
+ * Starts "unetmapd --autostart": it detaches from our terminal and stdio,
+ * closes what it inherited, and exits once idle.  We wait only for the
+ * short-lived first process, never for the daemon.
+ */
+static int
+start_daemon(const char *path)
+{
+	char bin[PATH_MAX];
+	char *argv[] = { bin, "--autostart", "--socket", (char *)path, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	pid_t pid;
+	int r;
+
+	if (find_daemon(bin, sizeof(bin)) < 0) {
+		unm_err("no unetmapd to start (set UNETMAP_DAEMON, or install it)");
+		return -ENOENT;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+	r = posix_spawn(&pid, bin, &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (r) {
+		unm_err("cannot start %s: %s", bin, strerror(r));
+		return -r;
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+int
+unm_dev_open(int flags)
+{
+	char path[108];
+	const char *no = getenv("UNETMAP_NO_AUTOSTART");
+	struct unm_dev *d;
+	int fd;
+
+	unetmap_socket_path(path, sizeof(path));
+	fd = try_connect(path, flags);
+	if ((fd == -ENOENT || fd == -ECONNREFUSED) && !(no && *no == '1')) {
+		struct timespec t0, t;
+
+		if (start_daemon(path) == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			do {
+				struct timespec nap = { 0, 2 * 1000 * 1000 };
+
+				fd = try_connect(path, flags);
+				if (fd >= 0)
+					break;
+				nanosleep(&nap, NULL);
+				clock_gettime(CLOCK_MONOTONIC, &t);
+			} while ((t.tv_sec - t0.tv_sec) * 1000 +
+			    (t.tv_nsec - t0.tv_nsec) / 1000000 < START_TIMEOUT_MS);
+		}
+	}
+	if (fd < 0) {
+		unm_err("/dev/netmap: cannot reach unetmapd at %s: %s", path, strerror(-fd));
+		errno = fd == -ENOENT || fd == -ECONNREFUSED ? ENXIO : -fd;
+		return -1;
+	}
+	d = unm_dev_new();
+	if (!d || unm_fd_install(fd, d) < 0) {
+		if (d)
+			unm_dev_put(d);
+		REAL(close)(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	return fd;
+}
+
+/* waits until @fd is readable (the application may have made it non-blocking) */
+static int
+wait_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do
+		r = REAL(poll)(&p, 1, REPLY_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return -ETIMEDOUT;
+	return r < 0 ? -errno : 0;
+}
+
+int
+unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
+    size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
+    unsigned maxfds, unsigned *nfds)
+{
+	int r;
+
+	pthread_mutex_lock(&d->lock);
+	r = unm_msg_send(fd, m, payload, len, NULL, 0, 0);
+	while (r == 0) {
+		r = wait_readable(fd);
+		if (r == 0)
+			r = unm_msg_recv(fd, rm, rbuf, rcap, rlen, fds, maxfds, nfds,
+			    MSG_DONTWAIT);
+		if (r == -EAGAIN)
+			r = 0;	/* someone else read it; wait again */
+		else
+			break;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (r == -ECONNRESET || r == -EPIPE) {
+		unm_err("netmap descriptor %d: unetmapd has gone away", fd);
+		r = -ENXIO;
+	}
+	if (r == 0 && rm->op != m->op)
+		r = -EPROTO;
+	return r;
+}
+
+/* a socket connected to our daemon's path? */
+static bool
+is_ours(int fd)
+{
+	struct sockaddr_un sa;
+	socklen_t sl = sizeof(sa);
+	char path[108];
+	struct stat st;
+	int type;
+	socklen_t tl = sizeof(type);
+
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_SEQPACKET)
+		return false;
+	if (getpeername(fd, (struct sockaddr *)&sa, &sl) < 0 || sa.sun_family != AF_UNIX)
+		return false;
+	unetmap_socket_path(path, sizeof(path));
+	return sl > offsetof(struct sockaddr_un, sun_path) &&
+	    strncmp(sa.sun_path, path, sizeof(sa.sun_path)) == 0;
+}
+
+struct unm_dev *
+unm_adopt(int fd)
+{
+	static uint8_t buf[UNM_MSG_MAX];
+	static pthread_mutex_t adopt_lock = PTHREAD_MUTEX_INITIALIZER;
+	int fds[UNM_MAX_BIND_RINGS * 2 + 1];
+	struct unm_msg m, rm;
+	struct unm_dev *d;
+	unsigned nfds = 0;
+	size_t len = 0;
+	int r, err;
+
+	if (fd < 0 || !is_ours(fd))
+		return NULL;
+	pthread_mutex_lock(&adopt_lock);
+	d = unm_dev_peek(fd);	/* another thread may have been quicker */
+	if (d)
+		goto out;
+	d = unm_dev_new();
+	if (!d)
+		goto out;
+	unm_msg_init(&m, UNM_OP_ADOPT);
+	r = unm_request(fd, d, &m, NULL, 0, &rm, buf, sizeof(buf), &len, fds,
+	    sizeof(fds) / sizeof(fds[0]), &nfds);
+	if (r == 0 && rm.error)
+		r = -rm.error;
+	if (r == 0 && len) {
+		d->bind = unm_binding_new((struct unm_bind *)buf, len, fds, nfds, &err);
+		nfds = 0;
+		if (!d->bind)
+			r = -err;
+	}
+	unm_close_fds(fds, nfds);
+	if (r < 0) {
+		unm_warn("descriptor %d: cannot take over a netmap descriptor: %s", fd,
+		    strerror(-r));
+		unm_dev_put(d);
+		d = NULL;
+		goto out;
+	}
+	__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);	/* the caller's */
+	unm_fd_install(fd, d);
+out:
+	pthread_mutex_unlock(&adopt_lock);
+	return d;
+}

@@ -1,0 +1,175 @@
+/*
+ * core.h - the library side of unetmap: what a netmap descriptor is inside
+ * an application, and the data path that runs on it.
+ *
+ *   unm_dev      one netmap descriptor (an open file description: every fd
+ *                that dup() or fork() made of it shares the object)
+ *   unm_binding  what the descriptor registered: the rings it holds, in a
+ *                region mapped once per process (unm_region_map)
+ *   unm_kr       one ring of a binding: the netmap_ring the application
+ *                sees, the shared kring, and the ring it feeds (link)
+ *
+ * Lifetimes: the fd table holds one reference per fd; callers that use a
+ * dev take one more with unm_dev_get() and drop it with unm_dev_put().
+ * Dev objects are never returned to malloc, so a lookup racing with a
+ * close() touches valid memory and fails its "increment unless zero".
+ */
+#ifndef UNETMAP_CORE_H
+#define UNETMAP_CORE_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shared/log.h"
+#include "shared/unetmap_kern.h"
+
+/* ------------------------------------------------------------ regions */
+
+struct unm_region_map {
+	struct unm_region_map *next;
+	uint64_t uuid;
+	uint16_t mem_id;
+	int memfd;		/* kept open: applications mmap through it */
+	char *base;		/* the library's mapping of the whole memfd */
+	struct unm_layout L;
+	int refs;		/* bindings of this process using it */
+};
+
+/* maps (or finds) the region of @memfd; consumes @memfd either way */
+struct unm_region_map *unm_region_attach(uint64_t uuid, int memfd, uint64_t total,
+    uint64_t memsize, int *err);
+void unm_region_detach(struct unm_region_map *rm);
+
+/* ------------------------------------------------------------ rings */
+
+struct unm_kr;
+
+/* one data-path kind (lib/adapters/), chosen per ring by the daemon */
+struct unm_sync_ops {
+	const char *name;
+	/*
+	 * Called after the core accepted the ring's head/cur into
+	 * kring->rhead/rcur.  They move the ring: txsync sends
+	 * [nr_hwcur, rhead) and updates nr_hwtail; rxsync releases
+	 * [nr_hwcur, rhead) and publishes arrivals in nr_hwtail.  A bad
+	 * slot makes them return -1 after setting nr_hwcur where the ring
+	 * must restart; the core then re-initialises the ring.
+	 */
+	int (*txsync)(struct unm_kr *kr);
+	int (*rxsync)(struct unm_kr *kr);
+};
+
+extern const struct unm_sync_ops *const unm_sync_table[UNM_SYNC_MAX];
+
+struct unm_binding;
+
+struct unm_kr {
+	struct netmap_ring *ring;
+	struct unm_kring *k;
+	struct netmap_ring *lring;	/* the ring this one feeds, if any */
+	struct unm_kring *lk;
+	int evfd;			/* this ring's wake-up */
+	int link_evfd;			/* the linked ring's, to kick its sleeper */
+	uint32_t n;			/* num_slots, as the daemon made it */
+	uint32_t nbufs;			/* valid buffer indices are [2, nbufs) */
+	uint32_t buf_size;
+	uint16_t dir;
+	const struct unm_sync_ops *ops;
+	struct unm_binding *b;
+	char name[80];			/* "port tx0", for messages */
+};
+
+struct unm_binding {
+	struct unm_region_map *rm;
+	struct netmap_if *nifp;
+	uint64_t nifp_ofs;
+	uint64_t memsize;
+	uint32_t flags;			/* nr_flags of the registration */
+	uint16_t mem_id;
+	uint16_t ntx, nrx;
+	struct unm_kr *kr;		/* ntx tx rings, then nrx rx rings */
+	int *fds;			/* eventfds to close with the binding */
+	unsigned nfds;
+	int err_pending;		/* a ring was reset: next poll reports POLLERR */
+	char port[NETMAP_REQ_IFNAMSIZ];
+};
+
+struct unm_binding *unm_binding_new(const struct unm_bind *bi, size_t len, int *fds,
+    unsigned nfds, int *err);
+void unm_binding_free(struct unm_binding *b);
+
+/* ------------------------------------------------------------ data path */
+
+/* NIOCTXSYNC / NIOCRXSYNC on every ring of the binding (never fail) */
+void unm_txsync(struct unm_binding *b);
+void unm_rxsync(struct unm_binding *b);
+int unm_kr_txsync(struct unm_kr *kr);
+int unm_kr_rxsync(struct unm_kr *kr);
+
+/* wake whoever sleeps on @k (its eventfd is @evfd); cheap when nobody does */
+static inline void
+unm_notify(struct unm_kring *k, int evfd)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&k->need_kick, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&k->need_kick, 0, __ATOMIC_SEQ_CST)) {
+		uint64_t one = 1;
+
+		if (write(evfd, &one, sizeof(one)) < 0) {
+			/* the counter cannot overflow in practice; nothing to do */
+		}
+	}
+}
+
+/* ------------------------------------------------------------ devices */
+
+struct unm_dev {
+	int refs;			/* atomic; 0 = free */
+	pthread_mutex_t lock;		/* one control request at a time */
+	struct unm_binding *bind;	/* set once, by REGISTER or adoption */
+	struct unm_dev *free_next;
+};
+
+struct unm_dev *unm_dev_new(void);
+/* takes a reference if @fd is a netmap descriptor (adopting it if needed) */
+struct unm_dev *unm_dev_get(int fd);
+/* the same without adoption: for hot paths that only care about known fds */
+struct unm_dev *unm_dev_peek(int fd);
+void unm_dev_put(struct unm_dev *d);
+
+/* the fd table: one reference per fd */
+int unm_fd_install(int fd, struct unm_dev *d);	/* consumes the reference */
+struct unm_dev *unm_fd_remove(int fd);		/* returns the table's ref */
+struct unm_dev *unm_fd_lookup(int fd);		/* no reference taken */
+bool unm_fd_any(void);				/* any netmap fd at all? */
+
+/* ------------------------------------------------------------ control */
+
+/* a new connected descriptor (open("/dev/netmap")); starts the daemon if needed */
+int unm_dev_open(int flags);
+/* send @m + payload on @fd, receive the reply into @rm/@rbuf/@fds */
+int unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
+    size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
+    unsigned maxfds, unsigned *nfds);
+/* is @fd a connection to our daemon we have not met? then make it known */
+struct unm_dev *unm_adopt(int fd);
+
+int unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg);	/* NIOCCTRL */
+int unm_ioctl_legacy(int fd, struct unm_dev *d, unsigned long cmd, void *arg);
+int unm_ctrl_hdr(int fd, struct unm_dev *d, struct nmreq_header *hdr, void *body);
+
+/* safe copies from and to application pointers: 0 or -EFAULT */
+int unm_copy_in(void *dst, const void *usrc, size_t n);
+int unm_copy_out(void *udst, const void *src, size_t n);
+
+/* ------------------------------------------------------------ waiting */
+
+int unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,
+    const void *sigmask);
+int unm_poll_spin_ns(void);
+
+#endif /* UNETMAP_CORE_H */

@@ -1,0 +1,198 @@
+/*
+ * ctrl.c - NIOCCTRL: copy the request in from the application as the
+ * kernel would (bad pointers give EFAULT, an option chain too long or
+ * looping gives EMSGSIZE), send it to the daemon, copy the answer back,
+ * and set up the binding a REGISTER made.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "shared/proto.h"
+#include "shared/req.h"
+#include "unetmap.h"
+
+struct uopt {
+	struct nmreq_option *uptr;	/* where it is in the application */
+	uint64_t size;			/* header + body, as copied */
+	uint64_t padded;		/* rounded to 8 for the message */
+};
+
+#define MAX_OPTS (UNM_REQ_MAX_BYTES / sizeof(struct nmreq_option))
+
+static int
+copy_options(const struct nmreq_header *hdr, uint64_t body_size, struct uopt *o,
+    uint32_t *nopts, uint8_t *out, size_t cap, size_t *used)
+{
+	uint64_t total = body_size;
+	struct nmreq_option *u = (struct nmreq_option *)(uintptr_t)hdr->nr_options;
+	uint32_t n = 0;
+
+	while (u) {
+		struct nmreq_option oh;
+		uint64_t bs;
+
+		total += sizeof(oh);
+		if (total > UNM_REQ_MAX_BYTES || n >= MAX_OPTS)
+			return -EMSGSIZE;	/* also how a loop ends */
+		if (unm_copy_in(&oh, u, sizeof(oh)))
+			return -EFAULT;
+		bs = unm_opt_body_size(oh.nro_reqtype, oh.nro_size);
+		total += bs;
+		if (total > UNM_REQ_MAX_BYTES)
+			return -EMSGSIZE;
+		o[n].uptr = u;
+		o[n].size = sizeof(oh) + bs;
+		o[n].padded = (o[n].size + 7) & ~7ull;
+		if (*used + 8 + o[n].padded > cap)
+			return -EMSGSIZE;
+		memcpy(out + *used, &o[n].padded, 8);
+		*used += 8;
+		memset(out + *used, 0, o[n].padded);
+		memcpy(out + *used, &oh, sizeof(oh));
+		if (bs && unm_copy_in(out + *used + sizeof(oh), u + 1, bs))
+			return -EFAULT;
+		*used += o[n].padded;
+		n++;
+		u = (struct nmreq_option *)(uintptr_t)oh.nro_next;
+	}
+	*nopts = n;
+	return 0;
+}
+
+/*
+ * The reply has the request's shape.  Option statuses always go back;
+ * bodies only when the request succeeded (and, for options, when the
+ * option itself did), as netmap does.
+ */
+static int
+copy_back(void *uarg, const struct nmreq_header *hdr, uint8_t *r, size_t rlen,
+    const struct uopt *o, uint32_t nopts, bool ok, size_t *bind_at)
+{
+	struct unm_ctrl *uc = (struct unm_ctrl *)r;
+	size_t off = sizeof(*uc);
+
+	if (rlen < off || uc->nopts != nopts || rlen - off < uc->body_size)
+		return -EPROTO;
+	if (ok && uc->body_size &&
+	    unm_copy_out((void *)(uintptr_t)hdr->nr_body, r + off, uc->body_size))
+		return -EFAULT;
+	off += uc->body_size;
+	for (uint32_t i = 0; i < nopts; i++) {
+		struct nmreq_option oh;
+		uint64_t sz;
+
+		if (rlen - off < 8)
+			return -EPROTO;
+		memcpy(&sz, r + off, 8);
+		off += 8;
+		if (sz != o[i].padded || rlen - off < sz)
+			return -EPROTO;
+		memcpy(&oh, r + off, sizeof(oh));
+		if (unm_copy_out(&o[i].uptr->nro_status, &oh.nro_status, sizeof(oh.nro_status)))
+			return -EFAULT;
+		if (ok && oh.nro_status == 0 && o[i].size > sizeof(oh) &&
+		    unm_copy_out(o[i].uptr + 1, r + off + sizeof(oh), o[i].size - sizeof(oh)))
+			return -EFAULT;
+		off += sz;
+	}
+	(void)uarg;
+	*bind_at = uc->has_bind ? off : 0;
+	return 0;
+}
+
+int
+unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
+{
+	struct nmreq_header hdr;
+	struct uopt o[MAX_OPTS];
+	struct unm_msg m, rm;
+	struct unm_ctrl *uc;
+	uint8_t *buf = NULL, *rbuf = NULL;
+	int fds[UNM_MAX_BIND_RINGS * 2 + 1];
+	unsigned nfds = 0;
+	size_t used, rlen = 0, bind_at = 0;
+	uint32_t nopts = 0;
+	int bs, r;
+
+	if (unm_copy_in(&hdr, arg, sizeof(hdr)))
+		return -EFAULT;
+	bs = unm_req_body_size(hdr.nr_reqtype);
+	if (bs < 0) {
+		unm_warn("%.64s: NIOCCTRL with unknown request type %u", hdr.nr_name,
+		    hdr.nr_reqtype);
+		return -EINVAL;
+	}
+	if ((hdr.nr_body == 0) != (bs == 0))
+		return -EINVAL;
+	buf = malloc(UNM_MSG_MAX);
+	rbuf = malloc(UNM_MSG_MAX);
+	if (!buf || !rbuf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	uc = (struct unm_ctrl *)buf;
+	memset(uc, 0, sizeof(*uc));
+	uc->hdr = hdr;
+	uc->body_size = (uint32_t)bs;
+	used = sizeof(*uc);
+	if (bs && unm_copy_in(buf + used, (void *)(uintptr_t)hdr.nr_body, (size_t)bs)) {
+		r = -EFAULT;
+		goto out;
+	}
+	used += (size_t)bs;
+	r = copy_options(&hdr, (uint64_t)bs, o, &nopts, buf, UNM_MSG_MAX - sizeof(m), &used);
+	if (r < 0)
+		goto out;
+	uc->nopts = nopts;
+
+	unm_msg_init(&m, UNM_OP_CTRL);
+	r = unm_request(fd, d, &m, buf, used, &rm, rbuf, UNM_MSG_MAX, &rlen, fds,
+	    sizeof(fds) / sizeof(fds[0]), &nfds);
+	if (r < 0)
+		goto out;
+	if (rm.error && rm.errmsg[0])
+		unm_warn("%.*s", (int)sizeof(rm.errmsg), rm.errmsg);
+	if (rlen) {
+		r = copy_back(arg, &hdr, rbuf, rlen, o, nopts, rm.error == 0, &bind_at);
+		if (r < 0)
+			goto out;
+	}
+	if (rm.error) {
+		r = -rm.error;
+		goto out;
+	}
+	if (bind_at) {
+		int err = 0;
+		struct unm_binding *b = unm_binding_new((struct unm_bind *)(rbuf + bind_at),
+		    rlen - bind_at, fds, nfds, &err);
+
+		nfds = 0;
+		if (!b) {
+			unm_err("%.64s: cannot map the port's memory: %s", hdr.nr_name,
+			    strerror(err));
+			r = -err;
+			goto out;
+		}
+		pthread_mutex_lock(&d->lock);
+		if (d->bind)
+			unm_binding_free(b);	/* impossible: the daemon binds once */
+		else
+			d->bind = b;
+		pthread_mutex_unlock(&d->lock);
+	}
+	r = 0;
+out:
+	unm_close_fds(fds, nfds);
+	free(buf);
+	free(rbuf);
+	return r;
+}
+
+int
+unm_ctrl_hdr(int fd, struct unm_dev *d, struct nmreq_header *hdr, void *body)
+{
+	hdr->nr_body = (uintptr_t)body;
+	return unm_ioctl_ctrl(fd, d, hdr);
+}

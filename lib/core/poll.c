@@ -1,0 +1,323 @@
+/*
+ * poll.c - poll() on netmap descriptors with netmap's semantics.
+ *
+ * Readiness comes from the rings, not from the kernel: POLLIN runs rxsync
+ * on the bound rx rings, every poll runs txsync unless NR_NO_TX_POLL, and
+ * a descriptor is ready while some ring has cur != tail.  When nothing is
+ * ready we first spin a little (waking a halted core costs ~45 us here),
+ * then sleep: each ring we wait on gets need_kick raised, and its
+ * eventfd - which whoever fills or drains the ring writes, only if
+ * need_kick is up - stands in for the netmap descriptor in a real ppoll()
+ * together with the caller's other descriptors.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compat/real.h"
+#include "core/core.h"
+
+int
+unm_poll_spin_ns(void)
+{
+	static int spin = -1;
+
+	if (spin < 0) {
+		const char *e = getenv("UNETMAP_SPIN_US");
+		long us = e ? strtol(e, NULL, 10) : 50;
+
+		spin = (int)(us < 0 ? 0 : us > 100000 ? 100000 : us) * 1000;
+	}
+	return spin;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* one binding's readiness, running the syncs netmap_poll() would */
+static short
+scan(struct unm_binding *b, short events)
+{
+	short want_tx = events & (POLLOUT | POLLWRNORM);
+	short want_rx = events & (POLLIN | POLLRDNORM);
+	struct unm_kr *tx = b->kr, *rx = b->kr + b->ntx;
+	short revents = 0;
+
+	/* space or packets the application has not seen yet need no sync */
+	for (unsigned i = 0; want_tx && i < b->ntx; i++)
+		if (tx[i].ring->cur != tx[i].ring->tail) {
+			revents |= want_tx;
+			want_tx = 0;
+		}
+	for (unsigned i = 0; want_rx && i < b->nrx; i++)
+		if (rx[i].ring->cur != rx[i].ring->tail) {
+			revents |= want_rx;
+			want_rx = 0;
+		}
+	if (want_tx || !(b->flags & NR_NO_TX_POLL)) {
+		for (unsigned i = 0; i < b->ntx; i++) {
+			struct unm_kr *kr = &tx[i];
+
+			if (!want_tx && kr->ring->head == kr->k->nr_hwcur)
+				continue;	/* nothing to push */
+			if (unm_kr_txsync(kr) < 0)
+				revents |= POLLERR;
+			else if (want_tx && kr->ring->cur != kr->ring->tail) {
+				revents |= want_tx;
+				want_tx = 0;
+			}
+		}
+	}
+	if (want_rx || (b->flags & NR_DO_RX_POLL)) {
+		for (unsigned i = 0; i < b->nrx; i++) {
+			struct unm_kr *kr = &rx[i];
+
+			if (unm_kr_rxsync(kr) < 0)
+				revents |= POLLERR;
+			else if (want_rx && kr->ring->cur != kr->ring->tail) {
+				revents |= want_rx;
+				want_rx = 0;
+			}
+		}
+	}
+	if (b->err_pending) {
+		b->err_pending = 0;
+		revents |= POLLERR;
+	}
+	return revents;
+}
+
+static short
+scan_dev(struct unm_dev *d, short events)
+{
+	/* netmap answers POLLERR on a descriptor that is not bound */
+	return d->bind ? scan(d->bind, events) : POLLERR;
+}
+
+/* the rings a sleeper on @events waits for */
+static void
+wait_range(struct unm_binding *b, short events, unsigned *from, unsigned *to)
+{
+	bool tx = events & (POLLOUT | POLLWRNORM), rx = events & (POLLIN | POLLRDNORM);
+
+	*from = tx ? 0 : b->ntx;
+	*to = rx ? (unsigned)b->ntx + b->nrx : b->ntx;
+}
+
+struct waitset {
+	struct pollfd *p;
+	struct unm_kring **k;
+	unsigned n, cap;
+	bool crowded;	/* someone else sleeps on one of our rings too */
+};
+
+static int
+ws_push(struct waitset *w, int fd, short events, struct unm_kring *k)
+{
+	if (w->n == w->cap) {
+		unsigned cap = w->cap ? w->cap * 2 : 16;
+		struct pollfd *p = realloc(w->p, cap * sizeof(*p));
+		struct unm_kring **kk;
+
+		if (!p)
+			return -ENOMEM;
+		w->p = p;
+		kk = realloc(w->k, cap * sizeof(*kk));
+		if (!kk)
+			return -ENOMEM;
+		w->k = kk;
+		w->cap = cap;
+	}
+	w->p[w->n] = (struct pollfd){ .fd = fd, .events = events };
+	w->k[w->n++] = k;
+	return 0;
+}
+
+static int
+arm(struct waitset *w, struct unm_binding *b, short events)
+{
+	unsigned from, to;
+
+	wait_range(b, events, &from, &to);
+	for (unsigned i = from; i < to; i++) {
+		struct unm_kr *kr = &b->kr[i];
+		uint64_t v;
+
+		if (ws_push(w, kr->evfd, POLLIN, kr->k) < 0)
+			return -ENOMEM;
+		/* drain before arming: a kick that comes later stays visible */
+		if (read(kr->evfd, &v, sizeof(v)) < 0) {
+			/* EAGAIN: nothing was pending */
+		}
+		if (__atomic_add_fetch(&kr->k->waiters, 1, __ATOMIC_SEQ_CST) > 1)
+			w->crowded = true;
+		__atomic_store_n(&kr->k->need_kick, 1, __ATOMIC_SEQ_CST);
+	}
+	return 0;
+}
+
+static void
+disarm(struct waitset *w, unsigned from)
+{
+	for (unsigned i = from; i < w->n; i++) {
+		if (!w->k[i])
+			continue;
+		__atomic_store_n(&w->k[i]->need_kick, 0, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&w->k[i]->waiters, 1, __ATOMIC_SEQ_CST);
+	}
+	w->n = from;
+	w->crowded = false;
+}
+
+/* the caller's other descriptors, polled now without waiting */
+static int
+poll_others(struct pollfd *fds, unsigned long nfds, struct unm_dev **devs)
+{
+	int r;
+
+	/* poll() ignores negative descriptors: hide ours for a moment */
+	for (unsigned long i = 0; i < nfds; i++)
+		if (devs[i])
+			fds[i].fd = ~fds[i].fd;
+	do
+		r = REAL(poll)(fds, nfds, 0);
+	while (r < 0 && errno == EINTR);
+	for (unsigned long i = 0; i < nfds; i++)
+		if (devs[i])
+			fds[i].fd = ~fds[i].fd;
+	return r;
+}
+
+static struct timespec *
+remaining(uint64_t deadline, bool forever, struct timespec *ts, bool crowded)
+{
+	uint64_t now = now_ns(), left = deadline > now ? deadline - now : 0;
+
+	/* several sleepers on one ring may steal each other's kick: nap briefly */
+	if (crowded && (forever || left > 1000000))
+		left = 1000000, forever = false;
+	if (forever)
+		return NULL;
+	ts->tv_sec = (time_t)(left / 1000000000ull);
+	ts->tv_nsec = (long)(left % 1000000000ull);
+	return ts;
+}
+
+int
+unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,
+    const void *sigmask)
+{
+	struct unm_dev *stack_devs[64], **devs = stack_devs;
+	struct waitset w = { 0 };
+	unsigned long nm = 0, others = 0;
+	bool forever = timeout == NULL, final = false;
+	uint64_t start = now_ns(), deadline = 0, spin_until;
+	int result = -1, err = 0;
+
+	if (nfds > 64) {
+		devs = calloc(nfds, sizeof(*devs));
+		if (!devs) {
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	for (unsigned long i = 0; i < nfds; i++) {
+		devs[i] = fds[i].fd >= 0 ? unm_dev_peek(fds[i].fd) : NULL;
+		nm += devs[i] != NULL;
+		others += devs[i] == NULL && fds[i].fd >= 0;
+	}
+	if (nm == 0) {
+		result = REAL(ppoll)(fds, nfds, timeout, sigmask);
+		goto out;
+	}
+	if (!forever)
+		deadline = start + (uint64_t)timeout->tv_sec * 1000000000ull +
+		    (uint64_t)timeout->tv_nsec;
+	spin_until = others ? start : start + (uint64_t)unm_poll_spin_ns();
+
+	for (;;) {
+		int ready = 0, r;
+		struct timespec ts;
+
+		for (unsigned long i = 0; i < nfds; i++)
+			if (devs[i]) {
+				fds[i].revents = scan_dev(devs[i], fds[i].events) &
+				    (fds[i].events | POLLERR | POLLHUP | POLLNVAL);
+				ready += fds[i].revents != 0;
+			}
+		if (ready || final || (!forever && now_ns() >= deadline)) {
+			r = others ? poll_others(fds, nfds, devs) : 0;
+			if (r < 0) {
+				err = errno;
+				goto out;
+			}
+			result = ready + r;
+			goto out;
+		}
+		if (now_ns() < spin_until) {
+			__builtin_ia32_pause();
+			continue;
+		}
+
+		/* sleep: the caller's descriptors, then one eventfd per ring */
+		w.n = 0;
+		for (unsigned long i = 0; i < nfds; i++)
+			if (!devs[i] && fds[i].fd >= 0 &&
+			    ws_push(&w, fds[i].fd, fds[i].events, NULL) < 0) {
+				err = ENOMEM;
+				goto out;
+			}
+		for (unsigned long i = 0; i < nfds; i++)
+			if (devs[i] && devs[i]->bind &&
+			    arm(&w, devs[i]->bind, fds[i].events) < 0) {
+				disarm(&w, (unsigned)others);
+				err = ENOMEM;
+				goto out;
+			}
+		/* a kick that came before need_kick went up is seen here */
+		ready = 0;
+		for (unsigned long i = 0; i < nfds; i++)
+			if (devs[i] && scan_dev(devs[i], fds[i].events) &
+			    (fds[i].events | POLLERR))
+				ready++;
+		if (ready) {
+			disarm(&w, (unsigned)others);
+			continue;
+		}
+		r = REAL(ppoll)(w.p, w.n, remaining(deadline, forever, &ts, w.crowded), sigmask);
+		err = errno;
+		disarm(&w, (unsigned)others);
+		if (r < 0 && err != EINTR)
+			goto out;
+		if (r < 0) {
+			/* a signal: report it, as poll() does */
+			goto out;
+		}
+		/* copy back what happened to the caller's descriptors */
+		for (unsigned long i = 0, j = 0; i < nfds; i++)
+			if (!devs[i] && fds[i].fd >= 0) {
+				fds[i].revents = w.p[j++].revents;
+				if (fds[i].revents)
+					final = true;
+			}
+		err = 0;
+	}
+out:
+	for (unsigned long i = 0; i < nfds; i++)
+		if (devs[i])
+			unm_dev_put(devs[i]);
+	if (devs != stack_devs)
+		free(devs);
+	free(w.p);
+	free(w.k);
+	if (result < 0 && err)
+		errno = err;
+	return result;
+}

@@ -1,0 +1,133 @@
+/*
+ * sync.c - txsync and rxsync as netmap's core runs them around a ring's
+ * own sync: check what the application wrote (head, cur, tail), run the
+ * adapter, publish the new tail, stamp the time.
+ *
+ * A head or cur outside what the application owns re-initialises the
+ * ring: head and cur go back to where the "kernel" side stands, a message
+ * names the port, the ring and the field, and the next poll() reports
+ * POLLERR.  NIOC*SYNC itself still succeeds, as in netmap.
+ */
+#include <sys/time.h>
+
+#include "core/core.h"
+
+/* head and cur back to the kernel side's position; POLLERR next */
+static void
+reset_ring(struct unm_kr *kr)
+{
+	struct unm_kring *k = kr->k;
+	struct netmap_ring *ring = kr->ring;
+	uint32_t hwcur = k->nr_hwcur < kr->n ? k->nr_hwcur : 0;
+	uint32_t hwtail = k->nr_hwtail < kr->n ? k->nr_hwtail : hwcur;
+
+	k->nr_hwcur = hwcur;
+	k->nr_hwtail = hwtail;
+	ring->head = ring->cur = k->rhead = k->rcur = hwcur;
+	*(uint32_t *)&ring->tail = k->rtail = hwtail;
+	k->sync_errors++;
+	kr->b->err_pending = 1;
+}
+
+static void
+reinit(struct unm_kr *kr, const char *why, uint32_t got, uint32_t lo, uint32_t hi)
+{
+	unm_ratelimited(5, "%s: %s %u is outside [%u, %u]; ring reset to head %u",
+	    kr->name, why, got, lo, hi, kr->k->nr_hwcur < kr->n ? kr->k->nr_hwcur : 0);
+	reset_ring(kr);
+}
+
+/*
+ * netmap's prologue: the application may move head from where it was up
+ * to tail, and cur from head up to tail.  Returns 0 when they are sane.
+ */
+static int
+prologue(struct unm_kr *kr)
+{
+	struct unm_kring *k = kr->k;
+	struct netmap_ring *ring = kr->ring;
+	uint32_t n = kr->n, head = ring->head, cur = ring->cur;
+	uint32_t rhead = k->rhead, rtail = k->rtail;
+
+	if (rhead >= n || rtail >= n || k->nr_hwcur >= n || k->nr_hwtail >= n) {
+		/* the shared kring itself was overwritten */
+		reinit(kr, "kernel state", rhead, 0, n - 1);
+		return -1;
+	}
+	if (ring->tail != rtail) {
+		unm_ratelimited(5, "%s: tail overwritten (%u, should be %u); restored",
+		    kr->name, ring->tail, rtail);
+		*(uint32_t *)&ring->tail = rtail;
+	}
+	if (head >= n || !unm_between(rhead, head, rtail, n)) {
+		reinit(kr, "head", head, rhead, rtail);
+		return -1;
+	}
+	if (cur >= n || !unm_between(head, cur, rtail, n)) {
+		reinit(kr, "cur", cur, head, rtail);
+		return -1;
+	}
+	k->rhead = head;
+	k->rcur = cur;
+	return 0;
+}
+
+static void
+finalize(struct unm_kr *kr)
+{
+	struct unm_kring *k = kr->k;
+	struct netmap_ring *ring = kr->ring;
+	uint32_t t = k->nr_hwtail < kr->n ? k->nr_hwtail : k->rtail;
+
+	k->rtail = t;
+	*(uint32_t *)&ring->tail = t;
+	if (__builtin_expect(ring->flags & NR_TIMESTAMP, 0))
+		gettimeofday(&ring->ts, NULL);
+}
+
+/* after an adapter refused a slot (and said why): restart at its nr_hwcur */
+static void
+refused(struct unm_kr *kr)
+{
+	reset_ring(kr);
+}
+
+int
+unm_kr_txsync(struct unm_kr *kr)
+{
+	if (prologue(kr) < 0)
+		return -1;
+	if (kr->ops->txsync(kr) < 0) {
+		refused(kr);
+		return -1;
+	}
+	finalize(kr);
+	return 0;
+}
+
+int
+unm_kr_rxsync(struct unm_kr *kr)
+{
+	if (prologue(kr) < 0)
+		return -1;
+	if (kr->ops->rxsync(kr) < 0) {
+		refused(kr);
+		return -1;
+	}
+	finalize(kr);
+	return 0;
+}
+
+void
+unm_txsync(struct unm_binding *b)
+{
+	for (unsigned i = 0; i < b->ntx; i++)
+		unm_kr_txsync(&b->kr[i]);
+}
+
+void
+unm_rxsync(struct unm_binding *b)
+{
+	for (unsigned i = b->ntx; i < (unsigned)b->ntx + b->nrx; i++)
+		unm_kr_rxsync(&b->kr[i]);
+}
