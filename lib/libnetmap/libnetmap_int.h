@@ -20,6 +20,9 @@ struct nmport_cleanup_d {
 	void (*cleanup)(struct nmport_cleanup_d *, struct nmport_d *);
 };
 
+/* the port's name for messages, also before a portspec was parsed */
+#define NMPORT_NAME(d)	((d)->hdr.nr_name[0] ? (d)->hdr.nr_name : "(unnamed port)")
+
 NM_HIDDEN void nmport_push_cleanup(struct nmport_d *d,
     struct nmport_cleanup_d *c);
 /* runs and frees undo actions until c (excluded) is on top */

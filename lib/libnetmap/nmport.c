@@ -196,14 +196,14 @@ nmport_register(struct nmport_d *d)
 	int fd, err, reported = 0;
 
 	if (d->register_done) {
-		nmctx_ferror(ctx, "%s: already registered", d->hdr.nr_name);
+		nmctx_ferror(ctx, "%s: already registered", NMPORT_NAME(d));
 		errno = EINVAL;
 		return -1;
 	}
 	fd = open(NETMAP_DEVICE_NAME, O_RDWR);
 	if (fd < 0) {
 		err = errno;
-		nmctx_ferror(ctx, "%s: cannot open %s: %s", d->hdr.nr_name,
+		nmctx_ferror(ctx, "%s: cannot open %s: %s", NMPORT_NAME(d),
 		    NETMAP_DEVICE_NAME, strerror(err));
 		errno = err;
 		return -1;
@@ -214,7 +214,7 @@ nmport_register(struct nmport_d *d)
 		nmreq_foreach_option(&d->hdr, o) {
 			if (o->nro_status != 0) {
 				nmctx_ferror(ctx, "%s: option %s: %s",
-				    d->hdr.nr_name,
+				    NMPORT_NAME(d),
 				    nmreq_option_name(o->nro_reqtype),
 				    strerror((int)o->nro_status));
 				reported++;
@@ -222,7 +222,7 @@ nmport_register(struct nmport_d *d)
 		}
 		if (!reported)
 			nmctx_ferror(ctx, "%s: cannot register: %s",
-			    d->hdr.nr_name, strerror(err));
+			    NMPORT_NAME(d), strerror(err));
 		close(fd);
 		errno = err;
 		return -1;
@@ -272,13 +272,13 @@ nmport_mmap(struct nmport_d *d)
 	int err;
 
 	if (d->mmap_done) {
-		nmctx_ferror(ctx, "%s: already mapped", d->hdr.nr_name);
+		nmctx_ferror(ctx, "%s: already mapped", NMPORT_NAME(d));
 		errno = EINVAL;
 		return -1;
 	}
 	if (!d->register_done) {
 		nmctx_ferror(ctx, "%s: cannot map a port not registered",
-		    d->hdr.nr_name);
+		    NMPORT_NAME(d));
 		errno = EINVAL;
 		return -1;
 	}
@@ -292,7 +292,7 @@ nmport_mmap(struct nmport_d *d)
 		if (m == NULL) {
 			nmctx_unlock(ctx);
 			nmctx_ferror(ctx, "%s: out of memory for a region "
-			    "descriptor", d->hdr.nr_name);
+			    "descriptor", NMPORT_NAME(d));
 			errno = ENOMEM;
 			return -1;
 		}
@@ -310,7 +310,7 @@ nmport_mmap(struct nmport_d *d)
 				nmctx_unlock(ctx);
 				nmctx_free(ctx, m);
 				nmctx_ferror(ctx, "%s: cannot map %llu bytes of "
-				    "region %u: %s", d->hdr.nr_name,
+				    "region %u: %s", NMPORT_NAME(d),
 				    (unsigned long long)d->reg.nr_memsize,
 				    d->reg.nr_mem_id, strerror(err));
 				errno = err;
@@ -429,7 +429,7 @@ nmport_clone(struct nmport_d *d)
 
 	if (d->extmem != NULL && !d->register_done) {
 		nmctx_ferror(d->ctx, "%s: a port using extmem can be cloned "
-		    "only after registration", d->hdr.nr_name);
+		    "only after registration", NMPORT_NAME(d));
 		errno = EINVAL;
 		return NULL;
 	}

@@ -35,12 +35,12 @@ nmport_extmem(struct nmport_d *d, void *base, size_t size)
 
 	if (d->register_done) {
 		nmctx_ferror(ctx, "%s: extmem must be set before the port is "
-		    "registered", d->hdr.nr_name);
+		    "registered", NMPORT_NAME(d));
 		errno = EINVAL;
 		return -1;
 	}
 	if (d->extmem != NULL) {
-		nmctx_ferror(ctx, "%s: extmem already set", d->hdr.nr_name);
+		nmctx_ferror(ctx, "%s: extmem already set", NMPORT_NAME(d));
 		errno = EINVAL;
 		return -1;
 	}
@@ -52,7 +52,7 @@ nmport_extmem(struct nmport_d *d, void *base, size_t size)
 		if (e != NULL)
 			nmctx_free(ctx, e);
 		nmctx_ferror(ctx, "%s: out of memory for the extmem option",
-		    d->hdr.nr_name);
+		    NMPORT_NAME(d));
 		errno = ENOMEM;
 		return -1;
 	}
@@ -174,7 +174,7 @@ nmport_offset(struct nmport_d *d, uint64_t initial, uint64_t maxoff,
 		if (o != NULL)
 			nmctx_free(ctx, o);
 		nmctx_ferror(ctx, "%s: out of memory for the offset option",
-		    d->hdr.nr_name);
+		    NMPORT_NAME(d));
 		errno = ENOMEM;
 		return -1;
 	}
