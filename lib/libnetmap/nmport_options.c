@@ -26,21 +26,27 @@ nmport_extmem_undo(struct nmport_cleanup_d *c, struct nmport_d *d)
 	d->extmem = NULL;
 }
 
-int
-nmport_extmem(struct nmport_d *d, void *base, size_t size)
+/*
+ * The work of nmport_extmem, nmport_extmem_from_file and nmport_offset;
+ * msg is the context for messages (while parsing, one that names the
+ * portspec), allocations always go through the port's own context.
+ */
+static int
+nmport_extmem_msg(struct nmport_d *d, void *base, size_t size,
+    struct nmctx *msg)
 {
 	struct nmctx *ctx = d->ctx;
 	struct nmport_cleanup_d *c;
 	struct nmreq_opt_extmem *e;
 
 	if (d->register_done) {
-		nmctx_ferror(ctx, "%s: extmem must be set before the port is "
+		nmctx_ferror(msg, "%s: extmem must be set before the port is "
 		    "registered", NMPORT_NAME(d));
 		errno = EINVAL;
 		return -1;
 	}
 	if (d->extmem != NULL) {
-		nmctx_ferror(ctx, "%s: extmem already set", NMPORT_NAME(d));
+		nmctx_ferror(msg, "%s: extmem already set", NMPORT_NAME(d));
 		errno = EINVAL;
 		return -1;
 	}
@@ -51,7 +57,7 @@ nmport_extmem(struct nmport_d *d, void *base, size_t size)
 			nmctx_free(ctx, c);
 		if (e != NULL)
 			nmctx_free(ctx, e);
-		nmctx_ferror(ctx, "%s: out of memory for the extmem option",
+		nmctx_ferror(msg, "%s: out of memory for the extmem option",
 		    NMPORT_NAME(d));
 		errno = ENOMEM;
 		return -1;
@@ -65,6 +71,12 @@ nmport_extmem(struct nmport_d *d, void *base, size_t size)
 	c->cleanup = nmport_extmem_undo;
 	nmport_push_cleanup(d, c);
 	return 0;
+}
+
+int
+nmport_extmem(struct nmport_d *d, void *base, size_t size)
+{
+	return nmport_extmem_msg(d, base, size, d->ctx);
 }
 
 struct nmport_filemap_undo {
@@ -82,8 +94,9 @@ nmport_filemap_undo(struct nmport_cleanup_d *c, struct nmport_d *d)
 	munmap(u->base, u->size);
 }
 
-int
-nmport_extmem_from_file(struct nmport_d *d, const char *fname)
+static int
+nmport_extmem_file_msg(struct nmport_d *d, const char *fname,
+    struct nmctx *msg)
 {
 	struct nmctx *ctx = d->ctx;
 	struct nmport_filemap_undo *u;
@@ -94,21 +107,21 @@ nmport_extmem_from_file(struct nmport_d *d, const char *fname)
 
 	u = nmctx_malloc(ctx, sizeof(*u));
 	if (u == NULL) {
-		nmctx_ferror(ctx, "out of memory mapping '%s'", fname);
+		nmctx_ferror(msg, "out of memory mapping '%s'", fname);
 		errno = ENOMEM;
 		return -1;
 	}
 	fd = open(fname, O_RDWR);
 	if (fd < 0) {
 		err = errno;
-		nmctx_ferror(ctx, "extmem: cannot open '%s': %s", fname,
+		nmctx_ferror(msg, "extmem: cannot open '%s': %s", fname,
 		    strerror(err));
 		goto fail;
 	}
 	size = lseek(fd, 0, SEEK_END);
 	if (size <= 0) {
 		err = size < 0 ? errno : EINVAL;
-		nmctx_ferror(ctx, "extmem: cannot use '%s': %s", fname,
+		nmctx_ferror(msg, "extmem: cannot use '%s': %s", fname,
 		    size < 0 ? strerror(err) : "the file is empty");
 		close(fd);
 		goto fail;
@@ -117,7 +130,7 @@ nmport_extmem_from_file(struct nmport_d *d, const char *fname)
 	err = errno;
 	close(fd);
 	if (p == MAP_FAILED) {
-		nmctx_ferror(ctx, "extmem: cannot mmap '%s': %s", fname,
+		nmctx_ferror(msg, "extmem: cannot mmap '%s': %s", fname,
 		    strerror(err));
 		goto fail;
 	}
@@ -125,7 +138,7 @@ nmport_extmem_from_file(struct nmport_d *d, const char *fname)
 	u->size = (size_t)size;
 	u->up.cleanup = nmport_filemap_undo;
 	nmport_push_cleanup(d, &u->up);
-	if (nmport_extmem(d, p, (size_t)size) < 0) {
+	if (nmport_extmem_msg(d, p, (size_t)size, msg) < 0) {
 		err = errno;
 		nmport_cleanup_until(d, mark);	/* unmaps, frees u */
 		errno = err;
@@ -136,6 +149,12 @@ fail:
 	nmctx_free(ctx, u);
 	errno = err;
 	return -1;
+}
+
+int
+nmport_extmem_from_file(struct nmport_d *d, const char *fname)
+{
+	return nmport_extmem_file_msg(d, fname, d->ctx);
 }
 
 struct nmreq_pools_info *
@@ -158,9 +177,9 @@ nmport_offset_undo(struct nmport_cleanup_d *c, struct nmport_d *d)
 	nmctx_free(d->ctx, u->opt);
 }
 
-int
-nmport_offset(struct nmport_d *d, uint64_t initial, uint64_t maxoff,
-    uint64_t bits, uint64_t mingap)
+static int
+nmport_offset_msg(struct nmport_d *d, uint64_t initial, uint64_t maxoff,
+    uint64_t bits, uint64_t mingap, struct nmctx *msg)
 {
 	struct nmctx *ctx = d->ctx;
 	struct nmport_offset_undo *u;
@@ -173,7 +192,7 @@ nmport_offset(struct nmport_d *d, uint64_t initial, uint64_t maxoff,
 			nmctx_free(ctx, u);
 		if (o != NULL)
 			nmctx_free(ctx, o);
-		nmctx_ferror(ctx, "%s: out of memory for the offset option",
+		nmctx_ferror(msg, "%s: out of memory for the offset option",
 		    NMPORT_NAME(d));
 		errno = ENOMEM;
 		return -1;
@@ -189,6 +208,13 @@ nmport_offset(struct nmport_d *d, uint64_t initial, uint64_t maxoff,
 	u->up.cleanup = nmport_offset_undo;
 	nmport_push_cleanup(d, &u->up);
 	return 0;
+}
+
+int
+nmport_offset(struct nmport_d *d, uint64_t initial, uint64_t maxoff,
+    uint64_t bits, uint64_t mingap)
+{
+	return nmport_offset_msg(d, initial, maxoff, bits, mingap, d->ctx);
 }
 
 /* ------------------------------------------------- option parsers */
@@ -271,7 +297,7 @@ nmport_parse_extmem(struct nmreq_parse_ctx *p)
 		if (p->keys[i] != NULL &&
 		    nm_key_number(p, "extmem", names[i], i, UINT32_MAX, &v[i]))
 			return -1;
-	if (nmport_extmem_from_file(d, p->keys[EXTMEM_FILE]) < 0)
+	if (nmport_extmem_file_msg(d, p->keys[EXTMEM_FILE], p->ctx) < 0)
 		return -1;
 	pi = &d->extmem->nro_info;
 	pi->nr_if_pool_objtotal = (uint32_t)v[EXTMEM_IF_NUM];
@@ -338,7 +364,7 @@ nmport_parse_offset(struct nmreq_parse_ctx *p)
 	    nm_key_number(p, "offset", "bits", OFFSET_BITS, 64, &bits) != 0)
 		return -1;
 	/* the largest offset is the initial one, as in netmap */
-	return nmport_offset(p->token, initial, initial, bits, 0);
+	return nmport_offset_msg(p->token, initial, initial, bits, 0, p->ctx);
 }
 
 #define NMKEY(name_, id_, flags_)	[id_] = { (name_), (id_), (flags_) }

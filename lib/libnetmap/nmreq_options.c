@@ -50,24 +50,24 @@ nm_parse_keys(struct nmreq_opt_parser *p, char *body,
 
 		k = nm_find_key(p, item);
 		if (k == NULL || k->id < 0 || k->id >= NMREQ_OPT_MAXKEYS) {
-			nmctx_ferror(ctx, "option '%s': unknown key '%s'",
+			nmctx_ferror(ctx, "option '@%s': unknown key '%s'",
 			    p->prefix, item);
 			goto fail;
 		}
 		if (pctx->keys[k->id] != NULL) {
-			nmctx_ferror(ctx, "option '%s': key '%s' given twice",
+			nmctx_ferror(ctx, "option '@%s': key '%s' given twice",
 			    p->prefix, item);
 			goto fail;
 		}
 		if (value == NULL) {
 			if (!(k->flags & NMREQ_OPTK_ALLOWEMPTY)) {
-				nmctx_ferror(ctx, "option '%s': key '%s' needs "
+				nmctx_ferror(ctx, "option '@%s': key '%s' needs "
 				    "'=value'", p->prefix, item);
 				goto fail;
 			}
 			value = item;	/* a flag key: set to its own name */
 		} else if (*value == '\0') {
-			nmctx_ferror(ctx, "option '%s': empty value for key "
+			nmctx_ferror(ctx, "option '@%s': empty value for key "
 			    "'%s'", p->prefix, item);
 			goto fail;
 		}
@@ -80,7 +80,7 @@ nm_parse_keys(struct nmreq_opt_parser *p, char *body,
 
 		if ((k->flags & NMREQ_OPTK_MUSTSET) && k->id >= 0 &&
 		    k->id < NMREQ_OPT_MAXKEYS && pctx->keys[k->id] == NULL) {
-			nmctx_ferror(ctx, "option '%s': mandatory key '%s' "
+			nmctx_ferror(ctx, "option '@%s': mandatory key '%s' "
 			    "missing", p->prefix, k->key);
 			goto fail;
 		}
