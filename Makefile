@@ -44,6 +44,9 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_OBJS    := $(call obj,$(LIB_SRCS))
 DAEMON_OBJS := $(call obj,$(DAEMON_SRCS))
+# the daemon without its main(): what daemon unit tests and fuzzers link
+DAEMON_CORE_SRCS := $(filter-out daemon/main.c,$(DAEMON_SRCS))
+DAEMON_CORE_OBJS := $(call obj,$(DAEMON_CORE_SRCS))
 
 LIBSO  := $(BUILD)/lib/libunetmap.so
 LIBA   := $(BUILD)/lib/libunetmap.a
@@ -59,9 +62,17 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../../lib'
 all: $(LIBSO) $(LIBA) $(BUILD)/lib/libnetmap.so $(BUILD)/lib/libnetmap.a \
      $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS)
 
+V ?= 0
+ifeq ($(V),0)
+Q := @
+else
+Q :=
+endif
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBSO): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -89,7 +100,12 @@ $(BUILD)/bin/$(1): $(call obj,$(wildcard tools/$(1)/*.c)) $(LIBSO)
 endef
 $(foreach t,$(sort $(TOOLS)),$(eval $(call tool_rule,$(t))))
 
-# unit tests see the library's insides: linked with the static archive
+# unit tests see the library's insides: linked with the static archive;
+# test_daemon_* see the daemon's instead
+$(BUILD)/tests/unit/test_daemon_%: $(BUILD)/obj/tests/unit/test_daemon_%.o $(DAEMON_CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm $(LIBS)
+
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) -lm $(LIBS)
@@ -107,10 +123,14 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBSO)
 FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
 fuzz: $(FUZZ_BINS)
+FUZZFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -pthread -Iinclude -Ilib -I. \
+	    -DUNETMAP_PREFIX='"$(PREFIX)"' -fsanitize=fuzzer,address,undefined
+build-fuzz/fuzz_daemon_%: tests/fuzz/fuzz_daemon_%.c $(DAEMON_CORE_SRCS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZFLAGS) -o $@ $^ -ldl
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -pthread -Iinclude -Ilib \
-	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) -ldl
+	$(CLANG) $(FUZZFLAGS) -o $@ $< $(LIB_SRCS) -ldl
 
 check: all
 	tests/run --no-install --no-build

@@ -181,6 +181,11 @@ struct ctrl_reply {
 	unsigned nfds;
 };
 
+/* wire.c: the request out of a message, the reply into one (0 if too big) */
+int ctrl_unpack(uint8_t *p, size_t len, struct ctrl_req *rq, struct ctrl_err *e);
+size_t ctrl_pack(uint8_t *out, size_t cap, struct ctrl_req *rq, struct ctrl_reply *rp);
+void ctrl_req_free(struct ctrl_req *rq);
+
 int ctrl_handle(struct client *c, struct ctrl_req *rq, struct ctrl_reply *rp,
     struct ctrl_err *e);
 int ctrl_adopt(struct client *c, struct ctrl_reply *rp, struct ctrl_err *e);

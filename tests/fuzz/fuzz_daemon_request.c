@@ -1,0 +1,48 @@
+/*
+ * fuzz_daemon_request.c - arbitrary bytes as the payload of a control
+ * message, through the daemon's unpacking, request handling and reply
+ * packing, as if a hostile local process had written them to the socket.
+ * Whatever the input, no crash, no sanitizer report, and every port and
+ * private region a request made is gone again once its binding is released.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/unetmapd.h"
+
+struct daemon_cfg dcfg;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t buf[UNM_MSG_MAX], out[UNM_MSG_MAX];
+	struct client c = { .fd = -1 };
+	struct ctrl_req rq = { 0 };
+	struct ctrl_reply rp = { 0 };
+	struct ctrl_err e = { "" };
+	int err;
+
+	if (size > sizeof(buf))
+		return 0;
+	unm_log_set_level(UNM_LOG_ERR);
+	memcpy(buf, data, size);	/* 8-aligned, as a received message is */
+	err = ctrl_unpack(buf, size, &rq, &e);
+	if (!err)
+		err = ctrl_handle(&c, &rq, &rp, &e);
+	if (!err)
+		ctrl_pack(out, sizeof(out), &rq, &rp);
+	free(rp.bind);
+	ctrl_req_free(&rq);
+	if (c.b)
+		binding_release(c.b);
+	/* a port or private region left behind would be a leak: make it loud */
+	if (port_list())
+		__builtin_trap();
+	for (struct region *r = region_list(); r; r = r->next)
+		if (r->id != 1)	/* the global region lives on, as netmap's does */
+			__builtin_trap();
+	return 0;
+}
