@@ -50,6 +50,10 @@
 #include <stdint.h>
 #include <net/netmap_user.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct nmctx;
 struct nmport_d;
 struct nmem_d;
@@ -322,5 +326,9 @@ void *nmctx_malloc(struct nmctx *ctx, size_t size);
 void nmctx_free(struct nmctx *ctx, void *p);
 void nmctx_lock(struct nmctx *ctx);
 void nmctx_unlock(struct nmctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* LIBNETMAP_H_ */
