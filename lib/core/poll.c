@@ -178,20 +178,27 @@ disarm(struct waitset *w, unsigned from)
 
 /* the caller's other descriptors, polled now without waiting */
 static int
-poll_others(struct pollfd *fds, unsigned long nfds, struct unm_dev **devs)
+poll_others(struct pollfd *fds, unsigned long nfds, struct unm_dev **devs, short *saved)
 {
 	int r;
 
-	/* poll() ignores negative descriptors: hide ours for a moment */
+	/*
+	 * poll() ignores negative descriptors but zeroes their revents:
+	 * hide ours for a moment, and put back what we found for them.
+	 */
 	for (unsigned long i = 0; i < nfds; i++)
-		if (devs[i])
+		if (devs[i]) {
+			saved[i] = fds[i].revents;
 			fds[i].fd = ~fds[i].fd;
+		}
 	do
 		r = REAL(poll)(fds, nfds, 0);
 	while (r < 0 && errno == EINTR);
 	for (unsigned long i = 0; i < nfds; i++)
-		if (devs[i])
+		if (devs[i]) {
 			fds[i].fd = ~fds[i].fd;
+			fds[i].revents = saved[i];
+		}
 	return r;
 }
 
@@ -215,6 +222,7 @@ unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,
     const void *sigmask)
 {
 	struct unm_dev *stack_devs[64], **devs = stack_devs;
+	short stack_saved[64], *saved = stack_saved;
 	struct waitset w = { 0 };
 	unsigned long nm = 0, others = 0;
 	bool forever = timeout == NULL, final = false;
@@ -223,7 +231,10 @@ unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,
 
 	if (nfds > 64) {
 		devs = calloc(nfds, sizeof(*devs));
-		if (!devs) {
+		saved = calloc(nfds, sizeof(*saved));
+		if (!devs || !saved) {
+			free(devs);
+			free(saved);
 			errno = ENOMEM;
 			return -1;
 		}
@@ -253,7 +264,7 @@ unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,
 				ready += fds[i].revents != 0;
 			}
 		if (ready || final || (!forever && now_ns() >= deadline)) {
-			r = others ? poll_others(fds, nfds, devs) : 0;
+			r = others ? poll_others(fds, nfds, devs, saved) : 0;
 			if (r < 0) {
 				err = errno;
 				goto out;
@@ -313,8 +324,10 @@ out:
 	for (unsigned long i = 0; i < nfds; i++)
 		if (devs[i])
 			unm_dev_put(devs[i]);
-	if (devs != stack_devs)
+	if (devs != stack_devs) {
 		free(devs);
+		free(saved);
+	}
 	free(w.p);
 	free(w.k);
 	if (result < 0 && err)
