@@ -139,6 +139,13 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 	case UNM_OP_ADOPT:
 		handle_adopt(l, c);
 		break;
+	case UNM_OP_HELLO: {
+		struct unm_msg rm;
+
+		unm_msg_init(&rm, UNM_OP_HELLO);
+		send_reply(l, c, &rm, NULL, 0, NULL, 0);
+		break;
+	}
 	default:
 		unm_warn("pid %d: unknown operation %u, dropping the connection",
 		    (int)c->pid, m.op);
@@ -167,8 +174,15 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 		if (fd < 0)
 			return;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 || !allowed(&cr)) {
-			unm_warn("refused a connection from uid %d pid %d: only root and uid %d "
-			    "may use this daemon", (int)cr.uid, (int)cr.pid, (int)geteuid());
+			struct unm_msg m;
+
+			/* say why before hanging up: the client reads it as its HELLO reply */
+			unm_msg_init(&m, UNM_OP_HELLO);
+			m.error = EACCES;
+			snprintf(m.errmsg, sizeof(m.errmsg), "unetmapd (uid %d) refuses uid %d: only "
+			    "root and its own user may use it", (int)geteuid(), (int)cr.uid);
+			unm_msg_send(fd, &m, NULL, 0, NULL, 0, MSG_DONTWAIT);
+			unm_warn("refused pid %d: %s", (int)cr.pid, m.errmsg);
 			close(fd);
 			continue;
 		}

@@ -123,13 +123,32 @@ start_daemon(const char *path)
 	return 0;
 }
 
+/* the daemon's first word: go ahead, or why not */
+static int
+hello(int fd, struct unm_dev *d)
+{
+	struct unm_msg m, rm;
+	unsigned nfds = 0;
+	int fds[1];
+	int r;
+
+	unm_msg_init(&m, UNM_OP_HELLO);
+	r = unm_request(fd, d, &m, NULL, 0, &rm, NULL, 0, NULL, fds, 1, &nfds);
+	unm_close_fds(fds, nfds);
+	if (r == 0 && rm.error) {
+		unm_err("/dev/netmap: %.*s", (int)sizeof(rm.errmsg), rm.errmsg);
+		r = -rm.error;
+	}
+	return r;
+}
+
 int
 unm_dev_open(int flags)
 {
 	char path[108];
 	const char *no = getenv("UNETMAP_NO_AUTOSTART");
 	struct unm_dev *d;
-	int fd;
+	int fd, r;
 
 	unetmap_socket_path(path, sizeof(path));
 	fd = try_connect(path, flags);
@@ -156,11 +175,16 @@ unm_dev_open(int flags)
 		return -1;
 	}
 	d = unm_dev_new();
-	if (!d || unm_fd_install(fd, d) < 0) {
-		if (d)
-			unm_dev_put(d);
+	if (!d) {
 		REAL(close)(fd);
 		errno = ENOMEM;
+		return -1;
+	}
+	r = hello(fd, d);
+	if (r < 0 || unm_fd_install(fd, d) < 0) {
+		unm_dev_put(d);
+		REAL(close)(fd);
+		errno = r < 0 ? -r : ENOMEM;
 		return -1;
 	}
 	return fd;
@@ -190,6 +214,17 @@ unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
 
 	pthread_mutex_lock(&d->lock);
 	r = unm_msg_send(fd, m, payload, len, NULL, 0, 0);
+	if (r == -EPIPE || r == -ECONNRESET) {
+		/* gone; but it may have said why before leaving (a refusal) */
+		r = unm_msg_recv(fd, rm, rbuf, rcap, rlen, fds, maxfds, nfds, MSG_DONTWAIT);
+		if (r == 0 && rm->op == m->op && rm->error == 0)
+			r = -ECONNRESET;
+		pthread_mutex_unlock(&d->lock);
+		if (r == 0)
+			return 0;
+		unm_err("netmap descriptor %d: unetmapd has gone away", fd);
+		return -ENXIO;
+	}
 	while (r == 0) {
 		r = wait_readable(fd);
 		if (r == 0)

@@ -188,6 +188,7 @@ enum unm_op {
 	UNM_OP_CTRL = 1,	/* an NIOCCTRL request, already copied in */
 	UNM_OP_ADOPT = 2,	/* "what is this descriptor bound to?" */
 	UNM_OP_FDS = 3,		/* more descriptors of the previous reply */
+	UNM_OP_HELLO = 4,	/* first message: may this process use the daemon? */
 };
 
 struct unm_msg {

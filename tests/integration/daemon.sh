@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# daemon.sh - unetmapd's life: started by the library on first use, it
+# lets go of the caller's output and leaves once idle; SIGTERM stops it
+# cleanly (socket removed) with bindings open; a second daemon on the
+# same socket is refused; a user other than root and the daemon's own is
+# refused with a clear error.
+set -u
+B=${BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+
+tmp=$(mktemp -d /tmp/unm-daemon.XXXXXX)
+chmod 755 "$tmp"
+pids=""
+cleanup() {
+	for p in $pids; do kill -9 "$p" 2>/dev/null; done
+	pkill -f "unetmapd --autostart --socket $tmp" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# --- autostart: a netmap program alone starts it; its output is not held
+export UNETMAP_SOCKET=$tmp/auto.sock UNETMAP_DAEMON=$B/bin/unetmapd
+unset UNETMAP_NO_AUTOSTART
+out=$(timeout 30 "$B/tests/integration/pipe_raw" 2>&1 | cat)
+echo "$out" | grep -q '^# done: 4 checks, 0 failed' ; ok $? "a netmap program runs with no daemon around (the library starts one)"
+[ -S "$UNETMAP_SOCKET" ]; ok $? "the started daemon serves the socket"
+# the pipe to 'cat' above was closed, or we would still be waiting: proof
+# enough that the daemon dropped the program's stdout; and it goes away
+gone=1
+for i in $(seq 100); do
+	pgrep -f "unetmapd --autostart --socket $UNETMAP_SOCKET" >/dev/null || { gone=0; break; }
+	sleep 0.1
+done
+ok $gone "once idle, the autostarted daemon exits by itself"
+[ ! -e "$UNETMAP_SOCKET" ]; ok $? "and removes its socket"
+
+# --- SIGTERM with a binding open
+export UNETMAP_SOCKET=$tmp/term.sock UNETMAP_NO_AUTOSTART=1
+"$B/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$tmp/term.log" &
+d=$!; pids="$pids $d"
+for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+"$B/bin/unetmapd" -f -s "$UNETMAP_SOCKET" 2>"$tmp/second.err"
+[ $? != 0 ] && grep -q "another unetmapd serves" "$tmp/second.err"; ok $? "a second daemon on the same socket is refused"
+timeout 20 "$B/tests/integration/poll_wait" >/dev/null 2>&1 &
+w=$!; pids="$pids $w"
+sleep 0.2
+kill -TERM $d
+st=1
+for i in $(seq 100); do kill -0 $d 2>/dev/null || { wait $d; st=$?; break; }; sleep 0.05; done
+ok $st "SIGTERM stops the daemon cleanly while clients are bound"
+[ ! -e "$UNETMAP_SOCKET" ]; ok $? "its socket is gone"
+grep -q "stopped" "$tmp/term.log"; ok $? "and it says so in its log"
+kill -9 $w 2>/dev/null; wait $w 2>/dev/null
+
+# --- credentials
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	"$B/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$tmp/cred.log" &
+	d=$!; pids="$pids $d"
+	for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+	err=$(timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env UNETMAP_SOCKET="$UNETMAP_SOCKET" UNETMAP_NO_AUTOSTART=1 "$B/tests/integration/pipe_raw" 2>&1)
+	echo "$err" | grep -q "refuses uid 65534"; ok $? "another user is refused, and told why"
+	echo "$err" | grep -q "^ok " ; [ $? != 0 ]; ok $? "and gets nothing done"
+	grep -q "refused pid" "$tmp/cred.log"; ok $? "the daemon logs the refusal"
+	kill $d; wait $d 2>/dev/null
+else
+	echo "# not root or no setpriv: credential checks skipped"
+fi
+
+echo "# done: $n checks, $failed failed"
