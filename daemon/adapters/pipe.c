@@ -38,7 +38,7 @@ struct pipe_end {
 static struct pipe_parent *parents;
 
 static int
-parent_get(const char *name, uint16_t mem_id, struct pipe_parent **out,
+parent_get(const char *name, const char *pipe, uint16_t mem_id, struct pipe_parent **out,
     struct ctrl_err *e)
 {
 	struct pipe_parent *pp;
@@ -56,7 +56,7 @@ parent_get(const char *name, uint16_t mem_id, struct pipe_parent **out,
 		r = region_find(mem_id);
 		if (!r)
 			return ctrl_fail(e, EINVAL, "%s: memory region %u does not exist",
-			    name, mem_id);
+			    pipe, mem_id);
 	} else {
 		r = region_new_private(&region_cfg_private, e);
 	}
@@ -66,7 +66,7 @@ parent_get(const char *name, uint16_t mem_id, struct pipe_parent **out,
 	if (!pp) {
 		if (r->refs == 0)
 			region_unref(r);	/* a fresh region nobody uses */
-		return ctrl_fail(e, ENOMEM, "%s: out of memory", name);
+		return ctrl_fail(e, ENOMEM, "%s: out of memory", pipe);
 	}
 	snprintf(pp->name, sizeof(pp->name), "%s", name);
 	pp->reg = r;
@@ -76,8 +76,8 @@ parent_get(const char *name, uint16_t mem_id, struct pipe_parent **out,
 	parents = pp;
 check:
 	if (mem_id && mem_id != pp->reg->id)
-		return ctrl_fail(e, EINVAL, "%s: its pipes live in memory region %u, not %u",
-		    name, pp->reg->id, mem_id);
+		return ctrl_fail(e, EINVAL, "%s: the pipes of %s live in memory region %u, not %u",
+		    pipe, name, pp->reg->id, mem_id);
 	*out = pp;
 	return 0;
 }
@@ -210,7 +210,7 @@ pipe_create(const char *name, size_t plen, bool master,
 
 	memcpy(parent, name, plen);
 	parent[plen] = '\0';
-	err = parent_get(parent, req->nr_mem_id, &pp, e);
+	err = parent_get(parent, name, req->nr_mem_id, &pp, e);
 	if (err)
 		return err;
 	snprintf(mname, sizeof(mname), "%s{%s", parent, name + plen + 1);
