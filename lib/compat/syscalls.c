@@ -235,6 +235,7 @@ mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 int
 close(int fd)
 {
+	unm_epoll_forget(fd);	/* cheap when no epoll set holds a netmap descriptor */
 	if (unm_fd_any()) {
 		struct unm_dev *d = unm_fd_remove(fd);
 

@@ -171,5 +171,13 @@ int unm_copy_out(void *udst, const void *src, size_t n);
 int unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,
     const void *sigmask);
 int unm_poll_spin_ns(void);
+/* readiness of one descriptor for poll @events, running netmap's syncs */
+short unm_dev_scan(struct unm_dev *d, short events);
+/* which rings [from, to) of @b a sleeper on @events waits for */
+void unm_wait_range(struct unm_binding *b, short events, unsigned *from, unsigned *to);
+bool unm_wait_arm(struct unm_kr *kr);
+/* @fd is being closed: drop it from the epoll sets we track (compat/epoll.c) */
+void unm_epoll_forget(int fd);
+void unm_wait_disarm(struct unm_kring *k);
 
 #endif /* UNETMAP_CORE_H */

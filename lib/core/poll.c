@@ -94,21 +94,47 @@ scan(struct unm_binding *b, short events)
 	return revents;
 }
 
-static short
-scan_dev(struct unm_dev *d, short events)
+short
+unm_dev_scan(struct unm_dev *d, short events)
 {
 	/* netmap answers POLLERR on a descriptor that is not bound */
 	return d->bind ? scan(d->bind, events) : POLLERR;
 }
 
 /* the rings a sleeper on @events waits for */
-static void
-wait_range(struct unm_binding *b, short events, unsigned *from, unsigned *to)
+void
+unm_wait_range(struct unm_binding *b, short events, unsigned *from, unsigned *to)
 {
 	bool tx = events & (POLLOUT | POLLWRNORM), rx = events & (POLLIN | POLLRDNORM);
 
 	*from = tx ? 0 : b->ntx;
 	*to = rx ? (unsigned)b->ntx + b->nrx : b->ntx;
+}
+
+/*
+ * About to sleep on @kr's eventfd: drain it first (a kick that comes later
+ * stays visible), count ourselves in, raise need_kick.  Returns true when
+ * someone else already sleeps on the ring (see "remaining" below).
+ */
+bool
+unm_wait_arm(struct unm_kr *kr)
+{
+	uint64_t v;
+	bool crowded;
+
+	if (read(kr->evfd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: nothing was pending */
+	}
+	crowded = __atomic_add_fetch(&kr->k->waiters, 1, __ATOMIC_SEQ_CST) > 1;
+	__atomic_store_n(&kr->k->need_kick, 1, __ATOMIC_SEQ_CST);
+	return crowded;
+}
+
+void
+unm_wait_disarm(struct unm_kring *k)
+{
+	__atomic_store_n(&k->need_kick, 0, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&k->waiters, 1, __ATOMIC_SEQ_CST);
 }
 
 struct waitset {
@@ -145,20 +171,13 @@ arm(struct waitset *w, struct unm_binding *b, short events)
 {
 	unsigned from, to;
 
-	wait_range(b, events, &from, &to);
+	unm_wait_range(b, events, &from, &to);
 	for (unsigned i = from; i < to; i++) {
 		struct unm_kr *kr = &b->kr[i];
-		uint64_t v;
 
 		if (ws_push(w, kr->evfd, POLLIN, kr->k) < 0)
 			return -ENOMEM;
-		/* drain before arming: a kick that comes later stays visible */
-		if (read(kr->evfd, &v, sizeof(v)) < 0) {
-			/* EAGAIN: nothing was pending */
-		}
-		if (__atomic_add_fetch(&kr->k->waiters, 1, __ATOMIC_SEQ_CST) > 1)
-			w->crowded = true;
-		__atomic_store_n(&kr->k->need_kick, 1, __ATOMIC_SEQ_CST);
+		w->crowded |= unm_wait_arm(kr);
 	}
 	return 0;
 }
@@ -166,12 +185,9 @@ arm(struct waitset *w, struct unm_binding *b, short events)
 static void
 disarm(struct waitset *w, unsigned from)
 {
-	for (unsigned i = from; i < w->n; i++) {
-		if (!w->k[i])
-			continue;
-		__atomic_store_n(&w->k[i]->need_kick, 0, __ATOMIC_RELAXED);
-		__atomic_sub_fetch(&w->k[i]->waiters, 1, __ATOMIC_SEQ_CST);
-	}
+	for (unsigned i = from; i < w->n; i++)
+		if (w->k[i])
+			unm_wait_disarm(w->k[i]);
 	w->n = from;
 	w->crowded = false;
 }
@@ -259,7 +275,7 @@ unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,
 
 		for (unsigned long i = 0; i < nfds; i++)
 			if (devs[i]) {
-				fds[i].revents = scan_dev(devs[i], fds[i].events) &
+				fds[i].revents = unm_dev_scan(devs[i], fds[i].events) &
 				    (fds[i].events | POLLERR | POLLHUP | POLLNVAL);
 				ready += fds[i].revents != 0;
 			}
@@ -295,7 +311,7 @@ unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,
 		/* a kick that came before need_kick went up is seen here */
 		ready = 0;
 		for (unsigned long i = 0; i < nfds; i++)
-			if (devs[i] && scan_dev(devs[i], fds[i].events) &
+			if (devs[i] && unm_dev_scan(devs[i], fds[i].events) &
 			    (fds[i].events | POLLERR))
 				ready++;
 		if (ready) {
