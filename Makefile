@@ -39,6 +39,12 @@ TOOLS       := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 INTEG_SRCS  := $(wildcard tests/integration/*.c)
 BENCH_SRCS  := $(wildcard bench/*.c)
+# netmap programs written only against netmap's headers: built a second
+# time without our library, as a binary built for netmap is, to run with
+# LD_PRELOAD (they may use libnetmap, which netmap ships as a static
+# archive: so do we, as libnetmap-only.a, with no interposition in it)
+NETMAP_PROGS := pipe_raw fd_pass poll_wait epoll_mix api_paths bad_input
+LIBNETMAP_OBJS = $(call obj,$(wildcard lib/libnetmap/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -55,12 +61,15 @@ TOOL_BINS  := $(addprefix $(BUILD)/bin/,$(sort $(TOOLS)))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(INTEG_SRCS))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+PRELOAD_BINS := $(addprefix $(BUILD)/tests/preload/,$(NETMAP_PROGS)) \
+                $(addsuffix -fortify,$(addprefix $(BUILD)/tests/preload/,$(NETMAP_PROGS)))
+LIBNETMAP_ONLY := $(BUILD)/lib/libnetmap-only.a
 
 # programs linked with the shared library find it next to them
 RPATH := -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../../lib'
 
 all: $(LIBSO) $(LIBA) $(BUILD)/lib/libnetmap.so $(BUILD)/lib/libnetmap.a \
-     $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS)
+     $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS) $(PRELOAD_BINS)
 
 V ?= 0
 ifeq ($(V),0)
@@ -96,7 +105,7 @@ $(DAEMON): $(DAEMON_OBJS)
 define tool_rule
 $(BUILD)/bin/$(1): $(call obj,$(wildcard tools/$(1)/*.c)) $(LIBSO)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $(RPATH) -o $$@ $(call obj,$(wildcard tools/$(1)/*.c)) -L$(BUILD)/lib -lunetmap -lm $$(LIBS)
+	$$(CC) $$(LDFLAGS) $$(RPATH) -o $$@ $(call obj,$(wildcard tools/$(1)/*.c)) -L$(BUILD)/lib -lunetmap -lm $$(LIBS)
 endef
 $(foreach t,$(sort $(TOOLS)),$(eval $(call tool_rule,$(t))))
 
@@ -114,6 +123,25 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBA)
 $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(RPATH) -o $@ $< -L$(BUILD)/lib -lunetmap -lm $(LIBS)
+
+$(LIBNETMAP_ONLY): $(LIBNETMAP_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# the same programs as a netmap binary: libc and static libnetmap only
+$(BUILD)/tests/preload/%: $(BUILD)/obj/tests/integration/%.o $(LIBNETMAP_ONLY)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBNETMAP_ONLY) -lm
+
+# and once more as other distributions build them: fortified, 64-bit
+# offsets (open64, __open_2, __poll_chk, mmap64 ... instead of open, poll, mmap)
+$(BUILD)/obj/tests/integration/%.fortify.o: tests/integration/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (fortified)")
+	$(Q)$(CC) $(CFLAGS) -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -D_FILE_OFFSET_BITS=64 -MMD -MP -c $< -o $@
+$(BUILD)/tests/preload/%-fortify: $(BUILD)/obj/tests/integration/%.fortify.o $(LIBNETMAP_ONLY)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBNETMAP_ONLY) -lm
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBSO)
 	@mkdir -p $(dir $@)

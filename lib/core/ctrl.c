@@ -102,6 +102,18 @@ copy_back(void *uarg, const struct nmreq_header *hdr, uint8_t *r, size_t rlen,
 	return 0;
 }
 
+/* "not supported" is said once per request type; other errors every time */
+static bool
+said_before(int err, unsigned type)
+{
+	static uint64_t said;
+	uint64_t bit = 1ull << (type % 64);
+
+	if (err != EOPNOTSUPP)
+		return false;
+	return __atomic_fetch_or(&said, bit, __ATOMIC_RELAXED) & bit;
+}
+
 int
 unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 {
@@ -152,7 +164,7 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 	    sizeof(fds) / sizeof(fds[0]), &nfds);
 	if (r < 0)
 		goto out;
-	if (rm.error && rm.errmsg[0])
+	if (rm.error && rm.errmsg[0] && !said_before(rm.error, hdr.nr_reqtype))
 		unm_warn("%.*s", (int)sizeof(rm.errmsg), rm.errmsg);
 	if (rlen) {
 		r = copy_back(arg, &hdr, rbuf, rlen, o, nopts, rm.error == 0, &bind_at);

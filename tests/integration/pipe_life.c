@@ -1,13 +1,11 @@
 /*
  * pipe_life.c - lifetimes and ownership around pipes and null ports:
- * a descriptor passed to another process keeps working there; exclusive
- * opens are refused to others; kill -9 of one end leaves the other end
+ * exclusive opens are refused to others; kill -9 of one end leaves the other end
  * waiting, the daemon frees everything, and a new pair works; extra
  * buffers come back on close; null ports need an existing region.
  */
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -40,123 +38,6 @@ region_free_bufs(uint16_t id, uint32_t *total)
 	if (total)
 		*total = ri.nr_buf_total;
 	return ri.nr_buf_free;
-}
-
-static int
-send_fd(int sock, int fd, const void *data, size_t len)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &mh, 0) < 0 ? -1 : 0;
-}
-
-static int
-recv_fd(int sock, void *data, size_t len)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = data, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	int fd = -1;
-
-	if (recvmsg(sock, &mh, 0) <= 0)
-		return -1;
-	c = CMSG_FIRSTHDR(&mh);
-	if (c && c->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
-struct passinfo {
-	uint64_t memsize;
-	uint64_t offset;
-};
-
-/* the child: gets a registered netmap descriptor, maps it, reads 100 frames */
-static int
-passed_child(int sock)
-{
-	struct passinfo pi;
-	struct netmap_ring *ring;
-	struct netmap_if *nifp;
-	int fd = recv_fd(sock, &pi, sizeof(pi)), got = 0;
-	char *mem;
-
-	if (fd < 0)
-		return 1;
-	mem = mmap(NULL, pi.memsize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (mem == MAP_FAILED)
-		return 2;
-	nifp = NETMAP_IF(mem, pi.offset);
-	ring = NETMAP_RXRING(nifp, 0);
-	if (write(sock, "r", 1) != 1)	/* ready */
-		return 3;
-	while (got < 100) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		if (poll(&p, 1, 5000) <= 0)
-			return 4;
-		for (; !nm_ring_empty(ring); ring->head = ring->cur = nm_ring_next(ring, ring->head)) {
-			struct netmap_slot *s = &ring->slot[ring->head];
-
-			if (s->len != 100 || NETMAP_BUF(ring, s->buf_idx)[0] != (char)got)
-				return 5;
-			got++;
-		}
-	}
-	ioctl(fd, NIOCRXSYNC, NULL);
-	return 0;
-}
-
-static void
-test_fd_passing(void)
-{
-	struct rawport m, s;
-	struct passinfo pi;
-	int sv[2], st;
-	char c;
-	pid_t pid;
-
-	names("fdp");
-	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		_exit(passed_child(sv[1]));
-	}
-	close(sv[1]);
-	tap_ok(raw_open(&m, name_m, NR_REG_ALL_NIC, 0, 0) == 0, "open the master end to pass it");
-	pi.memsize = m.reg.nr_memsize;
-	pi.offset = m.reg.nr_offset;
-	tap_ok(send_fd(sv[0], m.fd, &pi, sizeof(pi)) == 0, "send the descriptor over a UNIX socket");
-	raw_close(&m);	/* only the child holds it now */
-	tap_ok(read(sv[0], &c, 1) == 1, "the child mapped the received descriptor");
-	tap_ok(raw_open(&s, name_s, NR_REG_ALL_NIC, 0, 0) == 0,
-	    "the slave end opens while only the other process holds the master");
-	for (int i = 0; i < 100;) {
-		struct netmap_ring *r = NETMAP_TXRING(s.nifp, 0);
-		struct pollfd p = { .fd = s.fd, .events = POLLOUT };
-
-		while (i < 100 && raw_put(r, 100, i) == 0)
-			i++;
-		if (poll(&p, 1, 2000) < 0)
-			break;
-	}
-	waitpid(pid, &st, 0);
-	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	    "100 frames reach the process that received the descriptor (exit %d)",
-	    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	raw_close(&s);
-	close(sv[0]);
 }
 
 static void
@@ -343,7 +224,6 @@ int
 main(void)
 {
 	alarm(120);
-	test_fd_passing();
 	test_exclusive();
 	test_kill9();
 	test_extra_bufs();
