@@ -69,7 +69,8 @@ LIBNETMAP_ONLY := $(BUILD)/lib/libnetmap-only.a
 RPATH := -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../../lib'
 
 all: $(LIBSO) $(LIBA) $(BUILD)/lib/libnetmap.so $(BUILD)/lib/libnetmap.a \
-     $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS) $(PRELOAD_BINS)
+     $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS) $(PRELOAD_BINS) \
+     $(PKTGEN_NETMAP)
 
 V ?= 0
 ifeq ($(V),0)
@@ -108,6 +109,13 @@ $(BUILD)/bin/$(1): $(call obj,$(wildcard tools/$(1)/*.c)) $(LIBSO)
 	$$(CC) $$(LDFLAGS) $$(RPATH) -o $$@ $(call obj,$(wildcard tools/$(1)/*.c)) -L$(BUILD)/lib -lunetmap -lm $$(LIBS)
 endef
 $(foreach t,$(sort $(TOOLS)),$(eval $(call tool_rule,$(t))))
+
+# pkt-gen as netmap builds it (static libnetmap, nothing of ours): what
+# bench/preload.sh runs under LD_PRELOAD against the linked build/bin/pkt-gen
+PKTGEN_NETMAP := $(if $(filter pkt-gen,$(TOOLS)),$(BUILD)/bench/pkt-gen-netmap)
+$(BUILD)/bench/pkt-gen-netmap: $(call obj,$(wildcard tools/pkt-gen/*.c)) $(LIBNETMAP_ONLY)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 # unit tests see the library's insides: linked with the static archive;
 # test_daemon_* see the daemon's instead
