@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "event.h"
@@ -55,8 +56,9 @@ send_reply(struct ev_loop *l, struct client *c, struct unm_msg *m, const void *p
 		unm_warn("pid %d: cannot send a reply: %s", (int)c->pid, strerror(-r));
 }
 
+/* @c asked, on behalf of @t (itself, or the descriptor it attached) */
 static void
-handle_ctrl(struct ev_loop *l, struct client *c, struct unm_msg *m, size_t len)
+handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len)
 {
 	struct ctrl_req rq = { 0 };
 	struct ctrl_reply rp = { 0 };
@@ -68,7 +70,7 @@ handle_ctrl(struct ev_loop *l, struct client *c, struct unm_msg *m, size_t len)
 
 	err = ctrl_unpack(msgbuf, len, &rq, &e);
 	if (!err)
-		err = ctrl_handle(c, &rq, &rp, &e);
+		err = ctrl_handle(t, &rq, &rp, &e);
 	unm_msg_init(&rm, UNM_OP_CTRL);
 	rm.error = err;
 	if (err) {
@@ -85,16 +87,15 @@ handle_ctrl(struct ev_loop *l, struct client *c, struct unm_msg *m, size_t len)
 	send_reply(l, c, &rm, out, olen, rp.fds, rp.nfds);
 	free(rp.bind);
 	ctrl_req_free(&rq);
-	(void)m;
 }
 
 static void
-handle_adopt(struct ev_loop *l, struct client *c)
+handle_adopt(struct ev_loop *l, struct client *c, struct client *t)
 {
 	struct ctrl_reply rp = { 0 };
 	struct ctrl_err e = { "" };
 	struct unm_msg rm;
-	int err = ctrl_adopt(c, &rp, &e);
+	int err = ctrl_adopt(t, &rp, &e);
 
 	unm_msg_init(&rm, UNM_OP_ADOPT);
 	rm.error = err;
@@ -103,10 +104,24 @@ handle_adopt(struct ev_loop *l, struct client *c)
 	free(rp.bind);
 }
 
+/* the connection whose client end @fd is a copy of */
+static struct client *
+by_descriptor(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return NULL;
+	for (struct client *c = clients; c; c = c->next)
+		if (c->peer_ino && c->peer_ino == (uint64_t)st.st_ino)
+			return c;
+	return NULL;
+}
+
 static void
 client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 {
-	struct client *c = arg;
+	struct client *c = arg, *t;
 	struct unm_msg m;
 	int fds[UNM_FDS_PER_MSG];
 	unsigned nfds = 0;
@@ -119,7 +134,29 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 	}
 	r = unm_msg_recv(fd, &m, msgbuf, sizeof(msgbuf), &len, fds, UNM_FDS_PER_MSG,
 	    &nfds, MSG_DONTWAIT);
-	unm_close_fds(fds, nfds);	/* clients have no business sending any */
+	/*
+	 * A request may come with a netmap descriptor attached: it is about
+	 * that descriptor's binding, asked on a connection of its own (several
+	 * processes may share one descriptor, but not its replies).
+	 */
+	t = c;
+	if (r == 0 && nfds == 1) {
+		t = by_descriptor(fds[0]);
+		if (!t) {
+			struct unm_msg rm;
+
+			unm_msg_init(&rm, m.op);
+			rm.error = EBADF;
+			snprintf(rm.errmsg, sizeof(rm.errmsg), "the descriptor is not a netmap "
+			    "descriptor of this daemon");
+			send_reply(l, c, &rm, NULL, 0, NULL, 0);
+			unm_close_fds(fds, nfds);
+			return;
+		}
+	}
+	unm_close_fds(fds, nfds);
+	if (r == 0 && nfds > 1)
+		r = -EPROTO;
 	if (r == -EAGAIN)
 		return;
 	if (r == -ECONNRESET) {
@@ -134,10 +171,10 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 	}
 	switch (m.op) {
 	case UNM_OP_CTRL:
-		handle_ctrl(l, c, &m, len);
+		handle_ctrl(l, c, t, len);
 		break;
 	case UNM_OP_ADOPT:
-		handle_adopt(l, c);
+		handle_adopt(l, c, t);
 		break;
 	case UNM_OP_HELLO: {
 		struct unm_msg rm;
@@ -196,6 +233,8 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 		c->fd = fd;
 		c->uid = cr.uid;
 		c->pid = cr.pid;
+		if (unix_peer_inode(fd, &c->peer_ino) < 0)
+			c->peer_ino = 0;	/* only requests on the connection itself, then */
 		c->next = clients;
 		clients = c;
 		nclients++;

@@ -149,6 +149,7 @@ struct client {
 	int fd;
 	uid_t uid;
 	pid_t pid;
+	uint64_t peer_ino;	/* inode of the client's end: the netmap descriptor */
 	struct binding *b;
 	struct client *next;
 };
@@ -202,6 +203,8 @@ struct daemon_cfg {
 };
 
 extern struct daemon_cfg dcfg;
+/* sockdiag.c: the inode of the other end of connected UNIX socket @fd */
+int unix_peer_inode(int fd, uint64_t *peer);
 int clients_count(void);
 bool daemon_has_state(void);	/* anything that must outlive the clients */
 

@@ -441,3 +441,12 @@ epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 	}
 	return epoll_pwait(epfd, events, maxevents, (int)ms, sigmask);
 }
+
+void
+unm_epoll_atfork(enum unm_fork_phase ph)
+{
+	if (ph == UNM_FORK_PREPARE)
+		pthread_mutex_lock(&ep_lock);
+	else
+		pthread_mutex_unlock(&ep_lock);
+}

@@ -466,8 +466,41 @@ pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *t,
 
 /* ------------------------------------------------------------ start-up */
 
+static void
+fork_prepare(void)
+{
+	unm_client_atfork(UNM_FORK_PREPARE);
+	unm_epoll_atfork(UNM_FORK_PREPARE);
+	unm_devs_atfork(UNM_FORK_PREPARE);
+	unm_regions_atfork(UNM_FORK_PREPARE);
+	unm_fdtable_atfork(UNM_FORK_PREPARE);
+}
+
+static void
+fork_done(enum unm_fork_phase ph)
+{
+	unm_fdtable_atfork(ph);
+	unm_regions_atfork(ph);
+	unm_devs_atfork(ph);
+	unm_epoll_atfork(ph);
+	unm_client_atfork(ph);
+}
+
+static void
+fork_parent(void)
+{
+	fork_done(UNM_FORK_PARENT);
+}
+
+static void
+fork_child(void)
+{
+	fork_done(UNM_FORK_CHILD);
+}
+
 __attribute__((constructor)) static void
 unm_init(void)
 {
 	unm_real_init();
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
 }

@@ -123,6 +123,10 @@ start_daemon(const char *path)
 	return 0;
 }
 
+static int exchange(int sock, int attach, struct unm_msg *m, const void *payload,
+    size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
+    unsigned maxfds, unsigned *nfds);
+
 /* the daemon's first word: go ahead, or why not */
 static int
 hello(int fd, struct unm_dev *d)
@@ -133,8 +137,10 @@ hello(int fd, struct unm_dev *d)
 	int r;
 
 	unm_msg_init(&m, UNM_OP_HELLO);
-	r = unm_request(fd, d, &m, NULL, 0, &rm, NULL, 0, NULL, fds, 1, &nfds);
+	rm.magic = 0;
+	r = exchange(fd, -1, &m, NULL, 0, &rm, NULL, 0, NULL, fds, 1, &nfds);
 	unm_close_fds(fds, nfds);
+	(void)d;
 	if (r == 0 && rm.error) {
 		unm_err("/dev/netmap: %.*s", (int)sizeof(rm.errmsg), rm.errmsg);
 		r = -rm.error;
@@ -205,43 +211,79 @@ wait_readable(int fd)
 	return r < 0 ? -errno : 0;
 }
 
+/*
+ * One request and its reply on @sock, with @attach (a netmap descriptor)
+ * passed along when it is not -1.
+ */
+static int
+exchange(int sock, int attach, struct unm_msg *m, const void *payload, size_t len,
+    struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
+    unsigned maxfds, unsigned *nfds)
+{
+	int r = unm_msg_send(sock, m, payload, len, &attach, attach >= 0, 0);
+
+	if (r == -EPIPE || r == -ECONNRESET) {
+		/* gone; but it may have said why before leaving (a refusal) */
+		r = unm_msg_recv(sock, rm, rbuf, rcap, rlen, fds, maxfds, nfds, MSG_DONTWAIT);
+		if (r == 0 && !rm->error)
+			r = -ECONNRESET;
+	}
+	while (r == 0 && rm != NULL && !rm->magic) {
+		r = wait_readable(sock);
+		if (r == 0)
+			r = unm_msg_recv(sock, rm, rbuf, rcap, rlen, fds, maxfds, nfds,
+			    MSG_DONTWAIT);
+		if (r == -EAGAIN) {
+			rm->magic = 0;
+			r = 0;	/* spurious wake-up; wait again */
+		}
+		/*
+		 * A daemon that hung up on a message it never read leaves
+		 * ECONNRESET pending, reported before what it sent last (a
+		 * refusal): look once more.
+		 */
+		if (r == -ECONNRESET && unm_msg_recv(sock, rm, rbuf, rcap, rlen, fds, maxfds,
+		    nfds, MSG_DONTWAIT) == 0 && rm->error)
+			r = 0;
+	}
+	if (r == 0 && rm->op != m->op) {
+		/* a refusal comes as the answer to a HELLO we did not send */
+		if (rm->op == UNM_OP_HELLO && rm->error) {
+			unm_err("/dev/netmap: %.*s", (int)sizeof(rm->errmsg), rm->errmsg);
+			return -rm->error;
+		}
+		r = -EPROTO;
+	}
+	if (r == -ECONNRESET || r == -EPIPE) {
+		unm_err("netmap descriptor: unetmapd has gone away");
+		r = -ENXIO;
+	}
+	return r;
+}
+
 int
 unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
     size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
     unsigned maxfds, unsigned *nfds)
 {
-	int r;
+	char path[108];
+	int side, r;
 
-	pthread_mutex_lock(&d->lock);
-	r = unm_msg_send(fd, m, payload, len, NULL, 0, 0);
-	if (r == -EPIPE || r == -ECONNRESET) {
-		/* gone; but it may have said why before leaving (a refusal) */
-		r = unm_msg_recv(fd, rm, rbuf, rcap, rlen, fds, maxfds, nfds, MSG_DONTWAIT);
-		if (r == 0 && rm->op == m->op && rm->error == 0)
-			r = -ECONNRESET;
-		pthread_mutex_unlock(&d->lock);
-		if (r == 0)
-			return 0;
-		unm_err("netmap descriptor %d: unetmapd has gone away", fd);
+	/*
+	 * On a connection of its own, with the descriptor attached: the
+	 * descriptor may be shared with other processes (fork, SCM_RIGHTS),
+	 * and a reply on it could be read by any of them.
+	 */
+	(void)d;
+	side = try_connect(unetmap_socket_path(path, sizeof(path)), O_CLOEXEC);
+	if (side < 0) {
+		unm_err("netmap descriptor %d: cannot reach unetmapd at %s: %s", fd, path,
+		    strerror(-side));
 		return -ENXIO;
 	}
-	while (r == 0) {
-		r = wait_readable(fd);
-		if (r == 0)
-			r = unm_msg_recv(fd, rm, rbuf, rcap, rlen, fds, maxfds, nfds,
-			    MSG_DONTWAIT);
-		if (r == -EAGAIN)
-			r = 0;	/* someone else read it; wait again */
-		else
-			break;
-	}
-	pthread_mutex_unlock(&d->lock);
-	if (r == -ECONNRESET || r == -EPIPE) {
-		unm_err("netmap descriptor %d: unetmapd has gone away", fd);
-		r = -ENXIO;
-	}
-	if (r == 0 && rm->op != m->op)
-		r = -EPROTO;
+	rm->magic = 0;
+	r = exchange(side, fd, m, payload, len, rm, rbuf, rcap, rlen, fds, maxfds, nfds);
+	REAL(close)(side);
 	return r;
 }
 
@@ -267,11 +309,21 @@ is_ours(int fd)
 	    strncmp(sa.sun_path, path, sizeof(sa.sun_path)) == 0;
 }
 
+static pthread_mutex_t adopt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+unm_client_atfork(enum unm_fork_phase ph)
+{
+	if (ph == UNM_FORK_PREPARE)
+		pthread_mutex_lock(&adopt_lock);
+	else
+		pthread_mutex_unlock(&adopt_lock);
+}
+
 struct unm_dev *
 unm_adopt(int fd)
 {
 	static uint8_t buf[UNM_MSG_MAX];
-	static pthread_mutex_t adopt_lock = PTHREAD_MUTEX_INITIALIZER;
 	int fds[UNM_MAX_BIND_RINGS * 2 + 1];
 	struct unm_msg m, rm;
 	struct unm_dev *d;

@@ -166,6 +166,22 @@ int unm_ctrl_hdr(int fd, struct unm_dev *d, struct nmreq_header *hdr, void *body
 int unm_copy_in(void *dst, const void *usrc, size_t n);
 int unm_copy_out(void *udst, const void *src, size_t n);
 
+/* ------------------------------------------------------------ fork */
+
+/*
+ * fork() in a threaded program: the library's locks are taken before and
+ * released after, in parent and child, so a child never inherits one held
+ * by a thread that does not exist in it.  Each module handles its own.
+ */
+enum unm_fork_phase { UNM_FORK_PREPARE, UNM_FORK_PARENT, UNM_FORK_CHILD };
+void unm_fdtable_atfork(enum unm_fork_phase ph);
+void unm_devs_atfork(enum unm_fork_phase ph);
+void unm_regions_atfork(enum unm_fork_phase ph);
+void unm_epoll_atfork(enum unm_fork_phase ph);
+void unm_client_atfork(enum unm_fork_phase ph);
+/* calls @fn on every descriptor object in the table (child side of fork) */
+void unm_fd_foreach(void (*fn)(struct unm_dev *));
+
 /* ------------------------------------------------------------ waiting */
 
 int unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,

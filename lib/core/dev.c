@@ -85,3 +85,22 @@ unm_dev_put(struct unm_dev *d)
 	free_devs = d;
 	pthread_mutex_unlock(&pool_lock);
 }
+
+static void
+reinit_lock(struct unm_dev *d)
+{
+	/* a request another thread had in flight does not exist in the child */
+	pthread_mutex_init(&d->lock, NULL);
+}
+
+void
+unm_devs_atfork(enum unm_fork_phase ph)
+{
+	if (ph == UNM_FORK_PREPARE) {
+		pthread_mutex_lock(&pool_lock);
+		return;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (ph == UNM_FORK_CHILD)
+		unm_fd_foreach(reinit_lock);
+}

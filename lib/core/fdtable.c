@@ -81,3 +81,24 @@ unm_fd_any(void)
 {
 	return __atomic_load_n(&ninstalled, __ATOMIC_RELAXED) != 0;
 }
+
+void
+unm_fdtable_atfork(enum unm_fork_phase ph)
+{
+	if (ph == UNM_FORK_PREPARE)
+		pthread_mutex_lock(&table_lock);
+	else
+		pthread_mutex_unlock(&table_lock);
+}
+
+void
+unm_fd_foreach(void (*fn)(struct unm_dev *))
+{
+	for (unsigned c = 0; c < NCHUNKS; c++) {
+		struct unm_dev **ch = __atomic_load_n(&chunks[c], __ATOMIC_ACQUIRE);
+
+		for (unsigned i = 0; ch && i < CHUNK; i++)
+			if (ch[i])
+				fn(ch[i]);
+	}
+}

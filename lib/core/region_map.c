@@ -94,3 +94,12 @@ unm_region_detach(struct unm_region_map *rm)
 	close_fd(rm->memfd);
 	free(rm);
 }
+
+void
+unm_regions_atfork(enum unm_fork_phase ph)
+{
+	if (ph == UNM_FORK_PREPARE)
+		pthread_mutex_lock(&maps_lock);
+	else
+		pthread_mutex_unlock(&maps_lock);
+}

@@ -8,6 +8,7 @@
  * across exec() is still a netmap descriptor in the new program, and
  * O_CLOEXEC closes it.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -259,6 +260,55 @@ test_exec(const char *self)
 	close(m.fd);
 }
 
+static volatile int stop_busy;
+
+/* keeps the library's locks busy: control requests on a shared descriptor */
+static void *
+busy(void *arg)
+{
+	struct rawport *p = arg;
+
+	while (!stop_busy) {
+		struct nmreq_port_info_get pi = { 0 };
+
+		raw_ctrl(p->fd, NETMAP_REQ_PORT_INFO_GET, name_m, &pi, NULL);
+	}
+	return NULL;
+}
+
+static void
+test_fork_threads(void)
+{
+	struct rawport m;
+	pthread_t t;
+	int bad = 0;
+
+	names("ft");
+	if (raw_open(&m, name_m, NR_REG_ALL_NIC, 0, 0))
+		return;
+	pthread_create(&t, NULL, busy, &m);
+	for (int i = 0; i < 30; i++) {
+		int st;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			/* the child has one thread: whatever the other held must be free */
+			struct rawport c;
+			struct nmreq_port_info_get pi = { 0 };
+
+			alarm(10);
+			_exit(raw_ctrl(m.fd, NETMAP_REQ_PORT_INFO_GET, name_m, &pi, NULL) == 0 &&
+			    raw_open(&c, name_s, NR_REG_ALL_NIC, 0, 0) == 0 ? 0 : 1);
+		}
+		waitpid(pid, &st, 0);
+		bad += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+	}
+	stop_busy = 1;
+	pthread_join(t, NULL);
+	TAP_EQ(bad, 0, "30 forks while another thread makes requests: every child can use the library");
+	raw_close(&m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -268,5 +318,6 @@ main(int argc, char **argv)
 	test_fd_passing();
 	test_fork();
 	test_exec("/proc/self/exe");
+	test_fork_threads();
 	return tap_done();
 }
