@@ -70,7 +70,7 @@ handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len)
 
 	err = ctrl_unpack(msgbuf, len, &rq, &e);
 	if (!err)
-		err = ctrl_handle(t, &rq, &rp, &e);
+		err = ctrl_handle(c, t, &rq, &rp, &e);
 	unm_msg_init(&rm, UNM_OP_CTRL);
 	rm.error = err;
 	if (err) {
@@ -190,6 +190,17 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 	}
 }
 
+/* the inode of @pid's network namespace (0 if it cannot be read) */
+static uint64_t
+netns_of(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
 /* root, and the daemon's own user, may use it */
 static bool
 allowed(const struct ucred *cr)
@@ -235,6 +246,7 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 		c->pid = cr.pid;
 		if (unix_peer_inode(fd, &c->peer_ino) < 0)
 			c->peer_ino = 0;	/* only requests on the connection itself, then */
+		c->netns = netns_of(cr.pid);
 		c->next = clients;
 		clients = c;
 		nclients++;

@@ -227,7 +227,18 @@ make_bind_reply(struct binding *b, struct ctrl_reply *rp, struct ctrl_err *e)
 
 			br->idx = p->ring_idx[t][i];
 			br->dir = (uint16_t)t;
-			br->sync_kind = p->sync_kind;
+			br->sync_kind = p->ops->ring_kind ? p->ops->ring_kind(p, t, i) : p->sync_kind;
+			br->xfd = -1;
+			if (p->ops->ring_fds) {
+				/* room is guaranteed: at most 6 a ring (UNM_MAX_BIND_FDS) */
+				unsigned nx = p->ops->ring_fds(p, t, i, rp->fds + rp->nfds, 4);
+
+				if (nx) {
+					br->xfd = (int16_t)rp->nfds;
+					br->nxfd = (uint16_t)nx;
+					rp->nfds += nx;
+				}
+			}
 			br->evfd = (int16_t)rp->nfds;
 			rp->fds[rp->nfds++] = r->ring_evfd[br->idx];
 			br->link = p->ops->link(p, t, i, &lp);
@@ -241,8 +252,8 @@ make_bind_reply(struct binding *b, struct ctrl_reply *rp, struct ctrl_err *e)
 }
 
 static int
-do_register(struct client *c, struct ctrl_req *rq, struct ctrl_reply *rp,
-    struct ctrl_err *e)
+do_register(const struct client *asker, struct client *c, struct ctrl_req *rq,
+    struct ctrl_reply *rp, struct ctrl_err *e)
 {
 	static const uint32_t consumes[] = { 0 };
 	struct nmreq_register *req = rq->body;
@@ -271,7 +282,7 @@ do_register(struct client *c, struct ctrl_req *rq, struct ctrl_reply *rp,
 	b->ringid = req->nr_ringid;
 	b->flags = req->nr_flags;
 	b->nifp = -1;
-	err = port_lookup(name, req, true, &p, e);
+	err = port_lookup(asker, name, req, true, &p, e);
 	if (err) {
 		free(b);
 		return err;
@@ -290,7 +301,12 @@ do_register(struct client *c, struct ctrl_req *rq, struct ctrl_reply *rp,
 		region_buf_free_list(p->reg, head);
 		goto fail;
 	}
-	err = make_bind_reply(b, rp, e);
+	err = p->ops->bind ? p->ops->bind(p, b, e) : 0;
+	if (!err) {
+		err = make_bind_reply(b, rp, e);
+		if (err && p->ops->unbind)
+			p->ops->unbind(p, b);
+	}
 	if (err) {
 		region_buf_free_list(p->reg, head);
 		region_if_free(p->reg, (uint32_t)b->nifp);
@@ -333,6 +349,8 @@ binding_release(struct binding *b)
 	struct port *p = b->port;
 	struct region *r = p->reg;
 
+	if (p->ops->unbind)
+		p->ops->unbind(p, b);
 	for (int t = 0; t < NR_DIRS; t++)
 		for (uint32_t i = b->first[t]; i < b->last[t]; i++) {
 			p->ring_users[t][i]--;
@@ -364,7 +382,7 @@ ctrl_adopt(struct client *c, struct ctrl_reply *rp, struct ctrl_err *e)
 /* ------------------------------------------------------------ info */
 
 static int
-do_port_info(struct ctrl_req *rq, struct ctrl_err *e)
+do_port_info(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 {
 	static const uint32_t consumes[] = { 0 };
 	struct nmreq_port_info_get *pi = rq->body;
@@ -374,7 +392,7 @@ do_port_info(struct ctrl_req *rq, struct ctrl_err *e)
 
 	if (err)
 		return err;
-	err = port_lookup(rq->hdr.nr_name, &req, true, &p, e);
+	err = port_lookup(asker, rq->hdr.nr_name, &req, true, &p, e);
 	if (err)
 		return err;
 	pi->nr_memsize = p->reg->L.memsize;
@@ -390,7 +408,7 @@ do_port_info(struct ctrl_req *rq, struct ctrl_err *e)
 }
 
 static int
-do_pools_info(struct ctrl_req *rq, struct ctrl_err *e)
+do_pools_info(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 {
 	static const uint32_t consumes[] = { 0 };
 	struct nmreq_pools_info *pi = rq->body;
@@ -403,7 +421,7 @@ do_pools_info(struct ctrl_req *rq, struct ctrl_err *e)
 	if (rq->hdr.nr_name[0]) {
 		struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC };
 
-		err = port_lookup(rq->hdr.nr_name, &req, true, &p, e);
+		err = port_lookup(asker, rq->hdr.nr_name, &req, true, &p, e);
 		if (err)
 			return err;
 		r = p->reg;
@@ -463,8 +481,8 @@ do_region_info(struct ctrl_req *rq, struct ctrl_err *e)
 /* ------------------------------------------------------------ dispatch */
 
 int
-ctrl_handle(struct client *c, struct ctrl_req *rq, struct ctrl_reply *rp,
-    struct ctrl_err *e)
+ctrl_handle(const struct client *asker, struct client *c, struct ctrl_req *rq,
+    struct ctrl_reply *rp, struct ctrl_err *e)
 {
 	struct nmreq_header *h = &rq->hdr;
 
@@ -483,11 +501,11 @@ ctrl_handle(struct client *c, struct ctrl_req *rq, struct ctrl_reply *rp,
 
 	switch (h->nr_reqtype) {
 	case NETMAP_REQ_REGISTER:
-		return do_register(c, rq, rp, e);
+		return do_register(asker, c, rq, rp, e);
 	case NETMAP_REQ_PORT_INFO_GET:
-		return do_port_info(rq, e);
+		return do_port_info(asker, rq, e);
 	case NETMAP_REQ_POOLS_INFO_GET:
-		return do_pools_info(rq, e);
+		return do_pools_info(asker, rq, e);
 	case NETMAP_REQ_UNETMAP_REGION_INFO:
 		return do_region_info(rq, e);
 	case NETMAP_REQ_VALE_ATTACH:

@@ -68,13 +68,13 @@ port_list(void)
 }
 
 int
-port_lookup(const char *name, struct nmreq_register *req, bool create,
-    struct port **out, struct ctrl_err *e)
+port_lookup(const struct client *asker, const char *name, struct nmreq_register *req,
+    bool create, struct port **out, struct ctrl_err *e)
 {
 	if (name[0] == '\0')
 		return ctrl_fail(e, EINVAL, "empty port name");
 	for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++) {
-		int r = adapters[i]->lookup(name, req, create, out, e);
+		int r = adapters[i]->lookup(asker, name, req, create, out, e);
 
 		if (r < 0)
 			continue;

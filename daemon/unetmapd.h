@@ -90,6 +90,7 @@ uint32_t region_buf_free_list(struct region *r, uint32_t head);
 
 struct port;
 struct binding;
+struct client;
 
 struct port_ops {
 	const char *kind;
@@ -100,14 +101,25 @@ struct port_ops {
 	 * @e filled.  @create is false for lookups that must not leave a
 	 * port behind (the caller drops what it got with port_release()).
 	 */
-	int (*lookup)(const char *name, struct nmreq_register *req,
-	    bool create, struct port **out, struct ctrl_err *e);
+	int (*lookup)(const struct client *asker, const char *name,
+	    struct nmreq_register *req, bool create, struct port **out,
+	    struct ctrl_err *e);
 	/* may this port be bound in nr_mode @mode? 0 or an errno */
 	int (*check_mode)(struct port *p, uint32_t mode, struct ctrl_err *e);
 	/* ring @i of direction @t feeds which ring, and that ring's port */
 	uint32_t (*link)(struct port *p, int t, uint32_t i, struct port **lp);
 	/* the port has no bindings left and nobody holds it: may it go? */
 	void (*idle)(struct port *p);
+
+	/* optional hooks (NULL: nothing to do) */
+
+	/* the data-path kind of ring @i of direction @t (default p->sync_kind) */
+	uint16_t (*ring_kind)(struct port *p, int t, uint32_t i);
+	/* descriptors the data path of that ring needs (an AF_XDP socket...) */
+	unsigned (*ring_fds)(struct port *p, int t, uint32_t i, int *fds, unsigned max);
+	/* a binding is made / released (e.g. take or give back an interface) */
+	int (*bind)(struct port *p, struct binding *b, struct ctrl_err *e);
+	void (*unbind)(struct port *p, struct binding *b);
 };
 
 struct port {
@@ -132,8 +144,8 @@ void port_remove(struct port *p);
 struct port *port_find(const char *name);
 struct port *port_list(void);
 /* asks the adapters in turn; takes a hold the caller drops with port_release */
-int port_lookup(const char *name, struct nmreq_register *req, bool create,
-    struct port **out, struct ctrl_err *e);
+int port_lookup(const struct client *asker, const char *name,
+    struct nmreq_register *req, bool create, struct port **out, struct ctrl_err *e);
 void port_release(struct port *p);
 /* allocates ring arrays and rings in p->reg; 0 or errno */
 int port_make_rings(struct port *p, struct ctrl_err *e);
@@ -150,6 +162,7 @@ struct client {
 	uid_t uid;
 	pid_t pid;
 	uint64_t peer_ino;	/* inode of the client's end: the netmap descriptor */
+	uint64_t netns;		/* inode of its network namespace, 0 if unknown */
 	struct binding *b;
 	struct client *next;
 };
@@ -178,7 +191,7 @@ struct ctrl_req {
 struct ctrl_reply {
 	struct unm_bind *bind;	/* set by REGISTER and ADOPT */
 	size_t bind_size;
-	int fds[UNM_MAX_BIND_RINGS * 2 + 1];
+	int fds[UNM_MAX_BIND_FDS];	/* borrowed: the reply does not close them */
 	unsigned nfds;
 };
 
@@ -187,8 +200,12 @@ int ctrl_unpack(uint8_t *p, size_t len, struct ctrl_req *rq, struct ctrl_err *e)
 size_t ctrl_pack(uint8_t *out, size_t cap, struct ctrl_req *rq, struct ctrl_reply *rp);
 void ctrl_req_free(struct ctrl_req *rq);
 
-int ctrl_handle(struct client *c, struct ctrl_req *rq, struct ctrl_reply *rp,
-    struct ctrl_err *e);
+/*
+ * @asker sent the request (its pid, uid, network namespace count);
+ * @target is the descriptor it is about (a REGISTER binds @target).
+ */
+int ctrl_handle(const struct client *asker, struct client *target, struct ctrl_req *rq,
+    struct ctrl_reply *rp, struct ctrl_err *e);
 int ctrl_adopt(struct client *c, struct ctrl_reply *rp, struct ctrl_err *e);
 void binding_release(struct binding *b);
 

@@ -10,7 +10,7 @@
 #include "daemon/unetmapd.h"
 
 static int
-null_lookup(const char *name, struct nmreq_register *req, bool create,
+null_lookup(const struct client *asker, const char *name, struct nmreq_register *req, bool create,
     struct port **out, struct ctrl_err *e)
 {
 	struct region *r;

@@ -9,7 +9,7 @@
 #include "daemon/unetmapd.h"
 
 static int
-pending_lookup(const char *name, struct nmreq_register *req, bool create,
+pending_lookup(const struct client *asker, const char *name, struct nmreq_register *req, bool create,
     struct port **out, struct ctrl_err *e)
 {
 	if (strncmp(name, "vale", 4) == 0)

@@ -255,7 +255,7 @@ pipe_create(const char *name, size_t plen, bool master,
 }
 
 static int
-pipe_lookup(const char *name, struct nmreq_register *req, bool create,
+pipe_lookup(const struct client *asker, const char *name, struct nmreq_register *req, bool create,
     struct port **out, struct ctrl_err *e)
 {
 	const char *br = strrchr(name, '{');

@@ -76,6 +76,12 @@ unm_binding_new(const struct unm_bind *bi, size_t len, int *fds, unsigned nfds, 
 			if (kr->lring->num_slots != kr->n)
 				goto fail_rings;
 		}
+		if (br->nxfd > 4 || (br->nxfd && (br->xfd < 1 ||
+		    (unsigned)br->xfd + br->nxfd > nfds)))
+			goto fail_rings;
+		for (unsigned x = 0; x < br->nxfd; x++)
+			kr->xfd[x] = fds[br->xfd + (int)x];
+		kr->nxfd = br->nxfd;
 		kr->nbufs = L->buf.num;
 		kr->buf_size = L->buf.objsize;
 		kr->dir = br->dir;
@@ -84,9 +90,20 @@ unm_binding_new(const struct unm_bind *bi, size_t len, int *fds, unsigned nfds, 
 		snprintf(kr->name, sizeof(kr->name), "%s %s ring %u", b->port,
 		    br->dir == NR_TX ? "tx" : "rx", kr->ring->ringid);
 	}
-	/* keep the eventfds; the region memfd went to the region map */
+	/* keep the other descriptors; the region memfd went to the region map */
 	for (unsigned i = 1; i < nfds; i++)
 		b->fds[b->nfds++] = fds[i];
+	for (unsigned i = 0; i < bi->nrings; i++) {
+		struct unm_kr *kr = &b->kr[i];
+		int r = kr->ops->attach ? kr->ops->attach(kr) : 0;
+
+		if (r < 0) {
+			*err = -r;
+			unm_binding_free(b);
+			return NULL;
+		}
+		kr->attached = true;
+	}
 	*err = 0;
 	return b;
 fail_rings:
@@ -103,6 +120,9 @@ fail_fds:
 void
 unm_binding_free(struct unm_binding *b)
 {
+	for (unsigned i = 0; i < (unsigned)b->ntx + b->nrx; i++)
+		if (b->kr[i].attached && b->kr[i].ops->detach)
+			b->kr[i].ops->detach(&b->kr[i]);
 	unm_close_fds(b->fds, b->nfds);
 	unm_region_detach(b->rm);
 	free(b->fds);

@@ -324,7 +324,7 @@ struct unm_dev *
 unm_adopt(int fd)
 {
 	static uint8_t buf[UNM_MSG_MAX];
-	int fds[UNM_MAX_BIND_RINGS * 2 + 1];
+	int fds[UNM_MAX_BIND_FDS];
 	struct unm_msg m, rm;
 	struct unm_dev *d;
 	unsigned nfds = 0;

@@ -61,6 +61,13 @@ struct unm_sync_ops {
 	 */
 	int (*txsync)(struct unm_kr *kr);
 	int (*rxsync)(struct unm_kr *kr);
+	/*
+	 * Optional: set up and tear down what the ring needs in this
+	 * process (map an AF_XDP socket's rings...), from kr->xfd[].
+	 * attach returns 0 or -errno.
+	 */
+	int (*attach)(struct unm_kr *kr);
+	void (*detach)(struct unm_kr *kr);
 };
 
 extern const struct unm_sync_ops *const unm_sync_table[UNM_SYNC_MAX];
@@ -80,6 +87,10 @@ struct unm_kr {
 	uint16_t dir;
 	const struct unm_sync_ops *ops;
 	struct unm_binding *b;
+	int xfd[4];			/* the adapter's own descriptors */
+	unsigned nxfd;
+	void *priv;			/* the adapter's per-process state */
+	bool attached;
 	char name[80];			/* "port tx0", for messages */
 };
 

@@ -122,7 +122,7 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 	struct unm_msg m, rm;
 	struct unm_ctrl *uc;
 	uint8_t *buf = NULL, *rbuf = NULL;
-	int fds[UNM_MAX_BIND_RINGS * 2 + 1];
+	int fds[UNM_MAX_BIND_FDS];
 	unsigned nfds = 0;
 	size_t used, rlen = 0, bind_at = 0;
 	uint32_t nopts = 0;

@@ -49,7 +49,12 @@ enum { NR_TX = 0, NR_RX = 1 };
 #define UNM_PIPE_MAXSLOTS	4096u
 #define UNM_DEFAULT_SLOTS	1024u
 #define UNM_MAX_FRAGS		64u	/* NETMAP_MAX_FRAGS */
-#define UNM_MAX_BIND_RINGS	1024u	/* rings one binding may hold */
+#define UNM_MAX_BIND_RINGS	512u	/* rings one binding may hold */
+/*
+ * descriptors a binding's reply may carry: the region, then for each
+ * ring its eventfd, its link's eventfd and up to 4 of the adapter's
+ */
+#define UNM_MAX_BIND_FDS	(1 + UNM_MAX_BIND_RINGS * 6)
 #define UNM_PAGE		4096u
 
 /* ------------------------------------------------------------- layout */
@@ -223,6 +228,8 @@ struct unm_bind_ring {
 	uint16_t dir;
 	int16_t evfd;		/* index of this ring's eventfd in the fds */
 	int16_t link_evfd;	/* of the linked ring's eventfd, or -1 */
+	int16_t xfd;		/* first of the adapter's own descriptors, or -1 */
+	uint16_t nxfd;		/* how many (an AF_XDP socket, a tap...) */
 };
 
 struct unm_bind {

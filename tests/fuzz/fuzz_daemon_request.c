@@ -31,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);	/* 8-aligned, as a received message is */
 	err = ctrl_unpack(buf, size, &rq, &e);
 	if (!err)
-		err = ctrl_handle(&c, &rq, &rp, &e);
+		err = ctrl_handle(&c, &c, &rq, &rp, &e);
 	if (!err)
 		ctrl_pack(out, sizeof(out), &rq, &rp);
 	free(rp.bind);
