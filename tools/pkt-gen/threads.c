@@ -4,8 +4,9 @@
  *
  * A signal only raises pg_stop; every loop checks it at least every
  * 100 ms (poll timeouts, sleeps) and ends its thread normally, so the
- * final summary is printed as after a normal end.  A second signal
- * kills the process (the handler is installed with SA_RESETHAND).
+ * final summary is printed as after a normal end.  A second signal is
+ * ignored (timeout(1) sends TERM to its child and then to the whole
+ * process group); a third one kills.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,13 +27,18 @@ uint64_t pg_rx_total;
 static void
 on_signal(int sig)
 {
-	static const char msg[] = "pkt-gen: stopping (a second signal kills)\n";
+	static const char msg[] = "pkt-gen: stopping (a third signal kills)\n";
+	static volatile sig_atomic_t count;
 	ssize_t r;
 
-	(void)sig;
 	pg_stop = 1;
-	r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)r;
+	if (++count == 1) {
+		r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		(void)r;
+	} else if (count >= 3) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
 }
 
 void
@@ -42,7 +48,7 @@ pg_signals_init(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND;	/* no SA_RESTART: poll() and sleeps return */
+	sa.sa_flags = 0;	/* no SA_RESTART: poll() and sleeps return */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
