@@ -246,8 +246,9 @@ bad "missing argument" -i netmap:x{1 -b
 [ $? = 0 ] && grep -q "^usage: pkt-gen" "$TMP/help.out" && grep -q -- "-f function" "$TMP/help.out"
 ok $? "-h prints the usage and exits 0"
 
-if grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err 2>/dev/null; then
-	grep -lE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err | head -3 | sed 's/^/# sanitizer report in /'
+if grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err "$TMP/daemon.log" 2>/dev/null; then
+	grep -lE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err "$TMP/daemon.log" |
+	    head -3 | sed 's/^/# sanitizer report in /'
 	ok 1 "no sanitizer reports"
 else
 	ok 0 "no sanitizer reports"

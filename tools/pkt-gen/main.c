@@ -274,6 +274,10 @@ main(int argc, char **argv)
 		pg_die_usage("-I: indirect slots all point at one fixed frame; use it with "
 		    "-f tx and without varying sizes, -z/-Z or -o 16");
 
+	if ((pg.options & OPT_INDIRECT) && info[0].kind != PG_KIND_VALE)
+		pg_warn("-I: only VALE ports copy frames from slot->ptr; %s will carry whatever "
+		    "its buffers hold", spec[0]);
+
 	/* ---------------------------------------------------- threads */
 	pg_nthreads = nthreads;
 	switch (pg.func) {

@@ -89,7 +89,7 @@ static const char usage_text[] =
 "  -R rate        at most rate packets per second (K, M, G suffixes)\n"
 "  -p threads     threads, one ring each (tx and rx only)\n"
 "  -a cpu         pin the first thread to cpu, the next ones to the next cpus\n"
-"  -c cpus        pin within cpus CPUs starting at -a (0 = all)\n"
+"  -c cpus        pin within cpus CPUs starting at -a, or at 0 (0 = all)\n"
 "  -s ip[:port[-ip:port]]   source address and port, single or range\n"
 "                 (10.0.0.1:1234, fd00::1 with -6; IPv6: [G@]addr or\n"
 "                 [G@][addr]:port, the range counting in 16-bit group G, 7\n"
@@ -126,7 +126,14 @@ static const char usage_text[] =
 "Reports go to stderr, the final summary to stdout:\n"
 "  Sent|Received N packets B bytes E events S bytes each in T seconds.\n"
 "  Speed: X pps Bandwidth: Y bps (raw Z bps). Average batch: A pkts\n"
-"Exit status: 0 done, 1 failure, 2 bad command line.\n";
+"Exit status: 0 done, 1 failure, 2 bad command line.\n"
+"\n"
+"Examples:\n"
+"  pkt-gen -f rx -i 'netmap:p}1' -a 1 &      receive on the slave end of pipe p\n"
+"  pkt-gen -f tx -i 'netmap:p{1' -a 0 -n 10M ten million frames from the master\n"
+"  pkt-gen -f ping -i 'netmap:q{1' -n 1000   round trips (pong on netmap:q}1)\n"
+"  pkt-gen -f txseq -i netmap:eth0 -l 1514 -R 100K -s 10.0.0.1-10.0.0.9\n"
+"See pkt-gen(8).\n";
 
 void
 pg_usage(int status)
