@@ -280,7 +280,8 @@ pg_frame_build(struct pg_frame *f)
 
 		if (pg_pcap_first(pg.pcap_file, &raw, &len, err, sizeof(err)) < 0)
 			pg_die("-P %s: %s", pg.pcap_file, err);
-		f->data = calloc(1, f->vhdr + len);
+		/* never shorter than the headers: code that looks at them stays inside */
+		f->data = calloc(1, (f->vhdr + len > f->pay ? f->vhdr + len : f->pay) + 16);
 		if (!f->data)
 			pg_die("out of memory");
 		memcpy(f->data + f->vhdr, raw, len);

@@ -105,11 +105,11 @@ min_size_for(const struct pg_frame *f)
 }
 
 static void
-check_frags(unsigned buf_size)
+check_frags(unsigned buf_size, unsigned slots)
 {
 	unsigned L = pg.vhdr + pg.size;
 	unsigned cap = pg.frag_size && pg.frag_size < buf_size ? pg.frag_size : buf_size;
-	unsigned need = (L + cap - 1) / cap;
+	unsigned need = (L + cap - 1) / cap, used = need > pg.frags ? need : pg.frags;
 
 	if (need > NETMAP_MAX_FRAGS)
 		pg_die_usage("-l %u: a frame of %u bytes in slots of at most %u bytes needs %u "
@@ -118,6 +118,11 @@ check_frags(unsigned buf_size)
 	if ((pg.func == PG_PING || (pg.options & OPT_INDIRECT)) && need > 1)
 		pg_die_usage("-l %u: %s sends whole frames in one slot of %u bytes", pg.size,
 		    pg.func == PG_PING ? "ping" : "-I", buf_size);
+	if (used > L)
+		used = L;
+	if (slots && used > slots - 1)
+		pg_die_usage("-l %u -F %u: a packet takes %u slots, more than a ring of %u slots "
+		    "can ever hold (%u)", pg.size, pg.frags, used, slots, slots - 1);
 }
 
 static void
@@ -264,7 +269,9 @@ main(int argc, char **argv)
 		pg_warn("-l %u: frames shorter than their %u bytes of headers go out cut short",
 		    pg.min_size ? pg.min_size : pg.size, frame.pay - frame.vhdr);
 	if (sender || pg.func == PG_PING)
-		check_frags(info[0].buf_size ? info[0].buf_size : 2048);
+		check_frags(info[0].buf_size ? info[0].buf_size : 2048,
+		    first->first_tx <= first->last_tx ?
+		    pg_txring(first, first->first_tx)->num_slots : 0);
 	if (frame.raw && (memcmp(pg.src.start, pg.src.end, 16) || pg.src.port0 != pg.src.port1 ||
 	    memcmp(pg.dst.start, pg.dst.end, 16) || pg.dst.port0 != pg.dst.port1 ||
 	    (pg.options & (OPT_RANDOM_SRC | OPT_RANDOM_DST))))
