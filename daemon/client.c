@@ -90,6 +90,31 @@ handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len)
 }
 
 static void
+handle_adapter(struct ev_loop *l, struct client *c, size_t len)
+{
+	struct unm_adapter_q q;
+	struct ctrl_reply rp = { 0 };
+	struct ctrl_err e = { "" };
+	const struct port_ops *ops;
+	struct unm_msg rm;
+	int err;
+
+	memset(&q, 0, sizeof(q));
+	memcpy(&q, msgbuf, len < sizeof(q) ? len : sizeof(q));
+	q.kind[sizeof(q.kind) - 1] = q.arg[sizeof(q.arg) - 1] = '\0';
+	ops = port_ops_by_kind(q.kind);
+	if (len != sizeof(q) || !ops || !ops->query)
+		err = ctrl_fail(&e, EINVAL, "no port kind '%s' answers questions", q.kind);
+	else
+		err = ops->query(c, q.arg, &rp, &e);
+	unm_msg_init(&rm, UNM_OP_ADAPTER);
+	rm.error = err;
+	snprintf(rm.errmsg, sizeof(rm.errmsg), "%s", e.msg);
+	send_reply(l, c, &rm, rp.bind, err ? 0 : rp.bind_size, rp.fds, err ? 0 : rp.nfds);
+	free(rp.bind);
+}
+
+static void
 handle_adopt(struct ev_loop *l, struct client *c, struct client *t)
 {
 	struct ctrl_reply rp = { 0 };
@@ -175,6 +200,9 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 		break;
 	case UNM_OP_ADOPT:
 		handle_adopt(l, c, t);
+		break;
+	case UNM_OP_ADAPTER:
+		handle_adapter(l, c, len);
 		break;
 	case UNM_OP_HELLO: {
 		struct unm_msg rm;

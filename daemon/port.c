@@ -19,8 +19,18 @@ extern const struct port_ops pending_port_ops;
 static const struct port_ops *const adapters[] = {
 	&null_port_ops,
 	&pipe_port_ops,
+	&vale_port_ops,
 	&pending_port_ops,
 };
+
+const struct port_ops *
+port_ops_by_kind(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++)
+		if (strcmp(adapters[i]->kind, kind) == 0)
+			return adapters[i];
+	return NULL;
+}
 
 static struct port *ports;
 

@@ -91,6 +91,7 @@ uint32_t region_buf_free_list(struct region *r, uint32_t head);
 struct port;
 struct binding;
 struct client;
+struct ctrl_reply;
 
 struct port_ops {
 	const char *kind;
@@ -120,6 +121,12 @@ struct port_ops {
 	/* a binding is made / released (e.g. take or give back an interface) */
 	int (*bind)(struct port *p, struct binding *b, struct ctrl_err *e);
 	void (*unbind)(struct port *p, struct binding *b);
+	/*
+	 * UNM_OP_ADAPTER: the data path of this kind asks something at run
+	 * time; the answer goes in rp->bind (any blob) and rp->fds.
+	 */
+	int (*query)(const struct client *asker, const char *arg,
+	    struct ctrl_reply *rp, struct ctrl_err *e);
 };
 
 struct port {
@@ -147,13 +154,15 @@ struct port *port_list(void);
 int port_lookup(const struct client *asker, const char *name,
     struct nmreq_register *req, bool create, struct port **out, struct ctrl_err *e);
 void port_release(struct port *p);
+/* the adapter called @kind ("pipe", "vale"...), or NULL */
+const struct port_ops *port_ops_by_kind(const char *kind);
 /* allocates ring arrays and rings in p->reg; 0 or errno */
 int port_make_rings(struct port *p, struct ctrl_err *e);
 void port_free_rings(struct port *p);
 /* frees a port made by port_make_rings (not its buffers: the adapter does) */
 void port_destroy(struct port *p);
 
-extern const struct port_ops pipe_port_ops, null_port_ops;
+extern const struct port_ops pipe_port_ops, null_port_ops, vale_port_ops;
 
 /* ------------------------------------------------------------ bindings */
 

@@ -287,6 +287,34 @@ unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
 	return r;
 }
 
+int
+unm_adapter_query(const char *kind, const char *arg, void *out, size_t cap, size_t *len,
+    int *fds, unsigned maxfds, unsigned *nfds)
+{
+	struct unm_adapter_q q;
+	struct unm_msg m, rm;
+	char path[108];
+	int side, r;
+
+	memset(&q, 0, sizeof(q));
+	snprintf(q.kind, sizeof(q.kind), "%s", kind);
+	snprintf(q.arg, sizeof(q.arg), "%s", arg);
+	side = try_connect(unetmap_socket_path(path, sizeof(path)), O_CLOEXEC);
+	if (side < 0)
+		return -ENXIO;
+	unm_msg_init(&m, UNM_OP_ADAPTER);
+	rm.magic = 0;
+	r = exchange(side, -1, &m, &q, sizeof(q), &rm, out, cap, len, fds, maxfds, nfds);
+	REAL(close)(side);
+	if (r == 0 && rm.error) {
+		unm_close_fds(fds, *nfds);
+		*nfds = 0;
+		unm_ratelimited(5, "%s %s: %.*s", kind, arg, (int)sizeof(rm.errmsg), rm.errmsg);
+		r = -rm.error;
+	}
+	return r;
+}
+
 /* a socket connected to our daemon's path? */
 static bool
 is_ours(int fd)

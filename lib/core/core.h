@@ -166,6 +166,9 @@ int unm_dev_open(int flags);
 int unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
     size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
     unsigned maxfds, unsigned *nfds);
+/* a question of a port kind's data path to its control half (UNM_OP_ADAPTER) */
+int unm_adapter_query(const char *kind, const char *arg, void *out, size_t cap,
+    size_t *len, int *fds, unsigned maxfds, unsigned *nfds);
 /* is @fd a connection to our daemon we have not met? then make it known */
 struct unm_dev *unm_adopt(int fd);
 

@@ -109,7 +109,8 @@ struct unm_kring {
 	uint16_t dir;		/* 0 tx, 1 rx (netmap's ring->dir) */
 	uint16_t ringid;
 	uint64_t ring_ofs;	/* of its netmap_ring, from the region start */
-	char port[48];		/* for messages: "x{1 tx0" is built from it */
+	uint32_t aux[2];	/* set by the adapter that made it (VALE: port index) */
+	char port[40];		/* the port's name, for messages */
 
 	/* -- written by this ring's syncs (the binding's thread) -- */
 	_Alignas(64) uint32_t nr_hwcur;
@@ -123,7 +124,7 @@ struct unm_kring {
 	_Alignas(64) uint32_t pipe_tail;	/* what the peer published */
 	uint32_t need_kick;	/* a sleeper waits on this ring's eventfd */
 	uint32_t waiters;	/* how many sleep (more than one: short naps) */
-	uint32_t peer_gone;	/* the linked end was destroyed */
+	uint32_t lock;		/* pid of the producer holding it (multi-producer rings) */
 };
 
 _Static_assert(sizeof(struct unm_kring) == 192, "kring is three cache lines");
@@ -178,7 +179,8 @@ enum unm_sync_kind {
 	UNM_SYNC_NONE = 0,
 	UNM_SYNC_PIPE = 1,
 	UNM_SYNC_NULL = 2,
-	UNM_SYNC_MAX
+	UNM_SYNC_VALE = 3,
+	UNM_SYNC_MAX = 16	/* room for the kinds to come */
 };
 
 /* ------------------------------------------------------ wire protocol */
@@ -194,6 +196,17 @@ enum unm_op {
 	UNM_OP_ADOPT = 2,	/* "what is this descriptor bound to?" */
 	UNM_OP_FDS = 3,		/* more descriptors of the previous reply */
 	UNM_OP_HELLO = 4,	/* first message: may this process use the daemon? */
+	UNM_OP_ADAPTER = 5,	/* a port kind's own question (struct unm_adapter_q) */
+};
+
+/*
+ * UNM_OP_ADAPTER: what the data path of a port kind asks its control half
+ * at run time (VALE: "where are the other ports of switch X?").  The
+ * reply's payload and descriptors are the adapter's business.
+ */
+struct unm_adapter_q {
+	char kind[16];
+	char arg[64];
 };
 
 struct unm_msg {

@@ -1,0 +1,445 @@
+/*
+ * vale.c - VALE switches, control half (the data half, the forwarding, is
+ * lib/adapters/vale.c; the shared state is described in shared/vale_shm.h).
+ *
+ * `valeX:Y` makes switch valeX on first use and port Y on it, with a
+ * private memory region unless @N names one; both go with their last user.
+ * Switches live in the network namespace of whoever made them, as
+ * netmap's do.  When a port joins, every other port gets an inbound queue
+ * from it and it gets one from every other port; the switch's generation
+ * is bumped so senders refresh their view of the switch.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "daemon/unetmapd.h"
+#include "shared/vale_shm.h"
+
+struct vswitch {
+	struct vswitch *next;
+	char name[VALE_NAME_MAX];
+	uint64_t netns;
+	int memfd;
+	struct vale_shm *shm;
+	struct port *ports[VALE_MAX_PORTS];
+	int nports;
+};
+
+struct vport {
+	struct vswitch *sw;
+	uint32_t idx;
+};
+
+static struct vswitch *switches;
+
+static bool
+ident(const char *s, size_t len, bool may_be_empty)
+{
+	if (len == 0)
+		return may_be_empty;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static struct vswitch *
+switch_find(const char *name, uint64_t netns)
+{
+	for (struct vswitch *s = switches; s; s = s->next)
+		if (s->netns == netns && strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+static struct vswitch *
+switch_new(const char *name, uint64_t netns, struct ctrl_err *e)
+{
+	struct vswitch *s = calloc(1, sizeof(*s));
+	char fname[32];
+
+	if (!s) {
+		ctrl_fail(e, ENOMEM, "%s: out of memory", name);
+		return NULL;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->netns = netns;
+	snprintf(fname, sizeof(fname), "unetmap-%s", name);
+	s->memfd = memfd_create(fname, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (s->memfd < 0 || ftruncate(s->memfd, sizeof(struct vale_shm)) < 0 ||
+	    fcntl(s->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0 ||
+	    (s->shm = mmap(NULL, sizeof(struct vale_shm), PROT_READ | PROT_WRITE, MAP_SHARED,
+	    s->memfd, 0)) == MAP_FAILED) {
+		ctrl_fail(e, ENOMEM, "%s: cannot create the switch's memory: %s", name,
+		    strerror(errno));
+		if (s->memfd >= 0)
+			close(s->memfd);
+		free(s);
+		return NULL;
+	}
+	s->shm->magic = VALE_MAGIC;
+	s->shm->max_ports = VALE_MAX_PORTS;
+	snprintf(s->shm->name, sizeof(s->shm->name), "%s", name);
+	if (getrandom(&s->shm->uuid, sizeof(s->shm->uuid), 0) != sizeof(s->shm->uuid))
+		s->shm->uuid = (uint64_t)(uintptr_t)s;
+	for (uint32_t i = 0; i < VALE_MAX_PORTS; i++)
+		for (uint32_t j = 0; j < VALE_MAX_PORTS; j++)
+			s->shm->port[i].inq[j] = UINT32_MAX;
+	s->next = switches;
+	switches = s;
+	unm_debug("switch %s created", name);
+	return s;
+}
+
+static void
+switch_free(struct vswitch *s)
+{
+	for (struct vswitch **pp = &switches; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	munmap(s->shm, sizeof(*s->shm));
+	close(s->memfd);
+	unm_debug("switch %s destroyed", s->name);
+	free(s);
+}
+
+static void
+bump(struct vswitch *s)
+{
+	__atomic_add_fetch(&s->shm->gen, 1, __ATOMIC_RELEASE);
+}
+
+/* gives every slot of ring object @ri its own buffer */
+static int
+fill_ring(struct region *r, uint32_t ri, uint32_t n, const char *name, struct ctrl_err *e)
+{
+	struct netmap_ring *ring = region_ring(r, ri);
+
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t b = region_buf_alloc(r);
+
+		if (!b)
+			return ctrl_fail(e, ENOMEM, "%s: memory region %u is out of buffers "
+			    "(%u in all)", name, r->id, r->L.buf.num);
+		ring->slot[k].buf_idx = b;
+	}
+	return 0;
+}
+
+static void
+free_ring(struct region *r, uint32_t ri)
+{
+	struct netmap_ring *ring;
+
+	if (ri == UINT32_MAX || ri >= r->L.ring.num || !r->ring_used[ri])
+		return;
+	ring = region_ring(r, ri);
+	/* the count the daemon gave the ring, not what shared memory says now */
+	for (uint32_t k = 0; k < region_kring(r, ri)->num_slots; k++)
+		region_buf_free(r, ring->slot[k].buf_idx);
+	region_ring_free(r, ri);
+}
+
+/* the inbound queue of @to from sender @from, in @to's region */
+static int
+inq_new(struct vswitch *s, struct port *to, uint32_t from, struct ctrl_err *e)
+{
+	struct vport *v = to->priv;
+	int ri = region_ring_new(to->reg, VALE_INQ_SLOTS, NR_RX, 0, to->name, e);
+	int err;
+
+	if (ri < 0)
+		return -ri;
+	region_kring(to->reg, (uint32_t)ri)->aux[0] = from;
+	err = fill_ring(to->reg, (uint32_t)ri, VALE_INQ_SLOTS, to->name, e);
+	if (err) {
+		free_ring(to->reg, (uint32_t)ri);
+		return err;
+	}
+	__atomic_store_n(&s->shm->port[v->idx].inq[from], (uint32_t)ri, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void
+inq_free(struct vswitch *s, struct port *to, uint32_t from)
+{
+	struct vport *v = to->priv;
+	uint32_t ri = s->shm->port[v->idx].inq[from];
+
+	__atomic_store_n(&s->shm->port[v->idx].inq[from], UINT32_MAX, __ATOMIC_RELEASE);
+	/* the daemon's own record of it is the ring's aux[0]: trust only that */
+	if (ri < to->reg->L.ring.num && to->reg->ring_used[ri] &&
+	    region_kring(to->reg, ri)->aux[0] == from)
+		free_ring(to->reg, ri);
+}
+
+/* everything of @p, in whatever state a failed creation left it */
+static void
+vport_free(struct port *p)
+{
+	struct vport *v = p->priv;
+	struct vswitch *s = v->sw;
+	struct vale_port_shm *ps = &s->shm->port[v->idx];
+
+	__atomic_store_n(&ps->state, VALE_PORT_FREE, __ATOMIC_RELEASE);
+	for (uint32_t q = 0; q < VALE_MAX_PORTS; q++) {
+		if (q != v->idx && s->ports[q]) {
+			inq_free(s, s->ports[q], v->idx);
+			inq_free(s, p, q);
+		}
+		ps->inq[q] = UINT32_MAX;
+	}
+	/* forget what the switch learned about it */
+	for (uint32_t i = 0; i < VALE_MAC_BUCKETS; i++) {
+		uint64_t m = s->shm->mac[i];
+
+		if (m && VALE_MAC_PORT(m) == v->idx)
+			__atomic_store_n(&s->shm->mac[i], 0, __ATOMIC_RELAXED);
+	}
+	memset(&ps->c, 0, sizeof(ps->c));
+	bump(s);
+	for (int t = 0; t < NR_DIRS; t++)
+		for (uint32_t i = 0; p->ring_idx[t] && i < p->nrings[t]; i++) {
+			struct netmap_ring *ring;
+
+			if (p->ring_idx[t][i] == UINT32_MAX)
+				continue;
+			ring = region_ring(p->reg, p->ring_idx[t][i]);
+			for (uint32_t k = 0; k < p->nslots[t]; k++)
+				region_buf_free(p->reg, ring->slot[k].buf_idx);
+		}
+	if (s->ports[v->idx] == p) {
+		s->ports[v->idx] = NULL;
+		s->nports--;
+	}
+	free(v);
+	port_destroy(p);
+	if (s->nports == 0)
+		switch_free(s);
+}
+
+static uint32_t
+bounded(uint32_t v, uint32_t dflt, uint32_t hi)
+{
+	return v == 0 ? dflt : v > hi ? hi : v;
+}
+
+static int
+vport_new(struct vswitch *s, const char *name, const char *pname,
+    struct nmreq_register *req, struct port **out, struct ctrl_err *e)
+{
+	struct port *p;
+	struct vport *v;
+	struct vale_port_shm *ps;
+	uint32_t idx;
+	int err;
+
+	for (idx = 0; idx < VALE_MAX_PORTS && s->ports[idx]; idx++)
+		;
+	if (idx == VALE_MAX_PORTS)
+		return ctrl_fail(e, ENOMEM, "%s: switch %s is full (%u ports)", name, s->name,
+		    VALE_MAX_PORTS);
+	p = calloc(1, sizeof(*p));
+	v = calloc(1, sizeof(*v));
+	if (!p || !v) {
+		free(p);
+		free(v);
+		return ctrl_fail(e, ENOMEM, "%s: out of memory", name);
+	}
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->ops = &vale_port_ops;
+	p->sync_kind = UNM_SYNC_VALE;
+	p->priv = v;
+	v->sw = s;
+	v->idx = idx;
+	if (req->nr_mem_id) {
+		p->reg = region_find(req->nr_mem_id);
+		if (!p->reg) {
+			free(v);
+			free(p);
+			return ctrl_fail(e, EINVAL, "%s: memory region %u does not exist", name,
+			    req->nr_mem_id);
+		}
+	} else {
+		p->reg = region_new_private(&region_cfg_private, e);
+		if (!p->reg) {
+			free(v);
+			free(p);
+			return ENOMEM;
+		}
+	}
+	region_ref(p->reg);
+	p->nrings[NR_TX] = (uint16_t)bounded(req->nr_tx_rings, 1, VALE_MAX_RINGS);
+	p->nrings[NR_RX] = (uint16_t)bounded(req->nr_rx_rings, 1, VALE_MAX_RINGS);
+	p->nslots[NR_TX] = bounded(req->nr_tx_slots, UNM_DEFAULT_SLOTS, VALE_MAX_SLOTS);
+	p->nslots[NR_RX] = bounded(req->nr_rx_slots, UNM_DEFAULT_SLOTS, VALE_MAX_SLOTS);
+	s->ports[idx] = p;
+	s->nports++;
+	port_add(p);
+	err = port_make_rings(p, e);
+	for (int t = 0; !err && t < NR_DIRS; t++)
+		for (uint32_t i = 0; !err && i < p->nrings[t]; i++) {
+			region_kring(p->reg, p->ring_idx[t][i])->aux[0] = idx;
+			err = fill_ring(p->reg, p->ring_idx[t][i], p->nslots[t], name, e);
+		}
+	for (uint32_t q = 0; !err && q < VALE_MAX_PORTS; q++)
+		if (q != idx && s->ports[q]) {
+			err = inq_new(s, p, q, e);
+			if (!err)
+				err = inq_new(s, s->ports[q], idx, e);
+		}
+	if (err) {
+		vport_free(p);
+		return err;
+	}
+	ps = &s->shm->port[idx];
+	ps->mem_id = p->reg->id;
+	ps->region_uuid = p->reg->uuid;
+	ps->ntx = p->nrings[NR_TX];
+	ps->nrx = p->nrings[NR_RX];
+	snprintf(ps->name, sizeof(ps->name), "%s", pname);
+	for (uint32_t i = 0; i < p->nrings[NR_RX]; i++)
+		ps->rx_ring[i] = p->ring_idx[NR_RX][i];
+	ps->gen++;
+	__atomic_store_n(&ps->state, VALE_PORT_ACTIVE, __ATOMIC_RELEASE);
+	bump(s);
+	unm_debug("%s: port %u of %s, memory region %u", name, idx, s->name, p->reg->id);
+	*out = p;
+	return 0;
+}
+
+static int
+vale_lookup(const struct client *asker, const char *name, struct nmreq_register *req,
+    bool create, struct port **out, struct ctrl_err *e)
+{
+	const char *colon, *pname;
+	char swname[VALE_NAME_MAX];
+	struct vswitch *s;
+	uint64_t netns = asker ? asker->netns : 0;
+
+	if (strncmp(name, "vale", 4) != 0)
+		return -1;
+	colon = strchr(name, ':');
+	if (!colon)
+		return ctrl_fail(e, EINVAL, "%s: a VALE port is named valeX:Y", name);
+	pname = colon + 1;
+	if ((size_t)(colon - name) >= sizeof(swname) || !ident(name + 4, (size_t)(colon - name - 4), true))
+		return ctrl_fail(e, EINVAL, "%s: a switch name is \"vale\" and up to %u letters, "
+		    "digits or _", name, VALE_NAME_MAX - 5);
+	if (strlen(pname) >= VALE_NAME_MAX || !ident(pname, strlen(pname), false))
+		return ctrl_fail(e, EINVAL, "%s: a VALE port name is 1 to %u letters, digits or _",
+		    name, VALE_NAME_MAX - 1);
+	memcpy(swname, name, (size_t)(colon - name));
+	swname[colon - name] = '\0';
+	s = switch_find(swname, netns);
+	if (s)
+		for (uint32_t i = 0; i < VALE_MAX_PORTS; i++) {
+			struct port *p = s->ports[i];
+
+			if (p && strcmp(p->name, name) == 0) {
+				if (req->nr_mem_id && req->nr_mem_id != p->reg->id)
+					return ctrl_fail(e, EINVAL, "%s: the port lives in memory "
+					    "region %u, not %u", name, p->reg->id, req->nr_mem_id);
+				*out = p;
+				return 0;
+			}
+		}
+	if (!create)
+		return ctrl_fail(e, ENXIO, "%s: no such port", name);
+	if (!s && !(s = switch_new(swname, netns, e)))
+		return ENOMEM;
+	return vport_new(s, name, pname, req, out, e);
+}
+
+static int
+vale_check_mode(struct port *p, uint32_t mode, struct ctrl_err *e)
+{
+	if (mode != NR_REG_ALL_NIC && mode != NR_REG_ONE_NIC)
+		return ctrl_fail(e, EINVAL, "%s: a VALE port has no host rings; bind all its "
+		    "rings or one (-N)", p->name);
+	return 0;
+}
+
+static uint32_t
+vale_link(struct port *p, int t, uint32_t i, struct port **lp)
+{
+	*lp = NULL;
+	return UINT32_MAX;
+}
+
+static void
+vale_idle(struct port *p)
+{
+	vport_free(p);
+}
+
+static unsigned
+vale_ring_fds(struct port *p, int t, uint32_t i, int *fds, unsigned max)
+{
+	struct vport *v = p->priv;
+
+	if (max < 1)
+		return 0;
+	fds[0] = v->sw->memfd;	/* the data path maps the switch */
+	return 1;
+}
+
+/* "where do the ports of switch @arg live?" */
+static int
+vale_query(const struct client *asker, const char *arg, struct ctrl_reply *rp,
+    struct ctrl_err *e)
+{
+	struct vswitch *s = switch_find(arg, asker ? asker->netns : 0);
+	struct vale_peers *vp;
+	uint32_t n = 0;
+
+	if (!s)
+		return ctrl_fail(e, ENXIO, "%s: no such switch", arg);
+	rp->bind_size = sizeof(*vp) + (size_t)s->nports * sizeof(vp->p[0]);
+	vp = calloc(1, rp->bind_size);
+	if (!vp)
+		return ctrl_fail(e, ENOMEM, "%s: out of memory", arg);
+	vp->gen = s->shm->gen;
+	for (uint32_t i = 0; i < VALE_MAX_PORTS; i++) {
+		struct port *p = s->ports[i];
+		struct vale_peer_info *pi;
+
+		if (!p)
+			continue;
+		pi = &vp->p[n++];
+		pi->port = i;
+		pi->rx0 = p->ring_idx[NR_RX][0];
+		pi->region_uuid = p->reg->uuid;
+		pi->region_total = p->reg->L.total;
+		pi->memsize = p->reg->L.memsize;
+		pi->memfd = (int16_t)rp->nfds;
+		rp->fds[rp->nfds++] = p->reg->memfd;
+		pi->evfd = (int16_t)rp->nfds;
+		rp->fds[rp->nfds++] = p->reg->ring_evfd[pi->rx0];
+	}
+	vp->n = n;
+	rp->bind = (struct unm_bind *)vp;
+	return 0;
+}
+
+const struct port_ops vale_port_ops = {
+	.kind = "vale",
+	.lookup = vale_lookup,
+	.check_mode = vale_check_mode,
+	.link = vale_link,
+	.idle = vale_idle,
+	.ring_fds = vale_ring_fds,
+	.query = vale_query,
+};

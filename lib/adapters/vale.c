@@ -1,0 +1,543 @@
+/*
+ * vale.c - the VALE switch's data path: forwarding in the sender's txsync,
+ * delivery in the receiver's rxsync.  The scheme (inbound queues, who
+ * writes what) is described in shared/vale_shm.h; the control half is
+ * daemon/adapters/vale.c.
+ *
+ * txsync, for a batch of the packets the application queued:
+ *   1. validate each packet (buffer index, lengths, at most 64 fragments,
+ *      an Ethernet header in the first one), learn its source address,
+ *      pick its destination: the port named in the slot's high byte, the
+ *      learned port of its destination address, or every other port;
+ *   2. per destination, under that queue's lock, copy the packets into
+ *      the inbound queue, publish them, and kick the receiver if it sleeps.
+ * rxsync moves published packets from the port's inbound queues into rx
+ * ring 0, swapping buffers, visiting the queues round robin.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "shared/proto.h"
+#include "shared/vale_shm.h"
+
+#define BATCH		256u
+#define NONE		0xffffu
+#define FLOOD		0xfffeu
+#define DROP		0xfffdu
+#define LOCK_TRIES	20000	/* then the queue counts as stuck: drop */
+
+struct peer {
+	struct unm_region_map *rm;	/* NULL when the port is not there */
+	int evfd;			/* its rx ring 0's eventfd */
+	struct unm_kring *rx0k;
+	char *bufs;			/* its buffer pool */
+	uint32_t nbufs, bufsize;
+};
+
+struct vstate {
+	struct vale_shm *shm;	/* our mapping of the switch */
+	uint32_t me;
+	uint32_t gen;		/* of peer[] below */
+	bool have_peers;
+	uint32_t rr;		/* rx: the queue the next round starts with */
+	char *bufs;		/* our own buffer pool */
+	struct peer peer[VALE_MAX_PORTS];
+	/* one tx batch: packets, their destinations, chained per destination */
+	uint32_t pk_slot[BATCH];
+	uint8_t pk_frags[BATCH];
+	uint16_t pk_dst[BATCH];
+	uint16_t pk_next[BATCH];
+	uint16_t head[VALE_MAX_PORTS], tail[VALE_MAX_PORTS];
+	uint16_t flood_head, flood_tail;
+};
+
+static void
+peers_release(struct vstate *st)
+{
+	for (uint32_t i = 0; i < VALE_MAX_PORTS; i++) {
+		struct peer *p = &st->peer[i];
+
+		if (p->rm)
+			unm_region_detach(p->rm);
+		if (p->evfd >= 0)
+			syscall(SYS_close, p->evfd);
+		memset(p, 0, sizeof(*p));
+		p->evfd = -1;
+	}
+	st->have_peers = false;
+}
+
+/* asks the daemon where the other ports of the switch live */
+static int
+peers_refresh(struct unm_kr *kr, struct vstate *st)
+{
+	static __thread uint8_t buf[sizeof(struct vale_peers) +
+	    VALE_MAX_PORTS * sizeof(struct vale_peer_info)];
+	int fds[VALE_MAX_PORTS * 2];
+	struct vale_peers *vp = (struct vale_peers *)buf;
+	unsigned nfds = 0;
+	size_t len = 0;
+	char name[VALE_NAME_MAX];
+	int r;
+
+	memcpy(name, st->shm->name, sizeof(name));
+	name[sizeof(name) - 1] = '\0';
+	r = unm_adapter_query("vale", name, buf, sizeof(buf), &len, fds,
+	    VALE_MAX_PORTS * 2, &nfds);
+	if (r < 0)
+		return r;
+	if (len < sizeof(*vp) || len != sizeof(*vp) + (size_t)vp->n * sizeof(vp->p[0])) {
+		unm_close_fds(fds, nfds);
+		return -EPROTO;
+	}
+	peers_release(st);
+	for (uint32_t i = 0; i < vp->n; i++) {
+		struct vale_peer_info *pi = &vp->p[i];
+		struct peer *p;
+		int err;
+
+		if (pi->port >= VALE_MAX_PORTS || pi->memfd < 0 || (unsigned)pi->memfd >= nfds ||
+		    pi->evfd < 0 || (unsigned)pi->evfd >= nfds || fds[pi->memfd] < 0)
+			continue;
+		p = &st->peer[pi->port];
+		if (p->rm)
+			continue;
+		p->rm = unm_region_attach(pi->region_uuid, fds[pi->memfd], pi->region_total,
+		    pi->memsize, &err);
+		fds[pi->memfd] = -1;
+		if (!p->rm || pi->rx0 >= p->rm->L.ring.num) {
+			if (p->rm)
+				unm_region_detach(p->rm);
+			p->rm = NULL;
+			continue;
+		}
+		p->evfd = fds[pi->evfd];
+		fds[pi->evfd] = -1;
+		p->rx0k = (struct unm_kring *)(p->rm->base + unm_kring_ofs(&p->rm->L, pi->rx0));
+		p->bufs = p->rm->base + p->rm->L.buf.ofs;
+		p->nbufs = p->rm->L.buf.num;
+		p->bufsize = p->rm->L.buf.objsize;
+	}
+	unm_close_fds(fds, nfds);
+	st->gen = vp->gen;
+	st->have_peers = true;
+	(void)kr;
+	return 0;
+}
+
+static int
+vale_attach(struct unm_kr *kr)
+{
+	struct vstate *st;
+	struct stat sb;
+	void *m;
+
+	if (kr->nxfd < 1 || fstat(kr->xfd[0], &sb) < 0 ||
+	    (size_t)sb.st_size < sizeof(struct vale_shm))
+		return -EPROTO;
+	m = mmap(NULL, sizeof(struct vale_shm), PROT_READ | PROT_WRITE, MAP_SHARED, kr->xfd[0], 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		munmap(m, sizeof(struct vale_shm));
+		return -ENOMEM;
+	}
+	st->shm = m;
+	st->me = kr->k->aux[0];
+	if (st->shm->magic != VALE_MAGIC || st->me >= VALE_MAX_PORTS) {
+		munmap(m, sizeof(struct vale_shm));
+		free(st);
+		return -EPROTO;
+	}
+	for (uint32_t i = 0; i < VALE_MAX_PORTS; i++)
+		st->peer[i].evfd = -1;
+	st->bufs = kr->b->rm->base + kr->b->rm->L.buf.ofs;
+	kr->priv = st;
+	return 0;
+}
+
+static void
+vale_detach(struct unm_kr *kr)
+{
+	struct vstate *st = kr->priv;
+
+	if (!st)
+		return;
+	peers_release(st);
+	munmap(st->shm, sizeof(struct vale_shm));
+	free(st);
+	kr->priv = NULL;
+}
+
+/* ------------------------------------------------------------ tx */
+
+static bool
+port_active(const struct vstate *st, uint32_t d)
+{
+	return __atomic_load_n(&st->shm->port[d].state, __ATOMIC_ACQUIRE) == VALE_PORT_ACTIVE;
+}
+
+/* where packet @p goes, learning its source on the way */
+static uint16_t
+route(struct vstate *st, const struct netmap_slot *s, const unsigned char *frame)
+{
+	uint64_t dst = vale_mac_load(frame), src = vale_mac_load(frame + 6);
+	uint32_t hb = s->flags >> 8;
+
+	if (!(s->flags & NS_NO_LEARN) && !(src & 1)) {
+		uint64_t e = src | (uint64_t)(st->me + 1) << 48;
+		uint64_t *slot = &st->shm->mac[vale_mac_hash(src)];
+
+		if (__atomic_load_n(slot, __ATOMIC_RELAXED) != e)
+			__atomic_store_n(slot, e, __ATOMIC_RELAXED);
+	}
+	if (hb) {	/* an explicit destination */
+		if (hb == VALE_DST_BROADCAST)
+			return FLOOD;
+		if (hb == VALE_DST_DROP || hb >= VALE_MAX_PORTS || hb == st->me ||
+		    !port_active(st, hb))
+			return DROP;
+		return (uint16_t)hb;
+	}
+	if (dst & 1)
+		return FLOOD;	/* broadcast, multicast */
+	{
+		uint64_t e = __atomic_load_n(&st->shm->mac[vale_mac_hash(dst)], __ATOMIC_RELAXED);
+		uint32_t d = VALE_MAC_PORT(e);
+
+		if (!e || (e & VALE_MAC_MASK) != dst || d >= VALE_MAX_PORTS || !port_active(st, d))
+			return FLOOD;	/* not learned (yet) */
+		return d == st->me ? DROP : (uint16_t)d;
+	}
+}
+
+static bool
+lock_queue(struct unm_kring *qk)
+{
+	uint32_t me = (uint32_t)getpid(), cur = 0;
+
+	for (int i = 0; i < LOCK_TRIES; i++) {
+		cur = 0;
+		if (__atomic_compare_exchange_n(&qk->lock, &cur, me, false, __ATOMIC_ACQUIRE,
+		    __ATOMIC_RELAXED))
+			return true;
+		/* a holder that died took nothing with it: what it wrote is unpublished */
+		if (cur && cur != me && kill((pid_t)cur, 0) < 0 && errno == ESRCH &&
+		    __atomic_compare_exchange_n(&qk->lock, &cur, me, false, __ATOMIC_ACQUIRE,
+		    __ATOMIC_RELAXED))
+			return true;
+		__builtin_ia32_pause();
+	}
+	return false;
+}
+
+/* delivers this batch's packets for @d (and the flooded ones) to @d's queue */
+static void
+deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
+{
+	struct vale_port_shm *ps = &st->shm->port[d], *me = &st->shm->port[st->me];
+	struct peer *pe = &st->peer[d];
+	struct netmap_slot *ts = kr->ring->slot;
+	uint32_t qi = __atomic_load_n(&ps->inq[st->me], __ATOMIC_ACQUIRE);
+	uint16_t a = st->head[d], b = st->flood_head;
+	uint64_t frames = 0, full = 0, busy = 0;
+	struct netmap_ring *q;
+	struct unm_kring *qk;
+	uint32_t prod, cons, space;
+	bool locked = false;
+
+	if (!pe->rm || qi >= pe->rm->L.ring.num) {
+		busy = ~0ull;	/* not there (yet): count them all below */
+		goto count;
+	}
+	q = (struct netmap_ring *)(pe->rm->base + unm_ring_ofs(&pe->rm->L, qi));
+	qk = (struct unm_kring *)(pe->rm->base + unm_kring_ofs(&pe->rm->L, qi));
+	if (qk->num_slots != VALE_INQ_SLOTS || !(locked = lock_queue(qk))) {
+		busy = ~0ull;
+		goto count;
+	}
+	prod = qk->pipe_tail;
+	cons = __atomic_load_n(&qk->nr_hwcur, __ATOMIC_ACQUIRE);
+	if (prod >= VALE_INQ_SLOTS || cons >= VALE_INQ_SLOTS) {
+		busy = ~0ull;	/* the queue was scribbled over */
+		goto count;
+	}
+	space = VALE_INQ_SLOTS - 1 - unm_dist(cons, prod, VALE_INQ_SLOTS);
+	/* the two chains are in batch order: merge them */
+	while (a != NONE || b != NONE) {
+		uint16_t p;
+		uint32_t j, nf;
+
+		if (b == NONE || (a != NONE && a < b)) {
+			p = a;
+			a = st->pk_next[a];
+		} else {
+			p = b;
+			b = st->pk_next[b];
+		}
+		nf = st->pk_frags[p];
+		if (nf > space) {
+			full++;
+			continue;
+		}
+		j = st->pk_slot[p];
+		for (uint32_t f = 0; f < nf; f++, j = unm_next(j, kr->n)) {
+			struct netmap_slot *qs = &q->slot[prod];
+			uint32_t bi = qs->buf_idx;
+
+			if (bi < 2 || bi >= pe->nbufs)
+				bi = 0;	/* a receiver scribbled: write where harm is none */
+			memcpy(pe->bufs + (uint64_t)bi * pe->bufsize,
+			    st->bufs + (uint64_t)ts[j].buf_idx * kr->buf_size, ts[j].len);
+			qs->len = ts[j].len;
+			qs->flags = (uint16_t)((f + 1 < nf ? NS_MOREFRAG : 0) | (nf - f) << 8);
+			prod = unm_next(prod, VALE_INQ_SLOTS);
+		}
+		space -= nf;
+		frames++;
+	}
+	__atomic_store_n(&qk->pipe_tail, prod, __ATOMIC_RELEASE);
+	__atomic_store_n(&qk->lock, 0, __ATOMIC_RELEASE);
+	locked = false;
+	if (frames)
+		unm_notify(pe->rx0k, pe->evfd);
+count:
+	if (locked)
+		__atomic_store_n(&qk->lock, 0, __ATOMIC_RELEASE);
+	if (busy) {	/* count every packet that was meant for it */
+		busy = 0;
+		for (uint16_t p = st->head[d]; p != NONE; p = st->pk_next[p])
+			busy++;
+		for (uint16_t p = st->flood_head; p != NONE; p = st->pk_next[p])
+			busy++;
+		__atomic_add_fetch(&me->c.drop_busy, busy, __ATOMIC_RELAXED);
+	}
+	if (full)
+		__atomic_add_fetch(&ps->c.drop_full, full, __ATOMIC_RELAXED);
+}
+
+static void
+chain(struct vstate *st, uint16_t p, uint16_t d)
+{
+	uint16_t *h = d == FLOOD ? &st->flood_head : &st->head[d];
+	uint16_t *t = d == FLOOD ? &st->flood_tail : &st->tail[d];
+
+	st->pk_next[p] = NONE;
+	if (*h == NONE)
+		*h = p;
+	else
+		st->pk_next[*t] = p;
+	*t = p;
+}
+
+static int
+bad_packet(struct unm_kr *kr, uint32_t j, const char *why)
+{
+	unm_ratelimited(5, "%s: slot %u dropped: %s", kr->name, j, why);
+	return 0;
+}
+
+static int
+vale_txsync(struct unm_kr *kr)
+{
+	struct vstate *st = kr->priv;
+	struct unm_kring *k = kr->k;
+	struct netmap_slot *ts = kr->ring->slot;
+	struct vale_counters *mc = &st->shm->port[st->me].c;
+	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur;
+	uint64_t frames = 0, bytes = 0, bad = 0, nodst = 0;
+
+	if (!st->have_peers || __atomic_load_n(&st->shm->gen, __ATOMIC_ACQUIRE) != st->gen)
+		peers_refresh(kr, st);
+	for (bool incomplete = false; j != head && !incomplete;) {
+		uint32_t np = 0;
+		bool dests[VALE_MAX_PORTS] = { false };
+
+		for (uint32_t d = 0; d < VALE_MAX_PORTS; d++)
+			st->head[d] = NONE;
+		st->flood_head = NONE;
+		/* 1: validate, learn, route */
+		while (j != head && np < BATCH) {
+			uint32_t f = 0, x = j, len0 = ts[j].len;
+			bool ok = true, complete = false;
+			uint16_t d;
+
+			for (; x != head && f < UNM_MAX_FRAGS + 1; x = unm_next(x, n)) {
+				const struct netmap_slot *s = &ts[x];
+
+				f++;
+				if (s->buf_idx < 2 || s->buf_idx >= kr->nbufs || s->len > kr->buf_size)
+					ok = false;
+				if (!(s->flags & NS_MOREFRAG)) {
+					complete = true;
+					x = unm_next(x, n);
+					break;
+				}
+			}
+			if (!complete && f <= UNM_MAX_FRAGS) {
+				incomplete = true;	/* the rest is not queued yet */
+				break;
+			}
+			if (!complete) {	/* more than 64 fragments: skip them all */
+				bad_packet(kr, j, "more than 64 fragments");
+				bad++;
+				while (j != head && (ts[j].flags & NS_MOREFRAG))
+					j = unm_next(j, n);
+				if (j != head)
+					j = unm_next(j, n);
+				continue;
+			}
+			if (!ok || len0 < 14) {
+				bad_packet(kr, j, ok ? "shorter than an Ethernet header" :
+				    "invalid buffer index or length");
+				bad++;
+				j = x;
+				continue;
+			}
+			d = route(st, &ts[j], (const unsigned char *)st->bufs +
+			    (uint64_t)ts[j].buf_idx * kr->buf_size);
+			if (d == DROP) {
+				nodst++;
+				j = x;
+				continue;
+			}
+			st->pk_slot[np] = j;
+			st->pk_frags[np] = (uint8_t)f;
+			st->pk_dst[np] = d;
+			chain(st, (uint16_t)np, d);
+			if (d != FLOOD)
+				dests[d] = true;
+			for (uint32_t y = j; y != x; y = unm_next(y, n))
+				bytes += ts[y].len;
+			frames++;
+			np++;
+			j = x;
+		}
+		/* 2: deliver, one destination at a time */
+		for (uint32_t d = 0; np && d < VALE_MAX_PORTS; d++)
+			if (d != st->me && (dests[d] || (st->flood_head != NONE && port_active(st, d))))
+				deliver(kr, st, d);
+	}
+	k->nr_hwcur = j;
+	k->nr_hwtail = unm_prev(j, n);	/* forwarded slots are free at once */
+	k->frames += frames;
+	k->bytes += bytes;
+	if (frames)
+		__atomic_add_fetch(&mc->tx_frames, frames, __ATOMIC_RELAXED);
+	if (bytes)
+		__atomic_add_fetch(&mc->tx_bytes, bytes, __ATOMIC_RELAXED);
+	if (bad)
+		__atomic_add_fetch(&mc->drop_bad, bad, __ATOMIC_RELAXED);
+	if (nodst)
+		__atomic_add_fetch(&mc->drop_nodst, nodst, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* ------------------------------------------------------------ rx */
+
+static int
+vale_rxsync(struct unm_kr *kr)
+{
+	struct vstate *st = kr->priv;
+	struct unm_kring *k = kr->k;
+	struct netmap_slot *rs = kr->ring->slot;
+	struct vale_port_shm *ps = &st->shm->port[st->me];
+	struct unm_region_map *rm = kr->b->rm;
+	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur, t, room;
+	uint64_t frames = 0, bytes = 0;
+
+	/* release: a swapped-in buffer must be ours */
+	for (; j != head; j = unm_next(j, n)) {
+		if (!(rs[j].flags & NS_BUF_CHANGED))
+			continue;
+		if (rs[j].buf_idx < 2 || rs[j].buf_idx >= kr->nbufs) {
+			unm_ratelimited(5, "%s: slot %u refused: invalid buffer index %u",
+			    kr->name, j, rs[j].buf_idx);
+			k->nr_hwcur = j;
+			return -1;
+		}
+		rs[j].flags &= ~NS_BUF_CHANGED;
+	}
+	k->nr_hwcur = head;
+	if (kr->ring->ringid != 0)
+		return 0;	/* frames are delivered to rx ring 0, as netmap's do */
+	t = k->nr_hwtail;
+	room = n - 1 - unm_dist(head, t, n);
+	for (uint32_t v = 0; v < VALE_MAX_PORTS && room; v++) {
+		uint32_t s = (st->rr + v) % VALE_MAX_PORTS;
+		uint32_t qi = __atomic_load_n(&ps->inq[s], __ATOMIC_ACQUIRE);
+		struct netmap_ring *q;
+		struct unm_kring *qk;
+		uint32_t cons, prod;
+
+		if (s == st->me || qi >= rm->L.ring.num)
+			continue;
+		q = (struct netmap_ring *)(rm->base + unm_ring_ofs(&rm->L, qi));
+		qk = (struct unm_kring *)(rm->base + unm_kring_ofs(&rm->L, qi));
+		cons = qk->nr_hwcur;
+		prod = __atomic_load_n(&qk->pipe_tail, __ATOMIC_ACQUIRE);
+		if (qk->num_slots != VALE_INQ_SLOTS || cons >= VALE_INQ_SLOTS ||
+		    prod >= VALE_INQ_SLOTS)
+			continue;
+		while (cons != prod && room) {
+			uint32_t f = 0, x = cons;
+			bool complete = false;
+
+			while (x != prod && f < UNM_MAX_FRAGS) {
+				f++;
+				if (!(q->slot[x].flags & NS_MOREFRAG)) {
+					complete = true;
+					break;
+				}
+				x = unm_next(x, VALE_INQ_SLOTS);
+			}
+			if (!complete || f > room)
+				break;
+			for (uint32_t i = 0; i < f; i++) {
+				struct netmap_slot *qs = &q->slot[cons];
+				uint32_t spare = rs[t].buf_idx;
+
+				if (qs->buf_idx >= 2 && qs->buf_idx < kr->nbufs) {
+					rs[t].buf_idx = qs->buf_idx;
+					rs[t].len = qs->len <= kr->buf_size ? qs->len : 0;
+					rs[t].flags = qs->flags;
+					qs->buf_idx = spare;
+				} else {
+					rs[t].len = 0;	/* a sender scribbled: an empty frame */
+					rs[t].flags = qs->flags & NS_MOREFRAG;
+				}
+				bytes += rs[t].len;
+				t = unm_next(t, n);
+				cons = unm_next(cons, VALE_INQ_SLOTS);
+			}
+			room -= f;
+			frames++;
+		}
+		__atomic_store_n(&qk->nr_hwcur, cons, __ATOMIC_RELEASE);
+	}
+	st->rr = (st->rr + 1) % VALE_MAX_PORTS;
+	k->nr_hwtail = t;
+	k->frames += frames;
+	k->bytes += bytes;
+	if (frames) {
+		__atomic_add_fetch(&ps->c.rx_frames, frames, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&ps->c.rx_bytes, bytes, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+const struct unm_sync_ops unm_vale_sync = {
+	.name = "vale",
+	.txsync = vale_txsync,
+	.rxsync = vale_rxsync,
+	.attach = vale_attach,
+	.detach = vale_detach,
+};

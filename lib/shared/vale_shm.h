@@ -1,0 +1,121 @@
+/*
+ * vale_shm.h - a VALE switch's shared state, one memfd per switch, mapped
+ * by the daemon and by every process bound to one of its ports.
+ *
+ * How frames cross the switch (forwarding runs in the sender's txsync):
+ *
+ *   sender S, tx ring ──learn src / look up dst──> inbound queue (S → D)
+ *        copies the frame into the queue's own buffer     lives in D's region
+ *                                                                │
+ *   receiver D, rxsync of rx ring 0 <── swaps buffers ───────────┘
+ *
+ * Every (sender, receiver) pair has its inbound queue: a ring object in
+ * the receiver's region with buffers of its own.  The sender copies into
+ * it (one copy, as the ports have separate memory) and publishes complete
+ * packets by moving the queue's pipe_tail; the receiver moves them into
+ * its rx ring by swapping buffer indices (no second copy) and hands the
+ * slots back by moving the queue's nr_hwcur.  Only the tx rings of one
+ * port ever write one queue, so its producers are excluded by a small
+ * lock that records the holder's pid: a holder that died is noticed and
+ * its lock taken over, and what it had half written was never published.
+ * No lock is shared between ports, nothing is taken per packet, a full
+ * queue drops (the sender never waits), and a crashed process can wedge
+ * nothing but its own half of a queue.
+ *
+ * Everything here is writable by every process on the switch: readers
+ * range-check every index before use.
+ */
+#ifndef UNETMAP_VALE_SHM_H
+#define UNETMAP_VALE_SHM_H
+
+#include <stdint.h>
+
+#define VALE_MAGIC		0x76616c65u	/* "vale" */
+#define VALE_MAX_PORTS		64u	/* netmap has 254; see docs/design.md */
+#define VALE_MAX_RINGS		16u	/* per direction, as netmap */
+#define VALE_MAX_SLOTS		4096u
+#define VALE_INQ_SLOTS		512u	/* slots (and buffers) of an inbound queue */
+#define VALE_MAC_BUCKETS	1024u
+#define VALE_NAME_MAX		16u	/* switch and port names, as IFNAMSIZ */
+
+/* a slot's high byte on tx (NS_PORT_MASK): 0 look up, else a port index */
+#define VALE_DST_BROADCAST	254u
+#define VALE_DST_DROP		255u
+
+/* mac table entry: the address in the low 48 bits, port + 1 above */
+#define VALE_MAC_MASK		0xffffffffffffull
+#define VALE_MAC_PORT(e)	((uint32_t)((e) >> 48) - 1)
+
+/* per-port counters (what netmap's VALE never had, #274) */
+struct vale_counters {
+	uint64_t rx_frames, rx_bytes;	/* delivered into its rx ring */
+	uint64_t tx_frames, tx_bytes;	/* taken from its tx rings */
+	uint64_t drop_full;		/* for it, while its queue was full */
+	uint64_t drop_bad;		/* from it: malformed (short, bad index or length) */
+	uint64_t drop_nodst;		/* from it: nowhere to go (explicit port absent) */
+	uint64_t drop_busy;		/* from it: queue held by a stuck producer */
+};
+
+struct vale_port_shm {
+	uint32_t state;			/* VALE_PORT_* */
+	uint32_t gen;
+	uint16_t mem_id;
+	uint16_t nrx;
+	uint16_t ntx;
+	uint16_t pad;
+	uint64_t region_uuid;
+	char name[VALE_NAME_MAX];	/* the part after "valeX:" */
+	uint32_t rx_ring[VALE_MAX_RINGS];	/* its rx rings' objects, in its region */
+	uint32_t inq[VALE_MAX_PORTS];	/* queue from sender s (object in its region) */
+	struct vale_counters c;
+};
+
+enum { VALE_PORT_FREE = 0, VALE_PORT_ACTIVE = 1 };
+
+struct vale_shm {
+	uint32_t magic;
+	uint32_t gen;			/* bumped whenever a port comes or goes */
+	uint64_t uuid;
+	char name[VALE_NAME_MAX];	/* "vale0" */
+	uint32_t max_ports;
+	uint32_t pad;
+	uint64_t mac[VALE_MAC_BUCKETS];
+	struct vale_port_shm port[VALE_MAX_PORTS];
+};
+
+/* hash of an Ethernet address into the mac table */
+static inline uint32_t
+vale_mac_hash(uint64_t mac)
+{
+	uint64_t h = mac * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(h >> 54) & (VALE_MAC_BUCKETS - 1);
+}
+
+/* the 48-bit address at @p (network order kept as bytes 0..5) */
+static inline uint64_t
+vale_mac_load(const unsigned char *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40;
+}
+
+/* the answer to UNM_OP_ADAPTER "vale" <switch>: where each port lives */
+struct vale_peer_info {
+	uint32_t port;			/* index in the switch */
+	uint32_t rx0;			/* its rx ring 0 object */
+	uint64_t region_uuid;
+	uint64_t region_total;
+	uint64_t memsize;
+	int16_t memfd;			/* index in the reply's descriptors */
+	int16_t evfd;			/* rx ring 0's eventfd */
+	uint32_t pad;
+};
+
+struct vale_peers {
+	uint32_t gen;
+	uint32_t n;
+	struct vale_peer_info p[];
+};
+
+#endif
