@@ -188,6 +188,18 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 		client_close(l, c);
 		return;
 	}
+	if (r == -EPROTONOSUPPORT) {
+		struct unm_msg rm;
+
+		/* tell it who we are before hanging up: it prints the versions */
+		unm_msg_init(&rm, m.op);
+		rm.error = EPROTONOSUPPORT;
+		send_reply(l, c, &rm, NULL, 0, NULL, 0);
+		unm_warn("pid %d speaks protocol version %u, we %u: refused", (int)c->pid,
+		    m.version, UNM_PROTO_VERSION);
+		client_close(l, c);
+		return;
+	}
 	if (r < 0) {
 		unm_warn("pid %d: malformed message (%s), dropping the connection",
 		    (int)c->pid, strerror(-r));

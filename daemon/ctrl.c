@@ -478,6 +478,37 @@ do_region_info(struct ctrl_req *rq, struct ctrl_err *e)
 	return 0;
 }
 
+/*
+ * The virtio-net header length: every port answers GET (0: none), as
+ * netmap's do; a header of 10 or 12 bytes, which netmap's VALE ports can
+ * carry, is not supported here.
+ */
+static int
+do_port_hdr(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+{
+	static const uint32_t consumes[] = { 0 };
+	struct nmreq_port_hdr *ph = rq->body;
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC };
+	struct port *p;
+	int err = options_check(rq, consumes, e);
+
+	if (err)
+		return err;
+	err = port_lookup(asker, rq->hdr.nr_name, &req, false, &p, e);
+	if (err)
+		return err;
+	if (rq->hdr.nr_reqtype == NETMAP_REQ_PORT_HDR_GET)
+		ph->nr_hdr_len = 0;
+	else if (ph->nr_hdr_len == 10 || ph->nr_hdr_len == 12)
+		err = ctrl_fail(e, EOPNOTSUPP, "%s: virtio-net headers are not supported",
+		    rq->hdr.nr_name);
+	else if (ph->nr_hdr_len != 0)
+		err = ctrl_fail(e, EINVAL, "%s: a virtio-net header is 0, 10 or 12 bytes, not %u",
+		    rq->hdr.nr_name, ph->nr_hdr_len);
+	port_release(p);
+	return err;
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 int
@@ -508,6 +539,9 @@ ctrl_handle(const struct client *asker, struct client *c, struct ctrl_req *rq,
 		return do_pools_info(asker, rq, e);
 	case NETMAP_REQ_UNETMAP_REGION_INFO:
 		return do_region_info(rq, e);
+	case NETMAP_REQ_PORT_HDR_SET:
+	case NETMAP_REQ_PORT_HDR_GET:
+		return do_port_hdr(asker, rq, e);
 	case NETMAP_REQ_VALE_ATTACH:
 	case NETMAP_REQ_VALE_DETACH:
 	case NETMAP_REQ_VALE_LIST:
@@ -515,10 +549,16 @@ ctrl_handle(const struct client *asker, struct client *c, struct ctrl_req *rq,
 	case NETMAP_REQ_VALE_DELIF:
 	case NETMAP_REQ_VALE_POLLING_ENABLE:
 	case NETMAP_REQ_VALE_POLLING_DISABLE:
-	case NETMAP_REQ_PORT_HDR_SET:
-	case NETMAP_REQ_PORT_HDR_GET:
-		return ctrl_fail(e, EOPNOTSUPP, "%s: %s needs the VALE switch, not in this "
-		    "build yet", h->nr_name, unm_req_name(h->nr_reqtype));
+	case NETMAP_REQ_UNETMAP_VALE_STATS: {
+		/* the switch's own requests: its adapter answers them */
+		static const uint32_t consumes[] = { 0 };
+		const struct port_ops *vale = port_ops_by_kind("vale");
+		int err = options_check(rq, consumes, e);
+
+		if (err)
+			return err;
+		return vale->request(asker, c, rq, rp, e);
+	}
 	default:
 		return ctrl_fail(e, EOPNOTSUPP, "%s: %s (CSB / in-kernel sync loop) has no "
 		    "meaning without a kernel and is not supported", h->nr_name,

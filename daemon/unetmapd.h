@@ -92,6 +92,7 @@ struct port;
 struct binding;
 struct client;
 struct ctrl_reply;
+struct ctrl_req;
 
 struct port_ops {
 	const char *kind;
@@ -127,6 +128,9 @@ struct port_ops {
 	 */
 	int (*query)(const struct client *asker, const char *arg,
 	    struct ctrl_reply *rp, struct ctrl_err *e);
+	/* NIOCCTRL request types this kind answers (VALE_*): see ctrl.c */
+	int (*request)(const struct client *asker, struct client *target,
+	    struct ctrl_req *rq, struct ctrl_reply *rp, struct ctrl_err *e);
 };
 
 struct port {

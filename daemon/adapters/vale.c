@@ -17,29 +17,17 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include <net/if.h>
 
 #include "daemon/unetmapd.h"
 #include "shared/vale_shm.h"
-
-struct vswitch {
-	struct vswitch *next;
-	char name[VALE_NAME_MAX];
-	uint64_t netns;
-	int memfd;
-	struct vale_shm *shm;
-	struct port *ports[VALE_MAX_PORTS];
-	int nports;
-};
-
-struct vport {
-	struct vswitch *sw;
-	uint32_t idx;
-};
+#include "daemon/adapters/vale.h"
 
 static struct vswitch *switches;
+struct vswitch *vale_by_idx[VALE_MAX_SWITCHES];
 
-static bool
-ident(const char *s, size_t len, bool may_be_empty)
+bool
+vale_ident(const char *s, size_t len, bool may_be_empty)
 {
 	if (len == 0)
 		return may_be_empty;
@@ -53,8 +41,8 @@ ident(const char *s, size_t len, bool may_be_empty)
 	return true;
 }
 
-static struct vswitch *
-switch_find(const char *name, uint64_t netns)
+struct vswitch *
+vale_switch_find(const char *name, uint64_t netns)
 {
 	for (struct vswitch *s = switches; s; s = s->next)
 		if (s->netns == netns && strcmp(s->name, name) == 0)
@@ -62,16 +50,26 @@ switch_find(const char *name, uint64_t netns)
 	return NULL;
 }
 
-static struct vswitch *
-switch_new(const char *name, uint64_t netns, struct ctrl_err *e)
+struct vswitch *
+vale_switch_new(const char *name, uint64_t netns, struct ctrl_err *e)
 {
-	struct vswitch *s = calloc(1, sizeof(*s));
+	struct vswitch *s;
 	char fname[32];
+	uint32_t idx;
 
+	for (idx = 0; idx < VALE_MAX_SWITCHES && vale_by_idx[idx]; idx++)
+		;
+	if (idx == VALE_MAX_SWITCHES) {
+		ctrl_fail(e, ENOMEM, "%s: there are %u switches already", name,
+		    VALE_MAX_SWITCHES);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
 	if (!s) {
 		ctrl_fail(e, ENOMEM, "%s: out of memory", name);
 		return NULL;
 	}
+	s->idx = idx;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->netns = netns;
 	snprintf(fname, sizeof(fname), "unetmap-%s", name);
@@ -97,6 +95,7 @@ switch_new(const char *name, uint64_t netns, struct ctrl_err *e)
 			s->shm->port[i].inq[j] = UINT32_MAX;
 	s->next = switches;
 	switches = s;
+	vale_by_idx[idx] = s;
 	unm_debug("switch %s created", name);
 	return s;
 }
@@ -104,6 +103,7 @@ switch_new(const char *name, uint64_t netns, struct ctrl_err *e)
 static void
 switch_free(struct vswitch *s)
 {
+	vale_by_idx[s->idx] = NULL;
 	for (struct vswitch **pp = &switches; *pp; pp = &(*pp)->next)
 		if (*pp == s) {
 			*pp = s->next;
@@ -185,14 +185,17 @@ inq_free(struct vswitch *s, struct port *to, uint32_t from)
 		free_ring(to->reg, ri);
 }
 
-/* everything of @p, in whatever state a failed creation left it */
-static void
-vport_free(struct port *p)
+/* takes @p off its switch: queues, table entries, the switch if it was the last */
+void
+vale_leave(struct port *p)
 {
 	struct vport *v = p->priv;
 	struct vswitch *s = v->sw;
-	struct vale_port_shm *ps = &s->shm->port[v->idx];
+	struct vale_port_shm *ps;
 
+	if (!s)
+		return;
+	ps = &s->shm->port[v->idx];
 	__atomic_store_n(&ps->state, VALE_PORT_FREE, __ATOMIC_RELEASE);
 	for (uint32_t q = 0; q < VALE_MAX_PORTS; q++) {
 		if (q != v->idx && s->ports[q]) {
@@ -210,6 +213,89 @@ vport_free(struct port *p)
 	}
 	memset(&ps->c, 0, sizeof(ps->c));
 	bump(s);
+	if (s->ports[v->idx] == p) {
+		s->ports[v->idx] = NULL;
+		s->nports--;
+	}
+	v->sw = NULL;
+	vale_mark_attach(p);
+	unm_debug("%s left switch %s", p->name, s->name);
+	if (s->nports == 0)
+		switch_free(s);
+}
+
+/* puts @p on switch @s: an index, queues both ways with every other port */
+int
+vale_join(struct vswitch *s, struct port *p, struct ctrl_err *e)
+{
+	struct vport *v = p->priv;
+	struct vale_port_shm *ps;
+	uint32_t idx;
+	int err = 0;
+
+	for (idx = 0; idx < VALE_MAX_PORTS && s->ports[idx]; idx++)
+		;
+	if (idx == VALE_MAX_PORTS)
+		return ctrl_fail(e, ENOMEM, "%s: switch %s is full (%u ports)", p->name, s->name,
+		    VALE_MAX_PORTS);
+	v->sw = s;
+	v->idx = idx;
+	s->ports[idx] = p;
+	s->nports++;
+	for (uint32_t q = 0; !err && q < VALE_MAX_PORTS; q++)
+		if (q != idx && s->ports[q]) {
+			err = inq_new(s, p, q, e);
+			if (!err)
+				err = inq_new(s, s->ports[q], idx, e);
+		}
+	if (err) {
+		vale_leave(p);
+		return err;
+	}
+	ps = &s->shm->port[idx];
+	ps->mem_id = p->reg->id;
+	ps->region_uuid = p->reg->uuid;
+	ps->ntx = p->nrings[NR_TX];
+	ps->nrx = p->nrings[NR_RX];
+	snprintf(ps->name, sizeof(ps->name), "%s", v->pname);
+	for (uint32_t i = 0; i < p->nrings[NR_RX]; i++)
+		ps->rx_ring[i] = p->ring_idx[NR_RX][i];
+	ps->gen++;
+	__atomic_store_n(&ps->state, VALE_PORT_ACTIVE, __ATOMIC_RELEASE);
+	bump(s);
+	vale_mark_attach(p);
+	unm_debug("%s: port %u of %s, memory region %u", p->name, idx, s->name, p->reg->id);
+	return 0;
+}
+
+/*
+ * Tells the port's data path that it moved: its rings learn their index
+ * (aux[0]) and see aux[1] change, so they map the new switch.
+ */
+void
+vale_mark_attach(struct port *p)
+{
+	struct vport *v = p->priv;
+
+	for (int t = 0; t < NR_DIRS; t++)
+		for (uint32_t i = 0; p->ring_idx[t] && i < p->nrings[t]; i++) {
+			struct unm_kring *k;
+
+			if (p->ring_idx[t][i] == UINT32_MAX)
+				continue;
+			k = region_kring(p->reg, p->ring_idx[t][i]);
+			k->aux[0] = v->sw ? v->idx : UINT32_MAX;
+			__atomic_add_fetch(&k->aux[1], 1, __ATOMIC_RELEASE);
+		}
+}
+
+/* everything of @p, in whatever state a failed creation left it */
+void
+vale_port_free(struct port *p)
+{
+	struct vport *v = p->priv;
+
+	vale_leave(p);
 	for (int t = 0; t < NR_DIRS; t++)
 		for (uint32_t i = 0; p->ring_idx[t] && i < p->nrings[t]; i++) {
 			struct netmap_ring *ring;
@@ -220,14 +306,8 @@ vport_free(struct port *p)
 			for (uint32_t k = 0; k < p->nslots[t]; k++)
 				region_buf_free(p->reg, ring->slot[k].buf_idx);
 		}
-	if (s->ports[v->idx] == p) {
-		s->ports[v->idx] = NULL;
-		s->nports--;
-	}
 	free(v);
 	port_destroy(p);
-	if (s->nports == 0)
-		switch_free(s);
 }
 
 static uint32_t
@@ -236,131 +316,155 @@ bounded(uint32_t v, uint32_t dflt, uint32_t hi)
 	return v == 0 ? dflt : v > hi ? hi : v;
 }
 
-static int
-vport_new(struct vswitch *s, const char *name, const char *pname,
-    struct nmreq_register *req, struct port **out, struct ctrl_err *e)
+/* a port with its region and rings, on no switch yet */
+int
+vale_port_new(const char *name, const char *pname, bool persistent, uint32_t ntx,
+    uint32_t nrx, uint32_t txslots, uint32_t rxslots, uint16_t mem_id, struct port **out,
+    struct ctrl_err *e)
 {
-	struct port *p;
-	struct vport *v;
-	struct vale_port_shm *ps;
-	uint32_t idx;
+	struct port *p = calloc(1, sizeof(*p));
+	struct vport *v = calloc(1, sizeof(*v));
 	int err;
 
-	for (idx = 0; idx < VALE_MAX_PORTS && s->ports[idx]; idx++)
-		;
-	if (idx == VALE_MAX_PORTS)
-		return ctrl_fail(e, ENOMEM, "%s: switch %s is full (%u ports)", name, s->name,
-		    VALE_MAX_PORTS);
-	p = calloc(1, sizeof(*p));
-	v = calloc(1, sizeof(*v));
 	if (!p || !v) {
 		free(p);
 		free(v);
 		return ctrl_fail(e, ENOMEM, "%s: out of memory", name);
 	}
 	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(v->pname, sizeof(v->pname), "%s", pname);
+	v->persistent = persistent;
 	p->ops = &vale_port_ops;
 	p->sync_kind = UNM_SYNC_VALE;
 	p->priv = v;
-	v->sw = s;
-	v->idx = idx;
-	if (req->nr_mem_id) {
-		p->reg = region_find(req->nr_mem_id);
+	if (mem_id) {
+		p->reg = region_find(mem_id);
 		if (!p->reg) {
 			free(v);
 			free(p);
-			return ctrl_fail(e, EINVAL, "%s: memory region %u does not exist", name,
-			    req->nr_mem_id);
+			return ctrl_fail(e, EINVAL, "%s: memory region %u does not exist", name, mem_id);
 		}
-	} else {
-		p->reg = region_new_private(&region_cfg_private, e);
-		if (!p->reg) {
-			free(v);
-			free(p);
-			return ENOMEM;
-		}
+	} else if (!(p->reg = region_new_private(&region_cfg_private, e))) {
+		free(v);
+		free(p);
+		return ENOMEM;
 	}
 	region_ref(p->reg);
-	p->nrings[NR_TX] = (uint16_t)bounded(req->nr_tx_rings, 1, VALE_MAX_RINGS);
-	p->nrings[NR_RX] = (uint16_t)bounded(req->nr_rx_rings, 1, VALE_MAX_RINGS);
-	p->nslots[NR_TX] = bounded(req->nr_tx_slots, UNM_DEFAULT_SLOTS, VALE_MAX_SLOTS);
-	p->nslots[NR_RX] = bounded(req->nr_rx_slots, UNM_DEFAULT_SLOTS, VALE_MAX_SLOTS);
-	s->ports[idx] = p;
-	s->nports++;
+	p->nrings[NR_TX] = (uint16_t)bounded(ntx, 1, VALE_MAX_RINGS);
+	p->nrings[NR_RX] = (uint16_t)bounded(nrx, 1, VALE_MAX_RINGS);
+	p->nslots[NR_TX] = bounded(txslots, UNM_DEFAULT_SLOTS, VALE_MAX_SLOTS);
+	p->nslots[NR_RX] = bounded(rxslots, UNM_DEFAULT_SLOTS, VALE_MAX_SLOTS);
 	port_add(p);
 	err = port_make_rings(p, e);
 	for (int t = 0; !err && t < NR_DIRS; t++)
-		for (uint32_t i = 0; !err && i < p->nrings[t]; i++) {
-			region_kring(p->reg, p->ring_idx[t][i])->aux[0] = idx;
+		for (uint32_t i = 0; !err && i < p->nrings[t]; i++)
 			err = fill_ring(p->reg, p->ring_idx[t][i], p->nslots[t], name, e);
-		}
-	for (uint32_t q = 0; !err && q < VALE_MAX_PORTS; q++)
-		if (q != idx && s->ports[q]) {
-			err = inq_new(s, p, q, e);
-			if (!err)
-				err = inq_new(s, s->ports[q], idx, e);
-		}
 	if (err) {
-		vport_free(p);
+		vale_port_free(p);
 		return err;
 	}
-	ps = &s->shm->port[idx];
-	ps->mem_id = p->reg->id;
-	ps->region_uuid = p->reg->uuid;
-	ps->ntx = p->nrings[NR_TX];
-	ps->nrx = p->nrings[NR_RX];
-	snprintf(ps->name, sizeof(ps->name), "%s", pname);
-	for (uint32_t i = 0; i < p->nrings[NR_RX]; i++)
-		ps->rx_ring[i] = p->ring_idx[NR_RX][i];
-	ps->gen++;
-	__atomic_store_n(&ps->state, VALE_PORT_ACTIVE, __ATOMIC_RELEASE);
-	bump(s);
-	unm_debug("%s: port %u of %s, memory region %u", name, idx, s->name, p->reg->id);
+	vale_mark_attach(p);
 	*out = p;
 	return 0;
+}
+
+/* the port named @pname on switch @s */
+struct port *
+vale_switch_port(struct vswitch *s, const char *pname)
+{
+	for (uint32_t i = 0; s && i < VALE_MAX_PORTS; i++) {
+		struct port *p = s->ports[i];
+
+		if (p && strcmp(((struct vport *)p->priv)->pname, pname) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* splits "valeX:Y" into the switch and the port names; 0 or EINVAL */
+int
+vale_parse(const char *name, char *sw, char *pname, struct ctrl_err *e)
+{
+	const char *colon = strchr(name, ':');
+
+	if (strncmp(name, "vale", 4) != 0 || !colon)
+		return ctrl_fail(e, EINVAL, "%s: a VALE port is named valeX:Y", name);
+	if ((size_t)(colon - name) >= VALE_NAME_MAX ||
+	    !vale_ident(name + 4, (size_t)(colon - name - 4), true))
+		return ctrl_fail(e, EINVAL, "%s: a switch name is \"vale\" and up to %u letters, "
+		    "digits or _", name, VALE_NAME_MAX - 5);
+	if (strlen(colon + 1) >= VALE_NAME_MAX || !vale_ident(colon + 1, strlen(colon + 1), false))
+		return ctrl_fail(e, EINVAL, "%s: a VALE port name is 1 to %u letters, digits or _",
+		    name, VALE_NAME_MAX - 1);
+	memcpy(sw, name, (size_t)(colon - name));
+	sw[colon - name] = '\0';
+	strcpy(pname, colon + 1);
+	return 0;
+}
+
+/* a persistent port, by its bare name */
+struct port *
+vale_persistent(const char *name)
+{
+	struct port *p = port_find(name);
+
+	return p && p->ops == &vale_port_ops && ((struct vport *)p->priv)->persistent ? p : NULL;
 }
 
 static int
 vale_lookup(const struct client *asker, const char *name, struct nmreq_register *req,
     bool create, struct port **out, struct ctrl_err *e)
 {
-	const char *colon, *pname;
-	char swname[VALE_NAME_MAX];
-	struct vswitch *s;
+	char swname[VALE_NAME_MAX], pname[VALE_NAME_MAX];
 	uint64_t netns = asker ? asker->netns : 0;
+	struct vswitch *s;
+	struct port *p;
+	int err;
 
-	if (strncmp(name, "vale", 4) != 0)
-		return -1;
-	colon = strchr(name, ':');
-	if (!colon)
-		return ctrl_fail(e, EINVAL, "%s: a VALE port is named valeX:Y", name);
-	pname = colon + 1;
-	if ((size_t)(colon - name) >= sizeof(swname) || !ident(name + 4, (size_t)(colon - name - 4), true))
-		return ctrl_fail(e, EINVAL, "%s: a switch name is \"vale\" and up to %u letters, "
-		    "digits or _", name, VALE_NAME_MAX - 5);
-	if (strlen(pname) >= VALE_NAME_MAX || !ident(pname, strlen(pname), false))
-		return ctrl_fail(e, EINVAL, "%s: a VALE port name is 1 to %u letters, digits or _",
-		    name, VALE_NAME_MAX - 1);
-	memcpy(swname, name, (size_t)(colon - name));
-	swname[colon - name] = '\0';
-	s = switch_find(swname, netns);
-	if (s)
-		for (uint32_t i = 0; i < VALE_MAX_PORTS; i++) {
-			struct port *p = s->ports[i];
-
-			if (p && strcmp(p->name, name) == 0) {
-				if (req->nr_mem_id && req->nr_mem_id != p->reg->id)
-					return ctrl_fail(e, EINVAL, "%s: the port lives in memory "
-					    "region %u, not %u", name, p->reg->id, req->nr_mem_id);
-				*out = p;
-				return 0;
-			}
-		}
+	if (strncmp(name, "vale", 4) != 0) {
+		/* a persistent port opens by its bare name */
+		p = vale_persistent(name);
+		if (!p)
+			return -1;
+		*out = p;
+		return 0;
+	}
+	err = vale_parse(name, swname, pname, e);
+	if (err)
+		return err;
+	s = vale_switch_find(swname, netns);
+	p = vale_switch_port(s, pname);
+	if (p) {
+		if (req->nr_mem_id && req->nr_mem_id != p->reg->id)
+			return ctrl_fail(e, EINVAL, "%s: the port lives in memory region %u, not %u",
+			    name, p->reg->id, req->nr_mem_id);
+		*out = p;
+		return 0;
+	}
 	if (!create)
 		return ctrl_fail(e, ENXIO, "%s: no such port", name);
-	if (!s && !(s = switch_new(swname, netns, e)))
+	if (vale_persistent(pname))
+		return ctrl_fail(e, EBUSY, "%s: %s is a persistent port: attach it with "
+		    "valectl -a %s first", name, pname, name);
+	if (strlen(pname) < IF_NAMESIZE && if_nametoindex(pname))
+		return ctrl_fail(e, EEXIST, "%s: %s is the name of a network interface; attach it "
+		    "with valectl -a, or pick another port name", name, pname);
+	if (!s && !(s = vale_switch_new(swname, netns, e)))
 		return ENOMEM;
-	return vport_new(s, name, pname, req, out, e);
+	err = vale_port_new(name, pname, false, req->nr_tx_rings, req->nr_rx_rings,
+	    req->nr_tx_slots, req->nr_rx_slots, req->nr_mem_id, &p, e);
+	if (err) {
+		if (s->nports == 0)
+			switch_free(s);	/* made for this port alone */
+		return err;
+	}
+	err = vale_join(s, p, e);	/* on failure the switch goes if left empty */
+	if (err) {
+		vale_port_free(p);
+		return err;
+	}
+	*out = p;
+	return 0;
 }
 
 static int
@@ -382,7 +486,9 @@ vale_link(struct port *p, int t, uint32_t i, struct port **lp)
 static void
 vale_idle(struct port *p)
 {
-	vport_free(p);
+	/* ephemeral ports go with their last user; persistent ones stay */
+	if (!((struct vport *)p->priv)->persistent)
+		vale_port_free(p);
 }
 
 static unsigned
@@ -390,21 +496,47 @@ vale_ring_fds(struct port *p, int t, uint32_t i, int *fds, unsigned max)
 {
 	struct vport *v = p->priv;
 
-	if (max < 1)
+	if (max < 1 || !v->sw)
 		return 0;
 	fds[0] = v->sw->memfd;	/* the data path maps the switch */
 	return 1;
 }
 
-/* "where do the ports of switch @arg live?" */
+/* "=port": which switch is it on now? the answer carries the switch's memfd */
+static int
+query_port(const char *name, struct ctrl_reply *rp, struct ctrl_err *e)
+{
+	struct port *p = port_find(name);
+	struct vale_attachment *a;
+	struct vport *v;
+
+	if (!p || p->ops != &vale_port_ops)
+		return ctrl_fail(e, ENXIO, "%s: no such VALE port", name);
+	v = p->priv;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return ctrl_fail(e, ENOMEM, "%s: out of memory", name);
+	a->attached = v->sw != NULL;
+	a->idx = v->sw ? v->idx : UINT32_MAX;
+	if (v->sw)
+		rp->fds[rp->nfds++] = v->sw->memfd;
+	rp->bind = (struct unm_bind *)a;
+	rp->bind_size = sizeof(*a);
+	return 0;
+}
+
+/* "valeX": where do its ports live?  "=port": see query_port */
 static int
 vale_query(const struct client *asker, const char *arg, struct ctrl_reply *rp,
     struct ctrl_err *e)
 {
-	struct vswitch *s = switch_find(arg, asker ? asker->netns : 0);
+	struct vswitch *s;
 	struct vale_peers *vp;
 	uint32_t n = 0;
 
+	if (arg[0] == '=')
+		return query_port(arg + 1, rp, e);
+	s = vale_switch_find(arg, asker ? asker->netns : 0);
 	if (!s)
 		return ctrl_fail(e, ENXIO, "%s: no such switch", arg);
 	rp->bind_size = sizeof(*vp) + (size_t)s->nports * sizeof(vp->p[0]);
@@ -442,4 +574,5 @@ const struct port_ops vale_port_ops = {
 	.idle = vale_idle,
 	.ring_fds = vale_ring_fds,
 	.query = vale_query,
+	.request = vale_request,
 };

@@ -100,9 +100,10 @@ pipe_rxsync(struct unm_kr *kr)
 					err = bad_slot(kr, j, &s, "invalid buffer index");
 					break;
 				}
+				/* the sender gets the buffer back, flagged as netmap does */
+				ts[j] = s;
 				s.flags &= ~NS_BUF_CHANGED;
 				rs[j].flags = s.flags;
-				ts[j] = s;	/* the buffer the sender gets back */
 			}
 			bytes += s.len;
 			frames += !(s.flags & NS_MOREFRAG);

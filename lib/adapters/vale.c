@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -42,7 +43,8 @@ struct peer {
 };
 
 struct vstate {
-	struct vale_shm *shm;	/* our mapping of the switch */
+	struct vale_shm *shm;	/* our mapping of the switch; NULL: on none */
+	uint32_t att_gen;	/* the kring's aux[1] when shm was mapped */
 	uint32_t me;
 	uint32_t gen;		/* of peer[] below */
 	bool have_peers;
@@ -132,33 +134,79 @@ peers_refresh(struct unm_kr *kr, struct vstate *st)
 	return 0;
 }
 
+/* maps the switch of descriptor @fd (or none when @fd < 0) as @st's */
 static int
-vale_attach(struct unm_kr *kr)
+map_switch(struct vstate *st, int fd)
 {
-	struct vstate *st;
 	struct stat sb;
 	void *m;
 
-	if (kr->nxfd < 1 || fstat(kr->xfd[0], &sb) < 0 ||
-	    (size_t)sb.st_size < sizeof(struct vale_shm))
+	if (st->shm)
+		munmap(st->shm, sizeof(struct vale_shm));
+	st->shm = NULL;
+	peers_release(st);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &sb) < 0 || (size_t)sb.st_size < sizeof(struct vale_shm))
 		return -EPROTO;
-	m = mmap(NULL, sizeof(struct vale_shm), PROT_READ | PROT_WRITE, MAP_SHARED, kr->xfd[0], 0);
+	m = mmap(NULL, sizeof(struct vale_shm), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		return -errno;
-	st = calloc(1, sizeof(*st));
-	if (!st) {
+	if (((struct vale_shm *)m)->magic != VALE_MAGIC) {
 		munmap(m, sizeof(struct vale_shm));
-		return -ENOMEM;
-	}
-	st->shm = m;
-	st->me = kr->k->aux[0];
-	if (st->shm->magic != VALE_MAGIC || st->me >= VALE_MAX_PORTS) {
-		munmap(m, sizeof(struct vale_shm));
-		free(st);
 		return -EPROTO;
 	}
+	st->shm = m;
+	return 0;
+}
+
+/*
+ * The port was attached to or detached from a switch since we looked
+ * (a persistent port: valectl -a / -d): ask where it is now.
+ */
+static void
+follow(struct unm_kr *kr, struct vstate *st)
+{
+	struct vale_attachment a;
+	int fds[1];
+	unsigned nfds = 0;
+	size_t len = 0;
+	char arg[NETMAP_REQ_IFNAMSIZ + 1];
+	uint32_t gen = __atomic_load_n(&kr->k->aux[1], __ATOMIC_ACQUIRE);
+
+	snprintf(arg, sizeof(arg), "=%s", kr->b->port);
+	if (unm_adapter_query("vale", arg, &a, sizeof(a), &len, fds, 1, &nfds) < 0 ||
+	    len != sizeof(a)) {
+		unm_close_fds(fds, nfds);
+		map_switch(st, -1);
+	} else {
+		map_switch(st, a.attached && nfds ? fds[0] : -1);
+		unm_close_fds(fds, nfds);
+		st->me = a.idx;
+		if (st->me >= VALE_MAX_PORTS)
+			map_switch(st, -1);
+	}
+	st->att_gen = gen;
+}
+
+static int
+vale_attach(struct unm_kr *kr)
+{
+	struct vstate *st = calloc(1, sizeof(*st));
+	int r;
+
+	if (!st)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < VALE_MAX_PORTS; i++)
 		st->peer[i].evfd = -1;
+	st->att_gen = __atomic_load_n(&kr->k->aux[1], __ATOMIC_ACQUIRE);
+	st->me = kr->k->aux[0];
+	r = map_switch(st, kr->nxfd ? kr->xfd[0] : -1);
+	if (r < 0 || (st->shm && st->me >= VALE_MAX_PORTS)) {
+		map_switch(st, -1);
+		free(st);
+		return r < 0 ? r : -EPROTO;
+	}
 	st->bufs = kr->b->rm->base + kr->b->rm->L.buf.ofs;
 	kr->priv = st;
 	return 0;
@@ -171,8 +219,7 @@ vale_detach(struct unm_kr *kr)
 
 	if (!st)
 		return;
-	peers_release(st);
-	munmap(st->shm, sizeof(struct vale_shm));
+	map_switch(st, -1);
 	free(st);
 	kr->priv = NULL;
 }
@@ -351,10 +398,18 @@ vale_txsync(struct unm_kr *kr)
 	struct vstate *st = kr->priv;
 	struct unm_kring *k = kr->k;
 	struct netmap_slot *ts = kr->ring->slot;
-	struct vale_counters *mc = &st->shm->port[st->me].c;
+	struct vale_counters *mc;
 	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur;
 	uint64_t frames = 0, bytes = 0, bad = 0, nodst = 0;
 
+	if (__atomic_load_n(&k->aux[1], __ATOMIC_ACQUIRE) != st->att_gen)
+		follow(kr, st);
+	if (!st->shm) {	/* a persistent port on no switch: frames go nowhere */
+		k->nr_hwcur = head;
+		k->nr_hwtail = unm_prev(head, n);
+		return 0;
+	}
+	mc = &st->shm->port[st->me].c;
 	if (!st->have_peers || __atomic_load_n(&st->shm->gen, __ATOMIC_ACQUIRE) != st->gen)
 		peers_refresh(kr, st);
 	for (bool incomplete = false; j != head && !incomplete;) {
@@ -449,7 +504,7 @@ vale_rxsync(struct unm_kr *kr)
 	struct vstate *st = kr->priv;
 	struct unm_kring *k = kr->k;
 	struct netmap_slot *rs = kr->ring->slot;
-	struct vale_port_shm *ps = &st->shm->port[st->me];
+	struct vale_port_shm *ps;
 	struct unm_region_map *rm = kr->b->rm;
 	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur, t, room;
 	uint64_t frames = 0, bytes = 0;
@@ -467,8 +522,11 @@ vale_rxsync(struct unm_kr *kr)
 		rs[j].flags &= ~NS_BUF_CHANGED;
 	}
 	k->nr_hwcur = head;
-	if (kr->ring->ringid != 0)
+	if (__atomic_load_n(&k->aux[1], __ATOMIC_ACQUIRE) != st->att_gen)
+		follow(kr, st);
+	if (!st->shm || kr->ring->ringid != 0)
 		return 0;	/* frames are delivered to rx ring 0, as netmap's do */
+	ps = &st->shm->port[st->me];
 	t = k->nr_hwtail;
 	room = n - 1 - unm_dist(head, t, n);
 	for (uint32_t v = 0; v < VALE_MAX_PORTS && room; v++) {

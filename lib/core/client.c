@@ -258,6 +258,11 @@ exchange(int sock, int attach, struct unm_msg *m, const void *payload, size_t le
 		unm_err("netmap descriptor: unetmapd has gone away");
 		r = -ENXIO;
 	}
+	if (r == -EPROTONOSUPPORT) {
+		unm_err("unetmapd speaks protocol version %u, this library %u: restart the "
+		    "daemon from the same build as the library", rm->version, UNM_PROTO_VERSION);
+		r = -ENXIO;
+	}
 	return r;
 }
 

@@ -141,8 +141,10 @@ recv_one(int sock, struct unm_msg *m, void *payload, size_t cap, size_t *len,
 	}
 	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
 	    (size_t)r < sizeof(*m) || m->magic != UNM_PROTO_MAGIC ||
-	    m->version != UNM_PROTO_VERSION || m->len != (size_t)r - sizeof(*m))
+	    m->len != (size_t)r - sizeof(*m))
 		err = -EPROTO;
+	else if (m->version != UNM_PROTO_VERSION && !err)
+		err = -EPROTONOSUPPORT;	/* a daemon or library of another release */
 	if (len)
 		*len = (size_t)r >= sizeof(*m) ? (size_t)r - sizeof(*m) : 0;
 	return err;

@@ -112,6 +112,12 @@ struct vale_peer_info {
 	uint32_t pad;
 };
 
+/* the answer to UNM_OP_ADAPTER "vale" "=<port>": where the port is now */
+struct vale_attachment {
+	uint32_t attached;		/* then the switch's memfd comes along */
+	uint32_t idx;
+};
+
 struct vale_peers {
 	uint32_t gen;
 	uint32_t n;

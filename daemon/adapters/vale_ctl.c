@@ -1,0 +1,251 @@
+/*
+ * vale_ctl.c - the VALE requests of netmap's API, as valectl sends them:
+ * VALE_LIST (walk switches and ports, or find one), VALE_NEWIF / DELIF
+ * (persistent ports), VALE_ATTACH / DETACH, and our counters request.
+ * Attaching network interfaces and polling come with the NIC adapter.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/adapters/vale.h"
+#include "unetmap.h"
+
+#define NOPORT 255u	/* VALE_LIST: netmap's NM_BDG_NOPORT */
+
+static int
+do_list(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+{
+	struct nmreq_vale_list *l = rq->body;
+	char *name = rq->hdr.nr_name;
+
+	if (name[0]) {	/* where is this one? */
+		char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
+		struct vswitch *s;
+		struct port *p;
+		int err = vale_parse(name, sw, pname, e);
+
+		if (err)
+			return err;
+		s = vale_switch_find(sw, asker->netns);
+		if (!s)
+			return ctrl_fail(e, ENOENT, "%s: no switch %s", name, sw);
+		p = vale_switch_port(s, pname);
+		l->nr_bridge_idx = (uint16_t)s->idx;
+		l->nr_port_idx = p ? ((struct vport *)p->priv)->idx : NOPORT;
+		return 0;
+	}
+	/* the first port at or after (bridge, port), as netmap walks them */
+	for (uint32_t b = l->nr_bridge_idx, j = l->nr_port_idx; b < VALE_MAX_SWITCHES; b++, j = 0) {
+		struct vswitch *s = vale_by_idx[b];
+
+		if (!s || s->netns != asker->netns)
+			continue;
+		for (; j < VALE_MAX_PORTS; j++) {
+			struct port *p = s->ports[j];
+
+			if (!p)
+				continue;
+			snprintf(name, sizeof(rq->hdr.nr_name), "%s:%s", s->name,
+			    ((struct vport *)p->priv)->pname);
+			l->nr_bridge_idx = (uint16_t)b;
+			l->nr_port_idx = j;
+			return 0;
+		}
+	}
+	return ENOENT;	/* the end of the walk, not an error worth a message */
+}
+
+static int
+do_newif(struct ctrl_req *rq, struct ctrl_err *e)
+{
+	struct nmreq_vale_newif *ni = rq->body;
+	const char *name = rq->hdr.nr_name;
+	struct port *p;
+	int err;
+
+	if (!vale_ident(name, strlen(name), false) || strlen(name) >= VALE_NAME_MAX)
+		return ctrl_fail(e, EINVAL, "%s: a persistent port name is 1 to %u letters, "
+		    "digits or _", name, VALE_NAME_MAX - 1);
+	if (strncmp(name, "vale", 4) == 0)
+		return ctrl_fail(e, EINVAL, "%s: names starting with \"vale\" are switch ports", name);
+	if (port_find(name))
+		return ctrl_fail(e, EEXIST, "%s: a port of that name exists", name);
+	if (strlen(name) < IF_NAMESIZE && if_nametoindex(name))
+		return ctrl_fail(e, EEXIST, "%s: that is the name of a network interface", name);
+	err = vale_port_new(name, name, true, ni->nr_tx_rings, ni->nr_rx_rings, ni->nr_tx_slots,
+	    ni->nr_rx_slots, ni->nr_mem_id, &p, e);
+	if (err)
+		return err;
+	ni->nr_tx_rings = p->nrings[NR_TX];
+	ni->nr_rx_rings = p->nrings[NR_RX];
+	ni->nr_tx_slots = p->nslots[NR_TX];
+	ni->nr_rx_slots = p->nslots[NR_RX];
+	ni->nr_mem_id = p->reg->id;
+	unm_info("persistent port %s created (memory region %u)", name, p->reg->id);
+	return 0;
+}
+
+static int
+do_delif(struct ctrl_req *rq, struct ctrl_err *e)
+{
+	const char *name = rq->hdr.nr_name;
+	struct port *p = vale_persistent(name);
+	struct vport *v;
+
+	if (!p)
+		return ctrl_fail(e, ENXIO, "%s: no persistent port of that name", name);
+	v = p->priv;
+	if (v->sw)
+		return ctrl_fail(e, EBUSY, "%s: it is attached to %s; detach it first (valectl -d "
+		    "%s:%s)", name, v->sw->name, v->sw->name, name);
+	if (p->nbind || p->holds)
+		return ctrl_fail(e, EBUSY, "%s: it is in use by %d descriptor(s)", name, p->nbind);
+	vale_port_free(p);
+	unm_info("persistent port %s removed", name);
+	return 0;
+}
+
+static int
+do_attach(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+{
+	struct nmreq_vale_attach *a = rq->body;
+	const char *name = rq->hdr.nr_name;
+	char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
+	struct vswitch *s;
+	struct port *p;
+	struct vport *v;
+	bool made = false;
+	int err = vale_parse(name, sw, pname, e);
+
+	if (err)
+		return err;
+	s = vale_switch_find(sw, asker->netns);
+	if (vale_switch_port(s, pname))
+		return ctrl_fail(e, EBUSY, "%s: %s is on %s already", name, pname, sw);
+	p = vale_persistent(pname);
+	if (!p) {
+		if (strlen(pname) < IF_NAMESIZE && if_nametoindex(pname))
+			return ctrl_fail(e, EOPNOTSUPP, "%s: attaching the network interface %s "
+			    "needs the AF_XDP adapter, not in this build yet", name, pname);
+		return ctrl_fail(e, ENXIO, "%s: no persistent port %s (make it with valectl -n %s)",
+		    name, pname, pname);
+	}
+	v = p->priv;
+	if (v->sw)
+		return ctrl_fail(e, EBUSY, "%s: %s is attached to %s; a port sits on one switch "
+		    "at a time (detach it first)", name, pname, v->sw->name);
+	if (!s) {
+		s = vale_switch_new(sw, asker->netns, e);
+		if (!s)
+			return ENOMEM;
+		made = true;
+	}
+	err = vale_join(s, p, e);
+	if (err) {
+		(void)made;	/* vale_join's failure took the empty switch with it */
+		return err;
+	}
+	a->port_index = v->idx;
+	unm_info("%s attached to %s as port %u", pname, sw, v->idx);
+	return 0;
+}
+
+static int
+do_detach(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+{
+	struct nmreq_vale_detach *d = rq->body;
+	const char *name = rq->hdr.nr_name;
+	char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
+	struct port *p;
+	struct vport *v;
+	int err = vale_parse(name, sw, pname, e);
+
+	if (err)
+		return err;
+	p = vale_switch_port(vale_switch_find(sw, asker->netns), pname);
+	if (!p)
+		return ctrl_fail(e, ENXIO, "%s: nothing called %s is attached to %s", name, pname, sw);
+	v = p->priv;
+	if (!v->persistent)
+		return ctrl_fail(e, EINVAL, "%s: an ephemeral port cannot be detached; it goes "
+		    "with its last user", name);
+	d->port_index = v->idx;
+	vale_leave(p);
+	unm_info("%s detached from %s", pname, sw);
+	return 0;
+}
+
+static int
+do_stats(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+{
+	struct nmreq_unetmap_vale_stats *st = rq->body;
+	const char *name = rq->hdr.nr_name;
+	struct port *p;
+	struct vport *v;
+	struct vale_counters *c;
+
+	if (strncmp(name, "vale", 4) == 0) {
+		char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
+		int err = vale_parse(name, sw, pname, e);
+
+		if (err)
+			return err;
+		p = vale_switch_port(vale_switch_find(sw, asker->netns), pname);
+	} else {
+		p = vale_persistent(name);
+	}
+	if (!p)
+		return ctrl_fail(e, ENXIO, "%s: no such VALE port", name);
+	v = p->priv;
+	memset(st, 0, sizeof(*st));
+	st->nr_rx_rings = p->nrings[NR_RX];
+	st->nr_tx_rings = p->nrings[NR_TX];
+	if (!v->sw) {
+		st->nr_bridge_idx = UINT16_MAX;
+		st->nr_port_idx = NOPORT;
+		return 0;	/* on no switch: nothing counted */
+	}
+	st->nr_bridge_idx = (uint16_t)v->sw->idx;
+	st->nr_port_idx = v->idx;
+	c = &v->sw->shm->port[v->idx].c;
+	st->rx_frames = c->rx_frames;
+	st->rx_bytes = c->rx_bytes;
+	st->tx_frames = c->tx_frames;
+	st->tx_bytes = c->tx_bytes;
+	st->drop_full = c->drop_full;
+	st->drop_bad = c->drop_bad;
+	st->drop_nodst = c->drop_nodst;
+	st->drop_busy = c->drop_busy;
+	return 0;
+}
+
+int
+vale_request(const struct client *asker, struct client *target, struct ctrl_req *rq,
+    struct ctrl_reply *rp, struct ctrl_err *e)
+{
+	const char *name = rq->hdr.nr_name;
+
+	switch (rq->hdr.nr_reqtype) {
+	case NETMAP_REQ_VALE_LIST:
+		return do_list(asker, rq, e);
+	case NETMAP_REQ_VALE_NEWIF:
+		return do_newif(rq, e);
+	case NETMAP_REQ_VALE_DELIF:
+		return do_delif(rq, e);
+	case NETMAP_REQ_VALE_ATTACH:
+		return do_attach(asker, rq, e);
+	case NETMAP_REQ_VALE_DETACH:
+		return do_detach(asker, rq, e);
+	case NETMAP_REQ_UNETMAP_VALE_STATS:
+		return do_stats(asker, rq, e);
+	case NETMAP_REQ_VALE_POLLING_ENABLE:
+	case NETMAP_REQ_VALE_POLLING_DISABLE:
+		return ctrl_fail(e, EOPNOTSUPP, "%s: polling threads move frames for attached "
+		    "network interfaces, which need the AF_XDP adapter (not in this build yet)",
+		    name);
+	default:
+		return ctrl_fail(e, EINVAL, "%s: not a VALE request", name);
+	}
+}
