@@ -1,0 +1,427 @@
+/*
+ * vale_switch.c - the VALE switch with real processes: learning, flooding,
+ * explicit destinations, fragments, bad frames dropped and counted,
+ * persistent ports, four senders and four receivers at once, senders
+ * killed mid-burst with exact buffer accounting afterwards.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include "../lib/nmraw.h"
+#include "../lib/tap.h"
+#include "unetmap.h"
+
+static char sw[16];
+
+static void
+pname(char *out, size_t len, const char *p)
+{
+	snprintf(out, len, "%s:%s", sw, p);
+}
+
+static int
+vopen(struct rawport *r, const char *p)
+{
+	char n[64];
+
+	pname(n, sizeof(n), p);
+	return raw_open(r, n, NR_REG_ALL_NIC, 0, 0);
+}
+
+/* a frame from MAC ..:src to MAC ..:dst (dst 0xff: broadcast), @len bytes */
+static int
+send_to(struct rawport *r, int src, int dst, size_t len, uint16_t flags)
+{
+	struct netmap_ring *ring = NETMAP_TXRING(r->nifp, 0);
+	struct netmap_slot *s;
+	unsigned char *b;
+
+	if (nm_ring_empty(ring))
+		return -1;
+	s = &ring->slot[ring->head];
+	b = (unsigned char *)NETMAP_BUF(ring, s->buf_idx);
+	memset(b, dst == 0xff ? 0xff : 0, 6);
+	if (dst != 0xff) {
+		b[0] = 0x02;
+		b[5] = (unsigned char)dst;
+	}
+	memset(b + 6, 0, 6);
+	b[6] = 0x02;
+	b[11] = (unsigned char)src;
+	b[12] = 0x08;
+	b[13] = 0x00;
+	memset(b + 14, src, len > 14 ? len - 14 : 0);
+	s->len = (uint16_t)len;
+	s->flags = flags;
+	ring->head = ring->cur = nm_ring_next(ring, ring->head);
+	return ioctl(r->fd, NIOCTXSYNC, NULL);
+}
+
+/* frames waiting on @r's rx ring (drains them) */
+static int
+received(struct rawport *r)
+{
+	struct netmap_ring *ring = NETMAP_RXRING(r->nifp, 0);
+	int n = 0;
+
+	ioctl(r->fd, NIOCRXSYNC, NULL);
+	for (; !nm_ring_empty(ring); ring->head = ring->cur = nm_ring_next(ring, ring->head))
+		n += !(ring->slot[ring->head].flags & NS_MOREFRAG);
+	ioctl(r->fd, NIOCRXSYNC, NULL);
+	return n;
+}
+
+static int
+ctl(uint16_t type, const char *name, void *body)
+{
+	int fd = open("/dev/netmap", O_RDWR), r;
+
+	if (fd < 0)
+		return -errno;
+	r = raw_ctrl(fd, type, name, body, NULL);
+	close(fd);
+	return r;
+}
+
+static uint32_t
+port_index(const char *p)
+{
+	struct nmreq_vale_list l = { 0 };
+	char n[64];
+
+	pname(n, sizeof(n), p);
+	return ctl(NETMAP_REQ_VALE_LIST, n, &l) == 0 ? l.nr_port_idx : 999;
+}
+
+static struct nmreq_unetmap_vale_stats
+stats(const char *p)
+{
+	struct nmreq_unetmap_vale_stats st = { 0 };
+	char n[64];
+
+	pname(n, sizeof(n), p);
+	ctl(NETMAP_REQ_UNETMAP_VALE_STATS, n, &st);
+	return st;
+}
+
+static void
+test_learning(void)
+{
+	struct rawport a, b, c;
+
+	tap_ok(vopen(&a, "a") == 0 && vopen(&b, "b") == 0 && vopen(&c, "c") == 0,
+	    "three ports on a new switch");
+	send_to(&a, 1, 0xff, 60, 0);
+	tap_ok(received(&b) == 1 && received(&c) == 1 && received(&a) == 0,
+	    "a broadcast from A reaches B and C, not A");
+	send_to(&b, 2, 1, 60, 0);
+	tap_ok(received(&a) == 1 && received(&c) == 0, "then a frame to A's address reaches only A");
+	send_to(&c, 3, 9, 60, 0);
+	tap_ok(received(&a) == 1 && received(&b) == 1, "an unknown unicast floods to the others");
+	send_to(&a, 4, 0xff, 60, NS_NO_LEARN);
+	received(&b);
+	received(&c);
+	send_to(&b, 2, 4, 60, 0);
+	tap_ok(received(&a) == 1 && received(&c) == 1, "NS_NO_LEARN: the source is not learned");
+	send_to(&a, 1, 1, 60, 0);
+	tap_ok(received(&a) == 0 && received(&b) == 0 && received(&c) == 0,
+	    "a frame to the sender's own address goes nowhere");
+	{
+		uint32_t ci = port_index("c");
+
+		tap_ok(ci < 64, "VALE_LIST gives C's port index (%u)", ci);
+		send_to(&a, 1, 2, 60, (uint16_t)(ci << NS_PORT_SHIFT));
+		tap_ok(received(&c) == 1 && received(&b) == 0,
+		    "the slot's high byte sends to the port it names, whatever the address");
+		send_to(&a, 1, 2, 60, (uint16_t)(250u << NS_PORT_SHIFT));
+		tap_ok(received(&b) == 0 && received(&c) == 0 && stats("a").drop_nodst == 2,
+		    "to an absent port: dropped and counted (with the one to itself)");
+	}
+	/* bad frames */
+	send_to(&a, 1, 0xff, 10, 0);
+	tap_ok(received(&b) == 0 && stats("a").drop_bad == 1, "shorter than an Ethernet header: dropped, counted");
+	{
+		/* a slot naming a buffer that does not exist (written, not filled) */
+		struct netmap_ring *ring = NETMAP_TXRING(a.nifp, 0);
+		uint32_t j = ring->head, keep = ring->slot[j].buf_idx;
+
+		ring->slot[j].buf_idx = 0x7ffffff0;
+		ring->slot[j].len = 60;
+		ring->slot[j].flags = 0;
+		ring->head = ring->cur = nm_ring_next(ring, j);
+		ioctl(a.fd, NIOCTXSYNC, NULL);
+		ring->slot[j].buf_idx = keep;
+		tap_ok(received(&b) == 0 && stats("a").drop_bad == 2,
+		    "an invalid buffer index: dropped, counted, nothing crashed");
+	}
+	{
+		/* a frame of three fragments arrives whole, with its count in the high byte */
+		struct netmap_ring *ring = NETMAP_TXRING(a.nifp, 0), *rx = NETMAP_RXRING(b.nifp, 0);
+		uint32_t j = ring->head;
+		int ok = 1;
+
+		send_to(&a, 1, 0xff, 100, NS_MOREFRAG);	/* pushes nothing: incomplete */
+		ioctl(b.fd, NIOCRXSYNC, NULL);
+		ok &= nm_ring_empty(rx);
+		ring->slot[ring->head].len = 100;
+		ring->slot[ring->head].flags = NS_MOREFRAG;
+		ring->head = ring->cur = nm_ring_next(ring, ring->head);
+		ring->slot[ring->head].len = 50;
+		ring->slot[ring->head].flags = 0;
+		ring->head = ring->cur = nm_ring_next(ring, ring->head);
+		ioctl(a.fd, NIOCTXSYNC, NULL);
+		ioctl(b.fd, NIOCRXSYNC, NULL);
+		(void)j;
+		ok &= nm_ring_space(rx) == 3;
+		ok &= (rx->slot[rx->head].flags & NS_MOREFRAG) && NS_RFRAGS(&rx->slot[rx->head]) == 3;
+		ok &= rx->slot[(rx->head + 2) % rx->num_slots].len == 50 &&
+		    !(rx->slot[(rx->head + 2) % rx->num_slots].flags & NS_MOREFRAG);
+		tap_ok(ok, "a three-fragment frame waits for its last fragment, then arrives whole");
+		received(&b);
+		received(&c);
+	}
+	{
+		struct nmreq_unetmap_vale_stats sa = stats("a"), sb = stats("b");
+
+		tap_ok(sa.tx_frames == 4 && sb.rx_frames == 4 && sb.tx_frames == 2,
+		    "per-port counters (a: tx %llu; b: rx %llu tx %llu)",
+		    (unsigned long long)sa.tx_frames, (unsigned long long)sb.rx_frames,
+		    (unsigned long long)sb.tx_frames);
+	}
+	raw_close(&a);
+	raw_close(&b);
+	raw_close(&c);
+}
+
+static long
+free_bufs(uint16_t mem_id)
+{
+	struct nmreq_unetmap_region_info ri = { .nr_mem_id = mem_id };
+
+	return ctl(NETMAP_REQ_UNETMAP_REGION_INFO, "", &ri) == 0 ? (long)ri.nr_buf_free : -1;
+}
+
+static void
+test_ephemeral_gone(void)
+{
+	struct nmreq_vale_list l = { 0 };
+	char n[64];
+
+	pname(n, sizeof(n), "a");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, n, &l), -ENOENT,
+	    "with its last port closed, the switch is gone");
+}
+
+static void
+test_persistent(void)
+{
+	struct nmreq_vale_newif ni = { .nr_tx_slots = 256, .nr_rx_slots = 256 };
+	struct nmreq_vale_attach at = { 0 };
+	struct nmreq_vale_detach de = { 0 };
+	struct rawport p, q;
+	char bare[16], full[64];
+
+	snprintf(bare, sizeof(bare), "pp%d", (int)getpid() % 100000);
+	pname(full, sizeof(full), bare);
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), 0, "VALE_NEWIF makes a persistent port");
+	tap_ok(ni.nr_tx_slots == 256 && ni.nr_mem_id > 1, "with the slots asked for, in its own region");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), -EEXIST, "making it twice: EEXIST");
+	TAP_EQ(raw_open(&p, bare, NR_REG_ALL_NIC, 0, 0), 0, "it opens by its bare name, on no switch");
+	send_to(&p, 7, 0xff, 60, 0);	/* goes nowhere, harmlessly */
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), 0, "VALE_ATTACH puts it on a switch");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EBUSY, "attaching it twice: EBUSY");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -EBUSY, "deleting it while attached: EBUSY");
+	tap_ok(vopen(&q, "q") == 0, "an ephemeral port joins the same switch");
+	send_to(&p, 7, 0xff, 60, 0);
+	TAP_EQ(received(&q), 1, "the already-open persistent port now sends into the switch");
+	send_to(&q, 8, 7, 60, 0);
+	TAP_EQ(received(&p), 1, "and receives from it");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, full, &de), 0, "VALE_DETACH takes it off");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, full, &de), -ENXIO, "detaching it twice: ENXIO");
+	send_to(&p, 7, 0xff, 60, 0);
+	TAP_EQ(received(&q), 0, "off the switch its frames go nowhere");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -EBUSY, "deleting it while open: EBUSY");
+	raw_close(&p);
+	raw_close(&q);
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "closed and detached, it is deleted");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -ENXIO, "deleting it twice: ENXIO");
+}
+
+#define NFRAMES 20000
+
+/* receiver k: says hello (so the switch learns it), then counts NFRAMES */
+static int
+receiver(int k, int ready_fd)
+{
+	struct rawport r;
+	char p[16];
+	int got = 0;
+
+	snprintf(p, sizeof(p), "r%d", k);
+	if (vopen(&r, p))
+		return 1;
+	send_to(&r, 0x10 + k, 0xff, 60, 0);
+	if (write(ready_fd, "r", 1) != 1)
+		return 2;
+	while (got < NFRAMES) {
+		struct pollfd pf = { .fd = r.fd, .events = POLLIN };
+		struct netmap_ring *ring = NETMAP_RXRING(r.nifp, 0);
+
+		if (poll(&pf, 1, 5000) <= 0)
+			return 3;
+		for (; !nm_ring_empty(ring); ring->head = ring->cur = nm_ring_next(ring, ring->head)) {
+			const unsigned char *b = (const unsigned char *)NETMAP_BUF(ring,
+			    ring->slot[ring->head].buf_idx);
+
+			got += b[11] == 0x20 + k;	/* from its own sender; hellos aside */
+		}
+	}
+	ioctl(r.fd, NIOCRXSYNC, NULL);
+	return 0;
+}
+
+/* sender k: NFRAMES to receiver k's address, paced well below capacity */
+static int
+sender(int k)
+{
+	struct rawport s;
+	char p[16];
+
+	snprintf(p, sizeof(p), "s%d", k);
+	if (vopen(&s, p))
+		return 1;
+	for (int i = 0; i < NFRAMES;) {
+		struct netmap_ring *ring = NETMAP_TXRING(s.nifp, 0);
+
+		for (int b = 0; b < 32 && i < NFRAMES && !nm_ring_empty(ring); b++, i++) {
+			struct netmap_slot *sl = &ring->slot[ring->head];
+			unsigned char *f = (unsigned char *)NETMAP_BUF(ring, sl->buf_idx);
+
+			memset(f, 0, 14);
+			f[0] = 0x02;
+			f[5] = (unsigned char)(0x10 + k);
+			f[6] = 0x02;
+			f[11] = (unsigned char)(0x20 + k);
+			sl->len = 64;
+			sl->flags = 0;
+			ring->head = ring->cur = nm_ring_next(ring, ring->head);
+		}
+		ioctl(s.fd, NIOCTXSYNC, NULL);
+		usleep(300);
+	}
+	return 0;
+}
+
+static void
+test_many(void)
+{
+	pid_t r[4], sd[4];
+	int st, bad = 0, pfd[2];
+	char c;
+
+	if (pipe(pfd) < 0)
+		return;
+	for (int k = 0; k < 4; k++)
+		if ((r[k] = fork()) == 0)
+			_exit(receiver(k, pfd[1]));
+	for (int k = 0; k < 4; k++)
+		if (read(pfd[0], &c, 1) != 1)
+			bad++;
+	for (int k = 0; k < 4; k++)
+		if ((sd[k] = fork()) == 0)
+			_exit(sender(k));
+	for (int k = 0; k < 4; k++) {
+		waitpid(sd[k], &st, 0);
+		bad += !WIFEXITED(st) || WEXITSTATUS(st);
+		waitpid(r[k], &st, 0);
+		bad += !WIFEXITED(st) || WEXITSTATUS(st);
+	}
+	TAP_EQ(bad, 0, "4 senders and 4 receivers at once: every frame arrives, none lost");
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+/* a second process on the same port (its own tx ring): sends until killed */
+static void
+test_kill9(void)
+{
+	struct rawport s0, rcv;
+	char n[64];
+	long before, after;
+	int bad = 0;
+
+	pname(n, sizeof(n), "k");
+	{
+		struct nmreq_header h;
+		struct nmreq_register reg = { .nr_mode = NR_REG_ONE_NIC, .nr_ringid = 0,
+			.nr_tx_rings = 2, .nr_rx_rings = 1 };
+
+		s0.fd = open("/dev/netmap", O_RDWR);
+		memset(&h, 0, sizeof(h));
+		h.nr_version = NETMAP_API;
+		h.nr_reqtype = NETMAP_REQ_REGISTER;
+		snprintf(h.nr_name, sizeof(h.nr_name), "%s", n);
+		h.nr_body = (uintptr_t)&reg;
+		tap_ok(ioctl(s0.fd, NIOCCTRL, &h) == 0 && reg.nr_tx_rings == 2,
+		    "a sender port with two tx rings, ring 0 held here");
+		s0.reg = reg;
+		s0.mem = mmap(NULL, reg.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED, s0.fd, 0);
+		s0.nifp = NETMAP_IF(s0.mem, reg.nr_offset);
+	}
+	tap_ok(vopen(&rcv, "kr") == 0, "and a receiver");
+	received(&rcv);
+	before = free_bufs(rcv.reg.nr_mem_id);
+	for (int round = 0; round < 10; round++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			/* ring 1 of the same port, sending broadcasts until killed */
+			struct nmreq_register reg = { .nr_mode = NR_REG_ONE_NIC, .nr_ringid = 1 };
+			struct netmap_ring *ring;
+			int fd = open("/dev/netmap", O_RDWR);
+			char *mem;
+
+			if (raw_ctrl(fd, NETMAP_REQ_REGISTER, n, &reg, NULL) < 0)
+				_exit(1);
+			mem = mmap(NULL, reg.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			ring = NETMAP_TXRING(NETMAP_IF(mem, reg.nr_offset), 1);
+			for (;;) {
+				while (!nm_ring_empty(ring)) {
+					struct netmap_slot *sl = &ring->slot[ring->head];
+
+					memset(NETMAP_BUF(ring, sl->buf_idx), 0xff, 14);
+					sl->len = 60;
+					ring->head = ring->cur = nm_ring_next(ring, ring->head);
+				}
+				ioctl(fd, NIOCTXSYNC, NULL);
+			}
+		}
+		usleep(20000 + round * 3000);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		received(&rcv);
+		send_to(&s0, 0x31, 0xff, 60, 0);	/* the survivor on the same port */
+		bad += received(&rcv) < 1;
+	}
+	TAP_EQ(bad, 0, "ten times a process killed mid-burst: the other ring of its port still forwards");
+	raw_close(&s0);
+	usleep(100000);
+	received(&rcv);
+	after = free_bufs(rcv.reg.nr_mem_id);
+	TAP_EQ(after, before + 512, "buffer accounting exact: the sender's queue came back, nothing leaked");
+	raw_close(&rcv);
+}
+
+int
+main(void)
+{
+	alarm(120);
+	snprintf(sw, sizeof(sw), "vale%d", (int)getpid() % 100000);
+	test_learning();
+	test_ephemeral_gone();
+	test_persistent();
+	test_many();
+	test_kill9();
+	return tap_done();
+}
