@@ -180,6 +180,9 @@ enum unm_sync_kind {
 	UNM_SYNC_PIPE = 1,
 	UNM_SYNC_NULL = 2,
 	UNM_SYNC_VALE = 3,
+	UNM_SYNC_XSK = 4,	/* a NIC queue through AF_XDP (lib/adapters/xsk.c) */
+	UNM_SYNC_PACKET = 5,	/* a NIC queue through AF_PACKET, emulated mode */
+	UNM_SYNC_HOST = 6,	/* a NIC's host rings through its TAP */
 	UNM_SYNC_MAX = 16	/* room for the kinds to come */
 };
 
@@ -254,7 +257,8 @@ struct unm_bind {
 	uint16_t mem_id;
 	uint16_t nrings;	/* tx rings first, then rx */
 	uint16_t ntx;
-	uint16_t pad[3];
+	uint16_t port_mode;	/* UNETMAP_MODE_* (include/unetmap.h): what a NIC got */
+	uint16_t pad[2];
 	char port[NETMAP_REQ_IFNAMSIZ];
 	struct unm_bind_ring rings[];
 	/* fds: [0] the region memfd, then eventfds */
