@@ -30,6 +30,8 @@ CFLAGS  += -std=gnu11 $(OPT) -g $(WARN) -fPIC -D_GNU_SOURCE -pthread $(SANFLAGS)
            -Iinclude -Ilib -I. -DUNETMAP_PREFIX='"$(PREFIX)"'
 LDFLAGS += -pthread $(SANFLAGS)
 LIBS    := -ldl
+# the daemon loads our BPF programs (bpf/*.bpf.c) with libbpf
+DAEMON_LIBS := -lbpf -lelf -lz
 
 # ---------------------------------------------------------------- sources
 SHARED_SRCS := $(wildcard lib/shared/*.c)
@@ -47,6 +49,10 @@ NETMAP_PROGS := pipe_raw fd_pass poll_wait epoll_mix api_paths bad_input
 LIBNETMAP_OBJS = $(call obj,$(wildcard lib/libnetmap/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+# BPF programs: clang -target bpf, then embedded in the daemon (.incbin)
+BPF_OBJ     := $(BUILD)/bpf/unm_nic.bpf.o
+BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -I/usr/include/$(shell $(CC) -dumpmachine) -Ilib
 
 LIB_OBJS    := $(call obj,$(LIB_SRCS))
 DAEMON_OBJS := $(call obj,$(DAEMON_SRCS))
@@ -84,6 +90,14 @@ $(BUILD)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c lib/shared/nic_abi.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/daemon/adapters/nic_bpf.o: $(BPF_OBJ)
+$(BUILD)/obj/daemon/adapters/nic_bpf.o: CFLAGS += -DUNM_BPF_OBJ='"$(BPF_OBJ)"'
+
 $(LIBSO): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libunetmap.so $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -100,7 +114,7 @@ $(BUILD)/lib/libnetmap.a: $(LIBA)
 
 $(DAEMON): $(DAEMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS) $(LIBS)
 
 # tools/<name>/*.c -> build/bin/<name>, linked with the shared library
 define tool_rule
@@ -121,7 +135,7 @@ $(BUILD)/bench/pkt-gen-netmap: $(call obj,$(wildcard tools/pkt-gen/*.c)) $(LIBNE
 # test_daemon_* see the daemon's instead
 $(BUILD)/tests/unit/test_daemon_%: $(BUILD)/obj/tests/unit/test_daemon_%.o $(DAEMON_CORE_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm $(DAEMON_LIBS) $(LIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
@@ -161,9 +175,9 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
 fuzz: $(FUZZ_BINS)
 FUZZFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -pthread -Iinclude -Ilib -I. \
 	    -DUNETMAP_PREFIX='"$(PREFIX)"' -fsanitize=fuzzer,address,undefined
-build-fuzz/fuzz_daemon_%: tests/fuzz/fuzz_daemon_%.c $(DAEMON_CORE_SRCS)
+build-fuzz/fuzz_daemon_%: tests/fuzz/fuzz_daemon_%.c $(DAEMON_CORE_SRCS) $(BPF_OBJ)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZFLAGS) -o $@ $^ -ldl
+	$(CLANG) $(FUZZFLAGS) -DUNM_BPF_OBJ='"$(BPF_OBJ)"' -o $@ $(filter %.c,$^) $(DAEMON_LIBS) -ldl
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZFLAGS) -o $@ $< $(LIB_SRCS) -ldl

@@ -73,8 +73,9 @@ handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len)
 		err = ctrl_handle(c, t, &rq, &rp, &e);
 	unm_msg_init(&rm, UNM_OP_CTRL);
 	rm.error = err;
+	/* on success, a message is a warning (an offload that will bite...) */
+	snprintf(rm.errmsg, sizeof(rm.errmsg), "%s", e.msg);
 	if (err) {
-		snprintf(rm.errmsg, sizeof(rm.errmsg), "%s", e.msg);
 		unm_debug("pid %d: %s: %s", (int)c->pid, unm_req_name(rq.hdr.nr_reqtype), e.msg);
 		free(rp.bind);
 		rp.bind = NULL;
@@ -284,7 +285,8 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 		c->fd = fd;
 		c->uid = cr.uid;
 		c->pid = cr.pid;
-		if (unix_peer_inode(fd, &c->peer_ino) < 0)
+		if (unix_peer_inode(fd, &c->peer_ino) < 0 &&
+		    unix_peer_inode_ns(fd, cr.pid, &c->peer_ino) < 0)
 			c->peer_ino = 0;	/* only requests on the connection itself, then */
 		c->netns = netns_of(cr.pid);
 		c->next = clients;

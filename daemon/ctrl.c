@@ -272,9 +272,6 @@ do_register(const struct client *asker, struct client *c, struct ctrl_req *rq,
 	if (req->nr_mode == NR_REG_PIPE_MASTER || req->nr_mode == NR_REG_PIPE_SLAVE)
 		return ctrl_fail(e, EINVAL, "%s: pipe modes exist only in the legacy API; "
 		    "name the pipe as x{N or x}N", name);
-	if (req->nr_flags & (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON))
-		return ctrl_fail(e, EOPNOTSUPP, "%s: monitors (/r /t /z) are not in this build yet",
-		    name);
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return ctrl_fail(e, ENOMEM, "%s: out of memory", name);

@@ -29,7 +29,7 @@
 void client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg);
 void clients_close_all(struct ev_loop *l);
 
-struct daemon_cfg dcfg = { .idle_exit_ms = 2000 };
+struct daemon_cfg dcfg = { .idle_exit_ms = 2000, .nic = true, .admode = UNETMAP_ADMODE_BEST };
 static long idle_since_ms = -1;
 
 static void
@@ -48,6 +48,10 @@ usage(FILE *f)
 	    "      --autostart      detach from the terminal and exit once no client,\n"
 	    "                       port or region has been left for --idle-exit ms\n"
 	    "      --idle-exit MS   idle time before an autostarted daemon exits (2000)\n"
+	    "      --admode MODE    how network interfaces are taken when a request does\n"
+	    "                       not say: best (native XDP, else generic XDP, else\n"
+	    "                       AF_PACKET), native, generic or emulated (AF_PACKET)\n"
+	    "      --no-nic         never take a network interface\n"
 	    "  -h, --help           this text\n"
 	    "\n"
 	    "SIGTERM and SIGINT stop it cleanly: every binding is released and the socket\n"
@@ -192,6 +196,8 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, 0, 'v' },
 		{ "autostart", no_argument, 0, 'A' },
 		{ "idle-exit", required_argument, 0, 'I' },
+		{ "admode", required_argument, 0, 'M' },
+		{ "no-nic", no_argument, 0, 'N' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -220,6 +226,21 @@ main(int argc, char **argv)
 			dcfg.idle_exit_ms = (int)v;
 			break;
 		}
+		case 'M': {
+			static const char *const m[] = { "best", "native", "generic", "emulated" };
+			unsigned i;
+
+			for (i = 0; i < 4 && strcmp(optarg, m[i]); i++)
+				;
+			if (i == 4) {
+				fprintf(stderr, "unetmapd: --admode is best, native, generic or "
+				    "emulated, not '%s'\n", optarg);
+				return 2;
+			}
+			dcfg.admode = UNETMAP_ADMODE_BEST + i;
+			break;
+		}
+		case 'N': dcfg.nic = false; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -17,6 +17,7 @@ extern const struct port_ops pending_port_ops;
  * last one answers for names whose adapter is not in this build.
  */
 static const struct port_ops *const adapters[] = {
+	&monitor_port_ops,	/* claims by the /t /r /z flags, whatever the name */
 	&null_port_ops,
 	&pipe_port_ops,
 	&vale_port_ops,

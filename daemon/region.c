@@ -256,6 +256,8 @@ region_ring_new(struct region *r, uint32_t slots, int dir, int ringid,
 	k->ring_ofs = unm_ring_ofs(&r->L, i);
 	snprintf(k->port, sizeof(k->port), "%s", port);
 	k->nr_hwtail = k->rtail = k->pipe_tail = tail;
+	for (uint32_t m = 0; m < UNM_MAX_MONITORS; m++)
+		k->mon_ring[m] = UINT32_MAX;
 	return (int)i;
 }
 

@@ -9,6 +9,9 @@
  * not the client: nobody can claim a binding it holds no descriptor of.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -22,8 +25,55 @@
 
 static int nlfd = -1;
 
+static int ask(int nls, int fd, uint64_t *peer);
+
 int
 unix_peer_inode(int fd, uint64_t *peer)
+{
+	if (nlfd < 0) {
+		nlfd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+		if (nlfd < 0)
+			return -errno;
+	}
+	return ask(nlfd, fd, peer);
+}
+
+/*
+ * A client in another network namespace: the daemon's end of its
+ * connection was made in the client's namespace (unix connect() does
+ * that), and sock_diag answers only about sockets of its own namespace.
+ */
+int
+unix_peer_inode_ns(int fd, pid_t pid, uint64_t *peer)
+{
+	char path[64];
+	int ns, home, nl, r;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (ns < 0 || home < 0 || setns(ns, CLONE_NEWNET) < 0) {
+		r = -errno;
+		goto out;
+	}
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	r = nl < 0 ? -errno : 0;
+	if (setns(home, CLONE_NEWNET) < 0)
+		unm_err("cannot return to the daemon's network namespace: %s", strerror(errno));
+	if (!r) {
+		r = ask(nl, fd, peer);
+		close(nl);
+	}
+out:
+	if (ns >= 0)
+		close(ns);
+	if (home >= 0)
+		close(home);
+	return r;
+}
+
+static int
+ask(int nls, int fd, uint64_t *peer)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -39,11 +89,6 @@ unix_peer_inode(int fd, uint64_t *peer)
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (nlfd < 0) {
-		nlfd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-		if (nlfd < 0)
-			return -errno;
-	}
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = sizeof(req);
 	req.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -53,9 +98,9 @@ unix_peer_inode(int fd, uint64_t *peer)
 	req.r.udiag_ino = (uint32_t)st.st_ino;
 	req.r.udiag_show = UDIAG_SHOW_PEER;
 	req.r.udiag_cookie[0] = req.r.udiag_cookie[1] = ~0u;	/* no cookie */
-	if (sendto(nlfd, &req, sizeof(req), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0)
+	if (sendto(nls, &req, sizeof(req), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0)
 		return -errno;
-	n = recv(nlfd, u.buf, sizeof(u.buf), 0);
+	n = recv(nls, u.buf, sizeof(u.buf), 0);
 	if (n < 0)
 		return -errno;
 	for (struct nlmsghdr *h = &u.align; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {

@@ -166,7 +166,7 @@ void port_free_rings(struct port *p);
 /* frees a port made by port_make_rings (not its buffers: the adapter does) */
 void port_destroy(struct port *p);
 
-extern const struct port_ops pipe_port_ops, null_port_ops, vale_port_ops;
+extern const struct port_ops pipe_port_ops, null_port_ops, vale_port_ops, monitor_port_ops;
 
 /* ------------------------------------------------------------ bindings */
 

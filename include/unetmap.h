@@ -53,4 +53,76 @@ const char *unetmap_socket_path(char *buf, size_t len);
 /* the region's use, through NIOCCTRL; 0 or -1 with errno */
 int unetmap_region_info(uint16_t mem_id, struct nmreq_unetmap_region_info *out);
 
+
+/*
+ * Network interfaces: what a NIC port got, and how to ask for a mode.
+ *
+ * netmap never tells an application whether it got the native or the
+ * emulated adapter (netmap issue #385); we do, three ways: a log line of
+ * the daemon, unetmap_port_mode() on a bound descriptor, and the option
+ * below, which the daemon fills on every REGISTER that carries it (any
+ * port kind: a port that is no interface answers UNETMAP_MODE_SOFTWARE).
+ *
+ *   UNETMAP_MODE_ZEROCOPY  AF_XDP, driver XDP, zero-copy (the buffers of
+ *                          the netmap rings are the NIC's DMA buffers)
+ *   UNETMAP_MODE_NATIVE    AF_XDP, driver XDP, copy mode
+ *   UNETMAP_MODE_GENERIC   AF_XDP over the kernel's generic (skb) XDP hook
+ *   UNETMAP_MODE_EMULATED  AF_PACKET (TPACKET_V3 receive, sendmmsg), with
+ *                          the stack cut off at tc ingress
+ *
+ * Requesting (nro_admode), per port, as netmap's admode sysctl does
+ * globally (unetmapd --admode sets the default):
+ *   UNETMAP_ADMODE_BEST      zero-copy, else native, else generic, else emulated
+ *   UNETMAP_ADMODE_NATIVE    driver XDP only (zero-copy when the driver can)
+ *   UNETMAP_ADMODE_GENERIC   generic XDP only (for tests; slower than native)
+ *   UNETMAP_ADMODE_EMULATED  AF_PACKET only
+ *
+ * Flags (nro_flags):
+ *   UNETMAP_PORT_FORCE         take the interface even if it carries the
+ *                              default route or the current SSH session
+ *   UNETMAP_PORT_FIX_OFFLOADS  turn off the offloads that would break the
+ *                              port's mode, and turn them back on when it closes
+ *
+ * From a port name (our libnetmap): netmap:eth0@admode=emulated,
+ * @force, @fix-offloads.  From the environment (any program, also one
+ * built for netmap and run under LD_PRELOAD): UNETMAP_ADMODE=best|native|
+ * generic|emulated, UNETMAP_FORCE=1, UNETMAP_FIX_OFFLOADS=1 -- used when
+ * the request carries no option of its own.
+ */
+#define NETMAP_REQ_OPT_UNETMAP_PORT_MODE	0x7580
+
+enum {
+	UNETMAP_MODE_NONE = 0,		/* not bound (yet) */
+	UNETMAP_MODE_SOFTWARE = 1,	/* a pipe, a VALE port, a null port */
+	UNETMAP_MODE_ZEROCOPY = 2,
+	UNETMAP_MODE_NATIVE = 3,
+	UNETMAP_MODE_GENERIC = 4,
+	UNETMAP_MODE_EMULATED = 5,
+};
+
+enum {
+	UNETMAP_ADMODE_DEFAULT = 0,	/* the daemon's --admode */
+	UNETMAP_ADMODE_BEST = 1,
+	UNETMAP_ADMODE_NATIVE = 2,
+	UNETMAP_ADMODE_GENERIC = 3,
+	UNETMAP_ADMODE_EMULATED = 4,
+};
+
+#define UNETMAP_PORT_FORCE		0x1
+#define UNETMAP_PORT_FIX_OFFLOADS	0x2
+
+struct nmreq_opt_unetmap_port_mode {
+	struct nmreq_option nro_opt;	/* nro_reqtype = NETMAP_REQ_OPT_UNETMAP_PORT_MODE */
+	uint32_t nro_admode;		/* in: UNETMAP_ADMODE_* */
+	uint32_t nro_flags;		/* in: UNETMAP_PORT_* */
+	uint32_t nro_mode;		/* out: UNETMAP_MODE_* */
+	uint32_t nro_queues;		/* out: ring pairs of the interface */
+	char nro_desc[96];		/* out: e.g. "veth0: native XDP (copy), 1 queue" */
+};
+
+/* "zero-copy", "native", "generic", "emulated", "software" or "none" */
+const char *unetmap_mode_name(unsigned mode);
+/* what the binding of netmap descriptor @fd got: UNETMAP_MODE_*, or -1 (errno) */
+int unetmap_port_mode(int fd);
+
 #endif

@@ -12,10 +12,6 @@ static int
 pending_lookup(const struct client *asker, const char *name, struct nmreq_register *req, bool create,
     struct port **out, struct ctrl_err *e)
 {
-	if (strlen(name) < IF_NAMESIZE && if_nametoindex(name))
-		return ctrl_fail(e, EOPNOTSUPP, "%s: opening a network interface needs the "
-		    "AF_XDP adapter, not in this build yet (pipes on it, %s{N, work)",
-		    name, name);
 	return -1;
 }
 

@@ -91,13 +91,24 @@ wire(int epfd, struct ep_entry *e, int op)
 	for (unsigned i = from; i < to; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uintptr_t)e | TAG };
 
-		if (real_ctl(epfd, op, b->kr[i].evfd, &ev) < 0 && op == EPOLL_CTL_ADD) {
+		struct unm_kr *kr = &b->kr[i];
+		short wev = 0;
+		int wfd;
+
+		if (real_ctl(epfd, op, kr->evfd, &ev) < 0 && op == EPOLL_CTL_ADD) {
 			int err = errno;
 
 			for (unsigned j = from; j < i; j++)
 				real_ctl(epfd, EPOLL_CTL_DEL, b->kr[j].evfd, NULL);
 			return -err;
 		}
+		/*
+		 * An rx ring the kernel feeds (AF_XDP, TAP): its descriptor too.
+		 * Several rings may share one (EEXIST), the first wins.
+		 */
+		if (kr->dir == NR_RX && kr->ops->wait_fd &&
+		    (wfd = kr->ops->wait_fd(kr, &wev)) >= 0)
+			real_ctl(epfd, op, wfd, &ev);
 	}
 	return 0;
 }

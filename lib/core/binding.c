@@ -120,9 +120,11 @@ fail_fds:
 void
 unm_binding_free(struct unm_binding *b)
 {
-	for (unsigned i = 0; i < (unsigned)b->ntx + b->nrx; i++)
+	for (unsigned i = 0; i < (unsigned)b->ntx + b->nrx; i++) {
 		if (b->kr[i].attached && b->kr[i].ops->detach)
 			b->kr[i].ops->detach(&b->kr[i]);
+		unm_mon_free(&b->kr[i]);
+	}
 	unm_close_fds(b->fds, b->nfds);
 	unm_region_detach(b->rm);
 	free(b->fds);

@@ -90,6 +90,7 @@ struct unm_kr {
 	int xfd[4];			/* the adapter's own descriptors */
 	unsigned nxfd;
 	void *priv;			/* the adapter's per-process state */
+	void *mon;			/* monitors' eventfds (lib/core/monitor.c) */
 	bool attached;
 	char name[80];			/* "port tx0", for messages */
 };
@@ -120,6 +121,11 @@ void unm_txsync(struct unm_binding *b);
 void unm_rxsync(struct unm_binding *b);
 int unm_kr_txsync(struct unm_kr *kr);
 int unm_kr_rxsync(struct unm_kr *kr);
+
+/* frames of slots [from, to) to the ring's monitors (lib/core/monitor.c) */
+void unm_mon_copy(struct unm_kr *kr, uint32_t from, uint32_t to);
+void unm_mon_zcopy(struct unm_kr *kr, uint32_t from, uint32_t to);
+void unm_mon_free(struct unm_kr *kr);
 
 /* wake whoever sleeps on @k (its eventfd is @evfd); cheap when nobody does */
 static inline void

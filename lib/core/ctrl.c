@@ -21,6 +21,39 @@ struct uopt {
 
 #define MAX_OPTS (UNM_REQ_MAX_BYTES / sizeof(struct nmreq_option))
 
+bool unm_env_port_mode(struct nmreq_opt_unetmap_port_mode *o);
+
+/*
+ * A REGISTER without our port-mode option gets one from the environment
+ * (port_mode.c), appended to the message only: the application's chain is
+ * never touched, and the answer lands in @o.
+ */
+static void
+env_option(const struct nmreq_header *hdr, struct uopt *o, uint32_t *nopts, uint8_t *out,
+    size_t cap, size_t *used, struct nmreq_opt_unetmap_port_mode *pm)
+{
+	uint64_t padded = (sizeof(*pm) + 7) & ~7ull;
+
+	if (hdr->nr_reqtype != NETMAP_REQ_REGISTER || *nopts >= MAX_OPTS)
+		return;
+	for (uint32_t i = 0; i < *nopts; i++) {
+		struct nmreq_option *x = (struct nmreq_option *)(void *)o[i].uptr;
+		uint32_t type;
+
+		if (unm_copy_in(&type, &x->nro_reqtype, sizeof(type)) == 0 &&
+		    type == NETMAP_REQ_OPT_UNETMAP_PORT_MODE)
+			return;
+	}
+	if (!unm_env_port_mode(pm) || *used + 8 + padded > cap)
+		return;
+	o[*nopts] = (struct uopt){ .uptr = &pm->nro_opt, .size = sizeof(*pm), .padded = padded };
+	memcpy(out + *used, &padded, 8);
+	memset(out + *used + 8, 0, padded);
+	memcpy(out + *used + 8, pm, sizeof(*pm));
+	*used += 8 + padded;
+	(*nopts)++;
+}
+
 static int
 copy_options(const struct nmreq_header *hdr, uint64_t body_size, struct uopt *o,
     uint32_t *nopts, uint8_t *out, size_t cap, size_t *used)
@@ -126,6 +159,7 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 	unsigned nfds = 0;
 	size_t used, rlen = 0, bind_at = 0;
 	uint32_t nopts = 0;
+	struct nmreq_opt_unetmap_port_mode env_pm;
 	int bs, r;
 
 	if (unm_copy_in(&hdr, arg, sizeof(hdr)))
@@ -157,6 +191,7 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 	r = copy_options(&hdr, (uint64_t)bs, o, &nopts, buf, UNM_MSG_MAX - sizeof(m), &used);
 	if (r < 0)
 		goto out;
+	env_option(&hdr, o, &nopts, buf, UNM_MSG_MAX - sizeof(m), &used, &env_pm);
 	uc->nopts = nopts;
 
 	unm_msg_init(&m, UNM_OP_CTRL);
@@ -166,6 +201,8 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 		goto out;
 	if (rm.error && rm.errmsg[0] && !said_before(rm.error, hdr.nr_reqtype))
 		unm_warn("%.*s", (int)sizeof(rm.errmsg), rm.errmsg);
+	else if (!rm.error && rm.errmsg[0])
+		unm_warn("%.*s", (int)sizeof(rm.errmsg), rm.errmsg);	/* a warning */
 	if (rlen) {
 		r = copy_back(arg, &hdr, rbuf, rlen, o, nopts, rm.error == 0, &bind_at);
 		if (r < 0)

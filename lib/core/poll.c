@@ -175,9 +175,16 @@ arm(struct waitset *w, struct unm_binding *b, short events)
 	for (unsigned i = from; i < to; i++) {
 		struct unm_kr *kr = &b->kr[i];
 
+		short ev = 0;
+		int fd;
+
 		if (ws_push(w, kr->evfd, POLLIN, kr->k) < 0)
 			return -ENOMEM;
 		w->crowded |= unm_wait_arm(kr);
+		/* a ring the kernel feeds: its own descriptor wakes us too */
+		fd = kr->ops->wait_fd ? kr->ops->wait_fd(kr, &ev) : -1;
+		if (fd >= 0 && ws_push(w, fd, ev, NULL) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }

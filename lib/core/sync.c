@@ -92,15 +92,29 @@ refused(struct unm_kr *kr)
 	reset_ring(kr);
 }
 
+/*
+ * Monitors (lib/core/monitor.c) see a tx frame as it is handed over (copy)
+ * or once completed (zero-copy), and an rx frame as it arrives (copy) or
+ * once released (zero-copy).
+ */
 int
 unm_kr_txsync(struct unm_kr *kr)
 {
+	struct unm_kring *k = kr->k;
+	bool mon = __atomic_load_n(&k->nmon, __ATOMIC_RELAXED) != 0;
+	uint32_t done;
+
 	if (prologue(kr) < 0)
 		return -1;
+	if (mon)
+		unm_mon_copy(kr, k->nr_hwcur, k->rhead);
+	done = k->rtail;
 	if (kr->ops->txsync(kr) < 0) {
 		refused(kr);
 		return -1;
 	}
+	if (mon && k->nr_hwtail < kr->n)
+		unm_mon_zcopy(kr, done, k->nr_hwtail);
 	finalize(kr);
 	return 0;
 }
@@ -108,12 +122,21 @@ unm_kr_txsync(struct unm_kr *kr)
 int
 unm_kr_rxsync(struct unm_kr *kr)
 {
+	struct unm_kring *k = kr->k;
+	bool mon = __atomic_load_n(&k->nmon, __ATOMIC_RELAXED) != 0;
+	uint32_t arrived;
+
 	if (prologue(kr) < 0)
 		return -1;
+	if (mon)	/* before the adapter, which hands NS_BUF_CHANGED slots on */
+		unm_mon_zcopy(kr, k->nr_hwcur, k->rhead);
+	arrived = k->nr_hwtail;
 	if (kr->ops->rxsync(kr) < 0) {
 		refused(kr);
 		return -1;
 	}
+	if (mon && k->nr_hwtail < kr->n)
+		unm_mon_copy(kr, arrived, k->nr_hwtail);
 	finalize(kr);
 	return 0;
 }

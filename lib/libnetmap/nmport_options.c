@@ -370,13 +370,16 @@ nmport_parse_offset(struct nmreq_parse_ctx *p)
 #define NMKEY(name_, id_, flags_)	[id_] = { (name_), (id_), (flags_) }
 #define MANDATORY_DEFAULT	(NMREQ_OPTK_DEFAULT | NMREQ_OPTK_MUSTSET)
 
+/* unetmap's own (@admode, @force, @fix-offloads): nmport_unetmap.c */
+extern struct nmreq_opt_parser nmport_opt_admode;
+
 static struct nmreq_opt_parser nmport_opt_offset = {
 	.prefix = "offset",
 	.parse = nmport_parse_offset,
 	.default_key = OFFSET_INITIAL,
 	.nr_keys = OFFSET_NKEYS,
 	.flags = NMREQ_OPTF_DISABLED,	/* needs a program that knows */
-	.next = NULL,
+	.next = &nmport_opt_admode,
 	.keys = {
 		NMKEY("initial", OFFSET_INITIAL, MANDATORY_DEFAULT),
 		NMKEY("bits", OFFSET_BITS, 0),

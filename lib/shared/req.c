@@ -47,6 +47,8 @@ unm_opt_body_size(uint32_t type, uint64_t nro_size)
 		return sizeof(struct nmreq_opt_sync_kloop_mode) - h;
 	case NETMAP_REQ_OPT_OFFSETS:
 		return sizeof(struct nmreq_opt_offsets) - h;
+	case NETMAP_REQ_OPT_UNETMAP_PORT_MODE:
+		return sizeof(struct nmreq_opt_unetmap_port_mode) - h;
 	default:
 		return 0;
 	}

@@ -49,6 +49,7 @@ enum { NR_TX = 0, NR_RX = 1 };
 #define UNM_PIPE_MAXSLOTS	4096u
 #define UNM_DEFAULT_SLOTS	1024u
 #define UNM_MAX_FRAGS		64u	/* NETMAP_MAX_FRAGS */
+#define UNM_MAX_MONITORS	4u	/* per ring, as a kring records them */
 #define UNM_MAX_BIND_RINGS	512u	/* rings one binding may hold */
 /*
  * descriptors a binding's reply may carry: the region, then for each
@@ -125,9 +126,20 @@ struct unm_kring {
 	uint32_t need_kick;	/* a sleeper waits on this ring's eventfd */
 	uint32_t waiters;	/* how many sleep (more than one: short naps) */
 	uint32_t lock;		/* pid of the producer holding it (multi-producer rings) */
+	uint64_t lost;		/* frames a producer could not place (monitor rings) */
+
+	/* -- monitors of this ring: written by the daemon, read by its syncs -- */
+	_Alignas(64) uint32_t mon_gen;	/* bumped whenever the list changes */
+	uint32_t nmon;
+	uint32_t mon_ring[UNM_MAX_MONITORS];	/* monitor rx rings, same region */
+	uint16_t mon_flags[UNM_MAX_MONITORS];	/* UNM_MON_* */
 };
 
-_Static_assert(sizeof(struct unm_kring) == 192, "kring is three cache lines");
+/* how a monitor sees a ring (mon_flags) */
+#define UNM_MON_COPY	0x1	/* a copy, before the consumer (/t, /r) */
+#define UNM_MON_ZCOPY	0x2	/* the buffer itself, after the consumer (/z) */
+
+_Static_assert(sizeof(struct unm_kring) == 256, "kring is four cache lines");
 
 /* where the kring of ring object @idx lives */
 static inline uint64_t
@@ -180,6 +192,7 @@ enum unm_sync_kind {
 	UNM_SYNC_PIPE = 1,
 	UNM_SYNC_NULL = 2,
 	UNM_SYNC_VALE = 3,
+	UNM_SYNC_MONITOR = 7,	/* 4-6 are the NIC kinds, committed before */
 	UNM_SYNC_XSK = 4,	/* a NIC queue through AF_XDP (lib/adapters/xsk.c) */
 	UNM_SYNC_PACKET = 5,	/* a NIC queue through AF_PACKET, emulated mode */
 	UNM_SYNC_HOST = 6,	/* a NIC's host rings through its TAP */

@@ -1,0 +1,237 @@
+/*
+ * monitor.c - netmap monitors, control half: `port/t` (copies of what the
+ * port transmits), `port/r` (of what it receives), `port/z` (the buffers
+ * themselves, after the port's user is done with them).
+ *
+ * Each open makes a monitor port in the monitored port's region, with an
+ * rx ring for each ring index of the monitored port, and lists those rx
+ * rings in the monitored rings' krings (mon_ring[]).  The monitored
+ * port's own syncs - in whatever process runs them - then put frames
+ * into the monitor's rings (lib/core/monitor.c); the monitor reads them
+ * with its rxsync (lib/adapters/monitor.c).  A monitor keeps the port it
+ * watches alive, and goes with its own last user.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/unetmapd.h"
+
+struct monitor {
+	struct port *target;
+	uint16_t flags[NR_DIRS];	/* UNM_MON_* per direction, 0: not watched */
+};
+
+#define MON_FLAGS (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)
+
+static bool
+fill_ring(struct region *r, uint32_t ri, uint32_t n)
+{
+	struct netmap_ring *ring = region_ring(r, ri);
+
+	for (uint32_t k = 0; k < n; k++)
+		if (!(ring->slot[k].buf_idx = region_buf_alloc(r)))
+			return false;
+	return true;
+}
+
+/* takes our rings out of (or puts them in) the target's kring lists */
+static int
+list_rings(struct port *mp, bool add, struct ctrl_err *e)
+{
+	struct monitor *m = mp->priv;
+	struct port *t = m->target;
+
+	for (int d = 0; d < NR_DIRS; d++) {
+		if (!m->flags[d])
+			continue;
+		for (uint32_t i = 0; i < t->nrings[d]; i++) {
+			struct unm_kring *k = region_kring(t->reg, t->ring_idx[d][i]);
+			uint32_t mine = mp->ring_idx[NR_RX][i];
+			uint32_t j;
+
+			if (add) {
+				for (j = 0; j < UNM_MAX_MONITORS && k->mon_ring[j] != UINT32_MAX; j++)
+					;
+				if (j == UNM_MAX_MONITORS) {
+					list_rings(mp, false, e);
+					return ctrl_fail(e, EBUSY, "%s: %s ring %u has %u monitors "
+					    "already", t->name, d == NR_TX ? "tx" : "rx", i,
+					    UNM_MAX_MONITORS);
+				}
+				k->mon_ring[j] = mine;
+				k->mon_flags[j] = m->flags[d];
+			} else {
+				for (j = 0; j < UNM_MAX_MONITORS; j++)
+					if (k->mon_ring[j] == mine) {
+						k->mon_ring[j] = UINT32_MAX;
+						k->mon_flags[j] = 0;
+					}
+			}
+			k->nmon = 0;
+			for (j = 0; j < UNM_MAX_MONITORS; j++)
+				if (k->mon_ring[j] != UINT32_MAX)
+					k->nmon = j + 1;
+			__atomic_add_fetch(&k->mon_gen, 1, __ATOMIC_RELEASE);
+		}
+	}
+	return 0;
+}
+
+static void
+monitor_free(struct port *mp)
+{
+	struct monitor *m = mp->priv;
+
+	if (m->target) {
+		list_rings(mp, false, NULL);
+		port_release(m->target);	/* the monitor held it */
+	}
+	for (uint32_t i = 0; mp->ring_idx[NR_RX] && i < mp->nrings[NR_RX]; i++) {
+		struct netmap_ring *ring;
+
+		if (mp->ring_idx[NR_RX][i] == UINT32_MAX)
+			continue;
+		ring = region_ring(mp->reg, mp->ring_idx[NR_RX][i]);
+		for (uint32_t k = 0; k < mp->nslots[NR_RX]; k++)
+			region_buf_free(mp->reg, ring->slot[k].buf_idx);
+	}
+	free(m);
+	port_destroy(mp);
+}
+
+static int
+monitor_lookup(const struct client *asker, const char *name, struct nmreq_register *req,
+    bool create, struct port **out, struct ctrl_err *e)
+{
+	struct nmreq_register treq = *req;
+	uint64_t f = req->nr_flags & MON_FLAGS;
+	struct port *t, *mp;
+	struct monitor *m;
+	int err;
+
+	if (!f)
+		return -1;
+	treq.nr_flags &= ~(uint64_t)MON_FLAGS;
+	err = port_lookup(asker, name, &treq, false, &t, e);
+	if (err == ENODEV || err == ENOENT)
+		return ctrl_fail(e, ENXIO, "%s: no such port to monitor", name);
+	if (err)
+		return err;	/* the hold port_lookup took becomes the monitor's */
+	if (t->nbind == 0) {
+		port_release(t);
+		return ctrl_fail(e, ENXIO, "%s: nobody has it open; a monitor watches a port in use",
+		    name);
+	}
+	if (t->nrings[NR_TX] + t->nrings[NR_RX] == 0) {
+		port_release(t);
+		return ctrl_fail(e, EINVAL, "%s: no rings to monitor", name);
+	}
+	mp = calloc(1, sizeof(*mp));
+	m = calloc(1, sizeof(*m));
+	if (!mp || !m) {
+		free(mp);
+		free(m);
+		port_release(t);
+		return ctrl_fail(e, ENOMEM, "%s: out of memory", name);
+	}
+	snprintf(mp->name, sizeof(mp->name), "%.59s/%s%s%s", name,
+	    (f & NR_ZCOPY_MON) ? "z" : "", (f & NR_MONITOR_TX) ? "t" : "",
+	    (f & NR_MONITOR_RX) ? "r" : "");
+	mp->ops = &monitor_port_ops;
+	mp->sync_kind = UNM_SYNC_MONITOR;
+	mp->priv = m;
+	mp->reg = t->reg;
+	region_ref(mp->reg);
+	m->target = t;
+	if (f & NR_ZCOPY_MON) {	/* both directions, as netmap's /z */
+		m->flags[NR_TX] = m->flags[NR_RX] = UNM_MON_ZCOPY;
+	} else {
+		m->flags[NR_TX] = (f & NR_MONITOR_TX) ? UNM_MON_COPY : 0;
+		m->flags[NR_RX] = (f & NR_MONITOR_RX) ? UNM_MON_COPY : 0;
+	}
+	/* an rx ring for each ring index of the port, as large as its largest */
+	mp->nrings[NR_RX] = t->nrings[NR_TX] > t->nrings[NR_RX] ? t->nrings[NR_TX] : t->nrings[NR_RX];
+	mp->nslots[NR_RX] = t->nslots[NR_TX] > t->nslots[NR_RX] ? t->nslots[NR_TX] : t->nslots[NR_RX];
+	mp->nslots[NR_TX] = 2;
+	port_add(mp);
+	err = port_make_rings(mp, e);
+	if (err) {
+		monitor_free(mp);
+		return err;
+	}
+	for (uint32_t i = 0; i < mp->nrings[NR_RX]; i++)
+		if (!fill_ring(mp->reg, mp->ring_idx[NR_RX][i], mp->nslots[NR_RX])) {
+			monitor_free(mp);
+			return ctrl_fail(e, ENOMEM, "%s: memory region %u is out of buffers", name,
+			    t->reg->id);
+		}
+	err = list_rings(mp, true, e);
+	if (err) {
+		monitor_free(mp);
+		return err;
+	}
+	unm_debug("%s: monitor made", mp->name);
+	(void)create;
+	*out = mp;
+	return 0;
+}
+
+static int
+monitor_check_mode(struct port *p, uint32_t mode, struct ctrl_err *e)
+{
+	if (mode != NR_REG_ALL_NIC && mode != NR_REG_ONE_NIC)
+		return ctrl_fail(e, EINVAL, "%s: a monitor binds all its rings or one (-N)", p->name);
+	return 0;
+}
+
+static uint32_t
+monitor_link(struct port *p, int t, uint32_t i, struct port **lp)
+{
+	*lp = NULL;
+	return UINT32_MAX;
+}
+
+/*
+ * "<mem_id>:<ring>": the eventfds of the monitor rings listed in that
+ * ring's kring, in mon_ring[] order, so its syncs can wake them.
+ */
+static int
+monitor_query(const struct client *asker, const char *arg, struct ctrl_reply *rp,
+    struct ctrl_err *e)
+{
+	unsigned id, ri;
+	struct region *r;
+	struct unm_kring *k;
+	uint32_t *which;
+
+	if (sscanf(arg, "%u:%u", &id, &ri) != 2 || !(r = region_find((uint16_t)id)) ||
+	    ri >= r->L.ring.num || !r->ring_used[ri])
+		return ctrl_fail(e, EINVAL, "monitor: no ring %s", arg);
+	k = region_kring(r, ri);
+	which = calloc(UNM_MAX_MONITORS, sizeof(*which));
+	if (!which)
+		return ctrl_fail(e, ENOMEM, "out of memory");
+	for (uint32_t j = 0; j < UNM_MAX_MONITORS; j++) {
+		uint32_t m = k->mon_ring[j];
+
+		which[j] = m;
+		if (m < r->L.ring.num && r->ring_used[m] && r->ring_evfd[m] >= 0)
+			rp->fds[rp->nfds++] = r->ring_evfd[m];
+		else
+			which[j] = UINT32_MAX;
+	}
+	rp->bind = (struct unm_bind *)which;
+	rp->bind_size = UNM_MAX_MONITORS * sizeof(*which);
+	return 0;
+}
+
+const struct port_ops monitor_port_ops = {
+	.kind = "monitor",
+	.lookup = monitor_lookup,
+	.check_mode = monitor_check_mode,
+	.link = monitor_link,
+	.idle = monitor_free,
+	.query = monitor_query,
+};

@@ -1,0 +1,179 @@
+/*
+ * nic_bpf.c - our BPF programs (bpf/unm_nic.bpf.c, embedded at build time)
+ * on one interface.
+ *
+ * Everything is attached through BPF links (XDP links; tcx links for tc,
+ * Linux 6.6+), never through netlink attachments: a link goes away with
+ * its last descriptor, so even a daemon killed with SIGKILL gives the
+ * interface back to the stack.  libxdp's dispatcher is not used (it fails
+ * here, and we own the interface while the port is open anyway).
+ */
+#include <errno.h>
+#include <linux/if_link.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "daemon/adapters/nic.h"
+
+extern const char unm_nic_bpf_obj[], unm_nic_bpf_obj_end[];
+__asm__(".pushsection .rodata\n"
+	".balign 8\n"
+	".globl unm_nic_bpf_obj\n"
+	"unm_nic_bpf_obj:\n"
+	".incbin \"" UNM_BPF_OBJ "\"\n"
+	".globl unm_nic_bpf_obj_end\n"
+	"unm_nic_bpf_obj_end:\n"
+	".popsection\n");
+
+/* not in Debian 12's headers: tcx attach points (Linux 6.6) */
+enum { UNM_BPF_TCX_INGRESS = 46, UNM_BPF_TCX_EGRESS = 47 };
+
+static char libbpf_msg[512];
+
+static int
+libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	/* keep the last line: it goes into the error the user sees */
+	vsnprintf(libbpf_msg, sizeof(libbpf_msg), fmt, ap);
+	libbpf_msg[strcspn(libbpf_msg, "\n")] = '\0';
+	unm_debug("libbpf: %s", libbpf_msg);
+	return 0;
+}
+
+static int
+prog_fd(struct nic_bpf *b, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(b->obj, name);
+
+	return p ? bpf_program__fd(p) : -1;
+}
+
+int
+nic_bpf_load(struct nic_bpf *b, const char *ifname, struct ctrl_err *e)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "unm_nic");
+	int err;
+
+	b->xsks_fd = b->cfg_fd = -1;
+	b->xdp_link = b->steal_link = b->inject_link = b->isolate_link = -1;
+	libbpf_set_print(libbpf_print);
+	libbpf_msg[0] = '\0';
+	b->obj = bpf_object__open_mem(unm_nic_bpf_obj,
+	    (size_t)(unm_nic_bpf_obj_end - unm_nic_bpf_obj), &oo);
+	if (!b->obj) {
+		err = errno;
+		return ctrl_fail(e, err, "%s: cannot open our BPF programs: %s", ifname,
+		    strerror(err));
+	}
+	if (bpf_object__load(b->obj) < 0) {
+		err = errno;
+		bpf_object__close(b->obj);
+		b->obj = NULL;
+		return ctrl_fail(e, err, "%s: cannot load our BPF programs: %s (%s)", ifname,
+		    strerror(err), libbpf_msg);
+	}
+	b->xsks_fd = bpf_object__find_map_fd_by_name(b->obj, "xsks");
+	b->cfg_fd = bpf_object__find_map_fd_by_name(b->obj, "cfg");
+	return 0;
+}
+
+int
+nic_bpf_config(struct nic_bpf *b, const struct unm_nic_cfg *c)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(b->cfg_fd, &zero, c, 0) < 0 ? -errno : 0;
+}
+
+int
+nic_bpf_add_xsk(struct nic_bpf *b, unsigned queue, int xsk_fd)
+{
+	uint32_t q = queue, v = (uint32_t)xsk_fd;
+
+	return bpf_map_update_elem(b->xsks_fd, &q, &v, 0) < 0 ? -errno : 0;
+}
+
+int
+nic_bpf_attach_xdp(struct nic_bpf *b, int ifindex, bool drv, const char *ifname,
+    struct ctrl_err *e)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = drv ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
+	int fd = bpf_link_create(prog_fd(b, "unm_xdp"), ifindex, BPF_XDP, &lo);
+
+	if (fd < 0) {
+		int err = errno;
+
+		if (err == EBUSY || err == EEXIST)
+			return ctrl_fail(e, EBUSY, "%s: the interface is already taken: another "
+			    "XDP program is attached to it (see 'ip link show %s')", ifname, ifname);
+		return ctrl_fail(e, err, "%s: cannot attach XDP in %s mode: %s", ifname,
+		    drv ? "driver" : "generic", strerror(err));
+	}
+	b->xdp_link = fd;
+	return 0;
+}
+
+static int
+tcx_link(int prog, int ifindex, int where)
+{
+	struct {
+		uint32_t prog_fd, target_ifindex, attach_type, flags;
+		uint32_t relative_fd, pad;
+		uint64_t expected_revision;
+	} attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = (uint32_t)prog;
+	attr.target_ifindex = (uint32_t)ifindex;
+	attr.attach_type = (uint32_t)where;
+	return (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+}
+
+int
+nic_bpf_attach_tc(struct nic_bpf *b, int ifindex, int tap_ifindex, bool isolate,
+    const char *ifname, struct ctrl_err *e)
+{
+	b->steal_link = tcx_link(prog_fd(b, "unm_steal"), ifindex, UNM_BPF_TCX_EGRESS);
+	if (b->steal_link < 0)
+		goto fail;
+	b->inject_link = tcx_link(prog_fd(b, "unm_inject"), tap_ifindex, UNM_BPF_TCX_INGRESS);
+	if (b->inject_link < 0)
+		goto fail;
+	if (isolate) {
+		b->isolate_link = tcx_link(prog_fd(b, "unm_isolate"), ifindex, UNM_BPF_TCX_INGRESS);
+		if (b->isolate_link < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	return ctrl_fail(e, errno, "%s: cannot attach our tc programs (tcx, Linux 6.6 or "
+	    "later): %s", ifname, strerror(errno));
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void
+nic_bpf_free(struct nic_bpf *b)
+{
+	/* the wire goes back to the stack first, then the stack's egress */
+	close_fd(&b->xdp_link);
+	close_fd(&b->isolate_link);
+	close_fd(&b->steal_link);
+	close_fd(&b->inject_link);
+	if (b->obj)
+		bpf_object__close(b->obj);
+	b->obj = NULL;
+}

@@ -1,0 +1,75 @@
+/*
+ * nic_ns.c - entering the network namespace of the process that asked.
+ *
+ * The daemon runs in its own namespace; an interface request is served in
+ * the asker's (interfaces, sockets, the TAP and BPF attachments all belong
+ * to a namespace).  The daemon is single-threaded, so setns() and back is
+ * all it takes.  A port keeps an fd on its namespace, so it can go back
+ * there to give the interface back after the asker died.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/adapters/nic.h"
+
+static int home = -1;	/* the daemon's own namespace */
+static int depth;
+
+int
+nic_ns_open(pid_t pid, uint64_t *ino)
+{
+	char path[64];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	*ino = (uint64_t)st.st_ino;
+	return fd;
+}
+
+uint64_t
+nic_ns_self(void)
+{
+	static uint64_t ino;
+	struct stat st;
+
+	if (!ino && stat("/proc/self/ns/net", &st) == 0)
+		ino = (uint64_t)st.st_ino;
+	return ino;
+}
+
+int
+nic_ns_enter(int nsfd)
+{
+	if (home < 0) {
+		home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (home < 0)
+			return -errno;
+	}
+	if (depth++ == 0 && setns(nsfd, CLONE_NEWNET) < 0) {
+		depth--;
+		return -errno;
+	}
+	return 0;
+}
+
+void
+nic_ns_leave(void)
+{
+	if (depth > 0 && --depth == 0 && setns(home, CLONE_NEWNET) < 0)
+		unm_err("cannot return to the daemon's network namespace: %s", strerror(errno));
+}

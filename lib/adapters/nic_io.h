@@ -1,0 +1,40 @@
+/*
+ * nic_io.h - what the data halves of NIC ports share (lib/adapters/xsk.c,
+ * packet.c, host.c): buffer addresses, and sending the frames of a run of
+ * slots to a descriptor (the TAP, an AF_PACKET socket) one writev each.
+ */
+#ifndef UNETMAP_NIC_IO_H
+#define UNETMAP_NIC_IO_H
+
+#include <sys/uio.h>
+
+#include "core/core.h"
+#include "shared/nic_abi.h"
+
+static inline char *
+unm_nic_buf(struct unm_kr *kr, uint32_t idx)
+{
+	return kr->b->rm->base + kr->b->rm->L.buf.ofs + (uint64_t)idx * kr->buf_size;
+}
+
+static inline bool
+unm_nic_slot_ok(struct unm_kr *kr, const struct netmap_slot *s)
+{
+	return s->buf_idx >= 2 && s->buf_idx < kr->nbufs && s->len <= kr->buf_size;
+}
+
+/*
+ * The slots of the packet starting at @j (its NS_MOREFRAG chain, ending
+ * before @end) as an iovec; returns the slot after it, or @j when the chain
+ * does not end before @end or holds a bad slot (*bad set then).
+ */
+uint32_t unm_nic_gather(struct unm_kr *kr, uint32_t j, uint32_t end, struct iovec *iov,
+    unsigned *niov, bool *bad);
+
+/*
+ * Released slots [from, to) of an rx ring: frames flagged NS_FORWARD (on a
+ * ring with NR_FORWARD) are written to @fd, netmap's transparent mode.
+ */
+void unm_nic_forward(struct unm_kr *kr, uint32_t from, uint32_t to, int fd);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * monitor.c - netmap monitors on pipes and VALE ports: copy monitors
+ * (/t, /r) see frames before the monitored consumer, zero-copy monitors
+ * (/z) see the buffers after it; frames from the tx side carry NS_TXMON;
+ * several monitors per ring; a monitor that does not read loses frames
+ * and never holds the port up.
+ */
+#include <stdlib.h>
+
+#include "../lib/nmraw.h"
+#include "../lib/tap.h"
+
+static char base[32];
+
+/* frames on @p's rx ring 0, counted and released; @flags gets their OR */
+static int
+drain(struct rawport *p, uint16_t *flags, int *first_byte)
+{
+	struct netmap_ring *r = NETMAP_RXRING(p->nifp, 0);
+	int n = 0;
+
+	ioctl(p->fd, NIOCRXSYNC, NULL);
+	for (; !nm_ring_empty(r); r->head = r->cur = nm_ring_next(r, r->head)) {
+		if (flags)
+			*flags |= r->slot[r->head].flags;
+		if (first_byte && n == 0)
+			*first_byte = (unsigned char)NETMAP_BUF(r, r->slot[r->head].buf_idx)[0];
+		n++;
+	}
+	ioctl(p->fd, NIOCRXSYNC, NULL);
+	return n;
+}
+
+static int
+send_n(struct rawport *p, int n, int byte)
+{
+	struct netmap_ring *r = NETMAP_TXRING(p->nifp, 0);
+	int sent = 0;
+
+	for (; sent < n && raw_put(r, 60, byte) == 0; sent++)
+		;
+	ioctl(p->fd, NIOCTXSYNC, NULL);
+	return sent;
+}
+
+static void
+test_pipe(void)
+{
+	char m[64], s[64], mon[80];
+	struct rawport pm, ps, mt, mt2, mr, mz;
+	uint16_t fl = 0;
+	int b = 0, got;
+
+	snprintf(m, sizeof(m), "%s{1", base);
+	snprintf(s, sizeof(s), "%s}1", base);
+	TAP_EQ(raw_open(&mt, m, NR_REG_ALL_NIC, NR_MONITOR_TX, 0), -ENXIO,
+	    "a monitor of a port nobody has open: ENXIO");
+	tap_ok(raw_open(&pm, m, NR_REG_ALL_NIC, 0, 0) == 0 && raw_open(&ps, s, NR_REG_ALL_NIC, 0, 0) == 0,
+	    "a pipe, both ends open");
+	tap_ok(raw_open(&mt, m, NR_REG_ALL_NIC, NR_MONITOR_TX, 0) == 0 &&
+	    raw_open(&mt2, m, NR_REG_ALL_NIC, NR_MONITOR_TX, 0) == 0, "two tx monitors on the master");
+	tap_ok(raw_open(&mr, s, NR_REG_ALL_NIC, NR_MONITOR_RX, 0) == 0, "an rx monitor on the slave");
+	tap_ok(raw_open(&mz, s, NR_REG_ALL_NIC, NR_ZCOPY_MON, 0) == 0, "a zero-copy monitor on the slave");
+	tap_ok(mt.reg.nr_mem_id == pm.reg.nr_mem_id, "monitors live in the monitored port's region");
+	TAP_EQ(send_n(&pm, 5, 0x61), 5, "the master sends 5 frames");
+	TAP_EQ(drain(&mt, &fl, &b), 5, "/t sees them as they are handed over");
+	tap_ok((fl & NS_TXMON) && b == 0x61, "marked NS_TXMON, content intact");
+	TAP_EQ(drain(&mt2, NULL, NULL), 5, "so does the second tx monitor");
+	TAP_EQ(drain(&mr, NULL, NULL), 0, "/r sees nothing until the slave syncs");
+	ioctl(ps.fd, NIOCRXSYNC, NULL);
+	fl = 0;
+	TAP_EQ(drain(&mr, &fl, NULL), 5, "then /r sees them before the slave's user has read them");
+	tap_ok(!(fl & NS_TXMON), "rx frames carry no NS_TXMON");
+	TAP_EQ(drain(&mz, NULL, NULL), 0, "/z sees nothing while the slave holds them");
+	{
+		struct netmap_ring *r = NETMAP_RXRING(ps.nifp, 0);
+
+		r->head = r->cur = r->tail;	/* the consumer is done */
+		ioctl(ps.fd, NIOCRXSYNC, NULL);
+	}
+	b = 0;
+	TAP_EQ(drain(&mz, NULL, &b), 5, "once released, /z gets the buffers themselves");
+	TAP_EQ(b, 0x61, "with the frames in them");
+	send_n(&pm, 5, 0x62);
+	ioctl(ps.fd, NIOCRXSYNC, NULL);
+	b = 0;
+	drain(&ps, NULL, &b);
+	TAP_EQ(b, 0x62, "the pipe keeps working with buffers swapped under it");
+
+	/* a monitor that never reads */
+	raw_close(&mt2);
+	for (int i = 0, sent = 0; i < 10 && sent < 3000; i++) {
+		sent += send_n(&pm, 3000 - sent, 0x63);
+		ioctl(ps.fd, NIOCRXSYNC, NULL);
+		got = drain(&ps, NULL, NULL);
+		(void)got;
+	}
+	got = drain(&mt, NULL, NULL);
+	tap_ok(got == 1023, "an idle monitor keeps a ring's worth (%d) and loses the rest", got);
+	send_n(&pm, 5, 0x64);
+	ioctl(ps.fd, NIOCRXSYNC, NULL);
+	TAP_EQ(drain(&ps, NULL, NULL), 5, "and never held the pipe up");
+	raw_close(&mt);
+	raw_close(&mr);
+	raw_close(&mz);
+	raw_close(&pm);
+	raw_close(&ps);
+	(void)mon;
+}
+
+static void
+test_vale(void)
+{
+	char a[64], c[64];
+	struct rawport pa, pc, ma, mc;
+	struct netmap_ring *r;
+	struct netmap_slot *sl;
+	unsigned char *f;
+
+	snprintf(a, sizeof(a), "vale%d:a", (int)getpid() % 100000);
+	snprintf(c, sizeof(c), "vale%d:c", (int)getpid() % 100000);
+	tap_ok(raw_open(&pa, a, NR_REG_ALL_NIC, 0, 0) == 0 && raw_open(&pc, c, NR_REG_ALL_NIC, 0, 0) == 0,
+	    "two ports on a switch");
+	tap_ok(raw_open(&ma, a, NR_REG_ALL_NIC, NR_MONITOR_TX, 0) == 0 &&
+	    raw_open(&mc, c, NR_REG_ALL_NIC, NR_MONITOR_RX, 0) == 0, "/t on one, /r on the other");
+	r = NETMAP_TXRING(pa.nifp, 0);
+	sl = &r->slot[r->head];
+	f = (unsigned char *)NETMAP_BUF(r, sl->buf_idx);
+	memset(f, 0xff, 6);
+	memset(f + 6, 0x02, 6);
+	f[12] = 0x08;
+	sl->len = 60;
+	r->head = r->cur = nm_ring_next(r, r->head);
+	ioctl(pa.fd, NIOCTXSYNC, NULL);
+	TAP_EQ(drain(&ma, NULL, NULL), 1, "the switch port's tx monitor sees the frame");
+	ioctl(pc.fd, NIOCRXSYNC, NULL);
+	TAP_EQ(drain(&mc, NULL, NULL), 1, "the receiving port's rx monitor too");
+	TAP_EQ(drain(&pc, NULL, NULL), 1, "and the receiver gets it");
+	raw_close(&ma);
+	raw_close(&mc);
+	raw_close(&pa);
+	raw_close(&pc);
+}
+
+int
+main(void)
+{
+	alarm(60);
+	snprintf(base, sizeof(base), "mon%d", (int)getpid());
+	test_pipe();
+	test_vale();
+	return tap_done();
+}
