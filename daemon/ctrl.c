@@ -218,6 +218,7 @@ make_bind_reply(struct binding *b, struct ctrl_reply *rp, struct ctrl_err *e)
 	bi->mem_id = r->id;
 	bi->nrings = (uint16_t)n;
 	bi->ntx = (uint16_t)(b->last[NR_TX] - b->first[NR_TX]);
+	bi->port_mode = p->mode ? p->mode : UNETMAP_MODE_SOFTWARE;
 	snprintf(bi->port, sizeof(bi->port), "%s", p->name);
 	rp->fds[rp->nfds++] = r->memfd;
 	for (int t = 0; t < NR_DIRS; t++)
@@ -251,11 +252,41 @@ make_bind_reply(struct binding *b, struct ctrl_reply *rp, struct ctrl_err *e)
 	return 0;
 }
 
+struct ctrl_req *ctrl_current;
+const struct client *ctrl_asker;
+
+/* the option of @type in the current request, if it has one of at least @size bytes */
+struct nmreq_option *
+ctrl_option(uint32_t type, size_t size)
+{
+	for (uint32_t i = 0; ctrl_current && i < ctrl_current->nopts; i++)
+		if (ctrl_current->opts[i]->nro_reqtype == type &&
+		    ctrl_current->opt_size[i] >= size)
+			return ctrl_current->opts[i];
+	return NULL;
+}
+
+/* our port-mode option (include/unetmap.h): what the port got */
+static void
+port_mode_reply(struct port *p)
+{
+	struct nmreq_opt_unetmap_port_mode *o = (struct nmreq_opt_unetmap_port_mode *)
+	    ctrl_option(NETMAP_REQ_OPT_UNETMAP_PORT_MODE, sizeof(*o));
+
+	if (!o)
+		return;
+	o->nro_opt.nro_status = 0;
+	if (!o->nro_mode) {
+		o->nro_mode = p->mode ? p->mode : UNETMAP_MODE_SOFTWARE;
+		snprintf(o->nro_desc, sizeof(o->nro_desc), "%.40s: %s port", p->name, p->ops->kind);
+	}
+}
+
 static int
 do_register(const struct client *asker, struct client *c, struct ctrl_req *rq,
     struct ctrl_reply *rp, struct ctrl_err *e)
 {
-	static const uint32_t consumes[] = { 0 };
+	static const uint32_t consumes[] = { NETMAP_REQ_OPT_UNETMAP_PORT_MODE, 0 };
 	struct nmreq_register *req = rq->body;
 	const char *name = rq->hdr.nr_name;
 	struct binding *b;
@@ -330,6 +361,7 @@ do_register(const struct client *asker, struct client *c, struct ctrl_req *rq,
 	req->nr_host_rx_rings = p->nhost[NR_RX];
 	req->nr_mem_id = p->reg->id;
 	req->nr_extra_bufs = b->extra_bufs;
+	port_mode_reply(p);
 	unm_debug("pid %d bound %s mode %u rings tx [%u,%u) rx [%u,%u), %u extra buffers",
 	    (int)c->pid, p->name, b->mode, b->first[NR_TX], b->last[NR_TX],
 	    b->first[NR_RX], b->last[NR_RX], b->extra_bufs);
@@ -514,6 +546,8 @@ ctrl_handle(const struct client *asker, struct client *c, struct ctrl_req *rq,
 {
 	struct nmreq_header *h = &rq->hdr;
 
+	ctrl_current = rq;
+	ctrl_asker = asker;
 	if (h->nr_version < NETMAP_MIN_API || h->nr_version > NETMAP_MAX_API)
 		return ctrl_fail(e, EINVAL, "API version %u is not supported (%d to %d are)",
 		    h->nr_version, NETMAP_MIN_API, NETMAP_MAX_API);

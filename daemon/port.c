@@ -21,6 +21,7 @@ static const struct port_ops *const adapters[] = {
 	&null_port_ops,
 	&pipe_port_ops,
 	&vale_port_ops,
+	&nic_port_ops,		/* names of interfaces in the asker's namespace */
 	&pending_port_ops,
 };
 

@@ -148,6 +148,7 @@ struct port {
 	uint8_t *ring_excl[NR_DIRS];	/* held with NR_EXCLUSIVE */
 	int nbind;
 	int holds;			/* requests in flight using it */
+	uint16_t mode;			/* UNETMAP_MODE_* an interface got; 0: software port */
 };
 
 void port_add(struct port *p);
@@ -167,6 +168,7 @@ void port_free_rings(struct port *p);
 void port_destroy(struct port *p);
 
 extern const struct port_ops pipe_port_ops, null_port_ops, vale_port_ops, monitor_port_ops;
+extern const struct port_ops nic_port_ops;	/* daemon/adapters/nic.c */
 
 /* ------------------------------------------------------------ bindings */
 
@@ -220,6 +222,10 @@ void ctrl_req_free(struct ctrl_req *rq);
 int ctrl_handle(const struct client *asker, struct client *target, struct ctrl_req *rq,
     struct ctrl_reply *rp, struct ctrl_err *e);
 int ctrl_adopt(struct client *c, struct ctrl_reply *rp, struct ctrl_err *e);
+/* the request being handled (the daemon is single-threaded), for adapters' options */
+extern struct ctrl_req *ctrl_current;
+extern const struct client *ctrl_asker;
+struct nmreq_option *ctrl_option(uint32_t type, size_t size);
 void binding_release(struct binding *b);
 
 /* ------------------------------------------------------------ daemon */
@@ -230,11 +236,15 @@ struct daemon_cfg {
 	int idle_exit_ms;
 	bool foreground;
 	const char *log_path;
+	bool nic;		/* may take network interfaces (main.c; off in fuzzers and unit tests) */
+	unsigned admode;	/* UNETMAP_ADMODE_* for requests that do not say */
 };
 
 extern struct daemon_cfg dcfg;
 /* sockdiag.c: the inode of the other end of connected UNIX socket @fd */
 int unix_peer_inode(int fd, uint64_t *peer);
+/* the same for a client of another network namespace (pid: the client) */
+int unix_peer_inode_ns(int fd, pid_t pid, uint64_t *peer);
 int clients_count(void);
 bool daemon_has_state(void);	/* anything that must outlive the clients */
 

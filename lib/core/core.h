@@ -68,6 +68,12 @@ struct unm_sync_ops {
 	 */
 	int (*attach)(struct unm_kr *kr);
 	void (*detach)(struct unm_kr *kr);
+	/*
+	 * Optional: a ring the kernel feeds (an AF_XDP socket, a TAP) does
+	 * not kick its eventfd: a sleeper waits on this descriptor too, for
+	 * *events; -1 when there is nothing to wait for.
+	 */
+	int (*wait_fd)(struct unm_kr *kr, short *events);
 };
 
 extern const struct unm_sync_ops *const unm_sync_table[UNM_SYNC_MAX];
@@ -107,6 +113,7 @@ struct unm_binding {
 	int *fds;			/* eventfds to close with the binding */
 	unsigned nfds;
 	int err_pending;		/* a ring was reset: next poll reports POLLERR */
+	uint16_t port_mode;		/* UNETMAP_MODE_* (include/unetmap.h) */
 	char port[NETMAP_REQ_IFNAMSIZ];
 };
 
