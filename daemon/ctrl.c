@@ -538,6 +538,42 @@ do_port_hdr(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 	return err;
 }
 
+/* one ring's counters (include/unetmap.h), whatever the port */
+static int
+do_ring_stats(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+{
+	static const uint32_t consumes[] = { 0 };
+	struct nmreq_unetmap_ring_stats *rs = rq->body;
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC };
+	struct unm_kring *k;
+	struct port *p;
+	uint32_t t = rs->nr_dir, i = rs->nr_ring;
+	int err = options_check(rq, consumes, e);
+
+	if (err)
+		return err;
+	err = port_lookup(asker, rq->hdr.nr_name, &req, false, &p, e);
+	if (err)
+		return err;
+	if (t >= NR_DIRS || i >= (uint32_t)p->nrings[t] + p->nhost[t]) {
+		err = ctrl_fail(e, EINVAL, "%s: no %s ring %u", p->name, t ? "rx" : "tx", i);
+		port_release(p);
+		return err;
+	}
+	/* from shared memory, as the data path left them: reports, not truths */
+	k = region_kring(p->reg, p->ring_idx[t][i]);
+	memset(rs, 0, sizeof(*rs));
+	rs->nr_dir = (uint16_t)t;
+	rs->nr_ring = (uint16_t)i;
+	rs->nr_num_slots = p->nslots[t];
+	rs->frames = k->frames;
+	rs->bytes = k->bytes;
+	rs->lost = k->lost;
+	rs->sync_errors = k->sync_errors;
+	port_release(p);
+	return 0;
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 int
@@ -573,6 +609,8 @@ ctrl_handle(const struct client *asker, struct client *c, struct ctrl_req *rq,
 	case NETMAP_REQ_PORT_HDR_SET:
 	case NETMAP_REQ_PORT_HDR_GET:
 		return do_port_hdr(asker, rq, e);
+	case NETMAP_REQ_UNETMAP_RING_STATS:
+		return do_ring_stats(asker, rq, e);
 	case NETMAP_REQ_VALE_ATTACH:
 	case NETMAP_REQ_VALE_DETACH:
 	case NETMAP_REQ_VALE_LIST:

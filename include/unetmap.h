@@ -18,6 +18,8 @@ enum {
 	NETMAP_REQ_UNETMAP_REGION_INFO = 0x7501,
 	/* a VALE port's counters (nr_name "valeX:Y"; body below) */
 	NETMAP_REQ_UNETMAP_VALE_STATS = 0x7502,
+	/* one ring's counters, of any port (nr_name the port; body below) */
+	NETMAP_REQ_UNETMAP_RING_STATS = 0x7503,
 };
 
 struct nmreq_unetmap_region_info {
@@ -41,6 +43,17 @@ struct nmreq_unetmap_vale_stats {
 	uint64_t drop_nodst;		/* sent by it: to an absent port, or to itself */
 	uint64_t drop_busy;		/* sent by it: a queue was unusable */
 	uint32_t nr_rx_rings, nr_tx_rings;
+};
+
+/* per ring, for every port kind */
+struct nmreq_unetmap_ring_stats {
+	uint16_t nr_dir;		/* in: 0 tx, 1 rx */
+	uint16_t nr_ring;		/* in: hardware rings first, then host rings */
+	uint32_t nr_num_slots;		/* out */
+	uint64_t frames, bytes;		/* out: sent (tx) or received (rx) through it */
+	uint64_t lost;			/* out: frames it had no room for (monitor rings) */
+	uint32_t sync_errors;		/* out: resets after a bad head, cur or slot */
+	uint32_t nr_pad;
 };
 
 /*

@@ -26,6 +26,7 @@ unm_req_body_size(unsigned type)
 	case NETMAP_REQ_CSB_ENABLE:		return 0;
 	case NETMAP_REQ_UNETMAP_REGION_INFO:	return sizeof(struct nmreq_unetmap_region_info);
 	case NETMAP_REQ_UNETMAP_VALE_STATS:	return sizeof(struct nmreq_unetmap_vale_stats);
+	case NETMAP_REQ_UNETMAP_RING_STATS:	return sizeof(struct nmreq_unetmap_ring_stats);
 	default:				return -1;
 	}
 }
@@ -79,6 +80,8 @@ unm_req_name(unsigned type)
 		return "UNETMAP_REGION_INFO";
 	if (type == NETMAP_REQ_UNETMAP_VALE_STATS)
 		return "UNETMAP_VALE_STATS";
+	if (type == NETMAP_REQ_UNETMAP_RING_STATS)
+		return "UNETMAP_RING_STATS";
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];
 	return "unknown";

@@ -9,6 +9,7 @@
 
 #include "../lib/nmraw.h"
 #include "../lib/tap.h"
+#include "unetmap.h"
 
 static char base[32];
 
@@ -100,6 +101,14 @@ test_pipe(void)
 	send_n(&pm, 5, 0x64);
 	ioctl(ps.fd, NIOCRXSYNC, NULL);
 	TAP_EQ(drain(&ps, NULL, NULL), 5, "and never held the pipe up");
+	{
+		struct nmreq_unetmap_ring_stats rs = { .nr_dir = 0, .nr_ring = 0 };
+
+		TAP_EQ(raw_ctrl(pm.fd, NETMAP_REQ_UNETMAP_RING_STATS, m, &rs, NULL), 0,
+		    "per-ring counters of the pipe's tx ring");
+		tap_ok(rs.frames == 3015 && rs.bytes == 3015 * 60 && rs.sync_errors == 0,
+		    "count every frame sent (%llu)", (unsigned long long)rs.frames);
+	}
 	raw_close(&mt);
 	raw_close(&mr);
 	raw_close(&mz);
