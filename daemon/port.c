@@ -152,6 +152,26 @@ port_free_rings(struct port *p)
 	}
 }
 
+int
+port_fill_rings(struct port *p, struct ctrl_err *e)
+{
+	for (int t = 0; t < NR_DIRS; t++)
+		for (uint32_t i = 0; i < p->nrings[t]; i++)
+			if (!region_ring_fill(p->reg, p->ring_idx[t][i]))
+				return ctrl_fail(e, ENOMEM, "%s: memory region %u is out of buffers "
+				    "(%u in all)", p->name, p->reg->id, p->reg->L.buf.num);
+	return 0;
+}
+
+void
+port_free_bufs(struct port *p)
+{
+	for (int t = 0; t < NR_DIRS; t++)
+		for (uint32_t i = 0; p->ring_idx[t] && i < p->nrings[t]; i++)
+			if (p->ring_idx[t][i] != UINT32_MAX)
+				region_ring_free_bufs(p->reg, p->ring_idx[t][i]);
+}
+
 void
 port_destroy(struct port *p)
 {

@@ -271,6 +271,32 @@ region_ring_free(struct region *r, uint32_t idx)
 	r->ring_used[idx] = 0;
 }
 
+/* every slot of ring object @ri gets a buffer of its own; false when none is left */
+bool
+region_ring_fill(struct region *r, uint32_t ri)
+{
+	struct netmap_ring *ring = region_ring(r, ri);
+	uint32_t n = region_kring(r, ri)->num_slots;
+
+	for (uint32_t k = 0; k < n; k++)
+		if (!(ring->slot[k].buf_idx = region_buf_alloc(r)))
+			return false;
+	return true;
+}
+
+/* the buffers ring @ri's slots name now (the count the daemon gave it) */
+void
+region_ring_free_bufs(struct region *r, uint32_t ri)
+{
+	struct netmap_ring *ring;
+
+	if (ri >= r->L.ring.num || !r->ring_used[ri])
+		return;
+	ring = region_ring(r, ri);
+	for (uint32_t k = 0; k < region_kring(r, ri)->num_slots && k < r->L.ring.objsize / 16; k++)
+		region_buf_free(r, ring->slot[k].buf_idx);
+}
+
 /* ---------------------------------------------------------------- ifs */
 
 struct netmap_if *

@@ -71,6 +71,10 @@ struct region *region_list(void);
 int region_ring_new(struct region *r, uint32_t slots, int dir, int ringid,
     const char *port, struct ctrl_err *e);
 void region_ring_free(struct region *r, uint32_t idx);
+/* gives each slot of a ring its own buffer (false: the region ran out) */
+bool region_ring_fill(struct region *r, uint32_t idx);
+/* frees the buffers a ring's slots name (freeing is idempotent) */
+void region_ring_free_bufs(struct region *r, uint32_t idx);
 struct netmap_ring *region_ring(struct region *r, uint32_t idx);
 struct unm_kring *region_kring(struct region *r, uint32_t idx);
 
@@ -164,6 +168,10 @@ const struct port_ops *port_ops_by_kind(const char *kind);
 /* allocates ring arrays and rings in p->reg; 0 or errno */
 int port_make_rings(struct port *p, struct ctrl_err *e);
 void port_free_rings(struct port *p);
+/* every slot of the port's hardware rings gets a buffer; 0 or ENOMEM */
+int port_fill_rings(struct port *p, struct ctrl_err *e);
+/* frees the buffers the slots of its hardware rings name */
+void port_free_bufs(struct port *p);
 /* frees a port made by port_make_rings (not its buffers: the adapter does) */
 void port_destroy(struct port *p);
 

@@ -25,17 +25,6 @@ struct monitor {
 
 #define MON_FLAGS (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)
 
-static bool
-fill_ring(struct region *r, uint32_t ri, uint32_t n)
-{
-	struct netmap_ring *ring = region_ring(r, ri);
-
-	for (uint32_t k = 0; k < n; k++)
-		if (!(ring->slot[k].buf_idx = region_buf_alloc(r)))
-			return false;
-	return true;
-}
-
 /* takes our rings out of (or puts them in) the target's kring lists */
 static int
 list_rings(struct port *mp, bool add, struct ctrl_err *e)
@@ -88,15 +77,7 @@ monitor_free(struct port *mp)
 		list_rings(mp, false, NULL);
 		port_release(m->target);	/* the monitor held it */
 	}
-	for (uint32_t i = 0; mp->ring_idx[NR_RX] && i < mp->nrings[NR_RX]; i++) {
-		struct netmap_ring *ring;
-
-		if (mp->ring_idx[NR_RX][i] == UINT32_MAX)
-			continue;
-		ring = region_ring(mp->reg, mp->ring_idx[NR_RX][i]);
-		for (uint32_t k = 0; k < mp->nslots[NR_RX]; k++)
-			region_buf_free(mp->reg, ring->slot[k].buf_idx);
-	}
+	port_free_bufs(mp);
 	free(m);
 	port_destroy(mp);
 }
@@ -161,12 +142,11 @@ monitor_lookup(const struct client *asker, const char *name, struct nmreq_regist
 		monitor_free(mp);
 		return err;
 	}
-	for (uint32_t i = 0; i < mp->nrings[NR_RX]; i++)
-		if (!fill_ring(mp->reg, mp->ring_idx[NR_RX][i], mp->nslots[NR_RX])) {
-			monitor_free(mp);
-			return ctrl_fail(e, ENOMEM, "%s: memory region %u is out of buffers", name,
-			    t->reg->id);
-		}
+	err = port_fill_rings(mp, e);
+	if (err) {
+		monitor_free(mp);
+		return err;
+	}
 	err = list_rings(mp, true, e);
 	if (err) {
 		monitor_free(mp);

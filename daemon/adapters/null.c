@@ -48,21 +48,11 @@ null_lookup(const struct client *asker, const char *name, struct nmreq_register 
 		return err;
 	}
 	/* give every slot a buffer, so the rings are usable memory */
-	for (int t = 0; t < NR_DIRS; t++)
-		for (uint32_t i = 0; i < p->nrings[t]; i++) {
-			struct netmap_ring *ring = region_ring(r, p->ring_idx[t][i]);
-
-			for (uint32_t k = 0; k < p->nslots[t]; k++) {
-				uint32_t b = region_buf_alloc(r);
-
-				if (!b) {
-					p->ops->idle(p);
-					return ctrl_fail(e, ENOMEM, "null:%s: memory region %u "
-					    "is out of buffers", name, r->id);
-				}
-				ring->slot[k].buf_idx = b;
-			}
-		}
+	err = port_fill_rings(p, e);
+	if (err) {
+		p->ops->idle(p);
+		return err;
+	}
 	port_add(p);
 	*out = p;
 	return 0;
@@ -84,17 +74,7 @@ null_link(struct port *p, int t, uint32_t i, struct port **lp)
 static void
 null_idle(struct port *p)
 {
-	/* free the buffers its slots hold now (freeing is idempotent) */
-	for (int t = 0; t < NR_DIRS; t++)
-		for (uint32_t i = 0; p->ring_idx[t] && i < p->nrings[t]; i++) {
-			struct netmap_ring *ring;
-
-			if (p->ring_idx[t][i] == UINT32_MAX)
-				continue;
-			ring = region_ring(p->reg, p->ring_idx[t][i]);
-			for (uint32_t k = 0; k < p->nslots[t]; k++)
-				region_buf_free(p->reg, ring->slot[k].buf_idx);
-		}
+	port_free_bufs(p);
 	port_destroy(p);
 }
 

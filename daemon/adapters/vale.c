@@ -121,34 +121,10 @@ bump(struct vswitch *s)
 	__atomic_add_fetch(&s->shm->gen, 1, __ATOMIC_RELEASE);
 }
 
-/* gives every slot of ring object @ri its own buffer */
-static int
-fill_ring(struct region *r, uint32_t ri, uint32_t n, const char *name, struct ctrl_err *e)
-{
-	struct netmap_ring *ring = region_ring(r, ri);
-
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t b = region_buf_alloc(r);
-
-		if (!b)
-			return ctrl_fail(e, ENOMEM, "%s: memory region %u is out of buffers "
-			    "(%u in all)", name, r->id, r->L.buf.num);
-		ring->slot[k].buf_idx = b;
-	}
-	return 0;
-}
-
 static void
 free_ring(struct region *r, uint32_t ri)
 {
-	struct netmap_ring *ring;
-
-	if (ri == UINT32_MAX || ri >= r->L.ring.num || !r->ring_used[ri])
-		return;
-	ring = region_ring(r, ri);
-	/* the count the daemon gave the ring, not what shared memory says now */
-	for (uint32_t k = 0; k < region_kring(r, ri)->num_slots; k++)
-		region_buf_free(r, ring->slot[k].buf_idx);
+	region_ring_free_bufs(r, ri);
 	region_ring_free(r, ri);
 }
 
@@ -158,15 +134,14 @@ inq_new(struct vswitch *s, struct port *to, uint32_t from, struct ctrl_err *e)
 {
 	struct vport *v = to->priv;
 	int ri = region_ring_new(to->reg, VALE_INQ_SLOTS, NR_RX, 0, to->name, e);
-	int err;
 
 	if (ri < 0)
 		return -ri;
 	region_kring(to->reg, (uint32_t)ri)->aux[0] = from;
-	err = fill_ring(to->reg, (uint32_t)ri, VALE_INQ_SLOTS, to->name, e);
-	if (err) {
+	if (!region_ring_fill(to->reg, (uint32_t)ri)) {
 		free_ring(to->reg, (uint32_t)ri);
-		return err;
+		return ctrl_fail(e, ENOMEM, "%s: memory region %u is out of buffers", to->name,
+		    to->reg->id);
 	}
 	__atomic_store_n(&s->shm->port[v->idx].inq[from], (uint32_t)ri, __ATOMIC_RELEASE);
 	return 0;
@@ -296,16 +271,7 @@ vale_port_free(struct port *p)
 	struct vport *v = p->priv;
 
 	vale_leave(p);
-	for (int t = 0; t < NR_DIRS; t++)
-		for (uint32_t i = 0; p->ring_idx[t] && i < p->nrings[t]; i++) {
-			struct netmap_ring *ring;
-
-			if (p->ring_idx[t][i] == UINT32_MAX)
-				continue;
-			ring = region_ring(p->reg, p->ring_idx[t][i]);
-			for (uint32_t k = 0; k < p->nslots[t]; k++)
-				region_buf_free(p->reg, ring->slot[k].buf_idx);
-		}
+	port_free_bufs(p);
 	free(v);
 	port_destroy(p);
 }
@@ -356,9 +322,8 @@ vale_port_new(const char *name, const char *pname, bool persistent, uint32_t ntx
 	p->nslots[NR_RX] = bounded(rxslots, UNM_DEFAULT_SLOTS, VALE_MAX_SLOTS);
 	port_add(p);
 	err = port_make_rings(p, e);
-	for (int t = 0; !err && t < NR_DIRS; t++)
-		for (uint32_t i = 0; !err && i < p->nrings[t]; i++)
-			err = fill_ring(p->reg, p->ring_idx[t][i], p->nslots[t], name, e);
+	if (!err)
+		err = port_fill_rings(p, e);
 	if (err) {
 		vale_port_free(p);
 		return err;
