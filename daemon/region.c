@@ -187,6 +187,12 @@ region_new_private(const struct unm_region_cfg *cfg, struct ctrl_err *e)
 	return region_create(&c, true, e);
 }
 
+struct region *
+region_by_id(uint16_t id, struct ctrl_err *e)
+{
+	return id == 1 ? region_global(e) : region_find(id);
+}
+
 void
 region_ref(struct region *r)
 {

@@ -62,6 +62,8 @@ extern struct unm_region_cfg region_cfg_global, region_cfg_private;
 
 struct region *region_find(uint16_t id);
 struct region *region_global(struct ctrl_err *e);	/* id 1, made on first use */
+/* a region asked for by id: 1 always exists (as netmap's global one), others may not */
+struct region *region_by_id(uint16_t id, struct ctrl_err *e);
 struct region *region_new_private(const struct unm_region_cfg *cfg, struct ctrl_err *e);
 void region_ref(struct region *r);
 void region_unref(struct region *r);

@@ -21,7 +21,7 @@ null_lookup(const struct client *asker, const char *name, struct nmreq_register 
 		return -1;
 	if (!create)
 		return ctrl_fail(e, EINVAL, "null:%s: null ports cannot be looked up or reopened", name);
-	if (req->nr_mem_id == 0 || !(r = region_find(req->nr_mem_id)))
+	if (req->nr_mem_id == 0 || !(r = region_by_id(req->nr_mem_id, e)))
 		return ctrl_fail(e, EINVAL, "null:%s: a null port needs an existing memory "
 		    "region (nr_mem_id %u %s)", name, req->nr_mem_id,
 		    req->nr_mem_id ? "does not exist" : "not given");

@@ -53,7 +53,7 @@ parent_get(const char *name, const char *pipe, uint16_t mem_id, struct pipe_pare
 	} else if (strlen(name) < IF_NAMESIZE && if_nametoindex(name)) {
 		r = region_global(e);
 	} else if (mem_id) {
-		r = region_find(mem_id);
+		r = region_by_id(mem_id, e);
 		if (!r)
 			return ctrl_fail(e, EINVAL, "%s: memory region %u does not exist",
 			    pipe, mem_id);

@@ -35,7 +35,7 @@ vale_ident(const char *s, size_t len, bool may_be_empty)
 		char c = s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_'))
+		    (c >= '0' && c <= '9') || c == '_' || (c == '.' && i > 0)))
 			return false;
 	}
 	return true;
@@ -304,7 +304,7 @@ vale_port_new(const char *name, const char *pname, bool persistent, uint32_t ntx
 	p->sync_kind = UNM_SYNC_VALE;
 	p->priv = v;
 	if (mem_id) {
-		p->reg = region_find(mem_id);
+		p->reg = region_by_id(mem_id, e);
 		if (!p->reg) {
 			free(v);
 			free(p);
@@ -359,8 +359,8 @@ vale_parse(const char *name, char *sw, char *pname, struct ctrl_err *e)
 		return ctrl_fail(e, EINVAL, "%s: a switch name is \"vale\" and up to %u letters, "
 		    "digits or _", name, VALE_NAME_MAX - 5);
 	if (strlen(colon + 1) >= VALE_NAME_MAX || !vale_ident(colon + 1, strlen(colon + 1), false))
-		return ctrl_fail(e, EINVAL, "%s: a VALE port name is 1 to %u letters, digits or _",
-		    name, VALE_NAME_MAX - 1);
+		return ctrl_fail(e, EINVAL, "%s: a VALE port name is 1 to %u letters, digits, _ "
+		    "or . (not first)", name, VALE_NAME_MAX - 1);
 	memcpy(sw, name, (size_t)(colon - name));
 	sw[colon - name] = '\0';
 	strcpy(pname, colon + 1);

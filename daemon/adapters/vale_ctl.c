@@ -133,6 +133,9 @@ do_attach(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 		    name, pname, pname);
 	}
 	v = p->priv;
+	if (a->reg.nr_mode == NR_REG_NIC_SW)
+		return ctrl_fail(e, EINVAL, "%s: %s is a persistent VALE port: it has no host "
+		    "stack to attach (-h is for network interfaces; use -a)", name, pname);
 	if (v->sw)
 		return ctrl_fail(e, EBUSY, "%s: %s is attached to %s; a port sits on one switch "
 		    "at a time (detach it first)", name, pname, v->sw->name);

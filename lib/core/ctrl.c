@@ -108,6 +108,10 @@ copy_back(void *uarg, const struct nmreq_header *hdr, uint8_t *r, size_t rlen,
 
 	if (rlen < off || uc->nopts != nopts || rlen - off < uc->body_size)
 		return -EPROTO;
+	/* the header comes back too (VALE_LIST names ports in nr_name) */
+	if (ok && unm_copy_out(((struct nmreq_header *)uarg)->nr_name, uc->hdr.nr_name,
+	    sizeof(uc->hdr.nr_name)))
+		return -EFAULT;
 	if (ok && uc->body_size &&
 	    unm_copy_out((void *)(uintptr_t)hdr->nr_body, r + off, uc->body_size))
 		return -EFAULT;
@@ -130,7 +134,6 @@ copy_back(void *uarg, const struct nmreq_header *hdr, uint8_t *r, size_t rlen,
 			return -EFAULT;
 		off += sz;
 	}
-	(void)uarg;
 	*bind_at = uc->has_bind ? off : 0;
 	return 0;
 }
