@@ -16,30 +16,10 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 T=${1:-5}
-B=${BUILD:-build}
-PMD_DIR=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -n1)
-if ! command -v dpdk-testpmd >/dev/null || [ -z "$PMD_DIR" ]; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		dpdk-dev librte-net-memif23 librte-mempool-ring23 >/dev/null 2>&1
-	PMD_DIR=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -n1)
-fi
-make -s -j2 all >/dev/null || exit 1
+BENCH_DPDK=1
+. bench/lib.sh
+bench_init
 
-tmp=$(mktemp -d /tmp/unetmap-bench.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	pkill -f "pkt-gen .*vb$$" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_LOG=quiet
-$B/bin/unetmapd -f -s "$UNETMAP_SOCKET" -l "$tmp/d.log" &
-pids="$pids $!"
-for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
-
-mpps() { awk '/^Speed:/ { for (i = 1; i <= NF; i++) if ($(i) == "Mpps") { print $(i-1); exit } }' "$1"; }
 sum() { awk '{ s += $1 } END { printf "%.3f", s }'; }
 
 # run NRX receivers and NTX senders on switch $1; frames of $2 bytes; prints total rx Mpps
@@ -62,40 +42,18 @@ vale_run() {
 	sleep 0.3
 	for p in $rx; do kill -INT "$p" 2>/dev/null; done
 	for p in $rx; do wait "$p" 2>/dev/null; done
-	for r in $(seq "$nrx"); do mpps "$tmp/rx$r.out"; done | sum
+	for r in $(seq "$nrx"); do bench_mpps "$tmp/rx$r.out"; done | sum
 }
 
-memif() {
-	local size=$1
-	[ -n "$PMD_DIR" ] || return
-	rm -f "$tmp/memif.sock"
-	timeout $((T + 8)) dpdk-testpmd -l 1,0 --main-lcore 1 --no-huge -m 512 --no-pci \
-		--file-prefix unm-srv$$ -d "$PMD_DIR" \
-		--vdev=net_memif0,role=server,socket="$tmp/memif.sock" -- \
-		--forward-mode=rxonly --auto-start --stats-period=1 --total-num-mbufs=32768 \
-		>"$tmp/srv.log" 2>&1 &
-	local srv=$!
-	sleep 1.5
-	timeout $((T + 3)) dpdk-testpmd -l 0,1 --main-lcore 0 --no-huge -m 512 --no-pci \
-		--file-prefix unm-cli$$ -d "$PMD_DIR" \
-		--vdev=net_memif0,role=client,socket="$tmp/memif.sock" -- \
-		--forward-mode=txonly --auto-start --stats-period=1 --txpkts="$size" \
-		--total-num-mbufs=32768 >"$tmp/cli.log" 2>&1
-	wait $srv 2>/dev/null
-	# the best one-second rate the receiver reported (the first ones ramp up)
-	grep -o 'Rx-pps: *[0-9]*' "$tmp/srv.log" | awk '{ if ($2 > m) m = $2 } END { if (m) printf "%.2f\n", m / 1e6 }'
-}
-
-ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; }
 gbps() { awk -v m="$1" -v s="$2" 'BEGIN { printf "%.1f", m * s * 8 / 1000 }'; }
 
 printf '\n%-28s %10s %8s %12s %8s %12s %8s\n' "case" "vale Mpps" "Gbit/s" "copy ring" "/ring" "memif" "/memif"
 for size in 60 1514; do
 	v=$(vale_run "vale1vb$$" "$size" 1 1)
 	c=$($B/bench/raw_ring copy "$size" "$T" | awk '{ print $4 }')
-	m=$(memif "$size")
+	m=$(bench_memif "$size")
 	printf '%-28s %10s %8s %12s %8s %12s %8s\n' "1 -> 1, ${size} B" "$v" "$(gbps "$v" "$size")" \
-		"$c" "$(ratio "$v" "$c")" "${m:--}" "$(ratio "$v" "$m")"
+		"$c" "$(bench_ratio "$v" "$c")" "${m:--}" "$(bench_ratio "$v" "$m")"
 done
 v=$(vale_run "vale2vb$$" 60 2 1)
 printf '%-28s %10s %8s\n' "2 -> 1, 60 B" "$v" "$(gbps "$v" 60)"

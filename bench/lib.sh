@@ -1,0 +1,64 @@
+# bench/lib.sh - what the benchmark scripts share; sourced, not run.
+#
+#   bench_init           private daemon on a temporary socket, cleanup on exit
+#   bench_mpps FILE      the Mpps of pkt-gen's "Speed:" line in FILE
+#   bench_memif SIZE     DPDK memif between two dpdk-testpmd processes
+#                        (txonly -> rxonly), best one-second Mpps, or nothing
+#   bench_ratio A B      A / B with two decimals, or nothing
+
+B=${BUILD:-build}
+T=${T:-5}
+
+bench_init() {
+	PMD_DIR=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -n1)
+	if [ -n "${BENCH_DPDK:-}" ] && { ! command -v dpdk-testpmd >/dev/null || [ -z "$PMD_DIR" ]; }; then
+		echo "== installing dpdk-dev (for the memif comparison)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			dpdk-dev librte-net-memif23 librte-mempool-ring23 >/dev/null 2>&1 ||
+			echo "   (could not install DPDK: no memif column)"
+		PMD_DIR=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -n1)
+	fi
+	make -s -j2 all >/dev/null || exit 1
+	tmp=$(mktemp -d /tmp/unetmap-bench.XXXXXX)
+	bench_pids=""
+	trap bench_cleanup EXIT
+	export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_LOG=quiet
+	$B/bin/unetmapd -f -s "$UNETMAP_SOCKET" -l "$tmp/d.log" &
+	bench_pids="$bench_pids $!"
+	for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+}
+
+bench_cleanup() {
+	for p in $bench_pids; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+
+bench_mpps() {
+	awk '/^Speed:/ { for (i = 1; i <= NF; i++) if ($(i) == "Mpps") { print $(i-1); exit } }' "$1"
+}
+
+bench_memif() {
+	local size=$1 srv
+	[ -n "$PMD_DIR" ] && command -v dpdk-testpmd >/dev/null || return 0
+	rm -f "$tmp/memif.sock"
+	timeout $((T + 8)) dpdk-testpmd -l 1,0 --main-lcore 1 --no-huge -m 512 --no-pci \
+		--file-prefix unm-srv$$ -d "$PMD_DIR" \
+		--vdev=net_memif0,role=server,socket="$tmp/memif.sock" -- \
+		--forward-mode=rxonly --auto-start --stats-period=1 --total-num-mbufs=32768 \
+		>"$tmp/srv.log" 2>&1 &
+	srv=$!
+	sleep 1.5
+	timeout $((T + 3)) dpdk-testpmd -l 0,1 --main-lcore 0 --no-huge -m 512 --no-pci \
+		--file-prefix unm-cli$$ -d "$PMD_DIR" \
+		--vdev=net_memif0,role=client,socket="$tmp/memif.sock" -- \
+		--forward-mode=txonly --auto-start --stats-period=1 --txpkts="$size" \
+		--total-num-mbufs=32768 >"$tmp/cli.log" 2>&1
+	wait $srv 2>/dev/null
+	# the best one-second rate the receiver reported (the first ones ramp up)
+	grep -o 'Rx-pps: *[0-9]*' "$tmp/srv.log" | awk '{ if ($2 > m) m = $2 } END { if (m) printf "%.2f\n", m / 1e6 }'
+}
+
+bench_ratio() {
+	[ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'
+}
