@@ -76,6 +76,7 @@ now_ms(void)
 static void
 on_tick(struct ev_loop *l, void *arg)
 {
+	ports_tick();
 	if (!dcfg.autostart)
 		return;
 	if (clients_count() || daemon_has_state()) {

@@ -25,6 +25,14 @@ static const struct port_ops *const adapters[] = {
 	&pending_port_ops,
 };
 
+void
+ports_tick(void)
+{
+	for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++)
+		if (adapters[i]->tick)
+			adapters[i]->tick();
+}
+
 const struct port_ops *
 port_ops_by_kind(const char *kind)
 {

@@ -137,6 +137,8 @@ struct port_ops {
 	/* NIOCCTRL request types this kind answers (VALE_*): see ctrl.c */
 	int (*request)(const struct client *asker, struct client *target,
 	    struct ctrl_req *rq, struct ctrl_reply *rp, struct ctrl_err *e);
+	/* housekeeping, about four times a second */
+	void (*tick)(void);
 };
 
 struct port {
@@ -165,6 +167,8 @@ struct port *port_list(void);
 int port_lookup(const struct client *asker, const char *name,
     struct nmreq_register *req, bool create, struct port **out, struct ctrl_err *e);
 void port_release(struct port *p);
+/* every adapter's tick hook */
+void ports_tick(void);
 /* the adapter called @kind ("pipe", "vale"...), or NULL */
 const struct port_ops *port_ops_by_kind(const char *kind);
 /* allocates ring arrays and rings in p->reg; 0 or errno */

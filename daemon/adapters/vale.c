@@ -90,9 +90,12 @@ vale_switch_new(const char *name, uint64_t netns, struct ctrl_err *e)
 	snprintf(s->shm->name, sizeof(s->shm->name), "%s", name);
 	if (getrandom(&s->shm->uuid, sizeof(s->shm->uuid), 0) != sizeof(s->shm->uuid))
 		s->shm->uuid = (uint64_t)(uintptr_t)s;
-	for (uint32_t i = 0; i < VALE_MAX_PORTS; i++)
+	for (uint32_t i = 0; i < VALE_MAX_PORTS; i++) {
 		for (uint32_t j = 0; j < VALE_MAX_PORTS; j++)
 			s->shm->port[i].inq[j] = UINT32_MAX;
+		for (uint32_t j = 0; j < VALE_MAX_RETIRED; j++)
+			s->shm->port[i].retired[j] = UINT32_MAX;
+	}
 	s->next = switches;
 	switches = s;
 	vale_by_idx[idx] = s;
@@ -160,6 +163,84 @@ inq_free(struct vswitch *s, struct port *to, uint32_t from)
 		free_ring(to->reg, ri);
 }
 
+/* rings to free at the next tick: no receiver can still be reading them then */
+struct doomed {
+	struct doomed *next;
+	struct region *reg;
+	uint32_t ring;
+};
+static struct doomed *doomed;
+
+/*
+ * The queue of @to from the sender @from, which is leaving: frames still
+ * in it are delivered first (the receiver drains its retired queues too);
+ * an empty one, or one with no retired slot left, goes at once.
+ */
+static void
+inq_retire(struct vswitch *s, struct port *to, uint32_t from)
+{
+	struct vale_port_shm *ps = &s->shm->port[((struct vport *)to->priv)->idx];
+	uint32_t ri = ps->inq[from];
+	struct unm_kring *k;
+
+	if (ri >= to->reg->L.ring.num || !to->reg->ring_used[ri] ||
+	    region_kring(to->reg, ri)->aux[0] != from)
+		return;
+	k = region_kring(to->reg, ri);
+	if (__atomic_load_n(&k->pipe_tail, __ATOMIC_ACQUIRE) != k->nr_hwcur)
+		for (uint32_t j = 0; j < VALE_MAX_RETIRED; j++)
+			if (ps->retired[j] == UINT32_MAX) {
+				__atomic_store_n(&ps->retired[j], ri, __ATOMIC_RELEASE);
+				__atomic_store_n(&ps->inq[from], UINT32_MAX, __ATOMIC_RELEASE);
+				k->aux[0] = UINT32_MAX;	/* nobody's queue any more */
+				return;
+			}
+	inq_free(s, to, from);
+}
+
+/* frees what the last tick doomed; dooms what receivers have drained since */
+static void
+vale_tick(void)
+{
+	while (doomed) {
+		struct doomed *d = doomed;
+
+		doomed = d->next;
+		free_ring(d->reg, d->ring);
+		region_unref(d->reg);
+		free(d);
+	}
+	for (struct vswitch *s = switches; s; s = s->next)
+		for (uint32_t i = 0; i < VALE_MAX_PORTS; i++) {
+			struct port *p = s->ports[i];
+			struct vale_port_shm *ps = &s->shm->port[i];
+
+			for (uint32_t j = 0; p && j < VALE_MAX_RETIRED; j++) {
+				uint32_t ri = ps->retired[j];
+				struct unm_kring *k;
+				struct doomed *d;
+
+				if (ri == UINT32_MAX)
+					continue;
+				k = region_kring(p->reg, ri);
+				if (ri < p->reg->L.ring.num && p->reg->ring_used[ri] &&
+				    __atomic_load_n(&k->pipe_tail, __ATOMIC_ACQUIRE) != k->nr_hwcur)
+					continue;	/* still frames in it */
+				__atomic_store_n(&ps->retired[j], UINT32_MAX, __ATOMIC_RELEASE);
+				d = malloc(sizeof(*d));
+				if (!d) {
+					free_ring(p->reg, ri);
+					continue;
+				}
+				d->reg = p->reg;
+				region_ref(d->reg);	/* the port may go before the next tick */
+				d->ring = ri;
+				d->next = doomed;
+				doomed = d;
+			}
+		}
+}
+
 /* takes @p off its switch: queues, table entries, the switch if it was the last */
 void
 vale_leave(struct port *p)
@@ -174,10 +255,14 @@ vale_leave(struct port *p)
 	__atomic_store_n(&ps->state, VALE_PORT_FREE, __ATOMIC_RELEASE);
 	for (uint32_t q = 0; q < VALE_MAX_PORTS; q++) {
 		if (q != v->idx && s->ports[q]) {
-			inq_free(s, s->ports[q], v->idx);
+			inq_retire(s, s->ports[q], v->idx);	/* what it sent still arrives */
 			inq_free(s, p, q);
 		}
 		ps->inq[q] = UINT32_MAX;
+	}
+	for (uint32_t j = 0; j < VALE_MAX_RETIRED; j++) {
+		free_ring(p->reg, ps->retired[j]);	/* what it had left to read */
+		ps->retired[j] = UINT32_MAX;
 	}
 	/* forget what the switch learned about it */
 	for (uint32_t i = 0; i < VALE_MAC_BUCKETS; i++) {
@@ -540,4 +625,5 @@ const struct port_ops vale_port_ops = {
 	.ring_fds = vale_ring_fds,
 	.query = vale_query,
 	.request = vale_request,
+	.tick = vale_tick,
 };

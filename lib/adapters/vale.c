@@ -529,9 +529,11 @@ vale_rxsync(struct unm_kr *kr)
 	ps = &st->shm->port[st->me];
 	t = k->nr_hwtail;
 	room = n - 1 - unm_dist(head, t, n);
-	for (uint32_t v = 0; v < VALE_MAX_PORTS && room; v++) {
-		uint32_t s = (st->rr + v) % VALE_MAX_PORTS;
-		uint32_t qi = __atomic_load_n(&ps->inq[s], __ATOMIC_ACQUIRE);
+	/* every sender's queue, then the queues of senders that left */
+	for (uint32_t v = 0; v < VALE_MAX_PORTS + VALE_MAX_RETIRED && room; v++) {
+		uint32_t s = (st->rr + v) % (VALE_MAX_PORTS + VALE_MAX_RETIRED);
+		uint32_t qi = __atomic_load_n(s < VALE_MAX_PORTS ? &ps->inq[s] :
+		    &ps->retired[s - VALE_MAX_PORTS], __ATOMIC_ACQUIRE);
 		struct netmap_ring *q;
 		struct unm_kring *qk;
 		uint32_t cons, prod;
@@ -581,7 +583,7 @@ vale_rxsync(struct unm_kr *kr)
 		}
 		__atomic_store_n(&qk->nr_hwcur, cons, __ATOMIC_RELEASE);
 	}
-	st->rr = (st->rr + 1) % VALE_MAX_PORTS;
+	st->rr = (st->rr + 1) % (VALE_MAX_PORTS + VALE_MAX_RETIRED);
 	k->nr_hwtail = t;
 	k->frames += frames;
 	k->bytes += bytes;

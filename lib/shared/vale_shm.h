@@ -20,7 +20,9 @@
  * its lock taken over, and what it had half written was never published.
  * No lock is shared between ports, nothing is taken per packet, a full
  * queue drops (the sender never waits), and a crashed process can wedge
- * nothing but its own half of a queue.
+ * nothing but its own half of a queue.  Frames a sender queued before it
+ * went away are still delivered: its queues are retired, not freed, until
+ * their receivers have drained them.
  *
  * Everything here is writable by every process on the switch: readers
  * range-check every index before use.
@@ -36,6 +38,7 @@
 #define VALE_MAX_SLOTS		4096u
 #define VALE_INQ_SLOTS		512u	/* slots (and buffers) of an inbound queue */
 #define VALE_MAC_BUCKETS	1024u
+#define VALE_MAX_RETIRED	8u	/* queues of departed senders still draining */
 #define VALE_NAME_MAX		16u	/* switch and port names, as IFNAMSIZ */
 
 /* a slot's high byte on tx (NS_PORT_MASK): 0 look up, else a port index */
@@ -67,6 +70,11 @@ struct vale_port_shm {
 	char name[VALE_NAME_MAX];	/* the part after "valeX:" */
 	uint32_t rx_ring[VALE_MAX_RINGS];	/* its rx rings' objects, in its region */
 	uint32_t inq[VALE_MAX_PORTS];	/* queue from sender s (object in its region) */
+	/*
+	 * Queues of senders that left while frames they sent were still in
+	 * them: the receiver drains these too, then the daemon frees them.
+	 */
+	uint32_t retired[VALE_MAX_RETIRED];
 	struct vale_counters c;
 };
 
