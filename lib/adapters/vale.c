@@ -13,6 +13,10 @@
  *      the inbound queue, publish them, and kick the receiver if it sleeps.
  * rxsync moves published packets from the port's inbound queues into rx
  * ring 0, swapping buffers, visiting the queues round robin.
+ *
+ * NS_INDIRECT (data at slot->ptr, in the sender's own memory) is read with
+ * unm_copy_in, so a bad pointer drops the frame instead of crashing; it
+ * costs a system call per fragment and holds at most one buffer (2048 B).
  */
 #include <errno.h>
 #include <signal.h>
@@ -342,8 +346,12 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 
 			if (bi < 2 || bi >= pe->nbufs)
 				bi = 0;	/* a receiver scribbled: write where harm is none */
-			memcpy(pe->bufs + (uint64_t)bi * pe->bufsize,
-			    st->bufs + (uint64_t)ts[j].buf_idx * kr->buf_size, ts[j].len);
+			if (!(ts[j].flags & NS_INDIRECT))
+				memcpy(pe->bufs + (uint64_t)bi * pe->bufsize,
+				    st->bufs + (uint64_t)ts[j].buf_idx * kr->buf_size, ts[j].len);
+			else if (unm_copy_in(pe->bufs + (uint64_t)bi * pe->bufsize,
+			    (const void *)(uintptr_t)ts[j].ptr, ts[j].len) < 0)
+				ts[j].len = 0;	/* a bad pointer: an empty fragment, nothing read */
 			qs->len = ts[j].len;
 			qs->flags = (uint16_t)((f + 1 < nf ? NS_MOREFRAG : 0) | (nf - f) << 8);
 			prod = unm_next(prod, VALE_INQ_SLOTS);
@@ -429,7 +437,9 @@ vale_txsync(struct unm_kr *kr)
 				const struct netmap_slot *s = &ts[x];
 
 				f++;
-				if (s->buf_idx < 2 || s->buf_idx >= kr->nbufs || s->len > kr->buf_size)
+				/* NS_INDIRECT: the data is at slot->ptr, in the sender's memory */
+				if (s->len > kr->buf_size || (!(s->flags & NS_INDIRECT) &&
+				    (s->buf_idx < 2 || s->buf_idx >= kr->nbufs)))
 					ok = false;
 				if (!(s->flags & NS_MOREFRAG)) {
 					complete = true;
@@ -457,8 +467,20 @@ vale_txsync(struct unm_kr *kr)
 				j = x;
 				continue;
 			}
-			d = route(st, &ts[j], (const unsigned char *)st->bufs +
-			    (uint64_t)ts[j].buf_idx * kr->buf_size);
+			if (ts[j].flags & NS_INDIRECT) {
+				unsigned char hdr[14];
+
+				if (unm_copy_in(hdr, (const void *)(uintptr_t)ts[j].ptr, sizeof(hdr)) < 0) {
+					bad_packet(kr, j, "NS_INDIRECT pointer not readable");
+					bad++;
+					j = x;
+					continue;
+				}
+				d = route(st, &ts[j], hdr);
+			} else {
+				d = route(st, &ts[j], (const unsigned char *)st->bufs +
+				    (uint64_t)ts[j].buf_idx * kr->buf_size);
+			}
 			if (d == DROP) {
 				nodst++;
 				j = x;

@@ -182,9 +182,41 @@ test_learning(void)
 		received(&c);
 	}
 	{
+		/* NS_INDIRECT: the frame is in the sender's own memory, at slot->ptr */
+		static unsigned char frame[100];
+		struct netmap_ring *ring = NETMAP_TXRING(a.nifp, 0), *rx = NETMAP_RXRING(b.nifp, 0);
+		struct netmap_slot *sl = &ring->slot[ring->head];
+		int ok;
+
+		memset(frame, 0xff, 6);
+		memset(frame + 6, 0x02, 6);
+		frame[50] = 0x5a;
+		sl->ptr = (uintptr_t)frame;
+		sl->len = sizeof(frame);
+		sl->flags = NS_INDIRECT;
+		ring->head = ring->cur = nm_ring_next(ring, ring->head);
+		ioctl(a.fd, NIOCTXSYNC, NULL);
+		ioctl(b.fd, NIOCRXSYNC, NULL);
+		ok = !nm_ring_empty(rx) && rx->slot[rx->head].len == sizeof(frame) &&
+		    NETMAP_BUF(rx, rx->slot[rx->head].buf_idx)[50] == 0x5a;
+		tap_ok(ok, "NS_INDIRECT: the frame at slot->ptr is forwarded");
+		received(&b);
+		received(&c);
+		sl = &ring->slot[ring->head];
+		sl->ptr = 16;	/* not a readable address */
+		sl->len = 60;
+		sl->flags = NS_INDIRECT;
+		ring->head = ring->cur = nm_ring_next(ring, ring->head);
+		ioctl(a.fd, NIOCTXSYNC, NULL);
+		tap_ok(received(&b) == 0 && stats("a").drop_bad == 3,
+		    "NS_INDIRECT with a bad pointer: dropped and counted, no crash");
+		ring->slot[ring->head == 0 ? ring->num_slots - 1 : ring->head - 1].flags = 0;
+		ring->slot[(ring->head + ring->num_slots - 2) % ring->num_slots].flags = 0;
+	}
+	{
 		struct nmreq_unetmap_vale_stats sa = stats("a"), sb = stats("b");
 
-		tap_ok(sa.tx_frames == 4 && sb.rx_frames == 4 && sb.tx_frames == 2,
+		tap_ok(sa.tx_frames == 5 && sb.rx_frames == 5 && sb.tx_frames == 2,
 		    "per-port counters (a: tx %llu; b: rx %llu tx %llu)",
 		    (unsigned long long)sa.tx_frames, (unsigned long long)sb.rx_frames,
 		    (unsigned long long)sb.tx_frames);
