@@ -41,6 +41,8 @@ TOOLS       := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 INTEG_SRCS  := $(wildcard tests/integration/*.c)
 BENCH_SRCS  := $(wildcard bench/*.c)
+# programs the shell tests drive (not tests themselves)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
 # netmap programs written only against netmap's headers: built a second
 # time without our library, as a binary built for netmap is, to run with
 # LD_PRELOAD (they may use libnetmap, which netmap ships as a static
@@ -67,6 +69,7 @@ TOOL_BINS  := $(addprefix $(BUILD)/bin/,$(sort $(TOOLS)))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(INTEG_SRCS))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
 PRELOAD_BINS := $(addprefix $(BUILD)/tests/preload/,$(NETMAP_PROGS)) \
                 $(addsuffix -fortify,$(addprefix $(BUILD)/tests/preload/,$(NETMAP_PROGS)))
 LIBNETMAP_ONLY := $(BUILD)/lib/libnetmap-only.a
@@ -75,7 +78,7 @@ LIBNETMAP_ONLY := $(BUILD)/lib/libnetmap-only.a
 RPATH := -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../../lib'
 
 all: $(LIBSO) $(LIBA) $(BUILD)/lib/libnetmap.so $(BUILD)/lib/libnetmap.a \
-     $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS) $(PRELOAD_BINS) \
+     $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS) $(PRELOAD_BINS) $(HELPER_BINS) \
      $(PKTGEN_NETMAP)
 
 V ?= 0
@@ -164,6 +167,10 @@ $(BUILD)/obj/tests/integration/%.fortify.o: tests/integration/%.c
 $(BUILD)/tests/preload/%-fortify: $(BUILD)/obj/tests/integration/%.fortify.o $(LIBNETMAP_ONLY)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBNETMAP_ONLY) -lm
+
+$(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIBSO)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(RPATH) -o $@ $< -L$(BUILD)/lib -lunetmap -lm $(LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBSO)
 	@mkdir -p $(dir $@)

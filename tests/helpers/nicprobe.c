@@ -1,0 +1,194 @@
+/*
+ * nicprobe.c - what the NIC tests (tests/integration/nic*.sh) need that no
+ * tool does: raw frames from a plain socket, and a netmap receiver that
+ * checks what it got (whole jumbo frames, VLAN tags, ARP and ICMP on host
+ * rings).
+ *
+ *   nicprobe send IFACE COUNT LEN [VID]   COUNT frames of LEN bytes (ethertype
+ *                                         0x88b5, 802.1Q tag VID if given) from
+ *                                         an AF_PACKET socket
+ *   nicprobe count PORT COUNT SECS [VID]  receive on a netmap port until COUNT
+ *                                         of our frames came or SECS passed;
+ *                                         prints "frames=N len=MIN-MAX tagged=T
+ *                                         vid=V arp=A icmp=I"
+ *   nicprobe hold PORT                    open PORT, print "ready mode=M", sleep
+ *   nicprobe mode PORT                    open PORT, print "mode=M", close
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LIBNETMAP_NOTHREADSAFE
+#include <libnetmap.h>
+#include "unetmap.h"
+
+#define ETH_TEST 0x88b5
+
+static int
+do_send(const char *ifname, long count, long len, long vid)
+{
+	struct sockaddr_ll sa = { .sll_family = AF_PACKET, .sll_ifindex = (int)if_nametoindex(ifname),
+	    .sll_halen = 6 };
+	static unsigned char f[65536];
+	struct ifreq ifr;
+	int fd = socket(AF_PACKET, SOCK_RAW, 0), o = 0;
+
+	if (fd < 0 || sa.sll_ifindex == 0 || len < 18 || len > (long)sizeof(f)) {
+		fprintf(stderr, "nicprobe: cannot send on %s\n", ifname);
+		return 1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ioctl(fd, SIOCGIFHWADDR, &ifr);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, ifr.ifr_hwaddr.sa_data, 6);
+	o = 12;
+	if (vid >= 0) {
+		f[o++] = 0x81; f[o++] = 0x00;
+		f[o++] = (unsigned char)(vid >> 8); f[o++] = (unsigned char)vid;
+	}
+	f[o++] = ETH_TEST >> 8; f[o++] = ETH_TEST & 0xff;
+	for (long i = o; i < len; i++)
+		f[i] = (unsigned char)i;
+	for (long i = 0; i < count; i++) {
+		struct timespec nap = { 0, 200000 };
+
+		while (sendto(fd, f, (size_t)len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			if (errno != ENOBUFS && errno != EAGAIN) {
+				perror("nicprobe: sendto");
+				return 1;
+			}
+			nanosleep(&nap, NULL);
+		}
+		if (i % 64 == 63)
+			nanosleep(&nap, NULL);	/* let a slow receiver keep up */
+	}
+	return 0;
+}
+
+struct tally {
+	long frames, minlen, maxlen, tagged, arp, icmp, vid;
+};
+
+static void
+look(const unsigned char *f, size_t len, struct tally *t)
+{
+	unsigned type;
+	size_t o = 12;
+
+	if (len < 14)
+		return;
+	type = (unsigned)f[12] << 8 | f[13];
+	if (type == 0x8100 && len >= 18) {
+		t->vid = ((f[14] & 0x0f) << 8) | f[15];
+		o = 16;
+		type = (unsigned)f[16] << 8 | f[17];
+		if (type == ETH_TEST)
+			t->tagged++;
+	}
+	if (type == 0x0806)
+		t->arp++;
+	if (type == 0x0800 && len >= o + 2 + 20 && f[o + 2 + 9] == 1)
+		t->icmp++;
+	if (type != ETH_TEST)
+		return;
+	for (size_t i = o + 2; i < len; i++)
+		if (f[i] != (unsigned char)i) {
+			fprintf(stderr, "nicprobe: byte %zu of a %zu-byte frame is wrong\n", i, len);
+			return;
+		}
+	t->frames++;
+	if (t->minlen == 0 || (long)len < t->minlen)
+		t->minlen = (long)len;
+	if ((long)len > t->maxlen)
+		t->maxlen = (long)len;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+do_count(const char *port, long count, long secs)
+{
+	static unsigned char frame[65536 + 64 * 2048];
+	struct nmport_d *d = nmport_open(port);
+	struct tally t = { .vid = -1 };
+	size_t flen = 0;
+	double end = now() + (double)secs;
+
+	if (!d) {
+		fprintf(stderr, "nicprobe: cannot open %s: %s\n", port, strerror(errno));
+		return 1;
+	}
+	printf("ready mode=%s\n", unetmap_mode_name((unsigned)unetmap_port_mode(d->fd)));
+	fflush(stdout);
+	while (t.frames < count && now() < end) {
+		struct pollfd p = { .fd = d->fd, .events = POLLIN };
+
+		poll(&p, 1, 100);
+		for (unsigned r = d->first_rx_ring; r <= d->last_rx_ring; r++) {
+			struct netmap_ring *ring = NETMAP_RXRING(d->nifp, r);
+
+			while (!nm_ring_empty(ring)) {
+				struct netmap_slot *s = &ring->slot[ring->head];
+
+				if (flen + s->len <= sizeof(frame))
+					memcpy(frame + flen, NETMAP_BUF(ring, s->buf_idx), s->len);
+				flen += s->len;
+				if (!(s->flags & NS_MOREFRAG)) {
+					look(frame, flen, &t);
+					flen = 0;
+				}
+				ring->head = ring->cur = nm_ring_next(ring, ring->head);
+			}
+		}
+	}
+	printf("frames=%ld len=%ld-%ld tagged=%ld vid=%ld arp=%ld icmp=%ld\n", t.frames,
+	    t.minlen, t.maxlen, t.tagged, t.vid, t.arp, t.icmp);
+	nmport_close(d);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 5 && strcmp(argv[1], "send") == 0)
+		return do_send(argv[2], atol(argv[3]), atol(argv[4]), argc > 5 ? atol(argv[5]) : -1);
+	if (argc >= 5 && strcmp(argv[1], "count") == 0)
+		return do_count(argv[2], atol(argv[3]), atol(argv[4]));
+	if (argc == 3 && (strcmp(argv[1], "hold") == 0 || strcmp(argv[1], "mode") == 0)) {
+		struct nmport_d *d = nmport_open(argv[2]);
+
+		if (!d) {
+			fprintf(stderr, "nicprobe: cannot open %s: %s\n", argv[2], strerror(errno));
+			return 1;
+		}
+		printf("%smode=%s\n", argv[1][0] == 'h' ? "ready " : "",
+		    unetmap_mode_name((unsigned)unetmap_port_mode(d->fd)));
+		fflush(stdout);
+		if (argv[1][0] == 'h')
+			for (;;)
+				pause();
+		nmport_close(d);
+		return 0;
+	}
+	fprintf(stderr, "usage: nicprobe send IFACE COUNT LEN [VID] | count PORT COUNT SECS |"
+	    " hold PORT | mode PORT\n");
+	return 2;
+}

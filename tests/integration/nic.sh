@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# nic.sh - network interfaces as netmap ports, on veth pairs between
+# network namespaces this test makes (and removes, whatever happens):
+# pkt-gen and plain-socket traffic in both directions, the mode a port
+# got, netmap-bridge between two interfaces and between an interface and
+# its host stack (ping and TCP keep working), host rings seeing what the
+# stack sends, VLAN tags and 9000-byte frames in native and emulated
+# modes, the offload check and its undone fix, the lock-out guard, kill -9
+# giving the interface back, and bad names.
+set -u
+B=${BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+P=$B/tests/helpers/nicprobe
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+
+if [ "$(id -u)" != 0 ] || ! ip link add nmchk$$ type veth peer name nmchk$$b 2>/dev/null; then
+	echo "# needs root and veth: skipped"; echo "# done: 0 checks, 0 failed"; exit 0
+fi
+ip link del nmchk$$ 2>/dev/null
+
+id=$$
+NA=nma$id NB=nmb$id NC=nmc$id
+tmp=$(mktemp -d /tmp/unm-nic.XXXXXX)
+pids=""
+cleanup() {
+	for p in $pids; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for ns in $NA $NB $NC; do ip netns del "$ns" 2>/dev/null; done
+	ip link del dum$id 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_NO_AUTOSTART=1 UNETMAP_SPIN_US=0
+"$B/bin/unetmapd" -f -v -s "$UNETMAP_SOCKET" -l "$tmp/d.log" 2>>"$tmp/d.log" &
+pids="$pids $!"
+for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+
+# (not for commands put in the background: $! would be the subshell, not the program)
+inA() { ip netns exec $NA "$@"; }
+inB() { ip netns exec $NB "$@"; }
+inC() { ip netns exec $NC "$@"; }
+
+# a veth pair $1 (in $3) - $2 (in $4), addresses 10.77.$5.1 and .2, checksums done by the sender
+pair() {
+	ip link add "$1" type veth peer name "$2"
+	ip link set "$1" netns "$3"; ip link set "$2" netns "$4"
+	ip -n "$3" link set "$1" up; ip -n "$4" link set "$2" up
+	ip netns exec "$3" ethtool -K "$1" tx off >/dev/null 2>&1
+	ip netns exec "$4" ethtool -K "$2" tx off >/dev/null 2>&1
+}
+for ns in $NA $NB $NC; do
+	ip netns add $ns; ip -n $ns link set lo up
+	# no IPv6 chatter (router solicitations...) in the frame counts
+	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+VA=va$id VB=vb$id
+pair $VA $VB $NA $NB
+ip -n $NA addr add 10.77.1.1/24 dev $VA
+ip -n $NB addr add 10.77.1.2/24 dev $VB
+
+# waits (bounded) until $VA is given back (its TAP gone)
+released() { for i in $(seq 100); do ip -n $NA link show | grep -q unmh || return 0; sleep 0.05; done; return 1; }
+# waits (bounded) until file $1 has a line matching $2
+await() { for i in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+stat_of() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
+# starts "nicprobe count" in namespace $1 on port $2; the output goes to $3
+count_bg() { released; rm -f "$3"; ip netns exec "$1" timeout 20 "$P" count "$2" "$4" 10 >"$3" 2>&1 & pids="$pids $!"; await "$3" '^ready' ; }
+
+# ---------------------------------------------------------------- traffic
+before=$(stat_of $NB $VB rx_packets)
+out=$(inA timeout 20 "$B/bin/pkt-gen" -i netmap:$VA -f tx -n 3000 -R 20000 -w 1 2>&1)
+after=$(stat_of $NB $VB rx_packets)
+[ $((after - before)) = 3000 ]; ok $? "pkt-gen tx on $VA: the peer counts every frame (got $((after - before)) of 3000)"
+echo "$out" | grep -q "$VA: native mode"; ok $? "pkt-gen's banner says the port got native XDP"
+grep -q "$VA (netns [0-9]*) taken by pid [0-9]*: native XDP (copy)" "$tmp/d.log"; ok $? "the daemon's log says which mode it got"
+
+count_bg $NA netmap:$VA $tmp/rx1 2000
+grep -q "ready mode=native" $tmp/rx1; ok $? "the registration reply says native"
+inB "$P" send $VB 2000 60
+wait_for() { for i in $(seq 200); do grep -q "^frames=" "$1" && return 0; sleep 0.05; done; return 1; }
+wait_for $tmp/rx1; grep -q "^frames=2000 " $tmp/rx1; ok $? "2000 frames from a plain socket arrive on netmap:$VA ($(grep frames= $tmp/rx1))"
+
+# ---------------------------------------------------------------- VLAN, jumbo
+count_bg $NA netmap:$VA $tmp/vl 100
+inB "$P" send $VB 100 200 42
+wait_for $tmp/vl; grep -q "^frames=100 .*tagged=100 vid=42" $tmp/vl; ok $? "VLAN-tagged frames keep their tag (native XDP)"
+count_bg $NA netmap:$VA@admode=emulated $tmp/vle 100
+grep -q "ready mode=emulated" $tmp/vle; ok $? "@admode=emulated gets the emulated (AF_PACKET) mode"
+inB "$P" send $VB 100 200 42
+wait_for $tmp/vle; grep -q "^frames=100 .*tagged=100 vid=42" $tmp/vle; ok $? "VLAN tags the kernel took out are put back (emulated)"
+
+ip -n $NA link set $VA mtu 9000; ip -n $NB link set $VB mtu 9000
+count_bg $NA netmap:$VA $tmp/j 50
+inB "$P" send $VB 50 9000
+wait_for $tmp/j; grep -q "^frames=50 len=9000-9000" $tmp/j; ok $? "9000-byte frames arrive whole (native XDP, NS_MOREFRAG)"
+count_bg $NA netmap:$VA@admode=emulated $tmp/je 50
+inB "$P" send $VB 50 9000
+wait_for $tmp/je; grep -q "^frames=50 len=9000-9000" $tmp/je; ok $? "9000-byte frames arrive whole (emulated)"
+ip -n $NA link set $VA mtu 1500; ip -n $NB link set $VB mtu 1500
+
+# ---------------------------------------------------------------- host rings
+ip -n $NA neigh flush dev $VA
+ip -n $NA neigh replace 10.77.1.9 lladdr 02:00:00:00:00:09 dev $VA
+count_bg $NA netmap:$VA^ $tmp/h 1000
+inA ping -c 2 -i 0.2 -W 1 10.77.1.2 >/dev/null 2>&1
+inA ping -c 2 -i 0.2 -W 1 10.77.1.9 >/dev/null 2>&1
+sleep 0.3; pkill -INT -f "nicprobe count netmap:$VA^" ; wait_for $tmp/h
+grep -q "arp=[1-9]" $tmp/h; ok $? "the host RX ring sees the ARP requests the stack sends ($(grep -o 'arp=[0-9]*' $tmp/h))"
+grep -q "icmp=[1-9]" $tmp/h; ok $? "and its ICMP echo requests ($(grep -o 'icmp=[0-9]*' $tmp/h))"
+
+# the system as without netmap: NIC <-> host stack through netmap-bridge
+tcp_ok() {	# $1 $2: namespaces of client and server, $3 server address
+	head -c 2000000 /dev/urandom >$tmp/tx.bin
+	ip netns exec "$2" timeout 20 nc -l -p 5555 >$tmp/rx.bin 2>/dev/null &
+	local srv=$!
+	sleep 0.3
+	ip netns exec "$1" timeout 20 nc -q 1 -w 5 "$3" 5555 <$tmp/tx.bin >/dev/null 2>&1
+	wait $srv
+	cmp -s $tmp/tx.bin $tmp/rx.bin
+}
+for mode in native generic emulated; do
+	released; rm -f $tmp/br
+	ip netns exec $NA timeout 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA@admode=$mode >$tmp/br 2>&1 &
+	br=$!; pids="$pids $br"
+	await $tmp/br "<->"
+	inB ping -c 3 -i 0.2 -W 2 10.77.1.1 >/dev/null 2>&1; ok $? "netmap-bridge -i netmap:$VA ($mode): ping still works"
+	tcp_ok $NB $NA 10.77.1.1; ok $? "netmap-bridge -i netmap:$VA ($mode): a 2 MB TCP transfer arrives intact"
+	kill $br; wait $br 2>/dev/null
+	grep -q "frames" $tmp/br && ! grep -q " 0 frames (0 bytes) forward" $tmp/br; ok $? "and the frames went through the bridge ($mode)"
+	sed 's/^/# /' $tmp/br
+done
+
+# ---------------------------------------------------------------- two interfaces
+# NB ($VB) - [$VA / $VC2 in NA, bridged] - $VC in NC
+VC=vc$id VC2=vd$id
+pair $VC2 $VC $NA $NC
+ip -n $NA addr flush dev $VA
+ip -n $NC addr add 10.77.1.3/24 dev $VC
+released
+ip netns exec $NA timeout 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA -i netmap:$VC2 >$tmp/br2 2>&1 &
+br=$!; pids="$pids $br"
+await $tmp/br2 "<->"
+grep -q "zero-copy" $tmp/br2; ok $? "netmap-bridge swaps buffers between two interfaces (same memory region)"
+inB ping -c 3 -i 0.2 -W 2 10.77.1.3 >/dev/null 2>&1; ok $? "netmap-bridge between two veths carries a ping between two namespaces"
+tcp_ok $NB $NC 10.77.1.3; ok $? "and a 2 MB TCP transfer"
+kill $br; wait $br 2>/dev/null
+ip -n $NA addr add 10.77.1.1/24 dev $VA
+released
+
+# ---------------------------------------------------------------- offloads
+inA ethtool -K $VA gro on >/dev/null 2>&1
+err=$(inA timeout 20 "$P" mode netmap:$VA@admode=emulated 2>&1)
+echo "$err" | sed 's/^/# /'
+echo "$err" | grep -q "gro is on" && echo "$err" | grep -q "ethtool -K $VA.* gro off"; ok $? "the offload check names GRO and the command that turns it off"
+ip netns exec $NA "$P" hold netmap:$VA@admode=emulated@fix-offloads >$tmp/fix 2>&1 &
+hp=$!; pids="$pids $hp"
+await $tmp/fix ready
+inA ethtool -k $VA | grep -q "generic-receive-offload: off"; ok $? "@fix-offloads turns GRO off while the port is open"
+kill -9 $hp; wait $hp 2>/dev/null
+released
+back=1; for i in $(seq 100); do inA ethtool -k $VA | grep -q "generic-receive-offload: on" && { back=0; break; }; sleep 0.05; done
+ok $back "and back on once the port is closed (here: its holder killed)"
+inA ethtool -K $VA gro off >/dev/null 2>&1
+
+# ---------------------------------------------------------------- lock-out guard
+released
+ip -n $NA route add default via 10.77.1.2 dev $VA
+err=$(inA timeout 20 "$P" mode netmap:$VA 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "default route"; ok $? "the interface of the default route is refused, saying why"
+inA timeout 20 "$P" mode netmap:$VA@force 2>&1 | grep -q "mode=native"; ok $? "and taken with @force"
+UNETMAP_FORCE=1 inA timeout 20 "$P" mode netmap:$VA 2>&1 | grep -q "mode=native"; ok $? "or UNETMAP_FORCE=1"
+ip -n $NA route del default
+released
+
+# ---------------------------------------------------------------- kill -9
+allgood=0
+# fixed neighbour entries: what is measured is the interface coming back, not
+# the ARP retry timers (an ARP that failed while taken delays the next a second)
+mac_of() { ip -n "$1" -o link show "$2" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
+ip -n $NB neigh replace 10.77.1.1 lladdr "$(mac_of $NA $VA)" dev $VB nud permanent
+ip -n $NA neigh replace 10.77.1.2 lladdr "$(mac_of $NB $VB)" dev $VA nud permanent
+for round in 1 2 3 4 5; do
+	rm -f $tmp/hold
+	ip netns exec $NA "$P" hold netmap:$VA >$tmp/hold 2>&1 &
+	hp=$!; pids="$pids $hp"
+	await $tmp/hold ready || { allgood=1; echo "# round $round: the holder did not start"; }
+	# taken: the stack is cut off
+	inB ping -c 1 -W 1 10.77.1.1 >/dev/null 2>&1 && { allgood=1; echo "# round $round: ping answered while taken"; }
+	kill -9 $hp; wait $hp 2>/dev/null
+	# one echo every 0.1 s, success at the first answer, within a 1 s deadline
+	inB ping -c 1 -i 0.1 -w 1 10.77.1.1 >/dev/null 2>&1 || { allgood=1; echo "# round $round: no answer after kill -9"; }
+	released
+done
+ok $allgood "kill -9 of the holder: the interface is back in the stack, pingable within a second (5 rounds)"
+ip -n $NB neigh del 10.77.1.1 dev $VB; ip -n $NA neigh del 10.77.1.2 dev $VA
+ip -n $NA link show $VA | grep -q xdp; [ $? != 0 ]; ok $? "no XDP program left on it"
+ip -n $NA link show | grep -q unmh; [ $? != 0 ]; ok $? "no TAP left in its namespace"
+
+# ---------------------------------------------------------------- bad input
+err=$(inA timeout 20 "$P" mode netmap:nosuch$id 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "nosuch$id"; ok $? "a missing interface is refused, named"
+ip -n $NB link set $VB down; ip -n $NA link set $VA down; released
+err=$(inA timeout 20 "$P" mode netmap:$VA 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "$VA: the interface is down"; ok $? "a down interface is refused: $(echo "$err" | grep -o 'the interface is down')"
+ip -n $NA link set $VA up; ip -n $NB link set $VB up
+ip link add dum$id type dummy 2>/dev/null || ip link add dum$id type veth peer name dun$id
+err=$(inA timeout 20 "$P" mode netmap:dum$id 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "dum$id: no interface of that name in the network namespace"; ok $? "an interface of another namespace is refused, saying so"
+rm -f $tmp/hold
+ip netns exec $NA "$P" hold netmap:$VA >$tmp/hold 2>&1 &
+hp=$!; pids="$pids $hp"
+await $tmp/hold ready
+"$B/bin/unetmapd" -f -s $tmp/d2.sock -l $tmp/d2.log 2>>$tmp/d2.log &
+d2=$!; pids="$pids $d2"
+for i in $(seq 100); do [ -S $tmp/d2.sock ] && break; sleep 0.05; done
+err=$(UNETMAP_SOCKET=$tmp/d2.sock inA timeout 20 "$P" mode netmap:$VA 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "$VA: the interface is already taken"; ok $? "an interface taken by someone else is refused, saying so"
+ip -n $NA link show | grep -c unmh | grep -qx 1; ok $? "and nothing of it was left half-taken (one TAP: the holder's)"
+kill -9 $hp $d2; wait $hp $d2 2>/dev/null
+
+grep -qE 'AddressSanitizer|runtime error' $tmp/d.log; [ $? != 0 ]; ok $? "the daemon reported no sanitizer error"
+echo "# done: $n checks, $failed failed"

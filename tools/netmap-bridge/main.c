@@ -1,0 +1,247 @@
+/*
+ * main.c - netmap-bridge: options, opening the two ports, the poll loop.
+ *
+ *   netmap-bridge -i A -i B     frames from A to B and from B to A
+ *   netmap-bridge -i A          A's NIC rings and A's host rings (A^):
+ *                               the system works as without netmap, which
+ *                               tells netmap faults from application faults
+ *   netmap-bridge -L -i A       A's rx back to A's tx (loopback)
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bridge.h"
+#include "unetmap.h"
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: netmap-bridge [-hvcL] [-b batch] [-w wait-link] -i port [-i port]\n"
+	    "\n"
+	    "Forwards frames between two netmap ports, or between a network interface\n"
+	    "and its host stack when one port is given.\n"
+	    "\n"
+	    "  -i port   a netmap port (netmap:eth0, eth0, vale0:a, x{1 ...); twice for two\n"
+	    "            ports; once: the port and its host rings (port^)\n"
+	    "  -L        with one port: send what it receives back out of it (loopback)\n"
+	    "  -b batch  at most this many slots per ring pass (1..8192, default 1024)\n"
+	    "  -w secs   wait this long for the links before forwarding (default 2)\n"
+	    "  -c        copy frames even when the ports share memory (default: swap buffers)\n"
+	    "  -v        say more (port modes, counts every second)\n"
+	    "  -h        this text\n");
+}
+
+/* "eth0" -> "netmap:eth0"; names with a subsystem stay as they are */
+static char *
+portspec(const char *name, const char *suffix)
+{
+	size_t len = strlen(name) + strlen(suffix) + 8;
+	char *s = malloc(len);
+
+	if (!s)
+		return NULL;
+	if (strncmp(name, "netmap:", 7) == 0 || strncmp(name, "vale", 4) == 0)
+		snprintf(s, len, "%s%s", name, suffix);
+	else
+		snprintf(s, len, "netmap:%s%s", name, suffix);
+	return s;
+}
+
+/* the host-ring twin of a NIC portspec: "netmap:eth0" -> "netmap:eth0^" */
+static char *
+host_twin(const char *spec)
+{
+	const char *opts = strchr(spec, '@');
+	size_t base = opts ? (size_t)(opts - spec) : strlen(spec);
+	char *s = malloc(strlen(spec) + 2);
+
+	if (!s)
+		return NULL;
+	memcpy(s, spec, base);
+	s[base] = '^';
+	strcpy(s + base + 1, spec + base);
+	return s;
+}
+
+static struct nmport_d *
+open_port(const char *spec)
+{
+	struct nmport_d *d = nmport_open(spec);
+
+	if (!d)
+		fprintf(stderr, "netmap-bridge: cannot open %s: %s\n", spec, strerror(errno));
+	return d;
+}
+
+static void
+say_port(const char *spec, struct nmport_d *d)
+{
+	int mode = unetmap_port_mode(d->fd);
+
+	fprintf(stderr, "netmap-bridge: %s: %u+%u rings, memory %u, %s\n", spec,
+	    d->last_tx_ring - d->first_tx_ring + 1, d->last_rx_ring - d->first_rx_ring + 1,
+	    d->reg.nr_mem_id, mode < 0 ? "?" : unetmap_mode_name((unsigned)mode));
+}
+
+static long
+number(char opt, const char *s, long lo, long hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end || v < lo || v > hi) {
+		fprintf(stderr, "netmap-bridge: -%c takes a number from %ld to %ld, not '%s'\n",
+		    opt, lo, hi, s);
+		exit(2);
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *names[2] = { NULL, NULL };
+	int nnames = 0, verbose = 0, loopback = 0, copy = 0, c;
+	long batch = 1024, wait = 2;
+	char *spec_a, *spec_b;
+	struct nmport_d *pa, *pb;
+	struct nb_stats ab = { 0 }, ba = { 0 };
+	bool zcopy;
+	time_t last = time(NULL);
+
+	while ((c = getopt(argc, argv, "hvcLb:w:i:")) != -1) {
+		switch (c) {
+		case 'i':
+			if (nnames == 2) {
+				fprintf(stderr, "netmap-bridge: at most two ports (-i)\n");
+				return 2;
+			}
+			names[nnames++] = optarg;
+			break;
+		case 'b': batch = number('b', optarg, 1, 8192); break;
+		case 'w': wait = number('w', optarg, 0, 3600); break;
+		case 'c': copy = 1; break;
+		case 'L': loopback = 1; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	/* netmap's old form: bridge ifa [ifb [batch]] */
+	for (; optind < argc && nnames < 2; optind++)
+		names[nnames++] = argv[optind];
+	if (optind < argc)
+		batch = number('b', argv[optind++], 1, 8192);
+	if (nnames == 0) {
+		fprintf(stderr, "netmap-bridge: no port given (-i)\n");
+		usage(stderr);
+		return 2;
+	}
+	if (loopback && nnames == 2) {
+		fprintf(stderr, "netmap-bridge: -L takes one port\n");
+		return 2;
+	}
+	spec_a = portspec(names[0], "");
+	spec_b = nnames == 2 ? portspec(names[1], "") : loopback ? spec_a : host_twin(spec_a);
+	if (!spec_a || !spec_b) {
+		fprintf(stderr, "netmap-bridge: out of memory\n");
+		return 1;
+	}
+	if (!loopback && strcmp(spec_a, spec_b) == 0) {
+		fprintf(stderr, "netmap-bridge: %s twice: use -L to loop a port back to itself\n",
+		    spec_a);
+		return 2;
+	}
+	pa = open_port(spec_a);
+	if (!pa)
+		return 1;
+	pb = loopback ? pa : open_port(spec_b);
+	if (!pb) {
+		nmport_close(pa);
+		return 1;
+	}
+	zcopy = !copy && pa->reg.nr_mem_id == pb->reg.nr_mem_id;
+	if (verbose) {
+		say_port(spec_a, pa);
+		if (!loopback)
+			say_port(spec_b, pb);
+	}
+	fprintf(stderr, "netmap-bridge: %s <-> %s, %s, batch %ld\n", spec_a,
+	    loopback ? "itself" : spec_b, zcopy ? "zero-copy (buffer swap)" : "copying", batch);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (wait > 0) {
+		fprintf(stderr, "netmap-bridge: waiting %ld s for the links (-w)\n", wait);
+		for (long i = 0; i < wait * 10 && !stop; i++)
+			usleep(100000);
+	}
+
+	while (!stop) {
+		struct pollfd pfd[2] = { { .fd = pa->fd }, { .fd = pb->fd } };
+		uint32_t n0 = nb_rx_pending(pa), n1 = loopback ? 0 : nb_rx_pending(pb);
+		int r;
+
+		/* wait for room where frames wait to go, for frames elsewhere */
+		if (loopback)
+			pfd[0].events = n0 ? POLLOUT : POLLIN;
+		else if (n0)
+			pfd[1].events |= POLLOUT;
+		else
+			pfd[0].events |= POLLIN;
+		if (!loopback && n1)
+			pfd[0].events |= POLLOUT;
+		else if (!loopback)
+			pfd[1].events |= POLLIN;
+		r = poll(pfd, loopback ? 1 : 2, 1000);
+		if (r < 0 && errno != EINTR) {
+			perror("netmap-bridge: poll");
+			break;
+		}
+		if (loopback) {
+			if (pfd[0].revents & (POLLIN | POLLOUT))
+				nb_move(pa, pa, (uint32_t)batch, zcopy, &ab);
+		} else {
+			if (pfd[1].revents & POLLOUT)
+				nb_move(pa, pb, (uint32_t)batch, zcopy, &ab);
+			if (pfd[0].revents & POLLOUT)
+				nb_move(pb, pa, (uint32_t)batch, zcopy, &ba);
+		}
+		if (verbose > 1 && time(NULL) != last) {
+			last = time(NULL);
+			fprintf(stderr, "netmap-bridge: %llu frames ->, %llu frames <-\n",
+			    (unsigned long long)ab.frames, (unsigned long long)ba.frames);
+		}
+	}
+	/* push out what was moved last */
+	ioctl(pa->fd, NIOCTXSYNC, NULL);
+	if (!loopback)
+		ioctl(pb->fd, NIOCTXSYNC, NULL);
+	fprintf(stderr, "netmap-bridge: %llu frames (%llu bytes) %s, %llu frames (%llu bytes) %s\n",
+	    (unsigned long long)ab.frames, (unsigned long long)ab.bytes,
+	    loopback ? "looped" : "forward", (unsigned long long)ba.frames,
+	    (unsigned long long)ba.bytes, "back");
+	if (!loopback)
+		nmport_close(pb);
+	nmport_close(pa);
+	free(spec_a);
+	if (spec_b != spec_a)
+		free(spec_b);
+	return 0;
+}
