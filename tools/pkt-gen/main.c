@@ -320,6 +320,8 @@ main(int argc, char **argv)
 	    pg.nports == 2 ? " and " : "", pg.nports == 2 ? spec[1] : "",
 	    sender ? usable_rings(&info[0], true) : usable_rings(&info[0], false), nthreads,
 	    pg.first_cpu < 0 ? pg.ncpus : pg.cpus ? pg.cpus : pg.ncpus);
+	if (info[0].kind == PG_KIND_NIC)
+		pg_print_mode(&ports[0], info[0].vpname);
 	if (frame.raw)
 		printf("the %u-byte frame of %s, as it is\n", pg.size, pg.pcap_file);
 	else if (sender || pg.func == PG_PING)
@@ -340,7 +342,9 @@ main(int argc, char **argv)
 	}
 
 	pg_signals_init();
-	if (pg.wait_link > 0) {
+	if (pg.wait_link > 0 && info[0].kind == PG_KIND_NIC) {
+		pg_wait_link(info[0].vpname, pg.wait_link);
+	} else if (pg.wait_link > 0) {
 		fprintf(stderr, "pkt-gen: waiting %d s for the link (-w)\n", pg.wait_link);
 		pg_sleep_ns((uint64_t)pg.wait_link * 1000000000ull);
 	}

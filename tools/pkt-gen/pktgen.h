@@ -128,6 +128,10 @@ int pg_parse_range(struct pg_range *r, const char *text, int af, char *err, size
 int pg_parse_mac(uint8_t mac[6], const char *text);
 const char *pg_mac_str(const uint8_t mac[6], char buf[18]);
 int pg_iface_mac(const char *ifname, uint8_t mac[6]);
+/* link.c: wait up to @secs for carrier on @ifname; the mode a NIC port got */
+void pg_wait_link(const char *ifname, int secs);
+struct pg_port;
+void pg_print_mode(const struct pg_port *p, const char *ifname);
 const char *pg_range_str(const struct pg_range *r, char *buf, size_t len);
 
 /* ------------------------------------------------------------- frame */
