@@ -13,6 +13,11 @@
  *                                         vid=V arp=A icmp=I"
  *   nicprobe hold PORT                    open PORT, print "ready mode=M", sleep
  *   nicprobe mode PORT                    open PORT, print "mode=M", close
+ *   nicprobe forward PORT SECS            netmap's transparent mode on PORT (NIC
+ *                                         and host rings, "netmap:eth0*"): every
+ *                                         frame released with NS_FORWARD, so the
+ *                                         kernel passes it on; prints "ready", and
+ *                                         "forwarded=N" at the end
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -165,9 +170,46 @@ do_count(const char *port, long count, long secs)
 	return 0;
 }
 
+static int
+do_forward(const char *port, long secs)
+{
+	struct nmport_d *d = nmport_open(port);
+	double end = now() + (double)secs;
+	long n = 0;
+
+	if (!d) {
+		fprintf(stderr, "nicprobe: cannot open %s: %s\n", port, strerror(errno));
+		return 1;
+	}
+	for (unsigned r = d->first_rx_ring; r <= d->last_rx_ring; r++)
+		NETMAP_RXRING(d->nifp, r)->flags |= NR_FORWARD;
+	printf("ready\n");
+	fflush(stdout);
+	while (now() < end) {
+		struct pollfd p = { .fd = d->fd, .events = POLLIN };
+
+		poll(&p, 1, 100);
+		for (unsigned r = d->first_rx_ring; r <= d->last_rx_ring; r++) {
+			struct netmap_ring *ring = NETMAP_RXRING(d->nifp, r);
+
+			for (uint32_t j = ring->head; j != ring->tail; j = nm_ring_next(ring, j)) {
+				ring->slot[j].flags |= NS_FORWARD;
+				n += !(ring->slot[j].flags & NS_MOREFRAG);
+			}
+			ring->head = ring->cur = ring->tail;
+		}
+		ioctl(d->fd, NIOCRXSYNC, NULL);
+	}
+	printf("forwarded=%ld\n", n);
+	nmport_close(d);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "forward") == 0)
+		return do_forward(argv[2], atol(argv[3]));
 	if (argc >= 5 && strcmp(argv[1], "send") == 0)
 		return do_send(argv[2], atol(argv[3]), atol(argv[4]), argc > 5 ? atol(argv[5]) : -1);
 	if (argc >= 5 && strcmp(argv[1], "count") == 0)

@@ -132,6 +132,14 @@ for mode in native generic emulated; do
 	sed 's/^/# /' $tmp/br
 done
 
+# transparent mode: NIC and host rings, every frame released with NS_FORWARD
+released; rm -f $tmp/fw
+ip netns exec $NA timeout 30 "$P" forward "netmap:$VA*" 20 >$tmp/fw 2>&1 &
+fw=$!; pids="$pids $fw"
+await $tmp/fw ready
+inB ping -c 3 -i 0.2 -W 2 10.77.1.1 >/dev/null 2>&1; ok $? "NR_FORWARD/NS_FORWARD (netmap:$VA*): the kernel passes frames both ways, ping works"
+kill $fw; wait $fw 2>/dev/null
+
 # ---------------------------------------------------------------- two interfaces
 # NB ($VB) - [$VA / $VC2 in NA, bridged] - $VC in NC
 VC=vc$id VC2=vd$id
@@ -145,6 +153,9 @@ await $tmp/br2 "<->"
 grep -q "zero-copy" $tmp/br2; ok $? "netmap-bridge swaps buffers between two interfaces (same memory region)"
 inB ping -c 3 -i 0.2 -W 2 10.77.1.3 >/dev/null 2>&1; ok $? "netmap-bridge between two veths carries a ping between two namespaces"
 tcp_ok $NB $NC 10.77.1.3; ok $? "and a 2 MB TCP transfer"
+for d in "$NA $VA" "$NA $VC2" "$NB $VB" "$NC $VC"; do set -- $d; ip -n $1 link set $2 mtu 9000; done
+inB ping -c 2 -i 0.2 -W 2 -M do -s 8000 10.77.1.3 >/dev/null 2>&1; ok $? "and 8 KB pings, as multi-slot frames (NS_MOREFRAG) both ways"
+for d in "$NA $VA" "$NA $VC2" "$NB $VB" "$NC $VC"; do set -- $d; ip -n $1 link set $2 mtu 1500; done
 kill $br; wait $br 2>/dev/null
 ip -n $NA addr add 10.77.1.1/24 dev $VA
 released
