@@ -172,6 +172,9 @@ $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(RPATH) -o $@ $< -L$(BUILD)/lib -lunetmap -lm $(LIBS)
 
+# the raw AF_XDP loop bench/nic.sh compares with uses Debian's libxdp
+$(BUILD)/bench/xsk_rx: LIBS += -lxdp -lbpf
+
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(RPATH) -o $@ $< -L$(BUILD)/lib -lunetmap -lm $(LIBS)

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# bench/nic.sh - network interfaces side by side, on veth pairs between
+# namespaces made here (and removed on exit), 60- and 1514-byte frames:
+#
+#   tx      pkt-gen (netmap:x1) | trafgen | dpdk-testpmd txonly, af_xdp vdev |
+#           dpdk-testpmd txonly, af_packet vdev      -- frames counted at the peer
+#   rx      pkt-gen rx (netmap:x1) | a raw AF_XDP loop (bench/xsk_rx, libxdp)
+#                                                    -- trafgen sends from the peer
+#   bridge  netmap-bridge x0<->x1 | the Linux bridge | dpdk-testpmd io, two af_xdp
+#           vdevs                                    -- trafgen in, counted out
+#
+# PIN=1: the program measured runs on CPU 0 (where testpmd forwards, lcore 0)
+# and the generator on CPU 1, as in the reference measurements; by default the
+# scheduler places them.
+# A benchmark, not a test: numbers vary +-15% on this kind of VM.
+#   bench/nic.sh [SECONDS]      (default 5 per measurement; BUILD=... for another build)
+set -u
+cd "$(dirname "$0")/.." || exit 2
+B=${BUILD:-$PWD/build}
+DUR=${1:-5}
+T0="" T1=""
+[ "${PIN:-0}" = 1 ] && T0="taskset -c 0" T1="taskset -c 1"
+PMDS=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -1)
+id=$$
+G=nbg$id X=nbx$id S=nbs$id
+tmp=$(mktemp -d /tmp/unm-bench.XXXXXX)
+pids="" running=""
+
+cleanup() {
+	for p in $pids $running; do kill -INT -- "-$p" "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in $pids $running; do kill -9 -- "-$p" "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for ns in $G $X $S; do ip netns del $ns 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+for t in trafgen dpdk-testpmd; do
+	command -v $t >/dev/null || echo "# $t missing (apt-get install netsniff-ng dpdk-dev librte-net-af-xdp23 librte-net-af-packet23): skipped" >&2
+done
+exec 9>/tmp/bench.lock
+flock 9
+
+export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_NO_AUTOSTART=1
+"$B/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$tmp/d.log" 2>>"$tmp/d.log" &
+pids="$pids $!"
+for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+
+for ns in $G $X $S; do
+	ip netns add $ns
+	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add g0 netns $G type veth peer name x0 netns $X
+ip link add x1 netns $X type veth peer name s1 netns $S
+for d in "$G g0" "$X x0" "$X x1" "$S s1"; do set -- $d; ip -n $1 link set $2 up; done
+
+count() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
+# pps at interface $2 of namespace $1 over DUR seconds, after a second of warm-up
+measure() {
+	sleep 1.5
+	local a b
+	a=$(count "$1" "$2"); sleep "$DUR"; b=$(count "$1" "$2")
+	echo $(((b - a) / DUR))
+}
+# every background program runs in a process group of its own (setsid): trafgen
+# forks workers that outlive a signal to their parent
+bg() { local out=$1; shift; setsid "$@" >"$out" 2>&1 </dev/null & echo $!; }
+stop() {
+	for p in "$@"; do kill -INT -- "-$p" 2>/dev/null; done
+	sleep 0.5
+	for p in "$@"; do kill -9 -- "-$p" 2>/dev/null; pkill -9 -s "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	sleep 0.3
+}
+# median of the "N pps" / "X Kpps" lines a receiver printed
+median_pps() {
+	grep -oE '^[0-9]+ pps|[0-9.]+ Kpps|[0-9.]+ Mpps' "$1" | awk '
+	    / pps/ { print int($1) } / Kpps/ { print int($1 * 1000) } / Mpps/ { print int($1 * 1000000) }' |
+	    grep -v '^0$' | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
+}
+trafgen_cfg() {	# $1 size, $2 file: broadcast frames of an unknown ethertype
+	printf '{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5, fill(0x41, %d) }\n' \
+	    $(($1 - 14)) >"$2"
+}
+testpmd() {	# $1 namespace, $2 prefix, rest: vdevs and testpmd args
+	local ns=$1 pfx=$2
+	shift 2
+	bg "$tmp/pmd-$pfx.log" ip netns exec $ns dpdk-testpmd -l 1,0 --main-lcore 1 --no-huge -m 1024 \
+	    --no-pci -d "$PMDS" --file-prefix "$pfx$id" --log-level=error "$@"
+}
+
+declare -A R
+for size in 60 1514; do
+	trafgen_cfg $size $tmp/tg.cfg
+	# ------------------------------------------------------------ tx
+	p=$(bg /dev/null ip netns exec $X $T0 "$B/bin/pkt-gen" -i netmap:x1 -f tx -l $size -w 0); running="$running $p"
+	R[tx,pktgen,$size]=$(measure $S s1); stop $p
+	if command -v trafgen >/dev/null; then
+		p=$(bg /dev/null ip netns exec $X $T0 trafgen -o x1 -i $tmp/tg.cfg -P 1 -q); running="$running $p"
+		R[tx,trafgen,$size]=$(measure $S s1); stop $p
+	fi
+	if command -v dpdk-testpmd >/dev/null; then
+		p=$(testpmd $X tx --vdev net_af_xdp0,iface=x1 -- --forward-mode=txonly \
+		    --txpkts=$size --total-num-mbufs=16384 --stats-period 1); running="$running $p"
+		R[tx,pmd_xdp,$size]=$(measure $S s1); stop $p
+		p=$(testpmd $X tp --vdev net_af_packet0,iface=x1 -- --forward-mode=txonly \
+		    --txpkts=$size --total-num-mbufs=16384 --stats-period 1); running="$running $p"
+		R[tx,pmd_pkt,$size]=$(measure $S s1); stop $p
+		ip -n $X link set x1 xdp off 2>/dev/null
+	fi
+	# ------------------------------------------------------------ rx
+	if command -v trafgen >/dev/null; then
+		p=$(bg $tmp/rx.log ip netns exec $X $T0 "$B/bin/pkt-gen" -i netmap:x1 -f rx -w 0); running="$running $p"
+		sleep 1
+		g=$(bg /dev/null ip netns exec $S $T1 trafgen -o s1 -i $tmp/tg.cfg -P 1 -q); running="$running $g"
+		sleep $((DUR + 2)); stop $g $p
+		R[rx,pktgen,$size]=$(median_pps $tmp/rx.log)
+		p=$(bg $tmp/xrx.log ip netns exec $X $T0 "$B/bench/xsk_rx" x1 $((DUR + 3))); running="$running $p"
+		sleep 1
+		g=$(bg /dev/null ip netns exec $S $T1 trafgen -o s1 -i $tmp/tg.cfg -P 1 -q); running="$running $g"
+		sleep $((DUR + 1)); stop $g $p
+		R[rx,raw_xdp,$size]=$(median_pps $tmp/xrx.log)
+		ip -n $X link set x1 xdp off 2>/dev/null	# in case the loop left libxdp's program
+	fi
+	# ------------------------------------------------------------ bridge
+	if command -v trafgen >/dev/null; then
+		p=$(bg /dev/null ip netns exec $X $T0 "$B/bin/netmap-bridge" -w 0 -i netmap:x0 -i netmap:x1); running="$running $p"
+		sleep 0.5
+		g=$(bg /dev/null ip netns exec $G $T1 trafgen -o g0 -i $tmp/tg.cfg -P 1 -q); running="$running $g"
+		R[br,netmap,$size]=$(measure $S s1); stop $g $p
+		ip -n $X link add br0 type bridge; ip -n $X link set x0 master br0
+		ip -n $X link set x1 master br0; ip -n $X link set br0 up
+		g=$(bg /dev/null ip netns exec $G $T1 trafgen -o g0 -i $tmp/tg.cfg -P 1 -q); running="$running $g"
+		R[br,linux,$size]=$(measure $S s1); stop $g
+		ip -n $X link del br0
+		if command -v dpdk-testpmd >/dev/null; then
+			p=$(testpmd $X io --vdev net_af_xdp0,iface=x0 --vdev net_af_xdp1,iface=x1 -- \
+			    --forward-mode=io --total-num-mbufs=16384 --stats-period 1); running="$running $p"
+			sleep 1
+			g=$(bg /dev/null ip netns exec $G $T1 trafgen -o g0 -i $tmp/tg.cfg -P 1 -q); running="$running $g"
+			R[br,pmd_xdp,$size]=$(measure $S s1); stop $g $p
+			ip -n $X link set x0 xdp off 2>/dev/null; ip -n $X link set x1 xdp off 2>/dev/null
+		fi
+	fi
+done
+
+ratio() { [ "${2:-0}" -gt 0 ] 2>/dev/null && awk "BEGIN { printf \"%.2f\", $1 / $2 }" || echo "-"; }
+printf '%-44s %12s %12s\n' "measurement (pps)" "60 B" "1514 B"
+row() { printf '%-44s %12s %12s\n' "$1" "${R[$2,60]:--}" "${R[$2,1514]:--}"; }
+row "tx: pkt-gen netmap:x1" tx,pktgen
+row "tx: trafgen" tx,trafgen
+row "tx: dpdk-testpmd txonly af_xdp" tx,pmd_xdp
+row "tx: dpdk-testpmd txonly af_packet" tx,pmd_pkt
+row "rx: pkt-gen netmap:x1 (trafgen sends)" rx,pktgen
+row "rx: raw AF_XDP loop (trafgen sends)" rx,raw_xdp
+row "bridge: netmap-bridge x0<->x1" br,netmap
+row "bridge: Linux bridge" br,linux
+row "bridge: dpdk-testpmd io, 2 af_xdp" br,pmd_xdp
+for size in 60 1514; do
+	best=0
+	for k in trafgen pmd_xdp pmd_pkt; do v=${R[tx,$k,$size]:-0}; [ "$v" -gt "$best" ] && best=$v; done
+	echo "ratios $size B: tx pkt-gen/best peer $(ratio ${R[tx,pktgen,$size]:-0} $best)," \
+	    "rx pkt-gen/raw AF_XDP $(ratio ${R[rx,pktgen,$size]:-0} ${R[rx,raw_xdp,$size]:-0})," \
+	    "bridge netmap/testpmd $(ratio ${R[br,netmap,$size]:-0} ${R[br,pmd_xdp,$size]:-0})," \
+	    "netmap/Linux bridge $(ratio ${R[br,netmap,$size]:-0} ${R[br,linux,$size]:-0})"
+done
