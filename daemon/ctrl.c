@@ -300,6 +300,9 @@ do_register(const struct client *asker, struct client *c, struct ctrl_req *rq,
 	err = options_check(rq, consumes, e);
 	if (err)
 		return err;
+	/* our port-mode option is understood even when the request then fails */
+	if (ctrl_option(NETMAP_REQ_OPT_UNETMAP_PORT_MODE, sizeof(struct nmreq_opt_unetmap_port_mode)))
+		ctrl_option(NETMAP_REQ_OPT_UNETMAP_PORT_MODE, 0)->nro_status = 0;
 	if (req->nr_mode == NR_REG_PIPE_MASTER || req->nr_mode == NR_REG_PIPE_SLAVE)
 		return ctrl_fail(e, EINVAL, "%s: pipe modes exist only in the legacy API; "
 		    "name the pipe as x{N or x}N", name);

@@ -209,6 +209,36 @@ ip -n $NB neigh del 10.77.1.1 dev $VB; ip -n $NA neigh del 10.77.1.2 dev $VA
 ip -n $NA link show $VA | grep -q xdp; [ $? != 0 ]; ok $? "no XDP program left on it"
 ip -n $NA link show | grep -q unmh; [ $? != 0 ]; ok $? "no TAP left in its namespace"
 
+# ---------------------------------------------------------------- queues
+VM=vm$id VN=vn$id
+ip link add $VM numrxqueues 2 numtxqueues 2 type veth peer name $VN numrxqueues 2 numtxqueues 2
+ip link set $VM netns $NA; ip link set $VN netns $NB
+ip -n $NA link set $VM up; ip -n $NB link set $VN up
+out=$(inA timeout 20 "$B/bin/pkt-gen" -i netmap:$VM -f tx -n 100 -w 0 2>&1)
+echo "$out" | grep -q "2 queues"; ok $? "an interface of 2 queues has 2 ring pairs"
+before=$(stat_of $NB $VN rx_packets)
+out=$(inA timeout 20 "$B/bin/pkt-gen" -i netmap:$VM-1 -f tx -n 500 -R 20000 -w 0 2>&1)
+after=$(stat_of $NB $VN rx_packets)
+echo "$out" | grep -q "Sending on netmap:$VM-1: 1 queues" && [ $((after - before)) = 500 ]; ok $? "-1 binds ring pair 1 alone, and sends through it"
+
+# ---------------------------------------------------------------- the daemon killed
+released
+rm -f $tmp/hold
+ip netns exec $NA "$P" hold netmap:$VA >$tmp/hold 2>&1 &
+hp=$!; pids="$pids $hp"
+await $tmp/hold ready
+"$B/bin/unetmapd" -f -s $tmp/d3.sock -l $tmp/d3.log 2>>$tmp/d3.log &
+d3=$!; pids="$pids $d3"
+for i in $(seq 100); do [ -S $tmp/d3.sock ] && break; sleep 0.05; done
+rm -f $tmp/hold3
+UNETMAP_SOCKET=$tmp/d3.sock ip netns exec $NB "$P" hold netmap:$VB >$tmp/hold3 2>&1 &
+hp3=$!; pids="$pids $hp3"
+await $tmp/hold3 ready
+kill -9 $d3; wait $d3 2>/dev/null
+ip -n $NB link show $VB | grep -q xdp; [ $? != 0 ]; ok $? "a daemon killed with SIGKILL still gives its interface back (BPF links die with it)"
+kill -9 $hp $hp3; wait $hp $hp3 2>/dev/null
+released
+
 # ---------------------------------------------------------------- bad input
 err=$(inA timeout 20 "$P" mode netmap:nosuch$id 2>&1)
 [ $? != 0 ] && echo "$err" | grep -q "nosuch$id"; ok $? "a missing interface is refused, named"
