@@ -5,9 +5,12 @@
 #   tx      pkt-gen (netmap:x1) | trafgen | dpdk-testpmd txonly, af_xdp vdev |
 #           dpdk-testpmd txonly, af_packet vdev      -- frames counted at the peer
 #   rx      pkt-gen rx (netmap:x1) | a raw AF_XDP loop (bench/xsk_rx, libxdp)
-#                                                    -- trafgen sends from the peer
+#                                                    -- the generator sends from the peer
 #   bridge  netmap-bridge x0<->x1 | the Linux bridge | dpdk-testpmd io, two af_xdp
-#           vdevs                                    -- trafgen in, counted out
+#           vdevs                                    -- the generator in, counted out
+#
+# The generator for rx and bridge is pkt-gen on the far veth (the fastest
+# sender here); GEN=trafgen uses trafgen instead.
 #
 # PIN=1: the program measured runs on CPU 0 (where testpmd forwards, lcore 0)
 # and the generator on CPU 1, as in the reference measurements; by default the
@@ -79,8 +82,12 @@ median_pps() {
 	    / pps/ { print int($1) } / Kpps/ { print int($1 * 1000) } / Mpps/ { print int($1 * 1000000) }' |
 	    grep -v '^0$' | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
 }
-trafgen_cfg() {	# $1 size, $2 file: broadcast frames of an unknown ethertype
-	printf '{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5, fill(0x41, %d) }\n' \
+# Every sender sends frames the receiving stack throws away at once (a unicast
+# address nobody has, an unknown ethertype), so the peer's work - which runs
+# on the sender's CPU with veth - is the same for all of them.
+DST=02:00:00:00:00:02
+trafgen_cfg() {	# $1 size, $2 file
+	printf '{ 0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5, fill(0x41, %d) }\n' \
 	    $(($1 - 14)) >"$2"
 }
 testpmd() {	# $1 namespace, $2 prefix, rest: vdevs and testpmd args
@@ -90,21 +97,30 @@ testpmd() {	# $1 namespace, $2 prefix, rest: vdevs and testpmd args
 	    --no-pci -d "$PMDS" --file-prefix "$pfx$id" --log-level=error "$@"
 }
 
+# the generator: on namespace $1, interface $2, frames of $3 bytes
+gen() {
+	if [ "${GEN:-pktgen}" = trafgen ]; then
+		bg /dev/null ip netns exec $1 $T1 trafgen -o $2 -i $tmp/tg.cfg -P 1 -q
+	else
+		bg /dev/null ip netns exec $1 $T1 "$B/bin/pkt-gen" -i netmap:$2 -f tx -l $3 -D $DST -w 0
+	fi
+}
+
 declare -A R
 for size in 60 1514; do
 	trafgen_cfg $size $tmp/tg.cfg
 	# ------------------------------------------------------------ tx
-	p=$(bg /dev/null ip netns exec $X $T0 "$B/bin/pkt-gen" -i netmap:x1 -f tx -l $size -w 0); running="$running $p"
+	p=$(bg /dev/null ip netns exec $X $T0 "$B/bin/pkt-gen" -i netmap:x1 -f tx -l $size -D $DST -w 0); running="$running $p"
 	R[tx,pktgen,$size]=$(measure $S s1); stop $p
 	if command -v trafgen >/dev/null; then
 		p=$(bg /dev/null ip netns exec $X $T0 trafgen -o x1 -i $tmp/tg.cfg -P 1 -q); running="$running $p"
 		R[tx,trafgen,$size]=$(measure $S s1); stop $p
 	fi
 	if command -v dpdk-testpmd >/dev/null; then
-		p=$(testpmd $X tx --vdev net_af_xdp0,iface=x1 -- --forward-mode=txonly \
+		p=$(testpmd $X tx --vdev net_af_xdp0,iface=x1 -- --forward-mode=txonly --eth-peer=0,$DST \
 		    --txpkts=$size --total-num-mbufs=16384 --stats-period 1); running="$running $p"
 		R[tx,pmd_xdp,$size]=$(measure $S s1); stop $p
-		p=$(testpmd $X tp --vdev net_af_packet0,iface=x1 -- --forward-mode=txonly \
+		p=$(testpmd $X tp --vdev net_af_packet0,iface=x1 -- --forward-mode=txonly --eth-peer=0,$DST \
 		    --txpkts=$size --total-num-mbufs=16384 --stats-period 1); running="$running $p"
 		R[tx,pmd_pkt,$size]=$(measure $S s1); stop $p
 		ip -n $X link set x1 xdp off 2>/dev/null
@@ -113,12 +129,12 @@ for size in 60 1514; do
 	if command -v trafgen >/dev/null; then
 		p=$(bg $tmp/rx.log ip netns exec $X $T0 "$B/bin/pkt-gen" -i netmap:x1 -f rx -w 0); running="$running $p"
 		sleep 1
-		g=$(bg /dev/null ip netns exec $S $T1 trafgen -o s1 -i $tmp/tg.cfg -P 1 -q); running="$running $g"
+		g=$(gen $S s1 $size); running="$running $g"
 		sleep $((DUR + 2)); stop $g $p
 		R[rx,pktgen,$size]=$(median_pps $tmp/rx.log)
 		p=$(bg $tmp/xrx.log ip netns exec $X $T0 "$B/bench/xsk_rx" x1 $((DUR + 3))); running="$running $p"
 		sleep 1
-		g=$(bg /dev/null ip netns exec $S $T1 trafgen -o s1 -i $tmp/tg.cfg -P 1 -q); running="$running $g"
+		g=$(gen $S s1 $size); running="$running $g"
 		sleep $((DUR + 1)); stop $g $p
 		R[rx,raw_xdp,$size]=$(median_pps $tmp/xrx.log)
 		ip -n $X link set x1 xdp off 2>/dev/null	# in case the loop left libxdp's program
@@ -127,18 +143,18 @@ for size in 60 1514; do
 	if command -v trafgen >/dev/null; then
 		p=$(bg /dev/null ip netns exec $X $T0 "$B/bin/netmap-bridge" -w 0 -i netmap:x0 -i netmap:x1); running="$running $p"
 		sleep 0.5
-		g=$(bg /dev/null ip netns exec $G $T1 trafgen -o g0 -i $tmp/tg.cfg -P 1 -q); running="$running $g"
+		g=$(gen $G g0 $size); running="$running $g"
 		R[br,netmap,$size]=$(measure $S s1); stop $g $p
 		ip -n $X link add br0 type bridge; ip -n $X link set x0 master br0
 		ip -n $X link set x1 master br0; ip -n $X link set br0 up
-		g=$(bg /dev/null ip netns exec $G $T1 trafgen -o g0 -i $tmp/tg.cfg -P 1 -q); running="$running $g"
+		g=$(gen $G g0 $size); running="$running $g"
 		R[br,linux,$size]=$(measure $S s1); stop $g
 		ip -n $X link del br0
 		if command -v dpdk-testpmd >/dev/null; then
 			p=$(testpmd $X io --vdev net_af_xdp0,iface=x0 --vdev net_af_xdp1,iface=x1 -- \
 			    --forward-mode=io --total-num-mbufs=16384 --stats-period 1); running="$running $p"
 			sleep 1
-			g=$(bg /dev/null ip netns exec $G $T1 trafgen -o g0 -i $tmp/tg.cfg -P 1 -q); running="$running $g"
+			g=$(gen $G g0 $size); running="$running $g"
 			R[br,pmd_xdp,$size]=$(measure $S s1); stop $g $p
 			ip -n $X link set x0 xdp off 2>/dev/null; ip -n $X link set x1 xdp off 2>/dev/null
 		fi
@@ -152,8 +168,8 @@ row "tx: pkt-gen netmap:x1" tx,pktgen
 row "tx: trafgen" tx,trafgen
 row "tx: dpdk-testpmd txonly af_xdp" tx,pmd_xdp
 row "tx: dpdk-testpmd txonly af_packet" tx,pmd_pkt
-row "rx: pkt-gen netmap:x1 (trafgen sends)" rx,pktgen
-row "rx: raw AF_XDP loop (trafgen sends)" rx,raw_xdp
+row "rx: pkt-gen netmap:x1" rx,pktgen
+row "rx: raw AF_XDP loop" rx,raw_xdp
 row "bridge: netmap-bridge x0<->x1" br,netmap
 row "bridge: Linux bridge" br,linux
 row "bridge: dpdk-testpmd io, 2 af_xdp" br,pmd_xdp
