@@ -238,6 +238,13 @@ kill -9 $d3; wait $d3 2>/dev/null
 ip -n $NB link show $VB | grep -q xdp; [ $? != 0 ]; ok $? "a daemon killed with SIGKILL still gives its interface back (BPF links die with it)"
 kill -9 $hp $hp3; wait $hp $hp3 2>/dev/null
 released
+"$B/bin/unetmapd" -f --admode emulated -s $tmp/d4.sock -l $tmp/d4.log 2>>$tmp/d4.log &
+d4=$!; pids="$pids $d4"
+for i in $(seq 100); do [ -S $tmp/d4.sock ] && break; sleep 0.05; done
+UNETMAP_SOCKET=$tmp/d4.sock inA timeout 20 "$P" mode netmap:$VA 2>&1 | grep -q "mode=emulated"; ok $? "unetmapd --admode emulated: the default for requests that do not say"
+UNETMAP_SOCKET=$tmp/d4.sock UNETMAP_ADMODE=native inA timeout 20 "$P" mode netmap:$VA 2>&1 | grep -q "mode=native"; ok $? "UNETMAP_ADMODE=native overrides it for one program"
+kill $d4; wait $d4 2>/dev/null
+released
 
 # ---------------------------------------------------------------- bad input
 err=$(inA timeout 20 "$P" mode netmap:nosuch$id 2>&1)
