@@ -128,6 +128,7 @@ nic_lookup(const struct client *asker, const char *name, struct nmreq_register *
 	np->netns = ino;
 	np->fi = fi;
 	np->fwd_fd = np->tap_fd = -1;
+	nic_bpf_init(&np->bpf);
 	for (unsigned q = 0; q < UNM_NIC_MAX_QUEUES; q++)
 		np->pkt[q] = np->xsk[q].fd = -1;
 	snprintf(np->ifname, sizeof(np->ifname), "%s", name);

@@ -54,11 +54,16 @@ int nic_offload_fix(const char *ifname, unsigned mode, struct nic_offloads *save
 void nic_offload_restore(const char *ifname, const struct nic_offloads *saved);
 
 /* nic_bpf.c: our programs, their maps and their attachments */
+struct nic_tc {		/* a netlink (clsact) attachment, before Linux 6.6 */
+	int ifindex, where;	/* 0: none */
+};
 struct nic_bpf {
 	struct bpf_object *obj;
 	int xsks_fd, cfg_fd;
 	int xdp_link, steal_link, inject_link, isolate_link;
+	struct nic_tc steal_tc, isolate_tc;	/* the TAP's goes with the TAP */
 };
+void nic_bpf_init(struct nic_bpf *b);	/* nothing loaded, nothing attached */
 int nic_bpf_load(struct nic_bpf *b, const char *ifname, struct ctrl_err *e);
 /* XDP on @ifindex in driver (@drv) or generic mode */
 int nic_bpf_attach_xdp(struct nic_bpf *b, int ifindex, bool drv, const char *ifname,

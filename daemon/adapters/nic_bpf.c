@@ -3,14 +3,17 @@
  * on one interface.
  *
  * Everything is attached through BPF links (XDP links; tcx links for tc,
- * Linux 6.6+), never through netlink attachments: a link goes away with
- * its last descriptor, so even a daemon killed with SIGKILL gives the
- * interface back to the stack.  libxdp's dispatcher is not used (it fails
- * here, and we own the interface while the port is open anyway).
+ * Linux 6.6+): a link goes away with its last descriptor, so even a daemon
+ * killed with SIGKILL gives the interface back to the stack.  Before 6.6
+ * (Debian 12's own kernel is 6.1) the tc programs go in a clsact qdisc
+ * through netlink instead, which the daemon removes when the port goes -
+ * but which a SIGKILLed daemon leaves behind.  libxdp's dispatcher is not
+ * used (it fails here, and we own the interface while the port is open).
  */
 #include <errno.h>
 #include <linux/if_link.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -55,14 +58,22 @@ prog_fd(struct nic_bpf *b, const char *name)
 	return p ? bpf_program__fd(p) : -1;
 }
 
+void
+nic_bpf_init(struct nic_bpf *b)
+{
+	b->obj = NULL;
+	b->xsks_fd = b->cfg_fd = -1;
+	b->xdp_link = b->steal_link = b->inject_link = b->isolate_link = -1;
+	b->steal_tc.where = b->isolate_tc.where = 0;
+}
+
 int
 nic_bpf_load(struct nic_bpf *b, const char *ifname, struct ctrl_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "unm_nic");
 	int err;
 
-	b->xsks_fd = b->cfg_fd = -1;
-	b->xdp_link = b->steal_link = b->inject_link = b->isolate_link = -1;
+	nic_bpf_init(b);
 	libbpf_set_print(libbpf_print);
 	libbpf_msg[0] = '\0';
 	b->obj = bpf_object__open_mem(unm_nic_bpf_obj,
@@ -136,25 +147,76 @@ tcx_link(int prog, int ifindex, int where)
 	return (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 }
 
+/* our filter (handle 1, priority 1) in the clsact qdisc of @ifindex */
+#define UNM_TC_HANDLE	0x756e
+#define UNM_TC_PRIO	1
+
+static int
+clsact_attach(int prog, int ifindex, int where, struct nic_tc *t)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+	    .attach_point = where ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .prog_fd = prog, .handle = UNM_TC_HANDLE,
+	    .priority = UNM_TC_PRIO);
+	int r = bpf_tc_hook_create(&hook);
+
+	if (r < 0 && r != -EEXIST)
+		return r;
+	r = bpf_tc_attach(&hook, &o);
+	if (r < 0)
+		return r;
+	if (t) {
+		t->ifindex = ifindex;
+		t->where = where + 1;
+	}
+	return 0;
+}
+
+static void
+clsact_detach(struct nic_tc *t)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
+	    .attach_point = t->where == 2 ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = UNM_TC_HANDLE, .priority = UNM_TC_PRIO);
+
+	if (t->where && bpf_tc_detach(&hook, &o) < 0)
+		unm_warn("ifindex %d: cannot remove our tc filter", t->ifindex);
+	t->where = 0;
+}
+
+/* tcx when the kernel has it, else clsact; @where: 0 egress, 1 ingress */
+static int
+tc_attach(const char *prog, int ifindex, int where, int *link, struct nic_tc *t,
+    struct nic_bpf *b)
+{
+	const char *no = getenv("UNETMAP_NO_TCX");	/* to test the old way on a new kernel */
+	int fd = prog_fd(b, prog), r;
+
+	if (!(no && *no == '1')) {
+		*link = tcx_link(fd, ifindex, where ? UNM_BPF_TCX_INGRESS : UNM_BPF_TCX_EGRESS);
+		if (*link >= 0)
+			return 0;
+		if (errno != EINVAL && errno != EOPNOTSUPP)
+			return -errno;
+	}
+	r = clsact_attach(fd, ifindex, where, t);
+	return r;
+}
+
 int
 nic_bpf_attach_tc(struct nic_bpf *b, int ifindex, int tap_ifindex, bool isolate,
     const char *ifname, struct ctrl_err *e)
 {
-	b->steal_link = tcx_link(prog_fd(b, "unm_steal"), ifindex, UNM_BPF_TCX_EGRESS);
-	if (b->steal_link < 0)
-		goto fail;
-	b->inject_link = tcx_link(prog_fd(b, "unm_inject"), tap_ifindex, UNM_BPF_TCX_INGRESS);
-	if (b->inject_link < 0)
-		goto fail;
-	if (isolate) {
-		b->isolate_link = tcx_link(prog_fd(b, "unm_isolate"), ifindex, UNM_BPF_TCX_INGRESS);
-		if (b->isolate_link < 0)
-			goto fail;
-	}
+	int r = tc_attach("unm_steal", ifindex, 0, &b->steal_link, &b->steal_tc, b);
+
+	if (!r)
+		r = tc_attach("unm_inject", tap_ifindex, 1, &b->inject_link, NULL, b);
+	if (!r && isolate)
+		r = tc_attach("unm_isolate", ifindex, 1, &b->isolate_link, &b->isolate_tc, b);
+	if (r < 0)
+		return ctrl_fail(e, -r, "%s: cannot attach our tc programs: %s", ifname,
+		    strerror(-r));
 	return 0;
-fail:
-	return ctrl_fail(e, errno, "%s: cannot attach our tc programs (tcx, Linux 6.6 or "
-	    "later): %s", ifname, strerror(errno));
 }
 
 static void
@@ -171,7 +233,9 @@ nic_bpf_free(struct nic_bpf *b)
 	/* the wire goes back to the stack first, then the stack's egress */
 	close_fd(&b->xdp_link);
 	close_fd(&b->isolate_link);
+	clsact_detach(&b->isolate_tc);
 	close_fd(&b->steal_link);
+	clsact_detach(&b->steal_tc);
 	close_fd(&b->inject_link);
 	if (b->obj)
 		bpf_object__close(b->obj);

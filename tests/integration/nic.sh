@@ -132,6 +132,21 @@ for mode in native generic emulated; do
 	sed 's/^/# /' $tmp/br
 done
 
+# before Linux 6.6 (no tcx) the tc programs go in a clsact qdisc: forced here
+UNETMAP_NO_TCX=1 "$B/bin/unetmapd" -f -s $tmp/d5.sock -l $tmp/d5.log 2>>$tmp/d5.log &
+d5=$!; pids="$pids $d5"
+for i in $(seq 100); do [ -S $tmp/d5.sock ] && break; sleep 0.05; done
+released; rm -f $tmp/br
+UNETMAP_SOCKET=$tmp/d5.sock ip netns exec $NA timeout 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA >$tmp/br 2>&1 &
+br=$!; pids="$pids $br"
+await $tmp/br "<->"
+inB ping -c 3 -i 0.2 -W 2 10.77.1.1 >/dev/null 2>&1; ok $? "with the tc programs in a clsact qdisc (kernels before 6.6), host rings still work"
+inA tc filter show dev $VA egress 2>/dev/null | grep -q unm_steal; ok $? "(our filter is in the interface's clsact egress)"
+kill $br; wait $br 2>/dev/null
+released
+inA tc filter show dev $VA egress 2>/dev/null | grep -q unm_steal; [ $? != 0 ]; ok $? "and removed when the port goes"
+kill $d5; wait $d5 2>/dev/null
+
 # transparent mode: NIC and host rings, every frame released with NS_FORWARD
 released; rm -f $tmp/fw
 ip netns exec $NA timeout 30 "$P" forward "netmap:$VA*" 20 >$tmp/fw 2>&1 &
