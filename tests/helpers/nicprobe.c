@@ -7,7 +7,7 @@
  *   nicprobe send IFACE COUNT LEN [VID]   COUNT frames of LEN bytes (ethertype
  *                                         0x88b5, 802.1Q tag VID if given) from
  *                                         an AF_PACKET socket
- *   nicprobe count PORT COUNT SECS [VID]  receive on a netmap port until COUNT
+ *   nicprobe count[-epoll] PORT COUNT SECS receive on a netmap port until COUNT
  *                                         of our frames came or SECS passed;
  *                                         prints "frames=N len=MIN-MAX tagged=T
  *                                         vid=V arp=A icmp=I"
@@ -25,9 +25,11 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -129,7 +131,7 @@ now(void)
 }
 
 static int
-do_count(const char *port, long count, long secs)
+do_count(const char *port, long count, long secs, bool use_epoll)
 {
 	static unsigned char frame[65536 + 64 * 2048];
 	struct nmport_d *d = nmport_open(port);
@@ -141,12 +143,32 @@ do_count(const char *port, long count, long secs)
 		fprintf(stderr, "nicprobe: cannot open %s: %s\n", port, strerror(errno));
 		return 1;
 	}
+	int ep = -1;
+	long timeouts = 0;
+
+	if (use_epoll) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		ep = epoll_create1(0);
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, d->fd, &ev) < 0) {
+			perror("nicprobe: epoll");
+			return 1;
+		}
+	}
 	printf("ready mode=%s\n", unetmap_mode_name((unsigned)unetmap_port_mode(d->fd)));
 	fflush(stdout);
 	while (t.frames < count && now() < end) {
 		struct pollfd p = { .fd = d->fd, .events = POLLIN };
+		struct epoll_event ev;
 
-		poll(&p, 1, 100);
+		if (use_epoll) {
+			/* a long sleep: it ends early only when something wakes it */
+			if (epoll_wait(ep, &ev, 1, 5000) == 0)
+				timeouts++;
+			ioctl(d->fd, NIOCRXSYNC, NULL);
+		} else {
+			poll(&p, 1, 100);
+		}
 		for (unsigned r = d->first_rx_ring; r <= d->last_rx_ring; r++) {
 			struct netmap_ring *ring = NETMAP_RXRING(d->nifp, r);
 
@@ -164,8 +186,10 @@ do_count(const char *port, long count, long secs)
 			}
 		}
 	}
-	printf("frames=%ld len=%ld-%ld tagged=%ld vid=%ld arp=%ld icmp=%ld\n", t.frames,
-	    t.minlen, t.maxlen, t.tagged, t.vid, t.arp, t.icmp);
+	printf("frames=%ld len=%ld-%ld tagged=%ld vid=%ld arp=%ld icmp=%ld timeouts=%ld\n",
+	    t.frames, t.minlen, t.maxlen, t.tagged, t.vid, t.arp, t.icmp, timeouts);
+	if (ep >= 0)
+		close(ep);
 	nmport_close(d);
 	return 0;
 }
@@ -212,8 +236,9 @@ main(int argc, char **argv)
 		return do_forward(argv[2], atol(argv[3]));
 	if (argc >= 5 && strcmp(argv[1], "send") == 0)
 		return do_send(argv[2], atol(argv[3]), atol(argv[4]), argc > 5 ? atol(argv[5]) : -1);
-	if (argc >= 5 && strcmp(argv[1], "count") == 0)
-		return do_count(argv[2], atol(argv[3]), atol(argv[4]));
+	if (argc >= 5 && strncmp(argv[1], "count", 5) == 0)
+		return do_count(argv[2], atol(argv[3]), atol(argv[4]),
+		    strcmp(argv[1], "count-epoll") == 0);
 	if (argc == 3 && (strcmp(argv[1], "hold") == 0 || strcmp(argv[1], "mode") == 0)) {
 		struct nmport_d *d = nmport_open(argv[2]);
 

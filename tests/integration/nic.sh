@@ -82,6 +82,23 @@ inB "$P" send $VB 2000 60
 wait_for() { for i in $(seq 200); do grep -q "^frames=" "$1" && return 0; sleep 0.05; done; return 1; }
 wait_for $tmp/rx1; grep -q "^frames=2000 " $tmp/rx1; ok $? "2000 frames from a plain socket arrive on netmap:$VA ($(grep frames= $tmp/rx1))"
 
+# the same both ways in the other modes, and with epoll for a waiter
+for mode in generic emulated; do
+	released
+	before=$(stat_of $NB $VB rx_packets)
+	inA timeout 20 "$B/bin/pkt-gen" -i netmap:$VA@admode=$mode -f tx -n 3000 -R 20000 -w 1 >$tmp/tx 2>&1
+	after=$(stat_of $NB $VB rx_packets)
+	grep -q "$VA: $mode mode" $tmp/tx && [ $((after - before)) = 3000 ]; ok $? "pkt-gen tx in $mode mode: the peer counts every frame (got $((after - before)))"
+	count_bg $NA netmap:$VA@admode=$mode $tmp/rx2 2000
+	inB "$P" send $VB 2000 60
+	wait_for $tmp/rx2; grep -q "^frames=2000 " $tmp/rx2; ok $? "2000 plain-socket frames arrive in $mode mode ($(grep frames= $tmp/rx2))"
+done
+released; rm -f $tmp/rx3
+ip netns exec $NA timeout 20 "$P" count-epoll netmap:$VA 500 10 >$tmp/rx3 2>&1 & pids="$pids $!"
+await $tmp/rx3 '^ready'
+inB "$P" send $VB 500 60
+wait_for $tmp/rx3; grep -q "^frames=500 .*timeouts=0" $tmp/rx3; ok $? "a receiver sleeping in epoll_wait is woken by the AF_XDP socket ($(grep frames= $tmp/rx3))"
+
 # ---------------------------------------------------------------- VLAN, jumbo
 count_bg $NA netmap:$VA $tmp/vl 100
 inB "$P" send $VB 100 200 42
