@@ -60,6 +60,18 @@ pair $VA $VB $NA $NB
 ip -n $NA addr add 10.77.1.1/24 dev $VA
 ip -n $NB addr add 10.77.1.2/24 dev $VB
 
+# stops a program started with "ip netns exec NS timeout ..." (pid $1): TERM, then,
+# if it is still there 5 s later, says where it was stuck and kills it
+stop_bg() {
+	local p=$1 c
+	c=$(pgrep -P "$p" | head -1)
+	kill "$p" 2>/dev/null
+	for i in $(seq 50); do kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null; return 0; }; sleep 0.1; done
+	echo "# pid ${c:-$p} did not stop on SIGTERM: state $(cat /proc/${c:-$p}/stat 2>/dev/null | cut -d' ' -f3), wchan $(cat /proc/${c:-$p}/wchan 2>/dev/null)"
+	cat /proc/${c:-$p}/stack 2>/dev/null | head -8 | sed 's/^/#   /'
+	kill -9 ${c:-} "$p" 2>/dev/null; wait "$p" 2>/dev/null
+	return 1
+}
 # waits (bounded) until $VA is given back (its TAP gone)
 released() { for i in $(seq 100); do ip -n $NA link show | grep -q unmh || return 0; sleep 0.05; done; return 1; }
 # waits (bounded) until file $1 has a line matching $2
@@ -144,7 +156,7 @@ for mode in native generic emulated; do
 	await $tmp/br "<->"
 	inB ping -c 3 -i 0.2 -W 2 10.77.1.1 >/dev/null 2>&1; ok $? "netmap-bridge -i netmap:$VA ($mode): ping still works"
 	tcp_ok $NB $NA 10.77.1.1; ok $? "netmap-bridge -i netmap:$VA ($mode): a 2 MB TCP transfer arrives intact"
-	kill $br; wait $br 2>/dev/null
+	stop_bg $br
 	grep -q "frames" $tmp/br && ! grep -q " 0 frames (0 bytes) forward" $tmp/br; ok $? "and the frames went through the bridge ($mode)"
 	sed 's/^/# /' $tmp/br
 done
@@ -159,7 +171,7 @@ br=$!; pids="$pids $br"
 await $tmp/br "<->"
 inB ping -c 3 -i 0.2 -W 2 10.77.1.1 >/dev/null 2>&1; ok $? "with the tc programs in a clsact qdisc (kernels before 6.6), host rings still work"
 inA tc filter show dev $VA egress 2>/dev/null | grep -q unm_steal; ok $? "(our filter is in the interface's clsact egress)"
-kill $br; wait $br 2>/dev/null
+stop_bg $br
 released
 inA tc filter show dev $VA egress 2>/dev/null | grep -q unm_steal; [ $? != 0 ]; ok $? "and removed when the port goes"
 kill $d5; wait $d5 2>/dev/null
@@ -170,7 +182,7 @@ ip netns exec $NA timeout 30 "$P" forward "netmap:$VA*" 20 >$tmp/fw 2>&1 &
 fw=$!; pids="$pids $fw"
 await $tmp/fw ready
 inB ping -c 3 -i 0.2 -W 2 10.77.1.1 >/dev/null 2>&1; ok $? "NR_FORWARD/NS_FORWARD (netmap:$VA*): the kernel passes frames both ways, ping works"
-kill $fw; wait $fw 2>/dev/null
+stop_bg $fw
 
 # ---------------------------------------------------------------- two interfaces
 # NB ($VB) - [$VA / $VC2 in NA, bridged] - $VC in NC
@@ -188,7 +200,7 @@ tcp_ok $NB $NC 10.77.1.3; ok $? "and a 2 MB TCP transfer"
 for d in "$NA $VA" "$NA $VC2" "$NB $VB" "$NC $VC"; do set -- $d; ip -n $1 link set $2 mtu 9000; done
 inB ping -c 2 -i 0.2 -W 2 -M do -s 8000 10.77.1.3 >/dev/null 2>&1; ok $? "and 8 KB pings, as multi-slot frames (NS_MOREFRAG) both ways"
 for d in "$NA $VA" "$NA $VC2" "$NB $VB" "$NC $VC"; do set -- $d; ip -n $1 link set $2 mtu 1500; done
-kill $br; wait $br 2>/dev/null
+stop_bg $br
 ip -n $NA addr add 10.77.1.1/24 dev $VA
 released
 
