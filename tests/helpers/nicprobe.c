@@ -25,6 +25,7 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,15 @@
 #include "unetmap.h"
 
 #define ETH_TEST 0x88b5
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;	/* count: print what came so far, then leave */
+}
 
 static int
 do_send(const char *ifname, long count, long len, long vid)
@@ -155,9 +165,11 @@ do_count(const char *port, long count, long secs, bool use_epoll)
 			return 1;
 		}
 	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	printf("ready mode=%s\n", unetmap_mode_name((unsigned)unetmap_port_mode(d->fd)));
 	fflush(stdout);
-	while (t.frames < count && now() < end) {
+	while (!stop && t.frames < count && now() < end) {
 		struct pollfd p = { .fd = d->fd, .events = POLLIN };
 		struct epoll_event ev;
 

@@ -78,7 +78,8 @@ released() { for i in $(seq 100); do ip -n $NA link show | grep -q unmh || retur
 await() { for i in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 stat_of() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 # starts "nicprobe count" in namespace $1 on port $2; the output goes to $3
-count_bg() { released; rm -f "$3"; ip netns exec "$1" timeout 20 "$P" count "$2" "$4" 10 >"$3" 2>&1 & pids="$pids $!"; await "$3" '^ready' ; }
+# (its pid: $cb)
+count_bg() { released; rm -f "$3"; ip netns exec "$1" timeout 20 "$P" count "$2" "$4" 10 >"$3" 2>&1 & cb=$!; pids="$pids $cb"; await "$3" '^ready' ; }
 
 # ---------------------------------------------------------------- traffic
 before=$(stat_of $NB $VB rx_packets)
@@ -135,7 +136,7 @@ ip -n $NA neigh replace 10.77.1.9 lladdr 02:00:00:00:00:09 dev $VA
 count_bg $NA netmap:$VA^ $tmp/h 1000
 inA ping -c 2 -i 0.2 -W 1 10.77.1.2 >/dev/null 2>&1
 inA ping -c 2 -i 0.2 -W 1 10.77.1.9 >/dev/null 2>&1
-sleep 0.3; pkill -INT -f "nicprobe count netmap:$VA^" ; wait_for $tmp/h
+sleep 0.3; kill -TERM $cb; wait_for $tmp/h
 grep -q "arp=[1-9]" $tmp/h; ok $? "the host RX ring sees the ARP requests the stack sends ($(grep -o 'arp=[0-9]*' $tmp/h))"
 grep -q "icmp=[1-9]" $tmp/h; ok $? "and its ICMP echo requests ($(grep -o 'icmp=[0-9]*' $tmp/h))"
 
@@ -174,7 +175,7 @@ inA tc filter show dev $VA egress 2>/dev/null | grep -q unm_steal; ok $? "(our f
 stop_bg $br
 released
 inA tc filter show dev $VA egress 2>/dev/null | grep -q unm_steal; [ $? != 0 ]; ok $? "and removed when the port goes"
-kill $d5; wait $d5 2>/dev/null
+stop_bg $d5
 
 # transparent mode: NIC and host rings, every frame released with NS_FORWARD
 released; rm -f $tmp/fw
@@ -287,7 +288,7 @@ d4=$!; pids="$pids $d4"
 for i in $(seq 100); do [ -S $tmp/d4.sock ] && break; sleep 0.05; done
 UNETMAP_SOCKET=$tmp/d4.sock inA timeout 20 "$P" mode netmap:$VA 2>&1 | grep -q "mode=emulated"; ok $? "unetmapd --admode emulated: the default for requests that do not say"
 UNETMAP_SOCKET=$tmp/d4.sock UNETMAP_ADMODE=native inA timeout 20 "$P" mode netmap:$VA 2>&1 | grep -q "mode=native"; ok $? "UNETMAP_ADMODE=native overrides it for one program"
-kill $d4; wait $d4 2>/dev/null
+stop_bg $d4
 released
 
 # ---------------------------------------------------------------- bad input
