@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "event.h"
@@ -19,6 +20,8 @@
 
 static struct client *clients;
 static int nclients;
+static struct ev_loop *loop;	/* for connections the daemon makes itself */
+static int listen_fd = -1;
 static uint8_t msgbuf[UNM_MSG_MAX];
 
 int
@@ -293,6 +296,60 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 		clients = c;
 		nclients++;
 	}
+}
+
+void
+clients_init(struct ev_loop *l, int lfd)
+{
+	loop = l;
+	listen_fd = lfd;
+}
+
+/*
+ * A netmap descriptor the daemon opens for itself (attached interfaces:
+ * attach.c registers ports on it and hands it to a worker process).  It is
+ * an ordinary connection to our own socket - so a worker's library takes
+ * it over like any inherited descriptor - accepted here at once.  Other
+ * connections accepted on the way are served as usual.
+ */
+struct client *
+client_internal_new(uint64_t netns, int *app_fd, struct ctrl_err *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct client *mine = NULL;
+	struct stat st;
+	int fd;
+
+	if (listen_fd < 0)
+		return ctrl_fail(e, EIO, "internal descriptor: no listening socket"), NULL;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", dcfg.socket_path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || fstat(fd, &st) < 0) {
+		ctrl_fail(e, errno, "cannot connect to our own socket %s: %s", sa.sun_path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	client_accept(loop, listen_fd, EPOLLIN, NULL);
+	for (struct client *c = clients; c; c = c->next)
+		if (c->peer_ino == (uint64_t)st.st_ino)
+			mine = c;
+	if (!mine) {
+		close(fd);
+		ctrl_fail(e, EIO, "our own connection was not accepted (too many clients?)");
+		return NULL;
+	}
+	mine->internal = true;
+	mine->netns = netns;
+	*app_fd = fd;
+	return mine;
+}
+
+void
+client_internal_free(struct client *c)
+{
+	client_close(loop, c);
 }
 
 void clients_close_all(struct ev_loop *l);

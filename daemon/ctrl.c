@@ -319,6 +319,10 @@ do_register(const struct client *asker, struct client *c, struct ctrl_req *rq,
 		return err;
 	}
 	b->port = p;
+	if (p->claimed_by && !c->internal) {
+		err = ctrl_fail(e, EBUSY, "%s: %s", name, p->claimed_by);
+		goto fail;
+	}
 	err = p->ops->check_mode(p, b->mode, e);
 	if (!err)
 		err = ring_ranges(b, p, e);
@@ -623,12 +627,17 @@ ctrl_handle(const struct client *asker, struct client *c, struct ctrl_req *rq,
 	case NETMAP_REQ_VALE_POLLING_DISABLE:
 	case NETMAP_REQ_UNETMAP_VALE_STATS: {
 		/* the switch's own requests: its adapter answers them */
+		/* attaching an interface takes it as REGISTER does, with our port-mode option */
 		static const uint32_t consumes[] = { 0 };
+		static const uint32_t attach_consumes[] = { NETMAP_REQ_OPT_UNETMAP_PORT_MODE, 0 };
 		const struct port_ops *vale = port_ops_by_kind("vale");
-		int err = options_check(rq, consumes, e);
+		int err = options_check(rq, h->nr_reqtype == NETMAP_REQ_VALE_ATTACH ?
+		    attach_consumes : consumes, e);
 
 		if (err)
 			return err;
+		if (ctrl_option(NETMAP_REQ_OPT_UNETMAP_PORT_MODE, 0))
+			ctrl_option(NETMAP_REQ_OPT_UNETMAP_PORT_MODE, 0)->nro_status = 0;
 		return vale->request(asker, c, rq, rp, e);
 	}
 	default:

@@ -77,6 +77,7 @@ static void
 on_tick(struct ev_loop *l, void *arg)
 {
 	ports_tick();
+	attach_tick();
 	if (!dcfg.autostart)
 		return;
 	if (clients_count() || daemon_has_state()) {
@@ -308,12 +309,14 @@ main(int argc, char **argv)
 		unm_err("cannot set up the event loop: %s", strerror(errno));
 		return 1;
 	}
+	clients_init(l, lfd);
 	ev_set_tick(l, 250, on_tick, NULL);
 	unm_info("serving %s (pid %d)", dcfg.socket_path, (int)getpid());
 	if (ev_run(l) < 0)
 		unm_err("event loop failed: %s", strerror(errno));
 
-	/* give everything back before going */
+	/* give everything back before going: workers stopped first */
+	attach_stop_all();
 	clients_close_all(l);
 	unlink(dcfg.socket_path);
 	close(lfd);

@@ -157,6 +157,11 @@ struct port {
 	int nbind;
 	int holds;			/* requests in flight using it */
 	uint16_t mode;			/* UNETMAP_MODE_* an interface got; 0: software port */
+	/*
+	 * Set while a switch attachment owns the port (attach.c): only the
+	 * daemon's own descriptors may bind it; others get EBUSY and this text.
+	 */
+	const char *claimed_by;
 };
 
 void port_add(struct port *p);
@@ -192,6 +197,7 @@ struct client {
 	pid_t pid;
 	uint64_t peer_ino;	/* inode of the client's end: the netmap descriptor */
 	uint64_t netns;		/* inode of its network namespace, 0 if unknown */
+	bool internal;		/* a descriptor the daemon made for itself (attach.c) */
 	struct binding *b;
 	struct client *next;
 };
@@ -261,5 +267,26 @@ int unix_peer_inode(int fd, uint64_t *peer);
 int unix_peer_inode_ns(int fd, pid_t pid, uint64_t *peer);
 int clients_count(void);
 bool daemon_has_state(void);	/* anything that must outlive the clients */
+
+/* client.c: the daemon's own netmap descriptors (@app_fd: the application end) */
+struct ev_loop;
+void clients_init(struct ev_loop *l, int lfd);
+struct client *client_internal_new(uint64_t netns, int *app_fd, struct ctrl_err *e);
+void client_internal_free(struct client *c);
+
+/*
+ * attach.c: network interfaces (and their host stacks) as switch ports,
+ * forwarded by worker processes the daemon starts, watches and stops.
+ */
+struct vswitch;
+int attach_nic(const struct client *asker, const char *sw, const char *ifname, bool host,
+    uint32_t *port_index, struct ctrl_err *e);
+/* -1: @pname on @sw is not an attached interface */
+int attach_detach(const struct client *asker, const char *sw, const char *pname,
+    uint32_t *port_index, struct ctrl_err *e);
+int attach_polling(const struct client *asker, const char *sw, const char *pname, bool on,
+    const struct nmreq_vale_polling *req, struct ctrl_err *e);
+void attach_tick(void);
+void attach_stop_all(void);
 
 #endif /* UNETMAPD_H */

@@ -138,4 +138,13 @@ const char *unetmap_mode_name(unsigned mode);
 /* what the binding of netmap descriptor @fd got: UNETMAP_MODE_*, or -1 (errno) */
 int unetmap_port_mode(int fd);
 
+/*
+ * What netmap descriptor @fd (already registered, e.g. inherited from
+ * unetmapd, which hands its forwarding workers their ports this way) is
+ * bound to: fills @reg as the REGISTER reply did (offset, memsize, mem_id,
+ * flags, ring counts) and @name with the port.  0, or -1 with errno
+ * (EBADF: not a netmap descriptor; ENXIO: not bound).
+ */
+int unetmap_fd_info(int fd, char *name, size_t namelen, struct nmreq_register *reg);
+
 #endif

@@ -443,7 +443,9 @@ vale_parse(const char *name, char *sw, char *pname, struct ctrl_err *e)
 	    !vale_ident(name + 4, (size_t)(colon - name - 4), true))
 		return ctrl_fail(e, EINVAL, "%s: a switch name is \"vale\" and up to %u letters, "
 		    "digits or _", name, VALE_NAME_MAX - 5);
-	if (strlen(colon + 1) >= VALE_NAME_MAX || !vale_ident(colon + 1, strlen(colon + 1), false))
+	/* a trailing ^ names the host stack of an attached interface (attach.c) */
+	if (strlen(colon + 1) >= VALE_NAME_MAX || !vale_ident(colon + 1, strlen(colon + 1) -
+	    (strlen(colon + 1) > 1 && name[strlen(name) - 1] == '^'), false))
 		return ctrl_fail(e, EINVAL, "%s: a VALE port name is 1 to %u letters, digits, _ "
 		    "or . (not first)", name, VALE_NAME_MAX - 1);
 	memcpy(sw, name, (size_t)(colon - name));
@@ -493,6 +495,9 @@ vale_lookup(const struct client *asker, const char *name, struct nmreq_register 
 	}
 	if (!create)
 		return ctrl_fail(e, ENXIO, "%s: no such port", name);
+	if (pname[strlen(pname) - 1] == '^')
+		return ctrl_fail(e, ENXIO, "%s: no such port (a name ending in ^ is the host stack "
+		    "of an interface attached with valectl -h)", name);
 	if (vale_persistent(pname))
 		return ctrl_fail(e, EBUSY, "%s: %s is a persistent port: attach it with "
 		    "valectl -a %s first", name, pname, name);

@@ -2,7 +2,7 @@
  * vale_ctl.c - the VALE requests of netmap's API, as valectl sends them:
  * VALE_LIST (walk switches and ports, or find one), VALE_NEWIF / DELIF
  * (persistent ports), VALE_ATTACH / DETACH, and our counters request.
- * Attaching network interfaces and polling come with the NIC adapter.
+ * Network interfaces are attached by attach.c, which also runs polling.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -126,11 +126,16 @@ do_attach(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 		return ctrl_fail(e, EBUSY, "%s: %s is on %s already", name, pname, sw);
 	p = vale_persistent(pname);
 	if (!p) {
-		if (strlen(pname) < IF_NAMESIZE && if_nametoindex(pname))
-			return ctrl_fail(e, EOPNOTSUPP, "%s: attaching the network interface %s "
-			    "needs the AF_XDP adapter, not in this build yet", name, pname);
-		return ctrl_fail(e, ENXIO, "%s: no persistent port %s (make it with valectl -n %s)",
-		    name, pname, pname);
+		/* not one of ours: a network interface, then (attach.c) */
+		uint32_t idx = 0;
+
+		if (pname[strlen(pname) - 1] == '^')
+			return ctrl_fail(e, EINVAL, "%s: attach the interface, not its host stack: "
+			    "valectl -h %s:%.*s", name, sw, (int)strlen(pname) - 1, pname);
+		err = attach_nic(asker, sw, pname, a->reg.nr_mode == NR_REG_NIC_SW, &idx, e);
+		if (!err)
+			a->port_index = idx;
+		return err;
 	}
 	v = p->priv;
 	if (a->reg.nr_mode == NR_REG_NIC_SW)
@@ -167,6 +172,9 @@ do_detach(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 
 	if (err)
 		return err;
+	err = attach_detach(asker, sw, pname, &d->port_index, e);
+	if (err >= 0)
+		return err;	/* an interface: detached, or why not */
 	p = vale_switch_port(vale_switch_find(sw, asker->netns), pname);
 	if (!p)
 		return ctrl_fail(e, ENXIO, "%s: nothing called %s is attached to %s", name, pname, sw);
@@ -244,10 +252,15 @@ vale_request(const struct client *asker, struct client *target, struct ctrl_req 
 	case NETMAP_REQ_UNETMAP_VALE_STATS:
 		return do_stats(asker, rq, e);
 	case NETMAP_REQ_VALE_POLLING_ENABLE:
-	case NETMAP_REQ_VALE_POLLING_DISABLE:
-		return ctrl_fail(e, EOPNOTSUPP, "%s: polling threads move frames for attached "
-		    "network interfaces, which need the AF_XDP adapter (not in this build yet)",
-		    name);
+	case NETMAP_REQ_VALE_POLLING_DISABLE: {
+		char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
+		int err = vale_parse(name, sw, pname, e);
+
+		if (err)
+			return err;
+		return attach_polling(asker, sw, pname,
+		    rq->hdr.nr_reqtype == NETMAP_REQ_VALE_POLLING_ENABLE, rq->body, e);
+	}
 	default:
 		return ctrl_fail(e, EINVAL, "%s: not a VALE request", name);
 	}

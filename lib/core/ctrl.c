@@ -24,7 +24,8 @@ struct uopt {
 bool unm_env_port_mode(struct nmreq_opt_unetmap_port_mode *o);
 
 /*
- * A REGISTER without our port-mode option gets one from the environment
+ * A REGISTER (or VALE_ATTACH, which takes an interface too) without our
+ * port-mode option gets one from the environment
  * (port_mode.c), appended to the message only: the application's chain is
  * never touched, and the answer lands in @o.
  */
@@ -34,7 +35,8 @@ env_option(const struct nmreq_header *hdr, struct uopt *o, uint32_t *nopts, uint
 {
 	uint64_t padded = (sizeof(*pm) + 7) & ~7ull;
 
-	if (hdr->nr_reqtype != NETMAP_REQ_REGISTER || *nopts >= MAX_OPTS)
+	if ((hdr->nr_reqtype != NETMAP_REQ_REGISTER && hdr->nr_reqtype != NETMAP_REQ_VALE_ATTACH) ||
+	    *nopts >= MAX_OPTS)
 		return;
 	for (uint32_t i = 0; i < *nopts; i++) {
 		struct nmreq_option *x = (struct nmreq_option *)(void *)o[i].uptr;

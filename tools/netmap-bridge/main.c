@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,17 +34,22 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: netmap-bridge [-hvcL] [-b batch] [-w wait-link] -i port [-i port]\n"
+	    "usage: netmap-bridge [-hvcLp] [-a cpu] [-b batch] [-w wait-link] -i port [-i port]\n"
 	    "\n"
 	    "Forwards frames between two netmap ports, or between a network interface\n"
 	    "and its host stack when one port is given.\n"
 	    "\n"
 	    "  -i port   a netmap port (netmap:eth0, eth0, vale0:a, x{1 ...); twice for two\n"
-	    "            ports; once: the port and its host rings (port^)\n"
+	    "            ports; once: the port and its host rings (port^); fd:N is a\n"
+	    "            netmap descriptor this process inherited already registered\n"
+	    "            (how unetmapd hands ports to the workers of attached interfaces)\n"
 	    "  -L        with one port: send what it receives back out of it (loopback)\n"
 	    "  -b batch  at most this many slots per ring pass (1..8192, default 1024)\n"
 	    "  -w secs   wait this long for the links before forwarding (default 2)\n"
 	    "  -c        copy frames even when the ports share memory (default: swap buffers)\n"
+	    "  -a cpu    run on this CPU only\n"
+	    "  -p        busy-poll: never sleep in poll(), sync the rings in a loop (a core\n"
+	    "            at 100%%, for the lowest latency; what valectl -p asks of unetmapd)\n"
 	    "  -v        say more (port modes, counts every second)\n"
 	    "  -h        this text\n");
 }
@@ -57,7 +63,8 @@ portspec(const char *name, const char *suffix)
 
 	if (!s)
 		return NULL;
-	if (strncmp(name, "netmap:", 7) == 0 || strncmp(name, "vale", 4) == 0)
+	if (strncmp(name, "netmap:", 7) == 0 || strncmp(name, "vale", 4) == 0 ||
+	    strncmp(name, "fd:", 3) == 0)
 		snprintf(s, len, "%s%s", name, suffix);
 	else
 		snprintf(s, len, "netmap:%s%s", name, suffix);
@@ -80,14 +87,61 @@ host_twin(const char *spec)
 	return s;
 }
 
+/* "fd:N": a descriptor registered by someone else (unetmapd), mapped here */
+static struct nmport_d *
+inherited_port(const char *spec)
+{
+	char *end;
+	long fd = strtol(spec + 3, &end, 10);
+	struct nmport_d *d;
+
+	if (spec[3] == '\0' || *end || fd < 0 || fd > 65535) {
+		fprintf(stderr, "netmap-bridge: %s: fd: takes a descriptor number\n", spec);
+		errno = EINVAL;
+		return NULL;
+	}
+	d = nmport_new();
+	if (!d)
+		return NULL;
+	if (unetmap_fd_info((int)fd, d->hdr.nr_name, sizeof(d->hdr.nr_name), &d->reg) < 0) {
+		int err = errno;
+
+		fprintf(stderr, "netmap-bridge: %s: not a registered netmap descriptor: %s\n",
+		    spec, strerror(err));
+		nmport_delete(d);
+		errno = err;
+		return NULL;
+	}
+	d->fd = (int)fd;
+	d->register_done = 1;
+	if (nmport_mmap(d) < 0) {
+		int err = errno;
+
+		nmport_delete(d);
+		errno = err;
+		return NULL;
+	}
+	return d;
+}
+
 static struct nmport_d *
 open_port(const char *spec)
 {
-	struct nmport_d *d = nmport_open(spec);
+	struct nmport_d *d = strncmp(spec, "fd:", 3) == 0 ? inherited_port(spec) : nmport_open(spec);
 
 	if (!d)
 		fprintf(stderr, "netmap-bridge: cannot open %s: %s\n", spec, strerror(errno));
 	return d;
+}
+
+/* what to call a port in messages: its spec, and for fd:N the port's name too */
+static const char *
+label(const char *spec, struct nmport_d *d, char *buf, size_t len)
+{
+	if (strncmp(spec, "fd:", 3) != 0)
+		return spec;
+	snprintf(buf, len, "%s (%s)", spec, d->hdr.nr_name);
+	return buf;
 }
 
 static void
@@ -118,15 +172,16 @@ int
 main(int argc, char **argv)
 {
 	const char *names[2] = { NULL, NULL };
-	int nnames = 0, verbose = 0, loopback = 0, copy = 0, c;
-	long batch = 1024, wait = 2;
+	int nnames = 0, verbose = 0, loopback = 0, copy = 0, busy = 0, c;
+	long batch = 1024, wait = 2, cpu = -1;
 	char *spec_a, *spec_b;
 	struct nmport_d *pa, *pb;
 	struct nb_stats ab = { 0 }, ba = { 0 };
+	char la[96], lb[96];
 	bool zcopy;
 	time_t last = time(NULL);
 
-	while ((c = getopt(argc, argv, "hvcLb:w:i:")) != -1) {
+	while ((c = getopt(argc, argv, "hvcLpa:b:w:i:")) != -1) {
 		switch (c) {
 		case 'i':
 			if (nnames == 2) {
@@ -138,6 +193,8 @@ main(int argc, char **argv)
 		case 'b': batch = number('b', optarg, 1, 8192); break;
 		case 'w': wait = number('w', optarg, 0, 3600); break;
 		case 'c': copy = 1; break;
+		case 'p': busy = 1; break;
+		case 'a': cpu = number('a', optarg, 0, CPU_SETSIZE - 1); break;
 		case 'L': loopback = 1; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
@@ -157,6 +214,21 @@ main(int argc, char **argv)
 	if (loopback && nnames == 2) {
 		fprintf(stderr, "netmap-bridge: -L takes one port\n");
 		return 2;
+	}
+	if (nnames == 1 && !loopback && strncmp(names[0], "fd:", 3) == 0) {
+		fprintf(stderr, "netmap-bridge: %s has no host twin to open: give a second port "
+		    "or -L\n", names[0]);
+		return 2;
+	}
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+			fprintf(stderr, "netmap-bridge: -a %ld: %s\n", cpu, strerror(errno));
+			return 1;
+		}
 	}
 	spec_a = portspec(names[0], "");
 	spec_b = nnames == 2 ? portspec(names[1], "") : loopback ? spec_a : host_twin(spec_a);
@@ -183,8 +255,9 @@ main(int argc, char **argv)
 		if (!loopback)
 			say_port(spec_b, pb);
 	}
-	fprintf(stderr, "netmap-bridge: %s <-> %s, %s, batch %ld\n", spec_a,
-	    loopback ? "itself" : spec_b, zcopy ? "zero-copy (buffer swap)" : "copying", batch);
+	fprintf(stderr, "netmap-bridge: %s <-> %s, %s, batch %ld%s\n", label(spec_a, pa, la,
+	    sizeof(la)), loopback ? "itself" : label(spec_b, pb, lb, sizeof(lb)),
+	    zcopy ? "zero-copy (buffer swap)" : "copying", batch, busy ? ", busy-polling" : "");
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (wait > 0) {
@@ -193,6 +266,23 @@ main(int argc, char **argv)
 			usleep(100000);
 	}
 
+	while (!stop && busy) {
+		/* polling mode: no sleeping, the rings are synced every pass */
+		ioctl(pa->fd, NIOCRXSYNC, NULL);
+		if (!loopback)
+			ioctl(pb->fd, NIOCRXSYNC, NULL);
+		nb_move(pa, pb, (uint32_t)batch, zcopy, &ab);
+		if (!loopback)
+			nb_move(pb, pa, (uint32_t)batch, zcopy, &ba);
+		ioctl(pb->fd, NIOCTXSYNC, NULL);
+		if (!loopback)
+			ioctl(pa->fd, NIOCTXSYNC, NULL);
+		if (verbose > 1 && time(NULL) != last) {
+			last = time(NULL);
+			fprintf(stderr, "netmap-bridge: %llu frames ->, %llu frames <-\n",
+			    (unsigned long long)ab.frames, (unsigned long long)ba.frames);
+		}
+	}
 	while (!stop) {
 		struct pollfd pfd[2] = { { .fd = pa->fd }, { .fd = pb->fd } };
 		uint32_t n0 = nb_rx_pending(pa), n1 = loopback ? 0 : nb_rx_pending(pb);

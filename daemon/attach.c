@@ -1,0 +1,664 @@
+/*
+ * attach.c - network interfaces on switches (valectl -a / -h / -d / -p / -P).
+ *
+ * netmap forwards between an attached NIC and its switch in the kernel.
+ * Here the daemon registers the ports itself, on netmap descriptors of its
+ * own (client_internal_new), and hands them to worker processes - our
+ * netmap-bridge, run as "netmap-bridge -i fd:3 -i fd:4" - which move frames
+ * with buffer swaps, since the interface and its switch port share region
+ * 1.  The daemon never touches a frame and its event loop never waits on
+ * the data path.
+ *
+ * An attachment is made of lanes; a lane is one worker and the descriptors
+ * it forwards between:
+ *
+ *   interface rings  <->  valeX:eth0     (all rings; or ring k of each in
+ *                                          multi-CPU polling, one lane per CPU)
+ *   host-stack rings <->  valeX:eth0^    (with -h)
+ *
+ * The daemon keeps its end of every descriptor, so a worker that dies loses
+ * nothing: the interface stays taken and the switch port stays in place
+ * while a new worker starts (with a growing delay; five quick deaths in a
+ * row and the attachment is undone, said in the log).  Ports are held
+ * (port->holds) for the attachment's life and claimed (port->claimed_by),
+ * so nobody else can bind them.  Detach, daemon stop and daemon crash give
+ * the interface back: the first two through the release of our bindings,
+ * a crash through the BPF links and sockets closing with the process (the
+ * workers die with it too: PR_SET_PDEATHSIG).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/adapters/vale.h"
+#include "unetmap.h"
+
+#define MAX_LANES 16		/* one per polling CPU, plus the host stack's */
+#define QUICK_MS 5000		/* a worker dying sooner than this failed to start */
+#define MAX_QUICK_FAILS 5
+#define STOP_MS 300		/* a worker's time to stop before SIGKILL */
+
+struct lane {
+	pid_t pid;			/* 0: not running */
+	struct client *cl[2];		/* interface side, switch side */
+	int app_fd[2];			/* their application ends, for the worker */
+	int cpu;			/* pinned there and busy-polling; -1: neither */
+	long started_ms, restart_at_ms;
+	int quick_fails;
+};
+
+struct attachment {
+	struct attachment *next;
+	char sw[VALE_NAME_MAX];
+	char ifname[IF_NAMESIZE];
+	char claim[128];		/* what others are told when they try to bind */
+	uint64_t netns;
+	int nsfd;			/* the asker's network namespace, for the workers */
+	bool host;			/* -h: the host stack is a port too */
+	bool polling;
+	struct nmreq_vale_polling poll;
+	struct port *nic, *vp, *hp;	/* held while attached */
+	struct lane lanes[MAX_LANES];
+	int nlanes;
+};
+
+static struct attachment *attachments;
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------ descriptors */
+
+/*
+ * Registers @name on a new descriptor of ours, as @asker would (its
+ * namespace, its lock-out check, its port-mode option when it sent one).
+ */
+static int
+register_own(const struct client *asker, const char *name, uint32_t mode, uint16_t ringid,
+    uint16_t mem_id, uint16_t nrings, struct client **clp, int *fdp, struct ctrl_err *e)
+{
+	struct ctrl_req *saved_rq = ctrl_current;
+	const struct client *saved_asker = ctrl_asker;
+	struct nmreq_option *pm = ctrl_option(NETMAP_REQ_OPT_UNETMAP_PORT_MODE,
+	    sizeof(struct nmreq_opt_unetmap_port_mode));
+	uint32_t pm_size = sizeof(struct nmreq_opt_unetmap_port_mode);
+	struct nmreq_register req;
+	struct ctrl_req rq;
+	struct ctrl_reply rp = { 0 };
+	struct client *c;
+	int err;
+
+	c = client_internal_new(asker->netns, fdp, e);
+	if (!c)
+		return EIO;
+	memset(&rq, 0, sizeof(rq));
+	memset(&req, 0, sizeof(req));
+	rq.hdr.nr_version = NETMAP_API;
+	rq.hdr.nr_reqtype = NETMAP_REQ_REGISTER;
+	snprintf(rq.hdr.nr_name, sizeof(rq.hdr.nr_name), "%s", name);
+	rq.body = &req;
+	rq.body_size = sizeof(req);
+	if (pm) {
+		rq.nopts = 1;
+		rq.opts = &pm;
+		rq.opt_size = &pm_size;
+	}
+	req.nr_mode = mode;
+	req.nr_ringid = ringid;
+	req.nr_mem_id = mem_id;
+	req.nr_tx_rings = req.nr_rx_rings = nrings;
+	err = ctrl_handle(asker, c, &rq, &rp, e);
+	free(rp.bind);
+	ctrl_current = saved_rq;
+	ctrl_asker = saved_asker;
+	if (err) {
+		close(*fdp);
+		client_internal_free(c);
+		return err;
+	}
+	*clp = c;
+	return 0;
+}
+
+static void
+lane_close(struct lane *ln)
+{
+	for (int i = 0; i < 2; i++)
+		if (ln->cl[i]) {
+			close(ln->app_fd[i]);
+			client_internal_free(ln->cl[i]);
+			ln->cl[i] = NULL;
+		}
+}
+
+/* ------------------------------------------------------------ workers */
+
+/* our netmap-bridge: beside unetmapd, in ../bin, or on PATH */
+static const char *
+bridge_path(char *buf, size_t len)
+{
+	const char *env = getenv("UNETMAPD_BRIDGE");
+	char self[PATH_MAX - 32];
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, len, "%s/netmap-bridge", self);
+			if (access(buf, X_OK) == 0)
+				return buf;
+			snprintf(buf, len, "%s/../bin/netmap-bridge", self);
+			if (access(buf, X_OK) == 0)
+				return buf;
+		}
+	}
+	return "netmap-bridge";
+}
+
+static void
+lane_start(struct attachment *a, struct lane *ln)
+{
+	char path[PATH_MAX], cpu[16];
+	const char *bin = bridge_path(path, sizeof(path));
+	pid_t parent = getpid(), pid;
+
+	snprintf(cpu, sizeof(cpu), "%d", ln->cpu);
+	pid = fork();
+	if (pid < 0) {
+		unm_err("%s:%s: cannot start a worker: %s", a->sw, a->ifname, strerror(errno));
+		ln->restart_at_ms = now_ms() + 1000;
+		return;
+	}
+	if (pid == 0) {
+		const char *argv[12];
+		sigset_t none;
+		int hi[2], n = 0, devnull;
+
+		/* the daemon's blocked signals and ignored SIGPIPE are not the worker's */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1);
+		if (a->nsfd >= 0 && setns(a->nsfd, CLONE_NEWNET) < 0)
+			_exit(126);
+		for (int i = 0; i < 2; i++)
+			hi[i] = fcntl(ln->app_fd[i], F_DUPFD, 100);
+		if (hi[0] < 0 || hi[1] < 0 || dup2(hi[0], 3) < 0 || dup2(hi[1], 4) < 0)
+			_exit(126);
+		devnull = open("/dev/null", O_RDONLY);
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		if (dcfg.log_path) {
+			int lf = open(dcfg.log_path, O_WRONLY | O_APPEND);
+
+			if (lf >= 0) {
+				dup2(lf, 1);
+				dup2(lf, 2);
+			}
+		}
+		close_range(5, ~0u, 0);
+		setenv("UNETMAP_SOCKET", dcfg.socket_path, 1);
+		setenv("UNETMAP_NO_AUTOSTART", "1", 1);	/* never a daemon of its own */
+		argv[n++] = "netmap-bridge";
+		argv[n++] = "-w";
+		argv[n++] = "0";
+		if (ln->cpu >= 0) {
+			argv[n++] = "-p";
+			argv[n++] = "-a";
+			argv[n++] = cpu;
+		}
+		argv[n++] = "-i";
+		argv[n++] = "fd:3";
+		argv[n++] = "-i";
+		argv[n++] = "fd:4";
+		argv[n] = NULL;
+		execvp(bin, (char **)argv);
+		fprintf(stderr, "unetmapd: worker: cannot run %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	ln->pid = pid;
+	ln->started_ms = now_ms();
+	unm_info("%s:%s: worker pid %d forwards %s <-> %s%s", a->sw, a->ifname, (int)pid,
+	    ln->cl[0]->b->port->name, ln->cl[1]->b->port->name,
+	    ln->cpu >= 0 ? " (busy-polling)" : "");
+}
+
+static void
+lanes_signal(struct attachment *a, int sig)
+{
+	for (int i = 0; i < a->nlanes; i++)
+		if (a->lanes[i].pid > 0)
+			kill(a->lanes[i].pid, sig);
+}
+
+/*
+ * Waits until @deadline for the workers of @a told to stop, then kills
+ * those left.  Not long: a worker may be waiting on a question to this very
+ * daemon (the switch's membership changed), which it cannot answer now;
+ * the worker holds nothing the daemon does not, so SIGKILL loses nothing.
+ */
+static void
+lanes_reap(struct attachment *a, long deadline)
+{
+	bool left;
+
+	do {
+		left = false;
+		for (int i = 0; i < a->nlanes; i++) {
+			struct lane *ln = &a->lanes[i];
+
+			if (ln->pid > 0 && waitpid(ln->pid, NULL, WNOHANG) == ln->pid)
+				ln->pid = 0;
+			left |= ln->pid > 0;
+		}
+		if (left)
+			usleep(2000);
+	} while (left && now_ms() < deadline);
+	for (int i = 0; i < a->nlanes; i++) {
+		struct lane *ln = &a->lanes[i];
+
+		if (ln->pid > 0) {
+			unm_debug("%s:%s: worker pid %d still there after SIGTERM: killed", a->sw,
+			    a->ifname, (int)ln->pid);
+			kill(ln->pid, SIGKILL);
+			waitpid(ln->pid, NULL, 0);
+			ln->pid = 0;
+		}
+	}
+}
+
+static void
+lanes_stop(struct attachment *a)
+{
+	lanes_signal(a, SIGTERM);
+	lanes_reap(a, now_ms() + STOP_MS);
+}
+
+static void
+lanes_free(struct attachment *a)
+{
+	lanes_stop(a);
+	for (int i = 0; i < a->nlanes; i++)
+		lane_close(&a->lanes[i]);
+	a->nlanes = 0;
+}
+
+/*
+ * The lanes for the current polling setting: one for all rings, or one
+ * per CPU each on ring k of both ports; and the host stack's.
+ */
+static int
+lanes_make(struct attachment *a, const struct client *asker, struct ctrl_err *e)
+{
+	char vname[NETMAP_REQ_IFNAMSIZ];
+	bool multi = a->polling && a->poll.nr_mode == NETMAP_POLLING_MODE_MULTI_CPU;
+	uint32_t n = multi ? a->poll.nr_num_polling_cpus : 1;
+	int err = 0;
+
+	snprintf(vname, sizeof(vname), "%s:%s", a->sw, a->ifname);
+	for (uint32_t k = 0; k < n && !err; k++) {
+		struct lane *ln = &a->lanes[a->nlanes];
+
+		memset(ln, 0, sizeof(*ln));
+		ln->cpu = a->polling ? (int)(a->poll.nr_first_cpu_id + k) : -1;
+		err = register_own(asker, a->ifname, multi ? NR_REG_ONE_NIC : NR_REG_ALL_NIC,
+		    (uint16_t)k, 0, 0, &ln->cl[0], &ln->app_fd[0], e);
+		if (!err) {
+			err = register_own(asker, vname, multi ? NR_REG_ONE_NIC : NR_REG_ALL_NIC,
+			    (uint16_t)k, 0, 0, &ln->cl[1], &ln->app_fd[1], e);
+			if (err) {
+				close(ln->app_fd[0]);
+				client_internal_free(ln->cl[0]);
+				ln->cl[0] = NULL;
+			}
+		}
+		if (!err)
+			a->nlanes++;
+	}
+	if (!err && a->host) {
+		struct lane *ln = &a->lanes[a->nlanes];
+
+		memset(ln, 0, sizeof(*ln));
+		ln->cpu = -1;
+		snprintf(vname, sizeof(vname), "%s:%s^", a->sw, a->ifname);
+		err = register_own(asker, a->ifname, NR_REG_SW, 0, 0, 0, &ln->cl[0],
+		    &ln->app_fd[0], e);
+		if (!err) {
+			err = register_own(asker, vname, NR_REG_ALL_NIC, 0, 0, 0, &ln->cl[1],
+			    &ln->app_fd[1], e);
+			if (err) {
+				close(ln->app_fd[0]);
+				client_internal_free(ln->cl[0]);
+				ln->cl[0] = NULL;
+			}
+		}
+		if (!err)
+			a->nlanes++;
+	}
+	if (err) {
+		lanes_free(a);
+		return err;
+	}
+	for (int i = 0; i < a->nlanes; i++)
+		lane_start(a, &a->lanes[i]);
+	return 0;
+}
+
+/* ------------------------------------------------------------ attachments */
+
+static struct attachment *
+find(const char *sw, const char *pname, uint64_t netns)
+{
+	for (struct attachment *a = attachments; a; a = a->next) {
+		size_t n = strlen(a->ifname);
+
+		if (a->netns == netns && strcmp(a->sw, sw) == 0 && strncmp(a->ifname, pname, n) == 0 &&
+		    (pname[n] == '\0' || (a->host && strcmp(pname + n, "^") == 0)))
+			return a;
+	}
+	return NULL;
+}
+
+static struct attachment *
+find_if(const char *ifname, uint64_t netns)
+{
+	for (struct attachment *a = attachments; a; a = a->next)
+		if (a->netns == netns && strcmp(a->ifname, ifname) == 0)
+			return a;
+	return NULL;
+}
+
+/* a switch port of its own for the attachment, in region 1 with the interface */
+static int
+switch_port(struct attachment *a, const char *pname, uint16_t nrings, struct port **out,
+    struct ctrl_err *e)
+{
+	char name[NETMAP_REQ_IFNAMSIZ];
+	struct vswitch *s = vale_switch_find(a->sw, a->netns);
+	struct port *p;
+	int err;
+
+	snprintf(name, sizeof(name), "%s:%s", a->sw, pname);
+	err = vale_port_new(name, pname, false, nrings, nrings, 0, 0, 1, &p, e);
+	if (err)
+		return err;
+	if (!s && !(s = vale_switch_new(a->sw, a->netns, e))) {
+		vale_port_free(p);
+		return ENOMEM;
+	}
+	err = vale_join(s, p, e);	/* on failure the switch goes if left empty */
+	if (err) {
+		vale_port_free(p);
+		return err;
+	}
+	p->holds++;
+	p->claimed_by = a->claim;
+	*out = p;
+	return 0;
+}
+
+static void
+unclaim(struct port **pp)
+{
+	struct port *p = *pp;
+
+	if (!p)
+		return;
+	p->claimed_by = NULL;
+	*pp = NULL;
+	port_release(p);
+}
+
+static void
+attachment_free(struct attachment *a)
+{
+	lanes_free(a);
+	/* the switch ports first: the interface's rings then have no users */
+	unclaim(&a->hp);
+	unclaim(&a->vp);
+	unclaim(&a->nic);
+	if (a->nsfd >= 0)
+		close(a->nsfd);
+	for (struct attachment **pp = &attachments; *pp; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	free(a);
+}
+
+int
+attach_nic(const struct client *asker, const char *sw, const char *ifname, bool host,
+    uint32_t *port_index, struct ctrl_err *e)
+{
+	struct vswitch *s = vale_switch_find(sw, asker->netns);
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC };
+	struct attachment *a, *other;
+	char hname[VALE_NAME_MAX], path[64];
+	struct port *p;
+	int err;
+
+	if (strlen(ifname) + 2 > VALE_NAME_MAX)
+		return ctrl_fail(e, ENAMETOOLONG, "%s:%s: the interface name is too long for a "
+		    "switch port", sw, ifname);
+	snprintf(hname, sizeof(hname), "%s^", ifname);
+	if (vale_switch_port(s, ifname) || (host && vale_switch_port(s, hname)))
+		return ctrl_fail(e, EBUSY, "%s:%s: %s has a port of that name already", sw,
+		    ifname, sw);
+	other = find_if(ifname, asker->netns);
+	if (other)
+		return ctrl_fail(e, EBUSY, "%s:%s: %s is attached to %s already (valectl -d "
+		    "%s:%s first)", sw, ifname, ifname, other->sw, other->sw, ifname);
+	err = port_lookup(asker, ifname, &req, true, &p, e);
+	if (err == ENXIO || (!err && p->ops != &nic_port_ops)) {
+		if (!err)
+			port_release(p);
+		return ctrl_fail(e, ENXIO, "%s:%s: no network interface %s in the namespace of "
+		    "pid %d, and no persistent VALE port of that name", sw, ifname, ifname,
+		    (int)asker->pid);
+	}
+	if (err)
+		return err;
+	if (p->nbind > 0) {
+		port_release(p);
+		return ctrl_fail(e, EBUSY, "%s:%s: %s is open in netmap mode by %d descriptor(s); "
+		    "close them first", sw, ifname, ifname, p->nbind);
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		port_release(p);
+		return ctrl_fail(e, ENOMEM, "%s:%s: out of memory", sw, ifname);
+	}
+	snprintf(a->sw, sizeof(a->sw), "%s", sw);
+	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
+	snprintf(a->claim, sizeof(a->claim), "attached to %s (valectl -d %s:%s detaches it)",
+	    sw, sw, ifname);
+	a->netns = asker->netns;
+	a->host = host;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)asker->pid);
+	a->nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	a->nic = p;
+	p->claimed_by = a->claim;
+	a->next = attachments;
+	attachments = a;
+	err = switch_port(a, ifname, p->nrings[NR_RX] > p->nrings[NR_TX] ? p->nrings[NR_RX] :
+	    p->nrings[NR_TX], &a->vp, e);
+	if (!err && host)
+		err = switch_port(a, hname, 1, &a->hp, e);
+	if (!err && a->nsfd < 0)
+		err = ctrl_fail(e, errno, "%s:%s: cannot open the network namespace of pid %d: %s",
+		    sw, ifname, (int)asker->pid, strerror(errno));
+	if (!err)
+		err = lanes_make(a, asker, e);
+	if (err) {
+		attachment_free(a);	/* the interface goes back, the ports go */
+		return err;
+	}
+	*port_index = ((struct vport *)a->vp->priv)->idx;
+	unm_info("%s attached to %s as port %u%s (%s)", ifname, sw, *port_index,
+	    host ? ", its host stack as " : "", a->nic->name);
+	if (host)
+		unm_info("%s: host stack attached to %s as port %u", ifname, sw,
+		    ((struct vport *)a->hp->priv)->idx);
+	return 0;
+}
+
+int
+attach_detach(const struct client *asker, const char *sw, const char *pname,
+    uint32_t *port_index, struct ctrl_err *e)
+{
+	struct attachment *a = find(sw, pname, asker->netns);
+
+	if (!a)
+		return -1;
+	if (strcmp(pname, a->ifname) != 0)
+		return ctrl_fail(e, EINVAL, "%s:%s: the host stack goes with its interface: "
+		    "detach %s:%s", sw, pname, sw, a->ifname);
+	*port_index = ((struct vport *)a->vp->priv)->idx;
+	attachment_free(a);
+	unm_info("%s detached from %s and given back to the kernel", pname, sw);
+	return 0;
+}
+
+int
+attach_polling(const struct client *asker, const char *sw, const char *pname, bool on,
+    const struct nmreq_vale_polling *req, struct ctrl_err *e)
+{
+	struct attachment *a = find(sw, pname, asker->netns);
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	struct nmreq_vale_polling saved;
+	bool was;
+	int err;
+
+	if (!a)
+		return ctrl_fail(e, ENXIO, "%s:%s: polling is for network interfaces attached to "
+		    "a switch (valectl -a %s:IF), and %s is none", sw, pname, sw, pname);
+	if (on) {
+		uint32_t nq = a->nic->nrings[NR_RX];
+
+		if (req->nr_mode != NETMAP_POLLING_MODE_SINGLE_CPU &&
+		    req->nr_mode != NETMAP_POLLING_MODE_MULTI_CPU)
+			return ctrl_fail(e, EINVAL, "%s:%s: polling mode %u is neither single-CPU "
+			    "(%u) nor multi-CPU (%u)", sw, pname, req->nr_mode,
+			    NETMAP_POLLING_MODE_SINGLE_CPU, NETMAP_POLLING_MODE_MULTI_CPU);
+		if (req->nr_num_polling_cpus == 0 ||
+		    (req->nr_mode == NETMAP_POLLING_MODE_SINGLE_CPU && req->nr_num_polling_cpus != 1))
+			return ctrl_fail(e, EINVAL, "%s:%s: %u polling CPUs: single-CPU mode takes 1, "
+			    "multi-CPU mode 1 or more", sw, pname, req->nr_num_polling_cpus);
+		if ((long)req->nr_first_cpu_id + req->nr_num_polling_cpus > ncpu)
+			return ctrl_fail(e, EINVAL, "%s:%s: CPUs %u..%u asked, this machine has "
+			    "0..%ld", sw, pname, req->nr_first_cpu_id,
+			    req->nr_first_cpu_id + req->nr_num_polling_cpus - 1, ncpu - 1);
+		if (req->nr_mode == NETMAP_POLLING_MODE_MULTI_CPU && req->nr_num_polling_cpus > nq)
+			return ctrl_fail(e, EINVAL, "%s:%s: one polling CPU per ring pair, and %s "
+			    "has %u; ask for at most %u", sw, pname, a->ifname, nq, nq);
+		if (a->polling)
+			return ctrl_fail(e, EBUSY, "%s:%s: polling already (valectl -P first)",
+			    sw, pname);
+	} else if (!a->polling) {
+		return ctrl_fail(e, EINVAL, "%s:%s: not polling", sw, pname);
+	}
+	was = a->polling;
+	saved = a->poll;
+	lanes_free(a);
+	a->polling = on;
+	if (on)
+		a->poll = *req;
+	err = lanes_make(a, asker, e);
+	if (err) {
+		struct ctrl_err e2;
+
+		/* back to how it was; if even that fails the attachment goes */
+		a->polling = was;
+		a->poll = saved;
+		if (lanes_make(a, asker, &e2)) {
+			unm_err("%s:%s: cannot restart forwarding (%s): detached", sw, pname, e2.msg);
+			attachment_free(a);
+		}
+		return err;
+	}
+	unm_info("%s:%s: %s", sw, pname, !on ? "polling stopped: forwarding sleeps in poll()" :
+	    req->nr_mode == NETMAP_POLLING_MODE_SINGLE_CPU ? "polling on one CPU" :
+	    "polling, one CPU per ring pair");
+	return 0;
+}
+
+/* workers that died are started again, later and later; not for ever */
+void
+attach_tick(void)
+{
+	struct attachment *next;
+
+	for (struct attachment *a = attachments; a; a = next) {
+		bool give_up = false;
+
+		next = a->next;
+		for (int i = 0; i < a->nlanes; i++) {
+			struct lane *ln = &a->lanes[i];
+			int st;
+
+			if (ln->pid > 0 && waitpid(ln->pid, &st, WNOHANG) == ln->pid) {
+				long ran = now_ms() - ln->started_ms;
+
+				ln->quick_fails = ran < QUICK_MS ? ln->quick_fails + 1 : 0;
+				unm_warn("%s:%s: worker pid %d %s %d after %ld ms%s", a->sw, a->ifname,
+				    (int)ln->pid, WIFSIGNALED(st) ? "killed by signal" :
+				    "exited with status", WIFSIGNALED(st) ? WTERMSIG(st) :
+				    WEXITSTATUS(st), ran, ln->quick_fails >= MAX_QUICK_FAILS ?
+				    "" : "; starting another");
+				ln->pid = 0;
+				ln->restart_at_ms = now_ms() + (100L << ln->quick_fails);
+				give_up |= ln->quick_fails >= MAX_QUICK_FAILS;
+			}
+			if (ln->pid == 0 && !give_up && now_ms() >= ln->restart_at_ms)
+				lane_start(a, ln);
+		}
+		if (give_up) {
+			unm_err("%s:%s: its workers keep dying: detached, the interface is given "
+			    "back to the kernel", a->sw, a->ifname);
+			attachment_free(a);
+		}
+	}
+}
+
+void
+attach_stop_all(void)
+{
+	long deadline = now_ms() + STOP_MS;
+
+	/* all told at once: none is then left waiting on a question to us */
+	for (struct attachment *a = attachments; a; a = a->next)
+		lanes_signal(a, SIGTERM);
+	for (struct attachment *a = attachments; a; a = a->next)
+		lanes_reap(a, deadline);
+	while (attachments) {
+		unm_info("%s:%s: detached (daemon stopping)", attachments->sw,
+		    attachments->ifname);
+		attachment_free(attachments);
+	}
+}

@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# vale_nic.sh - network interfaces on a VALE switch (valectl -a / -h / -d /
+# -p / -P), in network namespaces this test makes and removes:
+#
+#   namespace A (ea, 10.78.0.1) ---- sa \
+#   namespace B (eb, 10.78.0.2) ---- sb  >  namespace S: switch vale0, its
+#   namespace C (ec, 10.78.0.3) ---- sc /   valectl runs there
+#                                   sh (10.78.0.100 on S's own stack, -h)
+#
+# Ping and TCP across the switch, counters in the listing, errors for bad
+# attaches and detaches, nobody else may open an attached port, a killed
+# worker is replaced, polling on and off, detach and daemon stop (clean or
+# SIGKILL) give the interfaces back to the kernel.
+set -u
+B=${BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+
+if [ "$(id -u)" != 0 ] || ! ip link add nmchk$$ type veth peer name nmchk$$b 2>/dev/null; then
+	echo "# needs root and veth: skipped"; echo "# done: 0 checks, 0 failed"; exit 0
+fi
+ip link del nmchk$$ 2>/dev/null
+command -v nc >/dev/null || { echo "# needs nc: skipped"; echo "# done: 0 checks, 0 failed"; exit 0; }
+
+id=$$
+NA=vna$id NB=vnb$id NC=vnc$id NS=vns$id NH=vnh$id
+tmp=$(mktemp -d /tmp/unm-valenic.XXXXXX)
+pids="" dpid=""
+cleanup() {
+	for p in $pids $dpid; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for ns in $NA $NB $NC $NS $NH; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_NO_AUTOSTART=1
+start_daemon() {
+	"$B/bin/unetmapd" -f -v -s "$UNETMAP_SOCKET" -l "$tmp/d.log" 2>>"$tmp/d.log" &
+	dpid=$!
+	for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+}
+# SIGTERM, bounded wait; 0 if it stopped by itself
+stop_daemon() {
+	kill "$dpid" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$dpid" 2>/dev/null || { wait "$dpid" 2>/dev/null; dpid=""; return 0; }; sleep 0.05; done
+	kill -9 "$dpid"; wait "$dpid" 2>/dev/null; dpid=""; return 1
+}
+start_daemon
+
+inS() { ip netns exec $NS "$@"; }
+vc() { inS timeout 20 "$B/bin/valectl" "$@"; }
+for ns in $NA $NB $NC $NS $NH; do
+	ip netns add $ns; ip -n $ns link set lo up
+	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+# e$1 in namespace $2 with address $3, its peer s$1 in S
+member() {
+	ip link add name "e$1" netns "$2" type veth peer name "s$1" netns $NS
+	ip -n "$2" link set dev "e$1" up; ip -n $NS link set dev "s$1" up
+	ip -n "$2" addr add "$3/24" dev "e$1"
+	# the senders finish their checksums: nothing offloaded crosses the switch
+	ip netns exec "$2" ethtool -K "e$1" tx off >/dev/null 2>&1
+	ip netns exec $NS ethtool -K "s$1" tx off >/dev/null 2>&1
+}
+member a $NA 10.78.0.1; member b $NB 10.78.0.2; member c $NC 10.78.0.3
+# h: S's own stack reaches the switch through sh's host stack (valectl -h)
+ip link add name eh netns $NH type veth peer name sh netns $NS
+ip -n $NH link set dev eh up; ip -n $NS link set dev sh up
+ip -n $NS addr add 10.78.0.100/24 dev sh
+ip netns exec $NS ethtool -K sh tx off gro off >/dev/null 2>&1
+ip netns exec $NH ethtool -K eh tx off >/dev/null 2>&1
+
+pings() { ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 2 "$2" >/dev/null 2>&1; }
+# 1 MB over TCP from namespace $1 to $2's address $3, compared at the far end
+tcp_ok() {
+	head -c 1048576 /dev/urandom >$tmp/blob
+	ip netns exec "$2" timeout 15 nc -l -p 5001 >$tmp/got 2>/dev/null &
+	local l=$!
+	sleep 0.3
+	ip netns exec "$1" timeout 15 nc -N -w 5 "$3" 5001 <$tmp/blob >/dev/null 2>&1
+	wait $l 2>/dev/null
+	cmp -s $tmp/blob $tmp/got
+}
+# is $1 (in S) back with the kernel: no XDP program, no host-ring TAP of ours for it?
+given_back() {
+	local ix
+	ix=$(ip netns exec $NS cat /sys/class/net/$1/ifindex)
+	for i in $(seq 100); do
+		! ip -n $NS -d link show "$1" | grep -q 'xdp' && ! ip -n $NS link show | grep -q "unmh$ix-" &&
+		    return 0
+		sleep 0.05
+	done
+	return 1
+}
+# the daemon's live workers (not zombies waiting to be reaped)
+workers() {
+	for w in $(pgrep -P "$dpid" -x netmap-bridge); do
+		[ "$(cut -d' ' -f3 /proc/$w/stat 2>/dev/null)" != Z ] && echo "$w"
+	done
+}
+
+# ---------------------------------------------------------------- attach
+for x in a b c; do
+	out=$(vc -v -a vale0:s$x 2>&1); rc=$?
+	[ $rc = 0 ] && echo "$out" | grep -q "vale0:s$x: attached as port"; ok $? "valectl -a vale0:s$x: $out"
+done
+out=$(vc -h vale0:sh 2>&1); ok $? "valectl -h vale0:sh (with its host stack): $out"
+sleep 0.3
+pings $NA 10.78.0.2; ok $? "A pings B through the switch"
+pings $NA 10.78.0.3; ok $? "A pings C through the switch"
+pings $NC 10.78.0.2; ok $? "C pings B through the switch"
+tcp_ok $NA $NB 10.78.0.2; ok $? "1 MB of TCP from A to B arrives intact"
+tcp_ok $NC $NA 10.78.0.1; ok $? "1 MB of TCP from C to A arrives intact"
+pings $NA 10.78.0.100; ok $? "A pings S's own address on sh, through sh's host stack (-h)"
+pings $NS 10.78.0.2; ok $? "S's stack pings B through sh^ and the switch"
+tcp_ok $NS $NB 10.78.0.2; ok $? "1 MB of TCP from S's stack to B"
+
+list=$(vc 2>&1)
+for p in sa sb sc sh 'sh^'; do
+	echo "$list" | grep -q "^vale0:$p "; ok $? "the listing names vale0:$p"
+done
+rxa=$(echo "$list" | awk '$1 == "vale0:sa" { print $4 }')
+[ "${rxa:-0}" -gt 10 ]; ok $? "and counts what came in from sa ($rxa frames)"
+echo "$list" | awk '$1 == "vale0:sa" { exit !($6 > 10) }'; ok $? "and what went out to sa"
+[ "$(workers | wc -l)" = 5 ]; ok $? "five workers forward: four interfaces and one host stack"
+
+# ---------------------------------------------------------------- nobody else
+err=$(inS timeout 10 "$B/bin/pkt-gen" -i netmap:sa -f rx -n 1 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "sa: attached to vale0"; ok $? "opening an attached interface is refused, saying where it is attached"
+err=$(inS timeout 10 "$B/bin/pkt-gen" -i vale0:sa -f rx -n 1 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "attached to vale0"; ok $? "and so is opening its switch port"
+err=$(vc -a vale0:sa 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "sa is on vale0 already"; ok $? "attaching it twice is refused: $(echo "$err" | tail -1)"
+err=$(vc -a vale1:sa 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "attached to vale0 already"; ok $? "attaching it to a second switch is refused: $(echo "$err" | grep -o 'sa is attached.*' | head -1)"
+err=$(vc -a vale0:nosuch$id 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "no network interface nosuch$id"; ok $? "attaching a missing interface is refused, naming it"
+err=$(vc -d vale0:nosuch 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "nothing called nosuch is attached"; ok $? "detaching what is not attached is refused"
+err=$(vc -n sb 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "sb: a port of that name exists"; ok $? "a persistent port named like an attached interface is refused"
+# an interface some program holds cannot be attached, and stays the program's
+ip link add name t$id netns $NS type veth peer name tp$id netns $NA
+ip -n $NS link set dev t$id up; ip -n $NA link set dev tp$id up
+ip netns exec $NS "$B/tests/helpers/nicprobe" hold netmap:t$id >$tmp/holder 2>&1 &
+hp=$!; pids="$pids $hp"
+for i in $(seq 100); do grep -q ready $tmp/holder 2>/dev/null && break; sleep 0.05; done
+err=$(vc -a vale0:t$id 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "open in netmap mode"; ok $? "an interface open in netmap mode is not attached: $(echo "$err" | grep -o 'is open in netmap mode.*' | head -1)"
+kill -0 $hp 2>/dev/null; ok $? "and its holder keeps it"
+kill $hp; wait $hp 2>/dev/null
+vc 2>&1 | grep -q "^vale0:t$id "; [ $? != 0 ]; ok $? "nothing of the refused attach is left on the switch"
+
+# ---------------------------------------------------------------- workers
+w=$(workers | head -1)
+kill -9 "$w"
+sleep 0.1
+replaced() { [ "$(workers | wc -l)" = 5 ] && ! workers | grep -qx "$w"; }
+for i in $(seq 60); do replaced && break; sleep 0.1; done
+replaced; ok $? "a worker killed with SIGKILL is replaced"
+grep -q "worker pid $w killed by signal 9" $tmp/d.log; ok $? "and the log says so"
+pings $NA 10.78.0.2 && pings $NB 10.78.0.3; ok $? "forwarding goes on after it"
+
+# ---------------------------------------------------------------- polling
+out=$(vc -p vale0:sa -C 0,0 2>&1); ok $? "valectl -p vale0:sa (one CPU, CPU 0): $out"
+sleep 0.3
+pw=$(pgrep -P "$dpid" -f 'netmap-bridge.* -p ' | head -1)
+[ -n "$pw" ] && grep -q "^Cpus_allowed_list:[[:space:]]*0$" /proc/$pw/status; ok $? "its worker busy-polls pinned to CPU 0"
+pings $NA 10.78.0.2; ok $? "A pings B while sa is polled"
+err=$(vc -p vale0:sa -C 0,0 2>&1); [ $? != 0 ] && echo "$err" | grep -q "polling already"; ok $? "polling twice is refused"
+err=$(vc -p vale0:sb -C 1,0,2 2>&1); [ $? != 0 ] && echo "$err" | grep -q "one polling CPU per ring pair"; ok $? "more polling CPUs than rings is refused"
+err=$(vc -p vale0:nosuch -C 0,0 2>&1); [ $? != 0 ] && echo "$err" | grep -q "polling is for network interfaces attached"; ok $? "polling what is not an attached interface is refused"
+out=$(vc -P vale0:sa 2>&1); ok $? "valectl -P vale0:sa: $out"
+[ -z "$(pgrep -P "$dpid" -f 'netmap-bridge.* -p ')" ]; ok $? "no worker busy-polls any more"
+pings $NA 10.78.0.2; ok $? "A pings B after polling stopped"
+err=$(vc -P vale0:sa 2>&1); [ $? != 0 ] && echo "$err" | grep -q "not polling"; ok $? "stopping polling that is not on is refused"
+
+# ---------------------------------------------------------------- detach
+out=$(vc -d vale0:sa 2>&1); ok $? "valectl -d vale0:sa: $out"
+given_back sa; ok $? "sa is given back to the kernel (no XDP program, no TAP of ours)"
+vc 2>&1 | grep -q "^vale0:sa "; [ $? != 0 ]; ok $? "the listing no longer names it"
+pings $NA 10.78.0.2 1; [ $? != 0 ]; ok $? "A is cut off from the switch"
+pings $NB 10.78.0.3; ok $? "B and C still talk through it"
+out=$(vc -a vale0:sa 2>&1); ok $? "sa attaches again at once: $out"
+sleep 0.3
+pings $NA 10.78.0.2; ok $? "and A pings B again"
+
+# ---------------------------------------------------------------- daemon stop
+ws=$(workers)
+stop_daemon; ok $? "the daemon stops on SIGTERM with interfaces attached"
+for x in sa sb sc sh; do
+	given_back $x; ok $? "$x is given back when the daemon stops"
+done
+left=0; for w in $ws; do [ -e /proc/$w/stat ] && [ "$(cut -d' ' -f3 /proc/$w/stat 2>/dev/null)" != Z ] && left=1; done
+[ $left = 0 ]; ok $? "and none of its workers is left"
+start_daemon
+vc -a vale0:sa >/dev/null 2>&1 && vc -a vale0:sb >/dev/null 2>&1; ok $? "a new daemon attaches them again"
+sleep 0.3
+pings $NA 10.78.0.2; ok $? "and forwards"
+ws=$(workers)
+kill -9 "$dpid"; wait "$dpid" 2>/dev/null; dpid=""
+for x in sa sb; do
+	given_back $x; ok $? "$x is given back when the daemon is killed with SIGKILL"
+done
+sleep 0.3
+alive() { [ -e /proc/$1/stat ] && [ "$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null)" != Z ]; }
+left=0; for w in $ws; do alive "$w" && left=1; done
+[ $left = 0 ]; ok $? "and its workers die with it"
+
+cp $tmp/d.log /tmp/vn.log; grep -qE 'AddressSanitizer|runtime error' $tmp/d.log; [ $? != 0 ]; ok $? "the daemon reported no sanitizer error"
+echo "# done: $n checks, $failed failed"
+[ $failed = 0 ]
