@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/adapters/nic.h"
 #include "daemon/adapters/vale.h"
 #include "unetmap.h"
 
@@ -61,10 +62,14 @@ struct attachment {
 	struct attachment *next;
 	char sw[VALE_NAME_MAX];
 	char ifname[IF_NAMESIZE];
+	char pname[VALE_NAME_MAX];	/* its port on the switch (the interface's name, or
+					   the switch's for the switch's own interface) */
 	char claim[128];		/* what others are told when they try to bind */
 	uint64_t netns;
 	int nsfd;			/* the asker's network namespace, for the workers */
 	bool host;			/* -h: the host stack is a port too */
+	bool hostif;			/* the switch's own interface: a veth pair we made,
+					   ifname its switch end, sw the end the host uses */
 	bool polling;
 	struct nmreq_vale_polling poll;
 	struct port *nic, *vp, *hp;	/* held while attached */
@@ -320,7 +325,7 @@ lanes_make(struct attachment *a, const struct client *asker, struct ctrl_err *e)
 	uint32_t n = multi ? a->poll.nr_num_polling_cpus : 1;
 	int err = 0;
 
-	snprintf(vname, sizeof(vname), "%s:%s", a->sw, a->ifname);
+	snprintf(vname, sizeof(vname), "%s:%s", a->sw, a->pname);
 	for (uint32_t k = 0; k < n && !err; k++) {
 		struct lane *ln = &a->lanes[a->nlanes];
 
@@ -345,7 +350,7 @@ lanes_make(struct attachment *a, const struct client *asker, struct ctrl_err *e)
 
 		memset(ln, 0, sizeof(*ln));
 		ln->cpu = -1;
-		snprintf(vname, sizeof(vname), "%s:%s^", a->sw, a->ifname);
+		snprintf(vname, sizeof(vname), "%s:%s^", a->sw, a->pname);
 		err = register_own(asker, a->ifname, NR_REG_SW, 0, 0, 0, &ln->cl[0],
 		    &ln->app_fd[0], e);
 		if (!err) {
@@ -375,9 +380,9 @@ static struct attachment *
 find(const char *sw, const char *pname, uint64_t netns)
 {
 	for (struct attachment *a = attachments; a; a = a->next) {
-		size_t n = strlen(a->ifname);
+		size_t n = strlen(a->pname);
 
-		if (a->netns == netns && strcmp(a->sw, sw) == 0 && strncmp(a->ifname, pname, n) == 0 &&
+		if (a->netns == netns && strcmp(a->sw, sw) == 0 && strncmp(a->pname, pname, n) == 0 &&
 		    (pname[n] == '\0' || (a->host && strcmp(pname + n, "^") == 0)))
 			return a;
 	}
@@ -437,11 +442,23 @@ unclaim(struct port **pp)
 static void
 attachment_free(struct attachment *a)
 {
+	struct vport *v = a->vp ? a->vp->priv : NULL;
+
 	lanes_free(a);
+	if (a->hostif && v && v->sw && v->sw->shm->host_port == v->idx + 1)
+		__atomic_store_n(&v->sw->shm->host_port, 0, __ATOMIC_RELEASE);
 	/* the switch ports first: the interface's rings then have no users */
 	unclaim(&a->hp);
 	unclaim(&a->vp);
 	unclaim(&a->nic);
+	/* the switch's own interface goes with it (both ends of the pair) */
+	if (a->hostif && a->nsfd >= 0 && nic_ns_enter(a->nsfd) == 0) {
+		int r = nic_link_del(a->ifname);
+
+		nic_ns_leave();
+		if (r < 0)
+			unm_warn("%s: cannot remove the interface %s: %s", a->sw, a->sw, strerror(-r));
+	}
 	if (a->nsfd >= 0)
 		close(a->nsfd);
 	for (struct attachment **pp = &attachments; *pp; pp = &(*pp)->next)
@@ -452,9 +469,13 @@ attachment_free(struct attachment *a)
 	free(a);
 }
 
-int
-attach_nic(const struct client *asker, const char *sw, const char *ifname, bool host,
-    uint32_t *port_index, struct ctrl_err *e)
+/*
+ * @ifname of @asker's namespace as port @pname of switch @sw; @hostif:
+ * it is the switch end of the switch's own interface (made by the caller).
+ */
+static int
+attach(const struct client *asker, const char *sw, const char *ifname, const char *pname,
+    bool host, bool hostif, uint32_t *port_index, struct ctrl_err *e)
 {
 	struct vswitch *s = vale_switch_find(sw, asker->netns);
 	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC };
@@ -463,13 +484,13 @@ attach_nic(const struct client *asker, const char *sw, const char *ifname, bool 
 	struct port *p;
 	int err;
 
-	if (strlen(ifname) + 2 > VALE_NAME_MAX)
+	if (strlen(pname) + 2 > VALE_NAME_MAX)
 		return ctrl_fail(e, ENAMETOOLONG, "%s:%s: the interface name is too long for a "
-		    "switch port", sw, ifname);
-	snprintf(hname, sizeof(hname), "%s^", ifname);
-	if (vale_switch_port(s, ifname) || (host && vale_switch_port(s, hname)))
+		    "switch port", sw, pname);
+	snprintf(hname, sizeof(hname), "%s^", pname);
+	if (vale_switch_port(s, pname) || (host && vale_switch_port(s, hname)))
 		return ctrl_fail(e, EBUSY, "%s:%s: %s has a port of that name already", sw,
-		    ifname, sw);
+		    pname, sw);
 	other = find_if(ifname, asker->netns);
 	if (other)
 		return ctrl_fail(e, EBUSY, "%s:%s: %s is attached to %s already (valectl -d "
@@ -496,17 +517,23 @@ attach_nic(const struct client *asker, const char *sw, const char *ifname, bool 
 	}
 	snprintf(a->sw, sizeof(a->sw), "%s", sw);
 	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
-	snprintf(a->claim, sizeof(a->claim), "attached to %s (valectl -d %s:%s detaches it)",
-	    sw, sw, ifname);
+	snprintf(a->pname, sizeof(a->pname), "%s", pname);
+	if (hostif)
+		snprintf(a->claim, sizeof(a->claim), "the switch end of %s's own interface "
+		    "(valectl -r %s removes both)", sw, sw);
+	else
+		snprintf(a->claim, sizeof(a->claim), "attached to %s (valectl -d %s:%s detaches "
+		    "it)", sw, sw, ifname);
 	a->netns = asker->netns;
 	a->host = host;
+	a->hostif = hostif;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)asker->pid);
 	a->nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	a->nic = p;
 	p->claimed_by = a->claim;
 	a->next = attachments;
 	attachments = a;
-	err = switch_port(a, ifname, p->nrings[NR_RX] > p->nrings[NR_TX] ? p->nrings[NR_RX] :
+	err = switch_port(a, pname, p->nrings[NR_RX] > p->nrings[NR_TX] ? p->nrings[NR_RX] :
 	    p->nrings[NR_TX], &a->vp, e);
 	if (!err && host)
 		err = switch_port(a, hname, 1, &a->hp, e);
@@ -520,12 +547,109 @@ attach_nic(const struct client *asker, const char *sw, const char *ifname, bool 
 		return err;
 	}
 	*port_index = ((struct vport *)a->vp->priv)->idx;
+	if (hostif)
+		__atomic_store_n(&((struct vport *)a->vp->priv)->sw->shm->host_port,
+		    *port_index + 1, __ATOMIC_RELEASE);
 	unm_info("%s attached to %s as port %u%s (%s)", ifname, sw, *port_index,
 	    host ? ", its host stack as " : "", a->nic->name);
 	if (host)
 		unm_info("%s: host stack attached to %s as port %u", ifname, sw,
 		    ((struct vport *)a->hp->priv)->idx);
 	return 0;
+}
+
+int
+attach_nic(const struct client *asker, const char *sw, const char *ifname, bool host,
+    uint32_t *port_index, struct ctrl_err *e)
+{
+	return attach(asker, sw, ifname, ifname, host, false, port_index, e);
+}
+
+/*
+ * The switch end of switch @sw's own interface: "vp_vale0" (no name
+ * starting with "vale": those are switch ports to the rest of the daemon)
+ */
+static void
+hostif_peer(const char *sw, char *out, size_t len)
+{
+	snprintf(out, len, "vp_%s", sw);
+}
+
+int
+attach_hostif(const struct client *asker, const char *sw, struct ctrl_err *e)
+{
+	char peer[IF_NAMESIZE + 8];
+	struct attachment *a;
+	uint64_t ino;
+	uint32_t idx;
+	int nsfd, err, r;
+
+	if (strlen(sw) + 3 >= IF_NAMESIZE)
+		return ctrl_fail(e, ENAMETOOLONG, "%s: a switch with an interface of its own has "
+		    "a name of at most %d characters", sw, IF_NAMESIZE - 4);
+	for (a = attachments; a; a = a->next)
+		if (a->hostif && a->netns == asker->netns && strcmp(a->sw, sw) == 0)
+			return ctrl_fail(e, EEXIST, "%s: the switch has its interface already", sw);
+	hostif_peer(sw, peer, sizeof(peer));
+	nsfd = nic_ns_open(asker->pid, &ino);
+	if (nsfd < 0 || nic_ns_enter(nsfd) < 0) {
+		if (nsfd >= 0)
+			close(nsfd);
+		return ctrl_fail(e, EIO, "%s: cannot enter the network namespace of pid %d", sw,
+		    (int)asker->pid);
+	}
+	if (if_nametoindex(sw) || if_nametoindex(peer)) {
+		nic_ns_leave();
+		close(nsfd);
+		return ctrl_fail(e, EEXIST, "%s: an interface called %s exists already", sw,
+		    if_nametoindex(sw) ? sw : peer);
+	}
+	err = nic_veth_add(sw, peer, e);
+	if (!err) {
+		/*
+		 * Frames the host sends go to the switch as they are: checksums
+		 * done by the stack (there is no hardware to finish them).
+		 */
+		if ((r = nic_offload_off(sw, "tx-checksum-ip-generic")) < 0 && r != -ENOENT)
+			unm_warn("%s: cannot turn transmit checksums off: %s", sw, strerror(-r));
+		if (nic_link_up(sw) < 0 || nic_link_up(peer) < 0)
+			err = ctrl_fail(e, EIO, "%s: cannot bring %s and %s up", sw, sw, peer);
+	}
+	nic_ns_leave();
+	close(nsfd);
+	if (err)
+		goto undo;
+	err = attach(asker, sw, peer, sw, false, true, &idx, e);
+	if (err)
+		goto undo;
+	unm_info("%s: the switch's own interface is %s (port %s:%s)", sw, sw, sw, sw);
+	return 0;
+undo:
+	nsfd = nic_ns_open(asker->pid, &ino);
+	if (nsfd >= 0 && nic_ns_enter(nsfd) == 0) {
+		nic_link_del(sw);
+		nic_ns_leave();
+	}
+	if (nsfd >= 0)
+		close(nsfd);
+	return err;
+}
+
+int
+attach_hostif_del(const struct client *asker, const char *sw, struct ctrl_err *e)
+{
+	for (struct attachment *a = attachments; a; a = a->next)
+		if (a->hostif && a->netns == asker->netns && strcmp(a->sw, sw) == 0) {
+			struct vport *v = a->vp->priv;
+
+			if (v->sw && __atomic_load_n(&v->sw->shm->icpt_port, __ATOMIC_ACQUIRE))
+				return ctrl_fail(e, EBUSY, "%s: netmap:%s is open (an application "
+				    "intercepts the switch's traffic); close it first", sw, sw);
+			attachment_free(a);
+			unm_info("%s: the switch's own interface removed", sw);
+			return 0;
+		}
+	return -1;
 }
 
 int
@@ -536,9 +660,12 @@ attach_detach(const struct client *asker, const char *sw, const char *pname,
 
 	if (!a)
 		return -1;
-	if (strcmp(pname, a->ifname) != 0)
+	if (strcmp(pname, a->pname) != 0)
 		return ctrl_fail(e, EINVAL, "%s:%s: the host stack goes with its interface: "
-		    "detach %s:%s", sw, pname, sw, a->ifname);
+		    "detach %s:%s", sw, pname, sw, a->pname);
+	if (a->hostif)
+		return ctrl_fail(e, EINVAL, "%s:%s: that is the switch's own interface; "
+		    "valectl -r %s removes it", sw, pname, sw);
 	*port_index = ((struct vport *)a->vp->priv)->idx;
 	attachment_free(a);
 	unm_info("%s detached from %s and given back to the kernel", pname, sw);

@@ -286,6 +286,9 @@ int attach_detach(const struct client *asker, const char *sw, const char *pname,
     uint32_t *port_index, struct ctrl_err *e);
 int attach_polling(const struct client *asker, const char *sw, const char *pname, bool on,
     const struct nmreq_vale_polling *req, struct ctrl_err *e);
+/* switch @sw's own interface (like bridge0): made, or removed (-1: it has none) */
+int attach_hostif(const struct client *asker, const char *sw, struct ctrl_err *e);
+int attach_hostif_del(const struct client *asker, const char *sw, struct ctrl_err *e);
 void attach_tick(void);
 void attach_stop_all(void);
 

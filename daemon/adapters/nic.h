@@ -52,6 +52,13 @@ int nic_offload_check(const char *ifname, unsigned mode, char *msg, size_t len);
 int nic_offload_fix(const char *ifname, unsigned mode, struct nic_offloads *saved,
     char *msg, size_t len);
 void nic_offload_restore(const char *ifname, const struct nic_offloads *saved);
+/* turns feature @feature (the kernel's name) off for good: 0 or -errno */
+int nic_offload_off(const char *ifname, const char *feature);
+
+/* nic_veth.c: veth pairs (switches' own interfaces), in the current namespace */
+int nic_veth_add(const char *name, const char *peer, struct ctrl_err *e);
+int nic_link_del(const char *name);
+int nic_link_up(const char *name);
 
 /* nic_bpf.c: our programs, their maps and their attachments */
 struct nic_tc {		/* a netlink (clsact) attachment, before Linux 6.6 */

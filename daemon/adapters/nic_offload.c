@@ -270,3 +270,20 @@ nic_offload_restore(const char *ifname, const struct nic_offloads *saved)
 	free(names);
 	free(gf);
 }
+
+int
+nic_offload_off(const char *ifname, const char *feature)
+{
+	struct ethtool_gfeatures *gf;
+	char *names;
+	unsigned n;
+	int i, r;
+
+	if (features(ifname, &names, &gf, &n) < 0)
+		return -EIO;
+	i = find(names, n, feature);
+	r = i < 0 ? -ENOENT : !active(gf, i) ? 0 : set_feature(ifname, names, n, i, false);
+	free(names);
+	free(gf);
+	return r;
+}

@@ -58,7 +58,7 @@ do_list(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 }
 
 static int
-do_newif(struct ctrl_req *rq, struct ctrl_err *e)
+do_newif(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 {
 	struct nmreq_vale_newif *ni = rq->body;
 	const char *name = rq->hdr.nr_name;
@@ -68,8 +68,14 @@ do_newif(struct ctrl_req *rq, struct ctrl_err *e)
 	if (!vale_ident(name, strlen(name), false) || strlen(name) >= VALE_NAME_MAX)
 		return ctrl_fail(e, EINVAL, "%s: a persistent port name is 1 to %u letters, "
 		    "digits or _", name, VALE_NAME_MAX - 1);
-	if (strncmp(name, "vale", 4) == 0)
-		return ctrl_fail(e, EINVAL, "%s: names starting with \"vale\" are switch ports", name);
+	if (strncmp(name, "vale", 4) == 0) {
+		/* a switch's own interface, the equivalent of bridge0 */
+		if (!strchr(name, ':') && strlen(name) < VALE_NAME_MAX &&
+		    vale_ident(name + 4, strlen(name) - 4, true))
+			return attach_hostif(asker, name, e);
+		return ctrl_fail(e, EINVAL, "%s: names starting with \"vale\" are switches "
+		    "(valectl -n valeX gives switch valeX an interface of its own)", name);
+	}
 	if (port_find(name))
 		return ctrl_fail(e, EEXIST, "%s: a port of that name exists", name);
 	if (strlen(name) < IF_NAMESIZE && if_nametoindex(name))
@@ -88,11 +94,15 @@ do_newif(struct ctrl_req *rq, struct ctrl_err *e)
 }
 
 static int
-do_delif(struct ctrl_req *rq, struct ctrl_err *e)
+do_delif(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 {
 	const char *name = rq->hdr.nr_name;
 	struct port *p = vale_persistent(name);
 	struct vport *v;
+	int err;
+
+	if (!p && strncmp(name, "vale", 4) == 0 && (err = attach_hostif_del(asker, name, e)) >= 0)
+		return err;
 
 	if (!p)
 		return ctrl_fail(e, ENXIO, "%s: no persistent port of that name", name);
@@ -242,9 +252,9 @@ vale_request(const struct client *asker, struct client *target, struct ctrl_req 
 	case NETMAP_REQ_VALE_LIST:
 		return do_list(asker, rq, e);
 	case NETMAP_REQ_VALE_NEWIF:
-		return do_newif(rq, e);
+		return do_newif(asker, rq, e);
 	case NETMAP_REQ_VALE_DELIF:
-		return do_delif(rq, e);
+		return do_delif(asker, rq, e);
 	case NETMAP_REQ_VALE_ATTACH:
 		return do_attach(asker, rq, e);
 	case NETMAP_REQ_VALE_DETACH:

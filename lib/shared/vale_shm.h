@@ -86,6 +86,10 @@ struct vale_shm {
 	uint64_t uuid;
 	char name[VALE_NAME_MAX];	/* "vale0" */
 	uint32_t max_ports;
+	uint32_t host_port;		/* index + 1 of the port of the switch's own
+					   interface (valectl -n valeX); 0: none */
+	uint32_t icpt_port;		/* index + 1 of the interceptor (netmap:valeX
+					   open); 0: none, frames are forwarded */
 	uint32_t pad;
 	uint64_t mac[VALE_MAC_BUCKETS];
 	struct vale_port_shm port[VALE_MAX_PORTS];

@@ -6,6 +6,7 @@
 #   namespace B (eb, 10.78.0.2) ---- sb  >  namespace S: switch vale0, its
 #   namespace C (ec, 10.78.0.3) ---- sc /   valectl runs there
 #                                   sh (10.78.0.100 on S's own stack, -h)
+#                                   vale0 (later: the switch's own interface)
 #
 # Ping and TCP across the switch, counters in the listing, errors for bad
 # attaches and detaches, nobody else may open an attached port, a killed
@@ -187,10 +188,30 @@ out=$(vc -a vale0:sa 2>&1); ok $? "sa attaches again at once: $out"
 sleep 0.3
 pings $NA 10.78.0.2; ok $? "and A pings B again"
 
+# ---------------------------------------------------------------- the switch's own interface
+ip -n $NS addr flush dev sh
+vc -d vale0:sh >/dev/null 2>&1; ok $? "sh detached (its host stack with it)"
+out=$(vc -v -n vale0 2>&1); ok $? "valectl -n vale0 gives the switch an interface of its own: $out"
+ip -n $NS link show vale0 >/dev/null 2>&1; ok $? "and the host sees an interface vale0"
+vc 2>&1 | grep -q "^vale0:vale0 "; ok $? "which the listing shows as port vale0:vale0"
+ip -n $NS addr add 10.78.0.100/24 dev vale0
+for ns in $NA $NB $NC; do ip -n $ns neigh flush all; done	# .100 was sh's address
+pings $NA 10.78.0.100; ok $? "A pings S's address on vale0, through the switch"
+pings $NS 10.78.0.3; ok $? "S pings C through vale0 and the switch"
+tcp_ok $NB $NS 10.78.0.100; ok $? "1 MB of TCP from B to S's address on vale0"
+err=$(vc -n vale0 2>&1); [ $? != 0 ] && echo "$err" | grep -q "has its interface already"; ok $? "a second one is refused"
+err=$(vc -d vale0:vale0 2>&1); [ $? != 0 ] && echo "$err" | grep -q "valectl -r vale0 removes it"; ok $? "it is not detached like an interface, as the error says"
+err=$(inS timeout 10 "$B/bin/pkt-gen" -i netmap:vp_vale0 -f rx -n 1 2>&1)
+[ $? != 0 ] && echo "$err" | grep -q "own interface"; ok $? "its switch end cannot be opened"
+out=$(vc -v -r vale0 2>&1); ok $? "valectl -r vale0 removes it: $out"
+ip -n $NS link show vale0 >/dev/null 2>&1; [ $? != 0 ]; ok $? "and the interface is gone, both ends"
+vc 2>&1 | grep -q "^vale0:vale0 "; [ $? != 0 ]; ok $? "and so is its port"
+pings $NA 10.78.0.2; ok $? "the switch forwards between its members still"
+
 # ---------------------------------------------------------------- daemon stop
 ws=$(workers)
 stop_daemon; ok $? "the daemon stops on SIGTERM with interfaces attached"
-for x in sa sb sc sh; do
+for x in sa sb sc; do
 	given_back $x; ok $? "$x is given back when the daemon stops"
 done
 left=0; for w in $ws; do [ -e /proc/$w/stat ] && [ "$(cut -d' ' -f3 /proc/$w/stat 2>/dev/null)" != Z ] && left=1; done

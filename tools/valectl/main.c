@@ -30,6 +30,10 @@ static const char usage_text[] =
 "  -m memid        with -n: use memory region memid (1: the global one)\n"
 "                  instead of a private one\n"
 "  -r name         delete the persistent port name (detach it first)\n"
+"  -n valeX        give switch valeX (made if needed) an interface of its own,\n"
+"                  called valeX, like a Linux bridge's: the host reaches the\n"
+"                  switch through it, and netmap:valeX intercepts the switch's\n"
+"                  traffic (-r valeX removes it)\n"
 "  -a valeX:Y      attach Y to switch valeX (made if needed); Y is a\n"
 "                  persistent port or a network interface\n"
 "  -h valeX:Y      attach network interface Y with its host stack\n"
@@ -398,9 +402,13 @@ main(int argc, char **argv)
 			vc_usage_error("-r %s: -r takes a persistent port's plain name (%s); "
 			    "-d %s detaches it from the switch", o.arg, strchr(o.arg, ':') + 1,
 			    o.arg);
-		if (strncmp(o.arg, "vale", 4) == 0)
+		if (strncmp(o.arg, "vale", 4) == 0 && strchr(o.arg, ':'))
 			why = "names starting with \"vale\" are switch ports; a persistent port "
 			    "has a plain name, attached with -a valeX:name";
+		else if (strncmp(o.arg, "vale", 4) == 0 && o.cmd == 'n' && o.conf)
+			why = "a switch's own interface (-n valeX) takes no -C";
+		else if (strncmp(o.arg, "vale", 4) == 0)
+			why = vc_bad_plain(o.arg);	/* a switch: its own interface */
 		else
 			why = vc_bad_plain(o.arg);
 		if (why)
