@@ -89,7 +89,7 @@ await() { for i in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sle
 stat_of() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 # starts "nicprobe count" in namespace $1 on port $2; the output goes to $3
 # (its pid: $cb)
-count_bg() { released; rm -f "$3"; ip netns exec "$1" timeout 20 "$P" count "$2" "$4" 10 >"$3" 2>&1 & cb=$!; pids="$pids $cb"; await "$3" '^ready' ; }
+count_bg() { released; rm -f "$3"; ip netns exec "$1" timeout --foreground 20 "$P" count "$2" "$4" 10 >"$3" 2>&1 & cb=$!; pids="$pids $cb"; await "$3" '^ready' ; }
 
 # ---------------------------------------------------------------- traffic
 before=$(stat_of $NB $VB rx_packets)
@@ -117,7 +117,7 @@ for mode in generic emulated; do
 	wait_for $tmp/rx2; grep -q "^frames=2000 " $tmp/rx2; ok $? "2000 plain-socket frames arrive in $mode mode ($(grep frames= $tmp/rx2))"
 done
 released; rm -f $tmp/rx3
-ip netns exec $NA timeout 20 "$P" count-epoll netmap:$VA 500 10 >$tmp/rx3 2>&1 & pids="$pids $!"
+ip netns exec $NA timeout --foreground 20 "$P" count-epoll netmap:$VA 500 10 >$tmp/rx3 2>&1 & pids="$pids $!"
 await $tmp/rx3 '^ready'
 inB "$P" send $VB 500 60
 wait_for $tmp/rx3; grep -q "^frames=500 .*timeouts=0" $tmp/rx3; ok $? "a receiver sleeping in epoll_wait is woken by the AF_XDP socket ($(grep frames= $tmp/rx3))"
@@ -153,7 +153,7 @@ grep -q "icmp=[1-9]" $tmp/h; ok $? "and its ICMP echo requests ($(grep -o 'icmp=
 # the system as without netmap: NIC <-> host stack through netmap-bridge
 tcp_ok() {	# $1 $2: namespaces of client and server, $3 server address
 	head -c 2000000 /dev/urandom >$tmp/tx.bin
-	ip netns exec "$2" timeout 20 nc -l -p 5555 >$tmp/rx.bin 2>/dev/null &
+	ip netns exec "$2" timeout --foreground 20 nc -l -p 5555 >$tmp/rx.bin 2>/dev/null &
 	local srv=$!
 	sleep 0.3
 	ip netns exec "$1" timeout 20 nc -q 1 -w 5 "$3" 5555 <$tmp/tx.bin >/dev/null 2>&1
@@ -162,7 +162,7 @@ tcp_ok() {	# $1 $2: namespaces of client and server, $3 server address
 }
 for mode in native generic emulated; do
 	released; rm -f $tmp/br
-	ip netns exec $NA timeout 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA@admode=$mode >$tmp/br 2>&1 &
+	ip netns exec $NA timeout --foreground 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA@admode=$mode >$tmp/br 2>&1 &
 	br=$!; pids="$pids $br"
 	await $tmp/br "<->"
 	inB ping -c 3 -i 0.2 -W 2 10.77.1.1 >/dev/null 2>&1; ok $? "netmap-bridge -i netmap:$VA ($mode): ping still works"
@@ -177,7 +177,7 @@ UNETMAP_NO_TCX=1 "$B/bin/unetmapd" -f -s $tmp/d5.sock -l $tmp/d5.log 2>>$tmp/d5.
 d5=$!; pids="$pids $d5"
 for i in $(seq 100); do [ -S $tmp/d5.sock ] && break; sleep 0.05; done
 released; rm -f $tmp/br
-UNETMAP_SOCKET=$tmp/d5.sock ip netns exec $NA timeout 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA >$tmp/br 2>&1 &
+UNETMAP_SOCKET=$tmp/d5.sock ip netns exec $NA timeout --foreground 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA >$tmp/br 2>&1 &
 br=$!; pids="$pids $br"
 await $tmp/br "<->"
 inB ping -c 3 -i 0.2 -W 2 10.77.1.1 >/dev/null 2>&1; ok $? "with the tc programs in a clsact qdisc (kernels before 6.6), host rings still work"
@@ -189,7 +189,7 @@ stop_bg $d5
 
 # transparent mode: NIC and host rings, every frame released with NS_FORWARD
 released; rm -f $tmp/fw
-ip netns exec $NA timeout 30 "$P" forward "netmap:$VA*" 20 >$tmp/fw 2>&1 &
+ip netns exec $NA timeout --foreground 30 "$P" forward "netmap:$VA*" 20 >$tmp/fw 2>&1 &
 fw=$!; pids="$pids $fw"
 await $tmp/fw ready
 inB ping -c 3 -i 0.2 -W 2 10.77.1.1 >/dev/null 2>&1; ok $? "NR_FORWARD/NS_FORWARD (netmap:$VA*): the kernel passes frames both ways, ping works"
@@ -202,7 +202,7 @@ pair $VC2 $VC $NA $NC
 ip -n $NA addr flush dev $VA
 ip -n $NC addr add 10.77.1.3/24 dev $VC
 released
-ip netns exec $NA timeout 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA -i netmap:$VC2 >$tmp/br2 2>&1 &
+ip netns exec $NA timeout --foreground 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA -i netmap:$VC2 >$tmp/br2 2>&1 &
 br=$!; pids="$pids $br"
 await $tmp/br2 "<->"
 grep -q "zero-copy" $tmp/br2; ok $? "netmap-bridge swaps buffers between two interfaces (same memory region)"

@@ -65,10 +65,13 @@ ok $? "unetmapd listens on a private socket"
 # ---------------------------------------------------------------- helpers
 
 # start NAME ARGS...: pkt-gen in the background, output in $TMP/NAME.{out,err}
+# (timeout --foreground, as for every program of ours here: a signal sent to
+# timeout, or its expiry, reaches the program alone; without it timeout adds a
+# SIGCONT, which can hang the sanitizer build's exit-time leak check: see nic.sh)
 start() {
 	local name=$1
 	shift
-	timeout -k 2 60 "$PKTGEN" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
+	timeout --foreground -k 2 60 "$PKTGEN" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
 	PIDS+=($!)
 	eval "PID_$name=$!"
 }
@@ -226,7 +229,7 @@ ok $? "-W: rx gives up after a second of silence"
 bad() {	# bad "what" ARGS...: must exit 2 with a message naming the problem
 	local what=$1
 	shift
-	timeout 10 "$PKTGEN" "$@" >"$TMP/bad.out" 2>"$TMP/bad.err" </dev/null
+	timeout --foreground 10 "$PKTGEN" "$@" >"$TMP/bad.out" 2>"$TMP/bad.err" </dev/null
 	local rc=$?
 	[ "$rc" = 2 ] && grep -q "pkt-gen: " "$TMP/bad.err"
 	ok $? "bad input exits 2 with a message: $what (rc $rc: $(head -n 1 "$TMP/bad.err"))"

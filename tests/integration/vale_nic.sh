@@ -51,7 +51,7 @@ stop_daemon() {
 start_daemon
 
 inS() { ip netns exec $NS "$@"; }
-vc() { inS timeout 20 "$B/bin/valectl" "$@"; }
+vc() { inS timeout --foreground 20 "$B/bin/valectl" "$@"; }
 for ns in $NA $NB $NC $NS $NH; do
 	ip netns add $ns; ip -n $ns link set lo up
 	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -128,9 +128,9 @@ echo "$list" | awk '$1 == "vale0:sa" { exit !($6 > 10) }'; ok $? "and what went 
 [ "$(workers | wc -l)" = 5 ]; ok $? "five workers forward: four interfaces and one host stack"
 
 # ---------------------------------------------------------------- nobody else
-err=$(inS timeout 10 "$B/bin/pkt-gen" -i netmap:sa -f rx -n 1 2>&1)
+err=$(inS timeout --foreground 10 "$B/bin/pkt-gen" -i netmap:sa -f rx -n 1 2>&1)
 [ $? != 0 ] && echo "$err" | grep -q "sa: attached to vale0"; ok $? "opening an attached interface is refused, saying where it is attached"
-err=$(inS timeout 10 "$B/bin/pkt-gen" -i vale0:sa -f rx -n 1 2>&1)
+err=$(inS timeout --foreground 10 "$B/bin/pkt-gen" -i vale0:sa -f rx -n 1 2>&1)
 [ $? != 0 ] && echo "$err" | grep -q "attached to vale0"; ok $? "and so is opening its switch port"
 err=$(vc -a vale0:sa 2>&1)
 [ $? != 0 ] && echo "$err" | grep -q "sa is on vale0 already"; ok $? "attaching it twice is refused: $(echo "$err" | tail -1)"
@@ -201,7 +201,7 @@ pings $NS 10.78.0.3; ok $? "S pings C through vale0 and the switch"
 tcp_ok $NB $NS 10.78.0.100; ok $? "1 MB of TCP from B to S's address on vale0"
 err=$(vc -n vale0 2>&1); [ $? != 0 ] && echo "$err" | grep -q "has its interface already"; ok $? "a second one is refused"
 err=$(vc -d vale0:vale0 2>&1); [ $? != 0 ] && echo "$err" | grep -q "valectl -r vale0 removes it"; ok $? "it is not detached like an interface, as the error says"
-err=$(inS timeout 10 "$B/bin/pkt-gen" -i netmap:vp_vale0 -f rx -n 1 2>&1)
+err=$(inS timeout --foreground 10 "$B/bin/pkt-gen" -i netmap:vp_vale0 -f rx -n 1 2>&1)
 [ $? != 0 ] && echo "$err" | grep -q "own interface"; ok $? "its switch end cannot be opened"
 out=$(vc -v -r vale0 2>&1); ok $? "valectl -r vale0 removes it: $out"
 ip -n $NS link show vale0 >/dev/null 2>&1; [ $? != 0 ]; ok $? "and the interface is gone, both ends"

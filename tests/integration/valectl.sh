@@ -56,9 +56,9 @@ cleanup() {
 		# the suite's daemon lives on: leave nothing of ours in it
 		for p in "${MADE[@]}"; do
 			for sw in $SWITCHES; do
-				timeout 5 "$V" -d "$sw:$p" >/dev/null 2>&1
+				timeout --foreground 5 "$V" -d "$sw:$p" >/dev/null 2>&1
 			done
-			timeout 5 "$V" -r "$p" >/dev/null 2>&1
+			timeout --foreground 5 "$V" -r "$p" >/dev/null 2>&1
 		done
 	fi
 	if [ -n "${KEEP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
@@ -100,7 +100,7 @@ P2=${t}p2
 run() {
 	local name=$1
 	shift
-	timeout -k 2 20 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
+	timeout --foreground -k 2 20 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
 	RC=$?
 }
 
@@ -121,10 +121,13 @@ col() {
 }
 
 # start NAME ARGS...: pkt-gen in the background, output in $TMP/NAME.{out,err}
+# (timeout --foreground, as for every program of ours here: a signal sent to
+# timeout, or its expiry, reaches the program alone; without it timeout adds a
+# SIGCONT, which can hang the sanitizer build's exit-time leak check: see nic.sh)
 start() {
 	local name=$1
 	shift
-	timeout -k 2 30 "$PG" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
+	timeout --foreground -k 2 30 "$PG" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
 	PIDS+=($!)
 	eval "PID_$name=$!"
 }
@@ -334,7 +337,7 @@ fails g0 1 "$P0" "-g of a deleted port fails"
 bad() {	# bad TOOL "what" WORDS ARGS...
 	local tool=$1 what=$2 words=$3
 	shift 3
-	UNETMAP_SOCKET=$TMP/none.sock timeout 10 "$tool" "$@" >"$TMP/bad.out" 2>"$TMP/bad.err" </dev/null
+	UNETMAP_SOCKET=$TMP/none.sock timeout --foreground 10 "$tool" "$@" >"$TMP/bad.out" 2>"$TMP/bad.err" </dev/null
 	local rc=$?
 	[ "$rc" = 2 ] && grep -q "^$(basename "$tool"): " "$TMP/bad.err" && grep -Eq -- "$words" "$TMP/bad.err" &&
 	    [ ! -s "$TMP/bad.out" ]
@@ -380,7 +383,7 @@ bad "$N" "two commands" "-l and -d: give one at a time" -l -d vale0:a
 bad "$N" "unknown option" "unknown option -x" -x
 bad "$N" "-N twice" "-N given twice" -N vale0 -N vale1
 
-UNETMAP_SOCKET=$TMP/none.sock timeout 10 "$V" -n "${t}x" >"$TMP/nod.out" 2>"$TMP/nod.err"
+UNETMAP_SOCKET=$TMP/none.sock timeout --foreground 10 "$V" -n "${t}x" >"$TMP/nod.out" 2>"$TMP/nod.err"
 rc=$?
 [ "$rc" = 1 ] && grep -q "^valectl: cannot open /dev/netmap" "$TMP/nod.err"
 ok $? "no daemon: exit 1, saying /dev/netmap cannot be opened"
@@ -388,7 +391,7 @@ ok $? "no daemon: exit 1, saying /dev/netmap cannot be opened"
 # ------------------------------------------------------- help and man pages
 for tool in "$V" "$N"; do
 	name=$(basename "$tool")
-	timeout 10 "$tool" --help >"$TMP/help.out" 2>"$TMP/help.err"
+	timeout --foreground 10 "$tool" --help >"$TMP/help.out" 2>"$TMP/help.err"
 	rc=$?
 	[ "$rc" = 0 ] && grep -q "^usage: $name" "$TMP/help.out" && [ ! -s "$TMP/help.err" ]
 	ok $? "$name --help prints the usage on stdout, exit 0"
