@@ -409,7 +409,7 @@ switch_port(struct attachment *a, const char *pname, uint16_t nrings, struct por
 	int err;
 
 	snprintf(name, sizeof(name), "%s:%s", a->sw, pname);
-	err = vale_port_new(name, pname, false, nrings, nrings, 0, 0, 1, &p, e);
+	err = vale_port_new(name, pname, false, nrings, nrings, 0, 0, 0, 1, &p, e);
 	if (err)
 		return err;
 	if (!s && !(s = vale_switch_new(a->sw, a->netns, e))) {

@@ -252,6 +252,10 @@ vale_leave(struct port *p)
 	if (!s)
 		return;
 	ps = &s->shm->port[v->idx];
+	if (s->shm->icpt_port == v->idx + 1) {
+		__atomic_store_n(&s->shm->icpt_port, 0, __ATOMIC_RELEASE);
+		unm_info("%s: interception ended: the switch forwards by itself again", s->name);
+	}
 	__atomic_store_n(&ps->state, VALE_PORT_FREE, __ATOMIC_RELEASE);
 	for (uint32_t q = 0; q < VALE_MAX_PORTS; q++) {
 		if (q != v->idx && s->ports[q]) {
@@ -318,7 +322,8 @@ vale_join(struct vswitch *s, struct port *p, struct ctrl_err *e)
 	ps->ntx = p->nrings[NR_TX];
 	ps->nrx = p->nrings[NR_RX];
 	snprintf(ps->name, sizeof(ps->name), "%s", v->pname);
-	for (uint32_t i = 0; i < p->nrings[NR_RX]; i++)
+	for (uint32_t i = 0; i < (uint32_t)p->nrings[NR_RX] + p->nhost[NR_RX] &&
+	    i < VALE_MAX_RINGS; i++)
 		ps->rx_ring[i] = p->ring_idx[NR_RX][i];
 	ps->gen++;
 	__atomic_store_n(&ps->state, VALE_PORT_ACTIVE, __ATOMIC_RELEASE);
@@ -338,7 +343,7 @@ vale_mark_attach(struct port *p)
 	struct vport *v = p->priv;
 
 	for (int t = 0; t < NR_DIRS; t++)
-		for (uint32_t i = 0; p->ring_idx[t] && i < p->nrings[t]; i++) {
+		for (uint32_t i = 0; p->ring_idx[t] && i < (uint32_t)p->nrings[t] + p->nhost[t]; i++) {
 			struct unm_kring *k;
 
 			if (p->ring_idx[t][i] == UINT32_MAX)
@@ -357,6 +362,10 @@ vale_port_free(struct port *p)
 
 	vale_leave(p);
 	port_free_bufs(p);
+	for (int t = 0; t < NR_DIRS; t++)
+		for (uint32_t i = p->nrings[t]; p->ring_idx[t] && i < p->nrings[t] + p->nhost[t]; i++)
+			if (p->ring_idx[t][i] != UINT32_MAX)
+				region_ring_free_bufs(p->reg, p->ring_idx[t][i]);
 	free(v);
 	port_destroy(p);
 }
@@ -370,8 +379,8 @@ bounded(uint32_t v, uint32_t dflt, uint32_t hi)
 /* a port with its region and rings, on no switch yet */
 int
 vale_port_new(const char *name, const char *pname, bool persistent, uint32_t ntx,
-    uint32_t nrx, uint32_t txslots, uint32_t rxslots, uint16_t mem_id, struct port **out,
-    struct ctrl_err *e)
+    uint32_t nrx, uint32_t txslots, uint32_t rxslots, uint16_t nhost, uint16_t mem_id,
+    struct port **out, struct ctrl_err *e)
 {
 	struct port *p = calloc(1, sizeof(*p));
 	struct vport *v = calloc(1, sizeof(*v));
@@ -405,10 +414,17 @@ vale_port_new(const char *name, const char *pname, bool persistent, uint32_t ntx
 	p->nrings[NR_RX] = (uint16_t)bounded(nrx, 1, VALE_MAX_RINGS);
 	p->nslots[NR_TX] = bounded(txslots, UNM_DEFAULT_SLOTS, VALE_MAX_SLOTS);
 	p->nslots[NR_RX] = bounded(rxslots, UNM_DEFAULT_SLOTS, VALE_MAX_SLOTS);
+	p->nhost[NR_TX] = p->nhost[NR_RX] = nhost;
 	port_add(p);
 	err = port_make_rings(p, e);
 	if (!err)
 		err = port_fill_rings(p, e);
+	/* the host rings of an interceptor carry frames too */
+	for (int t = 0; !err && t < NR_DIRS; t++)
+		for (uint32_t i = p->nrings[t]; !err && i < p->nrings[t] + nhost; i++)
+			if (!region_ring_fill(p->reg, p->ring_idx[t][i]))
+				err = ctrl_fail(e, ENOMEM, "%s: memory region %u is out of buffers",
+				    name, p->reg->id);
 	if (err) {
 		vale_port_free(p);
 		return err;
@@ -443,9 +459,13 @@ vale_parse(const char *name, char *sw, char *pname, struct ctrl_err *e)
 	    !vale_ident(name + 4, (size_t)(colon - name - 4), true))
 		return ctrl_fail(e, EINVAL, "%s: a switch name is \"vale\" and up to %u letters, "
 		    "digits or _", name, VALE_NAME_MAX - 5);
-	/* a trailing ^ names the host stack of an attached interface (attach.c) */
-	if (strlen(colon + 1) >= VALE_NAME_MAX || !vale_ident(colon + 1, strlen(colon + 1) -
-	    (strlen(colon + 1) > 1 && name[strlen(name) - 1] == '^'), false))
+	/*
+	 * A trailing ^ names the host stack of an attached interface (attach.c),
+	 * "*" the interceptor: ports the daemon makes, nobody else
+	 */
+	if (strlen(colon + 1) >= VALE_NAME_MAX || (strcmp(colon + 1, "*") != 0 &&
+	    !vale_ident(colon + 1, strlen(colon + 1) - (strlen(colon + 1) > 1 &&
+	    name[strlen(name) - 1] == '^'), false)))
 		return ctrl_fail(e, EINVAL, "%s: a VALE port name is 1 to %u letters, digits, _ "
 		    "or . (not first)", name, VALE_NAME_MAX - 1);
 	memcpy(sw, name, (size_t)(colon - name));
@@ -461,6 +481,50 @@ vale_persistent(const char *name)
 	struct port *p = port_find(name);
 
 	return p && p->ops == &vale_port_ops && ((struct vport *)p->priv)->persistent ? p : NULL;
+}
+
+/*
+ * "valeX" (no port): the switch's own interface opened in netmap mode - the
+ * interceptor (shared/vale_shm.h, "Interception").  A port of the switch
+ * named "*" with one ring pair (the interface's NIC rings) and one host
+ * ring pair; it lives while someone has it open, and while it does every
+ * frame entering the switch goes to it.
+ */
+static int
+icpt_lookup(const char *name, uint64_t netns, struct nmreq_register *req, bool create,
+    struct port **out, struct ctrl_err *e)
+{
+	struct vswitch *s = NULL;
+	struct port *p;
+	int err;
+
+	if (strlen(name) < VALE_NAME_MAX && vale_ident(name + 4, strlen(name) - 4, true))
+		s = vale_switch_find(name, netns);
+	if (!s || !s->shm->host_port)
+		return ctrl_fail(e, ENXIO, "%s: %s", name, s ? "the switch has no interface of its "
+		    "own to intercept (valectl -n gives it one)" : "a VALE port is named valeX:Y, "
+		    "and no switch of that name has an interface of its own (valectl -n)");
+	p = vale_switch_port(s, "*");
+	if (p) {
+		*out = p;
+		return 0;
+	}
+	if (!create)
+		return ctrl_fail(e, ENXIO, "%s: not intercepted", name);
+	err = vale_port_new(name, "*", false, 1, 1, req->nr_tx_slots, req->nr_rx_slots, 1,
+	    req->nr_mem_id, &p, e);
+	if (err)
+		return err;
+	err = vale_join(s, p, e);
+	if (err) {
+		vale_port_free(p);
+		return err;
+	}
+	__atomic_store_n(&s->shm->icpt_port, ((struct vport *)p->priv)->idx + 1,
+	    __ATOMIC_RELEASE);
+	unm_info("%s: intercepted: every frame entering the switch goes to netmap:%s", name, name);
+	*out = p;
+	return 0;
 }
 
 static int
@@ -481,6 +545,8 @@ vale_lookup(const struct client *asker, const char *name, struct nmreq_register 
 		*out = p;
 		return 0;
 	}
+	if (!strchr(name, ':'))
+		return icpt_lookup(name, netns, req, create, out, e);
 	err = vale_parse(name, swname, pname, e);
 	if (err)
 		return err;
@@ -495,9 +561,9 @@ vale_lookup(const struct client *asker, const char *name, struct nmreq_register 
 	}
 	if (!create)
 		return ctrl_fail(e, ENXIO, "%s: no such port", name);
-	if (pname[strlen(pname) - 1] == '^')
+	if (pname[strlen(pname) - 1] == '^' || strcmp(pname, "*") == 0)
 		return ctrl_fail(e, ENXIO, "%s: no such port (a name ending in ^ is the host stack "
-		    "of an interface attached with valectl -h)", name);
+		    "of an interface attached with valectl -h, * a switch's interceptor)", name);
 	if (vale_persistent(pname))
 		return ctrl_fail(e, EBUSY, "%s: %s is a persistent port: attach it with "
 		    "valectl -a %s first", name, pname, name);
@@ -507,7 +573,7 @@ vale_lookup(const struct client *asker, const char *name, struct nmreq_register 
 	if (!s && !(s = vale_switch_new(swname, netns, e)))
 		return ENOMEM;
 	err = vale_port_new(name, pname, false, req->nr_tx_rings, req->nr_rx_rings,
-	    req->nr_tx_slots, req->nr_rx_slots, req->nr_mem_id, &p, e);
+	    req->nr_tx_slots, req->nr_rx_slots, 0, req->nr_mem_id, &p, e);
 	if (err) {
 		if (s->nports == 0)
 			switch_free(s);	/* made for this port alone */
@@ -525,6 +591,9 @@ vale_lookup(const struct client *asker, const char *name, struct nmreq_register 
 static int
 vale_check_mode(struct port *p, uint32_t mode, struct ctrl_err *e)
 {
+	if (p->nhost[NR_RX] && (mode == NR_REG_SW || mode == NR_REG_NIC_SW ||
+	    mode == NR_REG_ONE_SW))
+		return 0;	/* the interceptor's host rings */
 	if (mode != NR_REG_ALL_NIC && mode != NR_REG_ONE_NIC)
 		return ctrl_fail(e, EINVAL, "%s: a VALE port has no host rings; bind all its "
 		    "rings or one (-N)", p->name);
@@ -615,6 +684,13 @@ vale_query(const struct client *asker, const char *arg, struct ctrl_reply *rp,
 		rp->fds[rp->nfds++] = p->reg->memfd;
 		pi->evfd = (int16_t)rp->nfds;
 		rp->fds[rp->nfds++] = p->reg->ring_evfd[pi->rx0];
+		pi->rx1 = UINT32_MAX;
+		pi->evfd1 = -1;
+		if (p->nhost[NR_RX]) {	/* the interceptor: its host rx ring too */
+			pi->rx1 = p->ring_idx[NR_RX][p->nrings[NR_RX]];
+			pi->evfd1 = (int16_t)rp->nfds;
+			rp->fds[rp->nfds++] = p->reg->ring_evfd[pi->rx1];
+		}
 	}
 	vp->n = n;
 	rp->bind = (struct unm_bind *)vp;

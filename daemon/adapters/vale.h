@@ -37,9 +37,10 @@ struct vswitch *vale_switch_find(const char *name, uint64_t netns);
 struct vswitch *vale_switch_new(const char *name, uint64_t netns, struct ctrl_err *e);
 struct port *vale_switch_port(struct vswitch *s, const char *pname);
 struct port *vale_persistent(const char *name);
+/* @nhost: host ring pairs (only the interceptor has one) */
 int vale_port_new(const char *name, const char *pname, bool persistent, uint32_t ntx,
-    uint32_t nrx, uint32_t txslots, uint32_t rxslots, uint16_t mem_id, struct port **out,
-    struct ctrl_err *e);
+    uint32_t nrx, uint32_t txslots, uint32_t rxslots, uint16_t nhost, uint16_t mem_id,
+    struct port **out, struct ctrl_err *e);
 void vale_port_free(struct port *p);
 int vale_join(struct vswitch *s, struct port *p, struct ctrl_err *e);
 void vale_leave(struct port *p);

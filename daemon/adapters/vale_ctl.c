@@ -81,7 +81,7 @@ do_newif(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 	if (strlen(name) < IF_NAMESIZE && if_nametoindex(name))
 		return ctrl_fail(e, EEXIST, "%s: that is the name of a network interface", name);
 	err = vale_port_new(name, name, true, ni->nr_tx_rings, ni->nr_rx_rings, ni->nr_tx_slots,
-	    ni->nr_rx_slots, ni->nr_mem_id, &p, e);
+	    ni->nr_rx_slots, 0, ni->nr_mem_id, &p, e);
 	if (err)
 		return err;
 	ni->nr_tx_rings = p->nrings[NR_TX];

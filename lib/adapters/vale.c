@@ -42,6 +42,8 @@ struct peer {
 	struct unm_region_map *rm;	/* NULL when the port is not there */
 	int evfd;			/* its rx ring 0's eventfd */
 	struct unm_kring *rx0k;
+	int evfd1;			/* the interceptor's host rx ring: eventfd, kring */
+	struct unm_kring *rx1k;
 	char *bufs;			/* its buffer pool */
 	uint32_t nbufs, bufsize;
 };
@@ -50,14 +52,17 @@ struct vstate {
 	struct vale_shm *shm;	/* our mapping of the switch; NULL: on none */
 	uint32_t att_gen;	/* the kring's aux[1] when shm was mapped */
 	uint32_t me;
+	bool host_ring;		/* one of the port's host rings (the interceptor's) */
 	uint32_t gen;		/* of peer[] below */
 	bool have_peers;
 	uint32_t rr;		/* rx: the queue the next round starts with */
+	uint32_t icpt_now;	/* tx: the interceptor (index + 1) during this sync */
 	char *bufs;		/* our own buffer pool */
 	struct peer peer[VALE_MAX_PORTS];
 	/* one tx batch: packets, their destinations, chained per destination */
 	uint32_t pk_slot[BATCH];
 	uint8_t pk_frags[BATCH];
+	uint8_t pk_src[BATCH];		/* the port it counts as sent from (floods skip it) */
 	uint16_t pk_dst[BATCH];
 	uint16_t pk_next[BATCH];
 	uint16_t head[VALE_MAX_PORTS], tail[VALE_MAX_PORTS];
@@ -74,8 +79,10 @@ peers_release(struct vstate *st)
 			unm_region_detach(p->rm);
 		if (p->evfd >= 0)
 			syscall(SYS_close, p->evfd);
+		if (p->evfd1 >= 0)
+			syscall(SYS_close, p->evfd1);
 		memset(p, 0, sizeof(*p));
-		p->evfd = -1;
+		p->evfd = p->evfd1 = -1;
 	}
 	st->have_peers = false;
 }
@@ -86,7 +93,7 @@ peers_refresh(struct unm_kr *kr, struct vstate *st)
 {
 	static __thread uint8_t buf[sizeof(struct vale_peers) +
 	    VALE_MAX_PORTS * sizeof(struct vale_peer_info)];
-	int fds[VALE_MAX_PORTS * 2];
+	int fds[VALE_MAX_PORTS * 2 + 1];
 	struct vale_peers *vp = (struct vale_peers *)buf;
 	unsigned nfds = 0;
 	size_t len = 0;
@@ -96,7 +103,7 @@ peers_refresh(struct unm_kr *kr, struct vstate *st)
 	memcpy(name, st->shm->name, sizeof(name));
 	name[sizeof(name) - 1] = '\0';
 	r = unm_adapter_query("vale", name, buf, sizeof(buf), &len, fds,
-	    VALE_MAX_PORTS * 2, &nfds);
+	    VALE_MAX_PORTS * 2 + 1, &nfds);
 	if (r < 0)
 		return r;
 	if (len < sizeof(*vp) || len != sizeof(*vp) + (size_t)vp->n * sizeof(vp->p[0])) {
@@ -127,6 +134,13 @@ peers_refresh(struct unm_kr *kr, struct vstate *st)
 		p->evfd = fds[pi->evfd];
 		fds[pi->evfd] = -1;
 		p->rx0k = (struct unm_kring *)(p->rm->base + unm_kring_ofs(&p->rm->L, pi->rx0));
+		if (pi->rx1 < p->rm->L.ring.num && pi->evfd1 >= 0 && (unsigned)pi->evfd1 < nfds &&
+		    fds[pi->evfd1] >= 0) {
+			p->rx1k = (struct unm_kring *)(p->rm->base +
+			    unm_kring_ofs(&p->rm->L, pi->rx1));
+			p->evfd1 = fds[pi->evfd1];
+			fds[pi->evfd1] = -1;
+		}
 		p->bufs = p->rm->base + p->rm->L.buf.ofs;
 		p->nbufs = p->rm->L.buf.num;
 		p->bufsize = p->rm->L.buf.objsize;
@@ -193,6 +207,23 @@ follow(struct unm_kr *kr, struct vstate *st)
 	st->att_gen = gen;
 }
 
+/* is @kr a host ring? (its place in the netmap_if says: after the NIC rings) */
+static bool
+host_ring(const struct unm_kr *kr)
+{
+	const struct netmap_if *nifp = kr->b->nifp;
+	const char *base = (const char *)nifp;
+	uint32_t first = kr->dir == NR_TX ? 0 : nifp->ni_tx_rings + nifp->ni_host_tx_rings;
+	uint32_t nhw = kr->dir == NR_TX ? nifp->ni_tx_rings : nifp->ni_rx_rings;
+	uint32_t nhost = kr->dir == NR_TX ? nifp->ni_host_tx_rings : nifp->ni_host_rx_rings;
+
+	for (uint32_t i = nhw; i < nhw + nhost; i++)
+		if (nifp->ring_ofs[first + i] && base + nifp->ring_ofs[first + i] ==
+		    (const char *)kr->ring)
+			return true;
+	return false;
+}
+
 static int
 vale_attach(struct unm_kr *kr)
 {
@@ -202,7 +233,7 @@ vale_attach(struct unm_kr *kr)
 	if (!st)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < VALE_MAX_PORTS; i++)
-		st->peer[i].evfd = -1;
+		st->peer[i].evfd = st->peer[i].evfd1 = -1;
 	st->att_gen = __atomic_load_n(&kr->k->aux[1], __ATOMIC_ACQUIRE);
 	st->me = kr->k->aux[0];
 	r = map_switch(st, kr->nxfd ? kr->xfd[0] : -1);
@@ -212,6 +243,7 @@ vale_attach(struct unm_kr *kr)
 		return r < 0 ? r : -EPROTO;
 	}
 	st->bufs = kr->b->rm->base + kr->b->rm->L.buf.ofs;
+	st->host_ring = host_ring(kr);
 	kr->priv = st;
 	return 0;
 }
@@ -236,25 +268,43 @@ port_active(const struct vstate *st, uint32_t d)
 	return __atomic_load_n(&st->shm->port[d].state, __ATOMIC_ACQUIRE) == VALE_PORT_ACTIVE;
 }
 
-/* where packet @p goes, learning its source on the way */
+/* index + 1 of the switch's interceptor when it is there, else 0 */
+static uint32_t
+interceptor(const struct vstate *st)
+{
+	uint32_t i = __atomic_load_n(&st->shm->icpt_port, __ATOMIC_ACQUIRE);
+
+	return i && i <= VALE_MAX_PORTS && port_active(st, i - 1) ? i : 0;
+}
+
+/*
+ * Where packet @s goes, sent as from port @from (ourselves, or for the
+ * interceptor the port it speaks for), learning its source on the way
+ * when @learn.  @icpt: index + 1 of the interceptor to hand it to, or 0.
+ */
 static uint16_t
-route(struct vstate *st, const struct netmap_slot *s, const unsigned char *frame)
+route(struct vstate *st, const struct netmap_slot *s, const unsigned char *frame,
+    uint32_t from, bool learn, uint32_t icpt)
 {
 	uint64_t dst = vale_mac_load(frame), src = vale_mac_load(frame + 6);
 	uint32_t hb = s->flags >> 8;
 
-	if (!(s->flags & NS_NO_LEARN) && !(src & 1)) {
-		uint64_t e = src | (uint64_t)(st->me + 1) << 48;
+	if (learn && !(s->flags & NS_NO_LEARN) && !(src & 1)) {
+		uint64_t e = src | (uint64_t)(from + 1) << 48;
 		uint64_t *slot = &st->shm->mac[vale_mac_hash(src)];
 
 		if (__atomic_load_n(slot, __ATOMIC_RELAXED) != e)
 			__atomic_store_n(slot, e, __ATOMIC_RELAXED);
 	}
+	if (hb == VALE_DST_DROP)
+		return DROP;
+	/* after learning, before forwarding; spanning tree's frames stay with the switch */
+	if (icpt && dst != VALE_MAC_BPDU)
+		return (uint16_t)(icpt - 1);
 	if (hb) {	/* an explicit destination */
 		if (hb == VALE_DST_BROADCAST)
 			return FLOOD;
-		if (hb == VALE_DST_DROP || hb >= VALE_MAX_PORTS || hb == st->me ||
-		    !port_active(st, hb))
+		if (hb >= VALE_MAX_PORTS || hb == from || hb == st->me || !port_active(st, hb))
 			return DROP;
 		return (uint16_t)hb;
 	}
@@ -266,8 +316,25 @@ route(struct vstate *st, const struct netmap_slot *s, const unsigned char *frame
 
 		if (!e || (e & VALE_MAC_MASK) != dst || d >= VALE_MAX_PORTS || !port_active(st, d))
 			return FLOOD;	/* not learned (yet) */
-		return d == st->me ? DROP : (uint16_t)d;
+		return d == from || d == st->me ? DROP : (uint16_t)d;
 	}
+}
+
+/*
+ * The interceptor's host tx ring re-injects: the port that sent a frame
+ * is where its source address was learned.  VALE_MAX_PORTS: unknown.
+ */
+static uint32_t
+learned_port(const struct vstate *st, const unsigned char *frame)
+{
+	uint64_t src = vale_mac_load(frame + 6);
+	uint64_t e = __atomic_load_n(&st->shm->mac[vale_mac_hash(src)], __ATOMIC_RELAXED);
+	uint32_t d = VALE_MAC_PORT(e);
+
+	if (!e || (e & VALE_MAC_MASK) != src || d >= VALE_MAX_PORTS || d == st->me ||
+	    !port_active(st, d))
+		return VALE_MAX_PORTS;
+	return d;
 }
 
 static bool
@@ -298,7 +365,8 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 	struct peer *pe = &st->peer[d];
 	struct netmap_slot *ts = kr->ring->slot;
 	uint32_t qi = __atomic_load_n(&ps->inq[st->me], __ATOMIC_ACQUIRE);
-	uint16_t a = st->head[d], b = st->flood_head;
+	/* floods (BPDUs, and everything while nobody intercepts) skip the interceptor */
+	uint16_t a = st->head[d], b = d + 1 == st->icpt_now ? NONE : st->flood_head;
 	uint64_t frames = 0, full = 0, busy = 0;
 	struct netmap_ring *q;
 	struct unm_kring *qk;
@@ -333,6 +401,8 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 		} else {
 			p = b;
 			b = st->pk_next[b];
+			if (st->pk_src[p] == d)
+				continue;	/* a flood never goes back where it came from */
 		}
 		nf = st->pk_frags[p];
 		if (nf > space) {
@@ -362,8 +432,13 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 	__atomic_store_n(&qk->pipe_tail, prod, __ATOMIC_RELEASE);
 	__atomic_store_n(&qk->lock, 0, __ATOMIC_RELEASE);
 	locked = false;
-	if (frames)
-		unm_notify(pe->rx0k, pe->evfd);
+	if (frames) {
+		/* the interceptor reads what the switch's interface sent on its host ring */
+		if (pe->rx1k && st->me + 1 == __atomic_load_n(&st->shm->host_port, __ATOMIC_RELAXED))
+			unm_notify(pe->rx1k, pe->evfd1);
+		else
+			unm_notify(pe->rx0k, pe->evfd);
+	}
 count:
 	if (locked)
 		__atomic_store_n(&qk->lock, 0, __ATOMIC_RELEASE);
@@ -371,8 +446,9 @@ count:
 		busy = 0;
 		for (uint16_t p = st->head[d]; p != NONE; p = st->pk_next[p])
 			busy++;
-		for (uint16_t p = st->flood_head; p != NONE; p = st->pk_next[p])
-			busy++;
+		for (uint16_t p = d + 1 == st->icpt_now ? NONE : st->flood_head; p != NONE;
+		    p = st->pk_next[p])
+			busy += st->pk_src[p] != d;
 		__atomic_add_fetch(&me->c.drop_busy, busy, __ATOMIC_RELAXED);
 	}
 	if (full)
@@ -407,8 +483,9 @@ vale_txsync(struct unm_kr *kr)
 	struct unm_kring *k = kr->k;
 	struct netmap_slot *ts = kr->ring->slot;
 	struct vale_counters *mc;
-	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur;
+	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur, icpt, from;
 	uint64_t frames = 0, bytes = 0, bad = 0, nodst = 0;
+	bool reinject = false, learn = true;
 
 	if (__atomic_load_n(&k->aux[1], __ATOMIC_ACQUIRE) != st->att_gen)
 		follow(kr, st);
@@ -420,6 +497,24 @@ vale_txsync(struct unm_kr *kr)
 	mc = &st->shm->port[st->me].c;
 	if (!st->have_peers || __atomic_load_n(&st->shm->gen, __ATOMIC_ACQUIRE) != st->gen)
 		peers_refresh(kr, st);
+	/*
+	 * Who the frames count as sent by.  The interceptor's tx ring 0 speaks
+	 * for the switch's interface, its host tx ring for whoever sent each
+	 * frame first; a member's frames go to the interceptor when there is one.
+	 */
+	icpt = st->icpt_now = interceptor(st);
+	from = st->me;
+	if (icpt == st->me + 1) {
+		icpt = 0;
+		if (!st->host_ring) {
+			from = __atomic_load_n(&st->shm->host_port, __ATOMIC_RELAXED) - 1;
+			if (from >= VALE_MAX_PORTS)
+				from = st->me;	/* no interface (any more): goes nowhere */
+		} else {
+			reinject = true;
+			learn = false;
+		}
+	}
 	for (bool incomplete = false; j != head && !incomplete;) {
 		uint32_t np = 0;
 		bool dests[VALE_MAX_PORTS] = { false };
@@ -476,10 +571,18 @@ vale_txsync(struct unm_kr *kr)
 					j = x;
 					continue;
 				}
-				d = route(st, &ts[j], hdr);
+				if (reinject)
+					from = learned_port(st, hdr);
+				d = from >= VALE_MAX_PORTS ? DROP : route(st, &ts[j], hdr, from,
+				    learn, icpt);
 			} else {
-				d = route(st, &ts[j], (const unsigned char *)st->bufs +
-				    (uint64_t)ts[j].buf_idx * kr->buf_size);
+				const unsigned char *fr = (const unsigned char *)st->bufs +
+				    (uint64_t)ts[j].buf_idx * kr->buf_size;
+
+				if (reinject)
+					from = learned_port(st, fr);
+				d = from >= VALE_MAX_PORTS ? DROP : route(st, &ts[j], fr, from, learn,
+				    icpt);
 			}
 			if (d == DROP) {
 				nodst++;
@@ -488,6 +591,7 @@ vale_txsync(struct unm_kr *kr)
 			}
 			st->pk_slot[np] = j;
 			st->pk_frags[np] = (uint8_t)f;
+			st->pk_src[np] = (uint8_t)from;
 			st->pk_dst[np] = d;
 			chain(st, (uint16_t)np, d);
 			if (d != FLOOD)
@@ -500,8 +604,11 @@ vale_txsync(struct unm_kr *kr)
 		}
 		/* 2: deliver, one destination at a time */
 		for (uint32_t d = 0; np && d < VALE_MAX_PORTS; d++)
-			if (d != st->me && (dests[d] || (st->flood_head != NONE && port_active(st, d))))
+			if (d != st->me && (dests[d] || (st->flood_head != NONE && port_active(st, d) &&
+			    d + 1 != st->icpt_now)))
 				deliver(kr, st, d);
+		if (reinject)
+			from = st->me;
 	}
 	k->nr_hwcur = j;
 	k->nr_hwtail = unm_prev(j, n);	/* forwarded slots are free at once */
@@ -528,8 +635,9 @@ vale_rxsync(struct unm_kr *kr)
 	struct netmap_slot *rs = kr->ring->slot;
 	struct vale_port_shm *ps;
 	struct unm_region_map *rm = kr->b->rm;
-	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur, t, room;
+	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur, t, room, hostp;
 	uint64_t frames = 0, bytes = 0;
+	bool icpt_me;
 
 	/* release: a swapped-in buffer must be ours */
 	for (; j != head; j = unm_next(j, n)) {
@@ -546,8 +654,16 @@ vale_rxsync(struct unm_kr *kr)
 	k->nr_hwcur = head;
 	if (__atomic_load_n(&k->aux[1], __ATOMIC_ACQUIRE) != st->att_gen)
 		follow(kr, st);
-	if (!st->shm || kr->ring->ringid != 0)
-		return 0;	/* frames are delivered to rx ring 0, as netmap's do */
+	if (!st->shm)
+		return 0;
+	/*
+	 * Frames are delivered to rx ring 0, as netmap's are; the interceptor
+	 * has them from the switch's interface on its host ring.
+	 */
+	hostp = __atomic_load_n(&st->shm->host_port, __ATOMIC_RELAXED) - 1;
+	icpt_me = interceptor(st) == st->me + 1 && hostp < VALE_MAX_PORTS;
+	if (kr->ring->ringid != 0 || (st->host_ring && !icpt_me))
+		return 0;
 	ps = &st->shm->port[st->me];
 	t = k->nr_hwtail;
 	room = n - 1 - unm_dist(head, t, n);
@@ -562,6 +678,8 @@ vale_rxsync(struct unm_kr *kr)
 
 		if (s == st->me || qi >= rm->L.ring.num)
 			continue;
+		if (icpt_me && (s == hostp) != st->host_ring)
+			continue;	/* the interface's frames on the host ring, others' on 0 */
 		q = (struct netmap_ring *)(rm->base + unm_ring_ofs(&rm->L, qi));
 		qk = (struct unm_kring *)(rm->base + unm_kring_ofs(&rm->L, qi));
 		cons = qk->nr_hwcur;

@@ -26,6 +26,26 @@
  *
  * Everything here is writable by every process on the switch: readers
  * range-check every index before use.
+ *
+ * Interception (FreeBSD's if_bridge in netmap mode).  A switch with an
+ * interface of its own (host_port: valectl -n valeX) can be opened as
+ * netmap:valeX; that makes the interceptor, a port named "*" (icpt_port)
+ * with one ring pair and one host ring pair.  While it exists:
+ *
+ *   - every frame a member sends is learned as usual, then queued for the
+ *     interceptor instead of being forwarded (explicit destinations too);
+ *     frames from the switch's own interface go to the interceptor's host
+ *     rx ring, all others to its rx ring 0.  BPDUs (01:80:c2:00:00:00)
+ *     are never intercepted: the switch forwards them as it always does.
+ *   - what the application writes to the host tx ring re-enters the
+ *     switch as if sent by the port its source address was learned on
+ *     (unknown source: dropped, counted in the interceptor's drop_nodst),
+ *     never back to the interceptor, never intercepted again.
+ *   - what it writes to tx ring 0 leaves as if the host had sent it
+ *     through the switch's interface (learned there, never back there).
+ *
+ * Closing the last descriptor on it removes the interceptor, and the
+ * switch forwards by itself again.
  */
 #ifndef UNETMAP_VALE_SHM_H
 #define UNETMAP_VALE_SHM_H
@@ -95,6 +115,9 @@ struct vale_shm {
 	struct vale_port_shm port[VALE_MAX_PORTS];
 };
 
+/* 01:80:c2:00:00:00, spanning tree's group address, as vale_mac_load reads it */
+#define VALE_MAC_BPDU		0x0000000000c28001ull
+
 /* hash of an Ethernet address into the mac table */
 static inline uint32_t
 vale_mac_hash(uint64_t mac)
@@ -121,6 +144,9 @@ struct vale_peer_info {
 	uint64_t memsize;
 	int16_t memfd;			/* index in the reply's descriptors */
 	int16_t evfd;			/* rx ring 0's eventfd */
+	int16_t evfd1;			/* the interceptor's host rx ring's eventfd, or -1 */
+	int16_t pad16;
+	uint32_t rx1;			/* the interceptor's host rx ring, or UINT32_MAX */
 	uint32_t pad;
 };
 

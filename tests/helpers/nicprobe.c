@@ -13,6 +13,10 @@
  *                                         vid=V arp=A icmp=I"
  *   nicprobe hold PORT                    open PORT, print "ready mode=M", sleep
  *   nicprobe mode PORT                    open PORT, print "mode=M", close
+ *   nicprobe bpdu IFACE COUNT             COUNT spanning-tree BPDUs (802.3/LLC to
+ *                                         01:80:c2:00:00:00) from an AF_PACKET socket
+ *   nicprobe inject PORT SRCMAC           one broadcast frame of ours from SRCMAC
+ *                                         into PORT's first tx ring, then close
  *   nicprobe forward PORT SECS            netmap's transparent mode on PORT (NIC
  *                                         and host rings, "netmap:eth0*"): every
  *                                         frame released with NS_FORWARD, so the
@@ -241,9 +245,70 @@ do_forward(const char *port, long secs)
 	return 0;
 }
 
+static int
+do_bpdu(const char *ifname, long count)
+{
+	struct sockaddr_ll sa = { .sll_family = AF_PACKET, .sll_ifindex = (int)if_nametoindex(ifname),
+	    .sll_halen = 6 };
+	unsigned char f[60] = { 0x01, 0x80, 0xc2, 0x00, 0x00, 0x00 };
+	struct ifreq ifr;
+	int fd = socket(AF_PACKET, SOCK_RAW, 0);
+
+	if (fd < 0 || sa.sll_ifindex == 0) {
+		fprintf(stderr, "nicprobe: cannot send on %s\n", ifname);
+		return 1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ioctl(fd, SIOCGIFHWADDR, &ifr);
+	memcpy(f + 6, ifr.ifr_hwaddr.sa_data, 6);
+	f[12] = 0; f[13] = 38;			/* 802.3 length: LLC + a config BPDU */
+	f[14] = 0x42; f[15] = 0x42; f[16] = 0x03;	/* LLC: STP */
+	for (long i = 0; i < count; i++)
+		if (sendto(fd, f, sizeof(f), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			perror("nicprobe: sendto");
+			return 1;
+		}
+	return 0;
+}
+
+static int
+do_inject(const char *port, const char *mac)
+{
+	struct nmport_d *d = nmport_open(port);
+	unsigned m[6];
+	struct netmap_ring *tx;
+	unsigned char *f;
+
+	if (sscanf(mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) {
+		fprintf(stderr, "nicprobe: %s is not a MAC address\n", mac);
+		return 2;
+	}
+	if (!d) {
+		fprintf(stderr, "nicprobe: cannot open %s: %s\n", port, strerror(errno));
+		return 1;
+	}
+	tx = NETMAP_TXRING(d->nifp, d->first_tx_ring);
+	f = (unsigned char *)NETMAP_BUF(tx, tx->slot[tx->head].buf_idx);
+	memset(f, 0xff, 6);
+	for (int i = 0; i < 6; i++)
+		f[6 + i] = (unsigned char)m[i];
+	f[12] = ETH_TEST >> 8; f[13] = ETH_TEST & 0xff;
+	memset(f + 14, 0, 46);
+	tx->slot[tx->head].len = 60;
+	tx->head = tx->cur = nm_ring_next(tx, tx->head);
+	ioctl(d->fd, NIOCTXSYNC, NULL);
+	nmport_close(d);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "bpdu") == 0)
+		return do_bpdu(argv[2], atol(argv[3]));
+	if (argc == 4 && strcmp(argv[1], "inject") == 0)
+		return do_inject(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "forward") == 0)
 		return do_forward(argv[2], atol(argv[3]));
 	if (argc >= 5 && strcmp(argv[1], "send") == 0)
@@ -268,6 +333,6 @@ main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: nicprobe send IFACE COUNT LEN [VID] | count PORT COUNT SECS |"
-	    " hold PORT | mode PORT\n");
+	    " hold PORT | mode PORT | bpdu IFACE COUNT | inject PORT SRCMAC\n");
 	return 2;
 }
