@@ -21,6 +21,8 @@
 #include "bridge.h"
 #include "unetmap.h"
 
+#define MAX_PORTS 128	/* -i: 64 pairs, a switch's worth */
+
 static volatile sig_atomic_t stop;
 
 static void
@@ -34,7 +36,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: netmap-bridge [-hvcLp] [-a cpu] [-b batch] [-w wait-link] -i port [-i port]\n"
+	    "usage: netmap-bridge [-hvcLp] [-a cpu] [-b batch] [-w wait-link] -i port [-i port]...\n"
 	    "\n"
 	    "Forwards frames between two netmap ports, or between a network interface\n"
 	    "and its host stack when one port is given.\n"
@@ -42,7 +44,8 @@ usage(FILE *f)
 	    "  -i port   a netmap port (netmap:eth0, eth0, vale0:a, x{1 ...); twice for two\n"
 	    "            ports; once: the port and its host rings (port^); fd:N is a\n"
 	    "            netmap descriptor this process inherited already registered\n"
-	    "            (how unetmapd hands ports to the workers of attached interfaces)\n"
+	    "            (how unetmapd hands ports to the workers of attached interfaces);\n"
+	    "            -i A -i B -i C -i D ...: the pairs A<->B, C<->D ... in one loop\n"
 	    "  -L        with one port: send what it receives back out of it (loopback)\n"
 	    "  -b batch  at most this many slots per ring pass (1..8192, default 1024)\n"
 	    "  -w secs   wait this long for the links before forwarding (default 2)\n"
@@ -154,6 +157,42 @@ say_port(const char *spec, struct nmport_d *d)
 	    d->reg.nr_mem_id, mode < 0 ? "?" : unetmap_mode_name((unsigned)mode));
 }
 
+static int pin(long cpu);
+
+/* more than two ports: bridged pairwise in one loop (pairs.c) */
+static int
+pairs(const char **names, int n, long batch, int copy, int busy, long cpu)
+{
+	struct nmport_d *port[MAX_PORTS];
+	int opened = 0, rc = 1;
+
+	if (n % 2) {
+		fprintf(stderr, "netmap-bridge: %d ports: more than two are bridged in pairs\n", n);
+		return 2;
+	}
+	if (pin(cpu) < 0)
+		return 1;
+	for (; opened < n; opened++) {
+		char *spec = portspec(names[opened], "");
+
+		port[opened] = spec ? open_port(spec) : NULL;
+		free(spec);
+		if (!port[opened])
+			goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (int i = 0; i < n; i += 2)
+		fprintf(stderr, "netmap-bridge: %s (%s) <-> %s (%s)%s\n", names[i],
+		    port[i]->hdr.nr_name, names[i + 1], port[i + 1]->hdr.nr_name,
+		    busy ? ", busy-polling" : "");
+	rc = nb_run_pairs(port, (unsigned)n, (uint32_t)batch, copy, busy, &stop);
+out:
+	while (opened > 0)
+		nmport_close(port[--opened]);
+	return rc;
+}
+
 static long
 number(char opt, const char *s, long lo, long hi)
 {
@@ -168,10 +207,26 @@ number(char opt, const char *s, long lo, long hi)
 	return v;
 }
 
+static int
+pin(long cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		fprintf(stderr, "netmap-bridge: -a %ld: %s\n", cpu, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *names[2] = { NULL, NULL };
+	const char *names[MAX_PORTS] = { NULL };
 	int nnames = 0, verbose = 0, loopback = 0, copy = 0, busy = 0, c;
 	long batch = 1024, wait = 2, cpu = -1;
 	char *spec_a, *spec_b;
@@ -184,8 +239,8 @@ main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "hvcLpa:b:w:i:")) != -1) {
 		switch (c) {
 		case 'i':
-			if (nnames == 2) {
-				fprintf(stderr, "netmap-bridge: at most two ports (-i)\n");
+			if (nnames == MAX_PORTS) {
+				fprintf(stderr, "netmap-bridge: at most %d ports (-i)\n", MAX_PORTS);
 				return 2;
 			}
 			names[nnames++] = optarg;
@@ -211,6 +266,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (nnames > 2)
+		return pairs(names, nnames, batch, copy, busy, cpu);
 	if (loopback && nnames == 2) {
 		fprintf(stderr, "netmap-bridge: -L takes one port\n");
 		return 2;
@@ -220,16 +277,8 @@ main(int argc, char **argv)
 		    "or -L\n", names[0]);
 		return 2;
 	}
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-			fprintf(stderr, "netmap-bridge: -a %ld: %s\n", cpu, strerror(errno));
-			return 1;
-		}
-	}
+	if (pin(cpu) < 0)
+		return 1;
 	spec_a = portspec(names[0], "");
 	spec_b = nnames == 2 ? portspec(names[1], "") : loopback ? spec_a : host_twin(spec_a);
 	if (!spec_a || !spec_b) {

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# bench/vale_nic.sh - interfaces attached to a VALE switch, side by side with
+# what a Linux user would otherwise use, on veth pairs between namespaces
+# made here (and removed on exit), 60- and 1514-byte frames:
+#
+#   G: g0 ---- x0 :X: x1 ---- s1 :S       pkt-gen sends on g0 to s1's address,
+#                                          frames are counted at s1
+#
+#   switch      valectl -a vale0:x0, vale0:x1 (the daemon's workers forward)
+#   switch, polled   the same, both workers busy-polling (valectl -p); on a
+#                    2-core machine they starve the generator: a data point only
+#   Linux bridge     br0 with x0 and x1
+#   testpmd io       dpdk-testpmd io forwarding, two af_xdp vdevs
+#   switch + own interface     valectl -n vale0 as well (the baseline for:)
+#   switch + interception      nm-filter -i netmap:vale0 passing everything
+#
+# Goals (issue 6): switch >= 3x the Linux bridge; interception costs <= 30%.
+# A benchmark, not a test: numbers vary +-15% on this kind of VM.
+#   bench/vale_nic.sh [SECONDS]      (default 5 per measurement)
+set -u
+cd "$(dirname "$0")/.." || exit 2
+B=${BUILD:-$PWD/build}
+DUR=${1:-5}
+PMDS=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -1)
+id=$$
+G=vbg$id X=vbx$id S=vbs$id
+tmp=$(mktemp -d /tmp/unm-bench.XXXXXX)
+pids="" running=""
+
+cleanup() {
+	for p in $running; do kill -INT "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in $running; do kill -9 "$p" 2>/dev/null; done
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	sleep 0.5
+	for p in $pids; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for ns in $G $X $S; do ip netns del $ns 2>/dev/null; done
+	cp "$tmp/d.log" /tmp/unm-bench-vale_nic.log 2>/dev/null	# the daemon's log, for a look
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+command -v dpdk-testpmd >/dev/null || echo "# dpdk-testpmd missing (apt-get install dpdk-dev librte-net-af-xdp23): skipped" >&2
+exec 9>/tmp/bench.lock
+flock 9
+
+export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_NO_AUTOSTART=1
+"$B/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$tmp/d.log" 2>>"$tmp/d.log" &
+pids="$pids $!"
+for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+
+for ns in $G $X $S; do
+	ip netns add $ns
+	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add name g0 netns $G type veth peer name x0 netns $X
+ip link add name x1 netns $X type veth peer name s1 netns $S
+for d in "$G g0" "$X x0" "$X x1" "$S s1"; do set -- $d; ip -n $1 link set dev $2 up; done
+DST=$(ip netns exec $S cat /sys/class/net/s1/address)
+
+count() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
+measure() {	# pps at s1 over DUR seconds, after warm-up
+	sleep 1.5
+	local a b
+	a=$(count $S s1); sleep "$DUR"; b=$(count $S s1)
+	echo $(((b - a) / DUR))
+}
+# the programs started here do not fork, and "ip netns exec" execs them: $! is theirs
+bg() { local out=$1; shift; "$@" >"$out" 2>&1 </dev/null & echo $!; }
+stop() {	# SIGINT, a bounded wait, then SIGKILL
+	local q i
+	for q in "$@"; do kill -INT "$q" 2>/dev/null; done
+	for q in "$@"; do
+		for i in $(seq 50); do kill -0 "$q" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$q" 2>/dev/null
+	done
+	sleep 0.3
+}
+vc() { ip netns exec $X "$B/bin/valectl" "$@"; }
+# s1 speaks once, so that every switch learns where its address is
+learn_s1() { ip netns exec $S "$B/tests/helpers/nicprobe" send s1 3 60 2>/dev/null; sleep 0.2; }
+gen() { bg /dev/null ip netns exec $G "$B/bin/pkt-gen" -i netmap:g0 -f tx -l $1 -D $DST -w 0; }
+run() {	# $1 key, $2 size: the generator against whatever forwards now
+	local g
+	learn_s1
+	g=$(gen $2); running="$running $g"
+	R[$1,$2]=$(measure); stop $g
+}
+
+declare -A R
+for size in 60 1514; do
+	vc -a vale0:x0 && vc -a vale0:x1
+	run vale $size
+	vc -p vale0:x0 -C 0,0 && vc -p vale0:x1 -C 0,1
+	run vale_poll $size
+	vc -P vale0:x0; vc -P vale0:x1
+	vc -n vale0 && ip -n $X link set dev vale0 up
+	run vale_if $size
+	p=$(bg $tmp/filter.log ip netns exec $X "$B/bin/nm-filter" -i netmap:vale0); running="$running $p"
+	sleep 0.5
+	run vale_icpt $size
+	stop $p
+	vc -r vale0; vc -d vale0:x0; vc -d vale0:x1
+	sleep 0.3
+
+	ip -n $X link add br0 type bridge; ip -n $X link set x0 master br0
+	ip -n $X link set x1 master br0; ip -n $X link set br0 up
+	run linux $size
+	ip -n $X link del br0
+
+	if command -v dpdk-testpmd >/dev/null; then
+		p=$(bg $tmp/pmd.log ip netns exec $X dpdk-testpmd -l 1,0 --main-lcore 1 --no-huge -m 1024 \
+		    --no-pci -d "$PMDS" --file-prefix "vio$id" --log-level=error \
+		    --vdev net_af_xdp0,iface=x0 --vdev net_af_xdp1,iface=x1 -- \
+		    --forward-mode=io --total-num-mbufs=16384 --stats-period 1); running="$running $p"
+		sleep 1
+		run pmd_xdp $size
+		stop $p
+		ip -n $X link set dev x0 xdp off 2>/dev/null; ip -n $X link set dev x1 xdp off 2>/dev/null
+	fi
+done
+
+ratio() { [ "${2:-0}" -gt 0 ] 2>/dev/null && awk "BEGIN { printf \"%.2f\", $1 / $2 }" || echo "-"; }
+printf '%-48s %12s %12s\n' "veth -> veth (pps at the far end)" "60 B" "1514 B"
+row() { printf '%-48s %12s %12s\n' "$1" "${R[$2,60]:--}" "${R[$2,1514]:--}"; }
+row "VALE switch, interfaces attached" vale
+row "VALE switch, busy-polling workers" vale_poll
+row "Linux bridge" linux
+row "dpdk-testpmd io, 2 af_xdp vdevs" pmd_xdp
+row "VALE switch with its own interface" vale_if
+row "  the same, intercepted (nm-filter passes all)" vale_icpt
+for size in 60 1514; do
+	echo "ratios $size B: switch/Linux bridge $(ratio ${R[vale,$size]:-0} ${R[linux,$size]:-0})," \
+	    "polled/Linux bridge $(ratio ${R[vale_poll,$size]:-0} ${R[linux,$size]:-0})," \
+	    "switch/testpmd $(ratio ${R[vale,$size]:-0} ${R[pmd_xdp,$size]:-0})," \
+	    "intercepted/not $(ratio ${R[vale_icpt,$size]:-0} ${R[vale_if,$size]:-0})"
+done
