@@ -178,6 +178,20 @@ out=$(vc -P vale0:sa 2>&1); ok $? "valectl -P vale0:sa: $out"
 [ -z "$(pgrep -P "$dpid" -f 'netmap-bridge.* -p ')" ]; ok $? "no worker busy-polls any more"
 pings $NA 10.78.0.2; ok $? "A pings B after polling stopped"
 err=$(vc -P vale0:sa 2>&1); [ $? != 0 ] && echo "$err" | grep -q "not polling"; ok $? "stopping polling that is not on is refused"
+# multi-CPU polling: an interface with two queues, one polling worker per ring pair
+ip link add name eq netns $NA numtxqueues 2 numrxqueues 2 type veth peer name sq netns $NS \
+    numtxqueues 2 numrxqueues 2
+ip -n $NA link set dev eq up; ip -n $NS link set dev sq up
+ip -n $NA addr add 10.78.1.1/24 dev eq; ip -n $NB addr add 10.78.1.2/24 dev eb
+ip netns exec $NA ethtool -K eq tx off >/dev/null 2>&1
+vc -a vale0:sq >/dev/null 2>&1; ok $? "a two-queue interface attaches"
+out=$(vc -p vale0:sq -C 1,0,2 2>&1); ok $? "valectl -p vale0:sq -C 1,0,2 (multi-CPU, CPUs 0 and 1): $out"
+sleep 0.3
+pcpus=$(for w in $(pgrep -P "$dpid" -f 'netmap-bridge.* -p '); do sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$w/status; done | sort | tr '\n' ' ')
+[ "$pcpus" = "0 1 " ]; ok $? "two busy-polling workers, on CPU 0 and CPU 1 ($pcpus)"
+pings $NA 10.78.1.2; ok $? "A pings B through the two-queue interface while it is polled"
+vc -P vale0:sq >/dev/null 2>&1 && vc -d vale0:sq >/dev/null 2>&1; ok $? "polling stopped, the interface detached"
+ip -n $NB addr del 10.78.1.2/24 dev eb
 
 # ---------------------------------------------------------------- detach
 out=$(vc -d vale0:sa 2>&1); ok $? "valectl -d vale0:sa: $out"
