@@ -466,11 +466,14 @@ lanes_make(struct attachment *a, const struct client *asker, struct ctrl_err *e)
 
 		memset(ln, 0, sizeof(*ln));
 		ln->cpu = a->polling ? (int)(a->poll.nr_first_cpu_id + k) : -1;
+		/* as netmap: thread k polls ring first + k, on CPU first + k */
+		uint16_t ring = (uint16_t)(a->poll.nr_first_cpu_id + k);
+
 		err = register_own(asker, a->ifname, multi ? NR_REG_ONE_NIC : NR_REG_ALL_NIC,
-		    (uint16_t)k, 0, 0, &ln->cl[0], &ln->app_fd[0], e);
+		    ring, 0, 0, &ln->cl[0], &ln->app_fd[0], e);
 		if (!err) {
 			err = register_own(asker, vname, multi ? NR_REG_ONE_NIC : NR_REG_ALL_NIC,
-			    (uint16_t)k, 0, 0, &ln->cl[1], &ln->app_fd[1], e);
+			    ring, 0, 0, &ln->cl[1], &ln->app_fd[1], e);
 			if (err) {
 				close(ln->app_fd[0]);
 				client_internal_free(ln->cl[0]);
@@ -841,9 +844,10 @@ attach_polling(const struct client *asker, const char *sw, const char *pname, bo
 			return ctrl_fail(e, EINVAL, "%s:%s: CPUs %u..%u asked, this machine has "
 			    "0..%ld", sw, pname, req->nr_first_cpu_id,
 			    req->nr_first_cpu_id + req->nr_num_polling_cpus - 1, ncpu - 1);
-		if (req->nr_mode == NETMAP_POLLING_MODE_MULTI_CPU && req->nr_num_polling_cpus > nq)
-			return ctrl_fail(e, EINVAL, "%s:%s: one polling CPU per ring pair, and %s "
-			    "has %u; ask for at most %u", sw, pname, a->ifname, nq, nq);
+		if (req->nr_mode == NETMAP_POLLING_MODE_MULTI_CPU &&
+		    req->nr_first_cpu_id + req->nr_num_polling_cpus > nq)
+			return ctrl_fail(e, EINVAL, "%s:%s: one polling CPU per ring pair, ring i on "
+			    "CPU i, and %s has rings 0..%u", sw, pname, a->ifname, nq - 1);
 		if (a->polling)
 			return ctrl_fail(e, EBUSY, "%s:%s: polling already (valectl -P first)",
 			    sw, pname);
