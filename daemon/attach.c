@@ -742,10 +742,11 @@ attach_hostif(const struct client *asker, const char *sw, struct ctrl_err *e)
 		    (int)asker->pid);
 	}
 	if (if_nametoindex(sw) || if_nametoindex(peer)) {
+		const char *which = if_nametoindex(sw) ? sw : peer;	/* asked in its namespace */
+
 		nic_ns_leave();
 		close(nsfd);
-		return ctrl_fail(e, EEXIST, "%s: an interface called %s exists already", sw,
-		    if_nametoindex(sw) ? sw : peer);
+		return ctrl_fail(e, EEXIST, "%s: an interface called %s exists already", sw, which);
 	}
 	err = nic_veth_add(sw, peer, e);
 	if (!err) {

@@ -155,6 +155,19 @@ kill -0 $hp 2>/dev/null; ok $? "and its holder keeps it"
 kill $hp; wait $hp 2>/dev/null
 vc 2>&1 | grep -q "^vale0:t$id "; [ $? != 0 ]; ok $? "nothing of the refused attach is left on the switch"
 
+# nm-ctl's syntax does the same
+nmctl() { inS timeout --foreground 20 "$B/bin/nm-ctl" "$@"; }
+nmctl -d vale0:sc >/dev/null 2>&1 && ! vc 2>&1 | grep -q "^vale0:sc "; ok $? "nm-ctl -d vale0:sc detaches it"
+nmctl -i sc -p vale0:sc >/dev/null 2>&1 && vc 2>&1 | grep -q "^vale0:sc "; ok $? "nm-ctl -i sc -p vale0:sc attaches it again"
+nmctl -l 2>&1 | grep -q "vale0:sc"; ok $? "and nm-ctl -l lists it"
+sleep 0.3
+pings $NC 10.78.0.2; ok $? "C pings B through it again"
+# a switch's own interface may not take the name of an existing interface
+ip link add name vale5 netns $NS type veth peer name v5p netns $NS
+err=$(vc -n vale5 2>&1); [ $? != 0 ] && echo "$err" | grep -q "an interface called vale5 exists"; ok $? "valectl -n vale5 is refused when an interface vale5 exists"
+vc 2>&1 | grep -q "^vale5:"; [ $? != 0 ]; ok $? "and no switch vale5 is left behind"
+ip -n $NS link del vale5
+
 # ---------------------------------------------------------------- workers
 w=$(workers | head -1)
 kill -9 "$w"
