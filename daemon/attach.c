@@ -449,6 +449,35 @@ lanes_free(struct attachment *a)
 }
 
 /*
+ * A new lane of @a: @mode and @ring of the interface with the same of
+ * switch port @vname (its host rings when @mode is NR_REG_SW: then all the
+ * switch port's rings); forwarded on @cpu when >= 0.
+ */
+static int
+lane_add(struct attachment *a, const struct client *asker, const char *vname, uint32_t mode,
+    uint16_t ring, int cpu, struct ctrl_err *e)
+{
+	struct lane *ln = &a->lanes[a->nlanes];
+	int err;
+
+	memset(ln, 0, sizeof(*ln));
+	ln->cpu = cpu;
+	err = register_own(asker, a->ifname, mode, ring, 0, 0, &ln->cl[0], &ln->app_fd[0], e);
+	if (err)
+		return err;
+	err = register_own(asker, vname, mode == NR_REG_SW ? NR_REG_ALL_NIC : mode,
+	    mode == NR_REG_SW ? 0 : ring, 0, 0, &ln->cl[1], &ln->app_fd[1], e);
+	if (err) {
+		close(ln->app_fd[0]);
+		client_internal_free(ln->cl[0]);
+		ln->cl[0] = NULL;
+		return err;
+	}
+	a->nlanes++;
+	return 0;
+}
+
+/*
  * The lanes for the current polling setting: one for all rings, or one
  * per CPU each on ring k of both ports; and the host stack's.
  */
@@ -461,47 +490,14 @@ lanes_make(struct attachment *a, const struct client *asker, struct ctrl_err *e)
 	int err = 0;
 
 	snprintf(vname, sizeof(vname), "%s:%s", a->sw, a->pname);
-	for (uint32_t k = 0; k < n && !err; k++) {
-		struct lane *ln = &a->lanes[a->nlanes];
-
-		memset(ln, 0, sizeof(*ln));
-		ln->cpu = a->polling ? (int)(a->poll.nr_first_cpu_id + k) : -1;
-		/* as netmap: thread k polls ring first + k, on CPU first + k */
-		uint16_t ring = (uint16_t)(a->poll.nr_first_cpu_id + k);
-
-		err = register_own(asker, a->ifname, multi ? NR_REG_ONE_NIC : NR_REG_ALL_NIC,
-		    ring, 0, 0, &ln->cl[0], &ln->app_fd[0], e);
-		if (!err) {
-			err = register_own(asker, vname, multi ? NR_REG_ONE_NIC : NR_REG_ALL_NIC,
-			    ring, 0, 0, &ln->cl[1], &ln->app_fd[1], e);
-			if (err) {
-				close(ln->app_fd[0]);
-				client_internal_free(ln->cl[0]);
-				ln->cl[0] = NULL;
-			}
-		}
-		if (!err)
-			a->nlanes++;
-	}
+	/* as netmap: thread k polls ring first + k, on CPU first + k */
+	for (uint32_t k = 0; k < n && !err; k++)
+		err = lane_add(a, asker, vname, multi ? NR_REG_ONE_NIC : NR_REG_ALL_NIC,
+		    multi ? (uint16_t)(a->poll.nr_first_cpu_id + k) : 0,
+		    a->polling ? (int)(a->poll.nr_first_cpu_id + k) : -1, e);
 	if (!err && a->host) {
-		struct lane *ln = &a->lanes[a->nlanes];
-
-		memset(ln, 0, sizeof(*ln));
-		ln->cpu = -1;
 		snprintf(vname, sizeof(vname), "%s:%s^", a->sw, a->pname);
-		err = register_own(asker, a->ifname, NR_REG_SW, 0, 0, 0, &ln->cl[0],
-		    &ln->app_fd[0], e);
-		if (!err) {
-			err = register_own(asker, vname, NR_REG_ALL_NIC, 0, 0, 0, &ln->cl[1],
-			    &ln->app_fd[1], e);
-			if (err) {
-				close(ln->app_fd[0]);
-				client_internal_free(ln->cl[0]);
-				ln->cl[0] = NULL;
-			}
-		}
-		if (!err)
-			a->nlanes++;
+		err = lane_add(a, asker, vname, NR_REG_SW, 0, -1, e);
 	}
 	if (err) {
 		lanes_free(a);
