@@ -723,6 +723,9 @@ attach_hostif(const struct client *asker, const char *sw, struct ctrl_err *e)
 	uint32_t idx;
 	int nsfd, err, r;
 
+	if (!dcfg.nic)
+		return ctrl_fail(e, EOPNOTSUPP, "%s: this unetmapd takes no network interfaces "
+		    "(--no-nic), so a switch cannot have one of its own", sw);
 	if (strlen(sw) + 3 >= IF_NAMESIZE)
 		return ctrl_fail(e, ENAMETOOLONG, "%s: a switch with an interface of its own has "
 		    "a name of at most %d characters", sw, IF_NAMESIZE - 4);
