@@ -42,7 +42,7 @@ UNIT_SRCS   := $(wildcard tests/unit/*.c)
 INTEG_SRCS  := $(wildcard tests/integration/*.c)
 BENCH_SRCS  := $(wildcard bench/*.c)
 # programs the shell tests drive (not tests themselves)
-HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_SRCS := $(filter-out %.bpf.c,$(wildcard tests/helpers/*.c))
 # netmap programs written only against netmap's headers: built a second
 # time without our library, as a binary built for netmap is, to run with
 # LD_PRELOAD (they may use libnetmap, which netmap ships as a static
@@ -54,6 +54,9 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 # BPF programs: clang -target bpf, then embedded in the daemon (.incbin)
 BPF_OBJ     := $(BUILD)/bpf/unm_nic.bpf.o
+BPF_VLAN_OBJ := $(BUILD)/bpf/unm_nic_vlan.bpf.o
+# a tc program the NIC tests put on a sender: a VLAN tag into the frame's metadata
+BPF_TEST_OBJ := $(BUILD)/tests/helpers/vlan_push.bpf.o
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -I/usr/include/$(shell $(CC) -dumpmachine) -Ilib
 
 LIB_OBJS    := $(call obj,$(LIB_SRCS))
@@ -79,7 +82,7 @@ RPATH := -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../../lib'
 
 all: $(LIBSO) $(LIBA) $(BUILD)/lib/libnetmap.so $(BUILD)/lib/libnetmap.a \
      $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS) $(PRELOAD_BINS) $(HELPER_BINS) \
-     $(PKTGEN_NETMAP)
+     $(PKTGEN_NETMAP) $(BPF_TEST_OBJ)
 
 V ?= 0
 ifeq ($(V),0)
@@ -98,8 +101,13 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c lib/shared/nic_abi.h
 	@$(if $(Q),echo "  BPF     $<")
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/daemon/adapters/nic_bpf.o: $(BPF_OBJ)
-$(BUILD)/obj/daemon/adapters/nic_bpf.o: CFLAGS += -DUNM_BPF_OBJ='"$(BPF_OBJ)"'
+$(BUILD)/obj/daemon/adapters/nic_bpf.o: $(BPF_OBJ) $(BPF_VLAN_OBJ)
+$(BUILD)/obj/daemon/adapters/nic_bpf.o: CFLAGS += -DUNM_BPF_OBJ='"$(BPF_OBJ)"' \
+    -DUNM_BPF_VLAN_OBJ='"$(BPF_VLAN_OBJ)"'
+$(BPF_TEST_OBJ): tests/helpers/vlan_push.bpf.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(LIBSO): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -185,9 +193,9 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
 fuzz: $(FUZZ_BINS)
 FUZZFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -pthread -Iinclude -Ilib -I. \
 	    -DUNETMAP_PREFIX='"$(PREFIX)"' -fsanitize=fuzzer,address,undefined
-build-fuzz/fuzz_daemon_%: tests/fuzz/fuzz_daemon_%.c $(DAEMON_CORE_SRCS) $(BPF_OBJ)
+build-fuzz/fuzz_daemon_%: tests/fuzz/fuzz_daemon_%.c $(DAEMON_CORE_SRCS) $(BPF_OBJ) $(BPF_VLAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZFLAGS) -DUNM_BPF_OBJ='"$(BPF_OBJ)"' -o $@ $(filter %.c,$^) $(DAEMON_LIBS) -ldl
+	$(CLANG) $(FUZZFLAGS) -DUNM_BPF_OBJ='"$(BPF_OBJ)"' -DUNM_BPF_VLAN_OBJ='"$(BPF_VLAN_OBJ)"' -o $@ $(filter %.c,$^) $(DAEMON_LIBS) -ldl
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZFLAGS) -o $@ $< $(LIB_SRCS) -ldl

@@ -66,6 +66,7 @@ struct nic_tc {		/* a netlink (clsact) attachment, before Linux 6.6 */
 };
 struct nic_bpf {
 	struct bpf_object *obj;
+	struct bpf_object *vlan_obj;	/* driver mode's VLAN-aware XDP program, if loaded */
 	int xsks_fd, cfg_fd;
 	int xdp_link, steal_link, inject_link, isolate_link;
 	struct nic_tc steal_tc, isolate_tc;	/* the TAP's goes with the TAP */

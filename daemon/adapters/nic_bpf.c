@@ -32,6 +32,20 @@ __asm__(".pushsection .rodata\n"
 	".globl unm_nic_bpf_obj_end\n"
 	"unm_nic_bpf_obj_end:\n"
 	".popsection\n");
+extern const char unm_nic_vlan_obj[], unm_nic_vlan_obj_end[];
+__asm__(".pushsection .rodata\n"
+	".balign 8\n"
+	".globl unm_nic_vlan_obj\n"
+	"unm_nic_vlan_obj:\n"
+	".incbin \"" UNM_BPF_VLAN_OBJ "\"\n"
+	".globl unm_nic_vlan_obj_end\n"
+	"unm_nic_vlan_obj_end:\n"
+	".popsection\n");
+
+/* not in Debian 12's headers (Linux 6.3) */
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
 
 /* not in Debian 12's headers: tcx attach points (Linux 6.6) */
 enum { UNM_BPF_TCX_INGRESS = 46, UNM_BPF_TCX_EGRESS = 47 };
@@ -61,7 +75,7 @@ prog_fd(struct nic_bpf *b, const char *name)
 void
 nic_bpf_init(struct nic_bpf *b)
 {
-	b->obj = NULL;
+	b->obj = b->vlan_obj = NULL;
 	b->xsks_fd = b->cfg_fd = -1;
 	b->xdp_link = b->steal_link = b->inject_link = b->isolate_link = -1;
 	b->steal_tc.where = b->isolate_tc.where = 0;
@@ -111,12 +125,52 @@ nic_bpf_add_xsk(struct nic_bpf *b, unsigned queue, int xsk_fd)
 	return bpf_map_update_elem(b->xsks_fd, &q, &v, 0) < 0 ? -errno : 0;
 }
 
+/*
+ * unm_xdp_vlan (bpf/unm_nic_vlan.bpf.c) bound to @ifindex, sharing our
+ * socket map: its descriptor, or -1 where the kernel cannot (before 6.8:
+ * no VLAN metadata kfunc; before 6.3: no bound programs).
+ */
+static int
+vlan_prog(struct nic_bpf *b, int ifindex, const char *ifname)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "unm_nic_vlan");
+	struct bpf_program *p;
+	struct bpf_map *m;
+
+	b->vlan_obj = bpf_object__open_mem(unm_nic_vlan_obj,
+	    (size_t)(unm_nic_vlan_obj_end - unm_nic_vlan_obj), &oo);
+	if (!b->vlan_obj)
+		return -1;
+	p = bpf_object__find_program_by_name(b->vlan_obj, "unm_xdp_vlan");
+	m = bpf_object__find_map_by_name(b->vlan_obj, "xsks");
+	if (p && m && bpf_map__reuse_fd(m, b->xsks_fd) == 0) {
+		bpf_program__set_ifindex(p, (unsigned)ifindex);
+		bpf_program__set_flags(p, BPF_F_XDP_DEV_BOUND_ONLY);
+		if (bpf_object__load(b->vlan_obj) == 0)
+			return bpf_program__fd(p);
+	}
+	unm_debug("%s: no VLAN tag re-insertion in XDP (%s)", ifname, libbpf_msg);
+	bpf_object__close(b->vlan_obj);
+	b->vlan_obj = NULL;
+	return -1;
+}
+
 int
 nic_bpf_attach_xdp(struct nic_bpf *b, int ifindex, bool drv, const char *ifname,
     struct ctrl_err *e)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = drv ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
-	int fd = bpf_link_create(prog_fd(b, "unm_xdp"), ifindex, BPF_XDP, &lo);
+	int fd = -1, vfd = drv ? vlan_prog(b, ifindex, ifname) : -1;
+
+	/* driver mode: the program that puts stripped VLAN tags back, if it loaded */
+	if (vfd >= 0 && (fd = bpf_link_create(vfd, ifindex, BPF_XDP, &lo)) < 0) {
+		unm_debug("%s: the VLAN-aware XDP program did not attach (%s): the plain one",
+		    ifname, strerror(errno));
+		bpf_object__close(b->vlan_obj);
+		b->vlan_obj = NULL;
+	}
+	if (fd < 0)
+		fd = bpf_link_create(prog_fd(b, "unm_xdp"), ifindex, BPF_XDP, &lo);
 
 	if (fd < 0) {
 		int err = errno;
@@ -237,6 +291,9 @@ nic_bpf_free(struct nic_bpf *b)
 	close_fd(&b->steal_link);
 	clsact_detach(&b->steal_tc);
 	close_fd(&b->inject_link);
+	if (b->vlan_obj)
+		bpf_object__close(b->vlan_obj);
+	b->vlan_obj = NULL;
 	if (b->obj)
 		bpf_object__close(b->obj);
 	b->obj = NULL;

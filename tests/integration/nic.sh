@@ -130,6 +130,23 @@ count_bg $NA netmap:$VA@admode=emulated $tmp/vle 100
 grep -q "ready mode=emulated" $tmp/vle; ok $? "@admode=emulated gets the emulated (AF_PACKET) mode"
 inB "$P" send $VB 100 200 42
 wait_for $tmp/vle; grep -q "^frames=100 .*tagged=100 vid=42" $tmp/vle; ok $? "VLAN tags the kernel took out are put back (emulated)"
+# a tag the sender left in the frame's metadata (as a VLAN device with transmit
+# offload does, or a NIC that strips tags; here a tc program of ours) reaches
+# the ring inside the frame
+if ip netns exec $NB tc qdisc add dev $VB clsact 2>/dev/null &&
+    ip netns exec $NB tc filter add dev $VB egress bpf da obj "$B/tests/helpers/vlan_push.bpf.o" \
+    sec tc 2>/dev/null; then
+	count_bg $NA netmap:$VA $tmp/vm 100
+	inB "$P" send $VB 100 200
+	wait_for $tmp/vm; grep -q "^frames=100 .*tagged=100 vid=77" $tmp/vm; ok $? "a VLAN tag in metadata is put back into the frame (native XDP: $(grep frames= $tmp/vm))"
+	# (not in generic XDP mode: it takes no device-bound program; docs/nic.md)
+	count_bg $NA netmap:$VA@admode=emulated $tmp/vme 100
+	inB "$P" send $VB 100 200
+	wait_for $tmp/vme; grep -q "^frames=100 .*tagged=100 vid=77" $tmp/vme; ok $? "and in emulated mode ($(grep -o 'tagged=.*' $tmp/vme))"
+	ip netns exec $NB tc qdisc del dev $VB clsact
+else
+	echo "# no tc BPF classifier here: the metadata VLAN tag checks are skipped"
+fi
 
 ip -n $NA link set $VA mtu 9000; ip -n $NB link set $VB mtu 9000
 count_bg $NA netmap:$VA $tmp/j 50
