@@ -178,6 +178,26 @@ replaced; ok $? "a worker killed with SIGKILL is replaced"
 grep -q "worker pid $w killed by signal 9" $tmp/d.log; ok $? "and the log says so"
 pings $NA 10.78.0.2 && pings $NB 10.78.0.3; ok $? "forwarding goes on after it"
 
+# a switch whose worker keeps dying gives its interfaces back; other switches go on
+ip link add name ek netns $NA type veth peer name sk netns $NS
+ip -n $NA link set dev ek up; ip -n $NS link set dev sk up
+vc -a vale1:sk >/dev/null 2>&1; ok $? "sk attached to a second switch, vale1"
+nfd() { tr '\0' '\n' </proc/$1/cmdline 2>/dev/null | grep -c '^fd:'; }
+vale1_worker() { for x in $(workers); do [ "$(nfd $x)" = 2 ] && echo $x; done; }
+kills=0
+for k in $(seq 5); do
+	x=""
+	for i in $(seq 50); do x=$(vale1_worker | head -1); [ -n "$x" ] && break; sleep 0.1; done
+	[ -n "$x" ] && kill -9 "$x" && kills=$((kills + 1))
+done
+[ $kills = 5 ]; ok $? "its worker killed five times in a row ($kills)"
+for i in $(seq 60); do grep -q "vale1: its worker keeps dying" $tmp/d.log && break; sleep 0.1; done
+grep -q "vale1: its worker keeps dying" $tmp/d.log; ok $? "the daemon gives up on it, saying why"
+given_back sk; ok $? "and sk is given back to the kernel"
+vc 2>&1 | grep -q "^vale1:"; [ $? != 0 ]; ok $? "vale1 is gone"
+pings $NA 10.78.0.2; ok $? "vale0 forwards as before"
+ip -n $NA link del ek
+
 # ---------------------------------------------------------------- polling
 out=$(vc -p vale0:sa -C 0,0 2>&1); ok $? "valectl -p vale0:sa (one CPU, CPU 0): $out"
 sleep 0.3
