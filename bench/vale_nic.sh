@@ -13,6 +13,9 @@
 #   testpmd io       dpdk-testpmd io forwarding, two af_xdp vdevs
 #   switch + own interface     valectl -n vale0 as well (the baseline for:)
 #   switch + interception      nm-filter -i netmap:vale0 passing everything
+#   ceiling          what the generator can feed an AF_XDP consumer on x0 at
+#                    all (bench/xsk_rx, a raw libxdp loop that only counts):
+#                    no forwarder can exceed it here
 #
 # Goals (issue 6): switch >= 3x the Linux bridge; interception costs <= 30%.
 # A benchmark, not a test: numbers vary +-15% on this kind of VM.
@@ -89,8 +92,20 @@ run() {	# $1 key, $2 size: the generator against whatever forwards now
 	R[$1,$2]=$(measure); stop $g
 }
 
+median_pps() {	# of the "N pps" lines a receiver printed
+	grep -oE '^[0-9]+ pps' "$1" | awk '{ print $1 }' | grep -v '^0$' | sort -n |
+	    awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
+}
+
 declare -A R
 for size in 60 1514; do
+	p=$(bg $tmp/xrx.log ip netns exec $X "$B/bench/xsk_rx" x0 $((DUR + 3))); running="$running $p"
+	sleep 1
+	g=$(gen $size); running="$running $g"
+	sleep $((DUR + 1)); stop $g $p
+	R[ceiling,$size]=$(median_pps $tmp/xrx.log)
+	ip -n $X link set dev x0 xdp off 2>/dev/null
+
 	vc -a vale0:x0 && vc -a vale0:x1
 	run vale $size
 	vc -p vale0:x0 -C 0,0 && vc -p vale0:x1 -C 0,1
@@ -131,9 +146,11 @@ row "Linux bridge" linux
 row "dpdk-testpmd io, 2 af_xdp vdevs" pmd_xdp
 row "VALE switch with its own interface" vale_if
 row "  the same, intercepted (nm-filter passes all)" vale_icpt
+row "ceiling: pkt-gen into an AF_XDP sink on x0" ceiling
 for size in 60 1514; do
 	echo "ratios $size B: switch/Linux bridge $(ratio ${R[vale,$size]:-0} ${R[linux,$size]:-0})," \
 	    "polled/Linux bridge $(ratio ${R[vale_poll,$size]:-0} ${R[linux,$size]:-0})," \
 	    "switch/testpmd $(ratio ${R[vale,$size]:-0} ${R[pmd_xdp,$size]:-0})," \
-	    "intercepted/not $(ratio ${R[vale_icpt,$size]:-0} ${R[vale_if,$size]:-0})"
+	    "intercepted/not $(ratio ${R[vale_icpt,$size]:-0} ${R[vale_if,$size]:-0})," \
+	    "switch/ceiling $(ratio ${R[vale,$size]:-0} ${R[ceiling,$size]:-0})"
 done
