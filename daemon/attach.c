@@ -668,17 +668,17 @@ attach(const struct client *asker, const char *sw, const char *ifname, const cha
 	a->hostif = hostif;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)asker->pid);
 	a->nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	err = a->nsfd < 0 ? ctrl_fail(e, errno, "%s:%s: cannot open the network namespace of "
+	    "pid %d: %s", sw, ifname, (int)asker->pid, strerror(errno)) : 0;
 	a->nic = p;
 	p->claimed_by = a->claim;
 	a->next = attachments;
 	attachments = a;
-	err = switch_port(a, pname, p->nrings[NR_RX] > p->nrings[NR_TX] ? p->nrings[NR_RX] :
-	    p->nrings[NR_TX], &a->vp, e);
+	if (!err)
+		err = switch_port(a, pname, p->nrings[NR_RX] > p->nrings[NR_TX] ?
+		    p->nrings[NR_RX] : p->nrings[NR_TX], &a->vp, e);
 	if (!err && host)
 		err = switch_port(a, hname, 1, &a->hp, e);
-	if (!err && a->nsfd < 0)
-		err = ctrl_fail(e, errno, "%s:%s: cannot open the network namespace of pid %d: %s",
-		    sw, ifname, (int)asker->pid, strerror(errno));
 	if (!err)
 		err = lanes_make(a, asker, e);
 	if (err) {
@@ -689,8 +689,7 @@ attach(const struct client *asker, const char *sw, const char *ifname, const cha
 	if (hostif)
 		__atomic_store_n(&((struct vport *)a->vp->priv)->sw->shm->host_port,
 		    *port_index + 1, __ATOMIC_RELEASE);
-	unm_info("%s attached to %s as port %u%s (%s)", ifname, sw, *port_index,
-	    host ? ", its host stack as " : "", a->nic->name);
+	unm_info("%s attached to %s as port %u", ifname, sw, *port_index);
 	if (host)
 		unm_info("%s: host stack attached to %s as port %u", ifname, sw,
 		    ((struct vport *)a->hp->priv)->idx);
