@@ -4,6 +4,7 @@
  * process holding the descriptor) the binding released.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,8 +324,10 @@ client_internal_new(uint64_t netns, int *app_fd, struct ctrl_err *e)
 	if (listen_fd < 0)
 		return ctrl_fail(e, EIO, "internal descriptor: no listening socket"), NULL;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", dcfg.socket_path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || fstat(fd, &st) < 0) {
+	/* non-blocking: with the backlog full, nobody but us would ever accept it */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || fstat(fd, &st) < 0 ||
+	    fcntl(fd, F_SETFL, 0) < 0) {
 		ctrl_fail(e, errno, "cannot connect to our own socket %s: %s", sa.sun_path,
 		    strerror(errno));
 		if (fd >= 0)

@@ -626,8 +626,10 @@ ctrl_handle(const struct client *asker, struct client *c, struct ctrl_req *rq,
 	case NETMAP_REQ_VALE_POLLING_ENABLE:
 	case NETMAP_REQ_VALE_POLLING_DISABLE:
 	case NETMAP_REQ_UNETMAP_VALE_STATS: {
-		/* the switch's own requests: its adapter answers them */
-		/* attaching an interface takes it as REGISTER does, with our port-mode option */
+		/*
+		 * The switch's own requests: its adapter answers them.  Attaching
+		 * an interface takes it as REGISTER does, with our port-mode option.
+		 */
 		static const uint32_t consumes[] = { 0 };
 		static const uint32_t attach_consumes[] = { NETMAP_REQ_OPT_UNETMAP_PORT_MODE, 0 };
 		const struct port_ops *vale = port_ops_by_kind("vale");
