@@ -182,7 +182,7 @@ pings $NA 10.78.0.2 && pings $NB 10.78.0.3; ok $? "forwarding goes on after it"
 ip link add name ek netns $NA type veth peer name sk netns $NS
 ip -n $NA link set dev ek up; ip -n $NS link set dev sk up
 vc -a vale1:sk >/dev/null 2>&1; ok $? "sk attached to a second switch, vale1"
-nfd() { tr '\0' '\n' </proc/$1/cmdline 2>/dev/null | grep -c '^fd:'; }
+nfd() { tr '\0' '\n' 2>/dev/null </proc/$1/cmdline | grep -c '^fd:'; }
 vale1_worker() { for x in $(workers); do [ "$(nfd $x)" = 2 ] && echo $x; done; }
 kills=0
 for k in $(seq 5); do
