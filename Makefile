@@ -96,7 +96,7 @@ $(BUILD)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c lib/shared/nic_abi.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/unm_nic_maps.h lib/shared/nic_abi.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BPF     $<")
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@

@@ -21,14 +21,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
-#include "shared/nic_abi.h"
-
-struct {
-	__uint(type, BPF_MAP_TYPE_XSKMAP);
-	__uint(max_entries, UNM_NIC_MAX_QUEUES);
-	__type(key, __u32);
-	__type(value, __u32);
-} xsks SEC(".maps");
+#include "unm_nic_maps.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
