@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/event.h"
 #include "daemon/adapters/nic.h"
 #include "daemon/adapters/vale.h"
 #include "unetmap.h"
@@ -52,7 +53,7 @@
 /* a forwarding process, and what it takes to restart it */
 struct worker {
 	pid_t pid;			/* 0: not running */
-	long started_ms, restart_at_ms;
+	uint64_t started_ms, restart_at_ms;
 	int quick_fails;
 };
 
@@ -99,15 +100,6 @@ struct attachment {
 static struct attachment *attachments;
 static struct swworker *swworkers;
 static bool stopping;		/* the daemon is going: no worker starts again */
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------ descriptors */
 
@@ -283,10 +275,10 @@ static void
 worker_started(struct worker *w, pid_t pid)
 {
 	w->pid = pid > 0 ? pid : 0;
-	w->started_ms = now_ms();
+	w->started_ms = ev_now_ms();
 	if (pid < 0) {
 		unm_err("cannot start a worker: %s", strerror(errno));
-		w->restart_at_ms = now_ms() + 1000;
+		w->restart_at_ms = ev_now_ms() + 1000;
 	}
 }
 
@@ -297,12 +289,12 @@ worker_started(struct worker *w, pid_t pid)
  * holds nothing the daemon does not, so SIGKILL loses nothing.
  */
 static void
-worker_reap(struct worker *w, long deadline)
+worker_reap(struct worker *w, uint64_t deadline)
 {
 	bool gone = false;
 
 	while (w->pid > 0 && !(gone = waitpid(w->pid, NULL, WNOHANG) == w->pid) &&
-	    now_ms() < deadline)
+	    ev_now_ms() < deadline)
 		usleep(2000);
 	if (w->pid > 0 && !gone) {
 		unm_debug("worker pid %d still there after SIGTERM: killed", (int)w->pid);
@@ -318,26 +310,26 @@ worker_stop(struct worker *w)
 	if (w->pid <= 0)
 		return;
 	kill(w->pid, SIGTERM);
-	worker_reap(w, now_ms() + STOP_MS);
+	worker_reap(w, ev_now_ms() + STOP_MS);
 }
 
 /* did @w die by itself?  Then say so, and when to try again; true: give up */
 static bool
 worker_died(struct worker *w, const char *what)
 {
-	long ran;
+	uint64_t ran;
 	int st;
 
 	if (w->pid <= 0 || waitpid(w->pid, &st, WNOHANG) != w->pid)
 		return false;
-	ran = now_ms() - w->started_ms;
+	ran = ev_now_ms() - w->started_ms;
 	w->quick_fails = ran < QUICK_MS ? w->quick_fails + 1 : 0;
-	unm_warn("%s: worker pid %d %s %d after %ld ms%s", what, (int)w->pid,
+	unm_warn("%s: worker pid %d %s %d after %llu ms%s", what, (int)w->pid,
 	    WIFSIGNALED(st) ? "killed by signal" : "exited with status",
-	    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), ran,
+	    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), (unsigned long long)ran,
 	    w->quick_fails >= MAX_QUICK_FAILS ? "" : "; starting another");
 	w->pid = 0;
-	w->restart_at_ms = now_ms() + (100L << w->quick_fails);
+	w->restart_at_ms = ev_now_ms() + (100ull << w->quick_fails);
 	return w->quick_fails >= MAX_QUICK_FAILS;
 }
 
@@ -400,7 +392,7 @@ swworker_sync(const char *sw, uint64_t netns)
 		free(x);
 		return;
 	}
-	if (x->w.pid > 0 || now_ms() < x->w.restart_at_ms)
+	if (x->w.pid > 0 || ev_now_ms() < x->w.restart_at_ms)
 		return;
 	worker_started(&x->w, spawn(nsfd, fds, n, -1));
 	if (x->w.pid > 0)
@@ -425,7 +417,7 @@ lane_start(struct attachment *a, struct lane *ln)
 static void
 lanes_stop(struct attachment *a)
 {
-	long deadline = now_ms() + STOP_MS;
+	uint64_t deadline = ev_now_ms() + STOP_MS;
 	bool shared = false;
 
 	for (int i = 0; i < a->nlanes; i++)
@@ -713,14 +705,67 @@ hostif_peer(const char *sw, char *out, size_t len)
 	snprintf(out, len, "vp_%s", sw);
 }
 
+/*
+ * Does a live daemon hold interface @ifname?  Then the TAP of its host
+ * rings is there (nic_tap.c names it "unmh<ifindex>-N"; it goes with the
+ * daemon that made it).
+ */
+static bool
+taken(const char *ifname)
+{
+	char tap[IF_NAMESIZE];
+
+	snprintf(tap, sizeof(tap), "unmh%u-0", if_nametoindex(ifname) % 100000);
+	return if_nametoindex(tap) != 0;
+}
+
+/*
+ * Makes the veth pair @sw / @peer in namespace @nsfd, up, transmit
+ * checksums done by the host's stack.  A pair left by a daemon that died
+ * (our "vp_" end is there, a veth no daemon holds) is removed first; any
+ * other interface of either name is the user's: EEXIST.
+ */
+static int
+hostif_make(int nsfd, const char *sw, const char *peer, struct ctrl_err *e)
+{
+	int err, r;
+
+	if (nic_ns_enter(nsfd) < 0)
+		return ctrl_fail(e, EIO, "%s: cannot enter the network namespace", sw);
+	if (if_nametoindex(peer) && nic_is_veth(peer) && !taken(peer)) {
+		unm_warn("%s: removing %s, left by an unetmapd that did not stop", sw, peer);
+		nic_link_del(peer);	/* and its other end */
+	}
+	if (if_nametoindex(sw) || if_nametoindex(peer)) {
+		err = ctrl_fail(e, EEXIST, "%s: an interface called %s exists already", sw,
+		    if_nametoindex(sw) ? sw : peer);
+		nic_ns_leave();
+		return err;
+	}
+	err = nic_veth_add(sw, peer, e);
+	if (!err) {
+		/*
+		 * Frames the host sends go to other hosts through AF_XDP: nobody
+		 * would finish a checksum left to the hardware.
+		 */
+		if ((r = nic_offload_off(sw, "tx-checksum-ip-generic")) < 0 && r != -ENOENT)
+			unm_warn("%s: cannot turn transmit checksums off: %s", sw, strerror(-r));
+		if (nic_link_up(sw) < 0 || nic_link_up(peer) < 0) {
+			err = ctrl_fail(e, EIO, "%s: cannot bring %s and %s up", sw, sw, peer);
+			nic_link_del(sw);
+		}
+	}
+	nic_ns_leave();
+	return err;
+}
+
 int
 attach_hostif(const struct client *asker, const char *sw, struct ctrl_err *e)
 {
 	char peer[IF_NAMESIZE + 8];
-	struct attachment *a;
 	uint64_t ino;
 	uint32_t idx;
-	int nsfd, err, r;
+	int nsfd, err;
 
 	if (!dcfg.nic)
 		return ctrl_fail(e, EOPNOTSUPP, "%s: this unetmapd takes no network interfaces "
@@ -728,52 +773,23 @@ attach_hostif(const struct client *asker, const char *sw, struct ctrl_err *e)
 	if (strlen(sw) + 3 >= IF_NAMESIZE)
 		return ctrl_fail(e, ENAMETOOLONG, "%s: a switch with an interface of its own has "
 		    "a name of at most %d characters", sw, IF_NAMESIZE - 4);
-	for (a = attachments; a; a = a->next)
+	for (struct attachment *a = attachments; a; a = a->next)
 		if (a->hostif && a->netns == asker->netns && strcmp(a->sw, sw) == 0)
 			return ctrl_fail(e, EEXIST, "%s: the switch has its interface already", sw);
 	hostif_peer(sw, peer, sizeof(peer));
 	nsfd = nic_ns_open(asker->pid, &ino);
-	if (nsfd < 0 || nic_ns_enter(nsfd) < 0) {
-		if (nsfd >= 0)
-			close(nsfd);
-		return ctrl_fail(e, EIO, "%s: cannot enter the network namespace of pid %d", sw,
+	if (nsfd < 0)
+		return ctrl_fail(e, EIO, "%s: cannot open the network namespace of pid %d", sw,
 		    (int)asker->pid);
-	}
-	if (if_nametoindex(sw) || if_nametoindex(peer)) {
-		const char *which = if_nametoindex(sw) ? sw : peer;	/* asked in its namespace */
-
+	err = hostif_make(nsfd, sw, peer, e);
+	if (!err && (err = attach(asker, sw, peer, sw, false, true, &idx, e)) != 0 &&
+	    nic_ns_enter(nsfd) == 0) {
+		nic_link_del(sw);	/* refused before the attachment (which removes it) was made */
 		nic_ns_leave();
-		close(nsfd);
-		return ctrl_fail(e, EEXIST, "%s: an interface called %s exists already", sw, which);
 	}
-	err = nic_veth_add(sw, peer, e);
-	if (!err) {
-		/*
-		 * Frames the host sends go to the switch as they are: checksums
-		 * done by the stack (there is no hardware to finish them).
-		 */
-		if ((r = nic_offload_off(sw, "tx-checksum-ip-generic")) < 0 && r != -ENOENT)
-			unm_warn("%s: cannot turn transmit checksums off: %s", sw, strerror(-r));
-		if (nic_link_up(sw) < 0 || nic_link_up(peer) < 0)
-			err = ctrl_fail(e, EIO, "%s: cannot bring %s and %s up", sw, sw, peer);
-	}
-	nic_ns_leave();
 	close(nsfd);
-	if (err)
-		goto undo;
-	err = attach(asker, sw, peer, sw, false, true, &idx, e);
-	if (err)
-		goto undo;
-	unm_info("%s: the switch's own interface is %s (port %s:%s)", sw, sw, sw, sw);
-	return 0;
-undo:
-	nsfd = nic_ns_open(asker->pid, &ino);
-	if (nsfd >= 0 && nic_ns_enter(nsfd) == 0) {
-		nic_link_del(sw);
-		nic_ns_leave();
-	}
-	if (nsfd >= 0)
-		close(nsfd);
+	if (!err)
+		unm_info("%s: the switch's own interface is %s (port %s:%s)", sw, sw, sw, sw);
 	return err;
 }
 
@@ -895,7 +911,8 @@ attach_tick(void)
 			struct lane *ln = &a->lanes[i];
 
 			give_up |= worker_died(&ln->w, what);
-			if (ln->cpu >= 0 && ln->w.pid == 0 && !give_up && now_ms() >= ln->w.restart_at_ms)
+			if (ln->cpu >= 0 && ln->w.pid == 0 && !give_up &&
+			    ev_now_ms() >= ln->w.restart_at_ms)
 				lane_start(a, ln);
 		}
 		if (give_up) {
@@ -929,7 +946,7 @@ attach_tick(void)
 void
 attach_stop_all(void)
 {
-	long deadline = now_ms() + STOP_MS;
+	uint64_t deadline = ev_now_ms() + STOP_MS;
 
 	stopping = true;
 	/* all told at once: none is then left waiting on a question to us */

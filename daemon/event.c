@@ -32,8 +32,8 @@ struct ev_loop {
 	uint64_t next_tick;
 };
 
-static uint64_t
-now_ms(void)
+uint64_t
+ev_now_ms(void)
 {
 	struct timespec ts;
 
@@ -120,7 +120,7 @@ ev_set_tick(struct ev_loop *l, int ms, ev_tick_fn *fn, void *arg)
 	l->tick_ms = ms;
 	l->tick = fn;
 	l->tick_arg = arg;
-	l->next_tick = now_ms() + (uint64_t)ms;
+	l->next_tick = ev_now_ms() + (uint64_t)ms;
 }
 
 void
@@ -139,7 +139,7 @@ ev_run(struct ev_loop *l)
 		int timeout = -1, n;
 
 		if (l->tick) {
-			uint64_t t = now_ms();
+			uint64_t t = ev_now_ms();
 
 			timeout = t >= l->next_tick ? 0 : (int)(l->next_tick - t);
 		}
@@ -154,8 +154,8 @@ ev_run(struct ev_loop *l)
 				continue;
 			l->w[fd].fn(l, fd, evs[i].events, l->w[fd].arg);
 		}
-		if (l->tick && now_ms() >= l->next_tick) {
-			l->next_tick = now_ms() + (uint64_t)l->tick_ms;
+		if (l->tick && ev_now_ms() >= l->next_tick) {
+			l->next_tick = ev_now_ms() + (uint64_t)l->tick_ms;
 			l->tick(l, l->tick_arg);
 		}
 	}

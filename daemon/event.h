@@ -21,5 +21,7 @@ void ev_set_tick(struct ev_loop *l, int ms, ev_tick_fn *fn, void *arg);
 /* runs until ev_stop(); returns 0, or -errno if epoll itself failed */
 int ev_run(struct ev_loop *l);
 void ev_stop(struct ev_loop *l);
+/* milliseconds of the monotonic clock, for the daemon's timers */
+uint64_t ev_now_ms(void);
 
 #endif

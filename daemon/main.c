@@ -30,7 +30,7 @@ void client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg);
 void clients_close_all(struct ev_loop *l);
 
 struct daemon_cfg dcfg = { .idle_exit_ms = 2000, .nic = true, .admode = UNETMAP_ADMODE_BEST };
-static long idle_since_ms = -1;
+static uint64_t idle_since_ms;	/* 0: not idle */
 
 static void
 usage(FILE *f)
@@ -64,14 +64,6 @@ daemon_has_state(void)
 	return port_list() != NULL;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 on_tick(struct ev_loop *l, void *arg)
@@ -81,12 +73,12 @@ on_tick(struct ev_loop *l, void *arg)
 	if (!dcfg.autostart)
 		return;
 	if (clients_count() || daemon_has_state()) {
-		idle_since_ms = -1;
+		idle_since_ms = 0;
 		return;
 	}
-	if (idle_since_ms < 0)
-		idle_since_ms = now_ms();
-	else if (now_ms() - idle_since_ms >= dcfg.idle_exit_ms) {
+	if (idle_since_ms == 0)
+		idle_since_ms = ev_now_ms();
+	else if (ev_now_ms() - idle_since_ms >= (uint64_t)dcfg.idle_exit_ms) {
 		unm_info("idle for %d ms, exiting", dcfg.idle_exit_ms);
 		ev_stop(l);
 	}

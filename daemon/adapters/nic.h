@@ -52,6 +52,8 @@ int nic_offload_check(const char *ifname, unsigned mode, char *msg, size_t len);
 int nic_offload_fix(const char *ifname, unsigned mode, struct nic_offloads *saved,
     char *msg, size_t len);
 void nic_offload_restore(const char *ifname, const struct nic_offloads *saved);
+/* is @ifname a veth (its driver says so)? */
+bool nic_is_veth(const char *ifname);
 /* turns feature @feature (the kernel's name) off for good: 0 or -errno */
 int nic_offload_off(const char *ifname, const char *feature);
 

@@ -49,8 +49,8 @@ static const struct harmful table[] = {
 static int ethtool_ioctl(const char *ifname, void *data);
 
 /* veth never strips a tag itself: what reaches XDP is what its peer sent */
-static bool
-is_veth(const char *ifname)
+bool
+nic_is_veth(const char *ifname)
 {
 	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
 
@@ -163,7 +163,7 @@ nic_offload_check(const char *ifname, unsigned mode, char *msg, size_t len)
 	int bad = 0;
 	size_t used = 0;
 
-	bool veth = is_veth(ifname);
+	bool veth = nic_is_veth(ifname);
 
 	msg[0] = '\0';
 	if (features(ifname, &names, &gf, &n) < 0)

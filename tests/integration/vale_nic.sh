@@ -95,12 +95,10 @@ given_back() {
 	done
 	return 1
 }
-# the daemon's live workers (not zombies waiting to be reaped)
-workers() {
-	for w in $(pgrep -P "$dpid" -x netmap-bridge); do
-		[ "$(cut -d' ' -f3 /proc/$w/stat 2>/dev/null)" != Z ] && echo "$w"
-	done
-}
+# is process $1 there (not a zombie waiting to be reaped)?
+alive() { [ -e /proc/$1/stat ] && [ "$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null)" != Z ]; }
+# the daemon's live workers
+workers() { for w in $(pgrep -P "$dpid" -x netmap-bridge); do alive "$w" && echo "$w"; done; }
 
 # ---------------------------------------------------------------- attach
 for x in a b c; do
@@ -262,22 +260,29 @@ stop_daemon; ok $? "the daemon stops on SIGTERM with interfaces attached"
 for x in sa sb sc; do
 	given_back $x; ok $? "$x is given back when the daemon stops"
 done
-left=0; for w in $ws; do [ -e /proc/$w/stat ] && [ "$(cut -d' ' -f3 /proc/$w/stat 2>/dev/null)" != Z ] && left=1; done
+left=0; for w in $ws; do alive "$w" && left=1; done
 [ $left = 0 ]; ok $? "and none of its workers is left"
 start_daemon
 vc -a vale0:sa >/dev/null 2>&1 && vc -a vale0:sb >/dev/null 2>&1; ok $? "a new daemon attaches them again"
 sleep 0.3
 pings $NA 10.78.0.2; ok $? "and forwards"
+vc -n vale0 >/dev/null 2>&1; ok $? "and gives vale0 its own interface again"
 ws=$(workers)
 kill -9 "$dpid"; wait "$dpid" 2>/dev/null; dpid=""
 for x in sa sb; do
 	given_back $x; ok $? "$x is given back when the daemon is killed with SIGKILL"
 done
 sleep 0.3
-alive() { [ -e /proc/$1/stat ] && [ "$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null)" != Z ]; }
 left=0; for w in $ws; do alive "$w" && left=1; done
 [ $left = 0 ]; ok $? "and its workers die with it"
+# a veth pair outlives a daemon killed with SIGKILL: the next one cleans it up
+ip -n $NS link show vale0 >/dev/null 2>&1; ok $? "the switch's interface (a veth pair) outlived the SIGKILL"
+start_daemon
+out=$(vc -v -n vale0 2>&1); ok $? "a new daemon makes it again: $out"
+grep -q "vale0: removing vp_vale0, left by an unetmapd that did not stop" $tmp/d.log; ok $? "after removing the stale pair, saying so"
+vc -r vale0 >/dev/null 2>&1 && ! ip -n $NS link show vale0 >/dev/null 2>&1; ok $? "and removes it on request"
+stop_daemon; ok $? "that daemon stops cleanly too"
 
-cp $tmp/d.log /tmp/vn.log; grep -qE 'AddressSanitizer|runtime error' $tmp/d.log; [ $? != 0 ]; ok $? "the daemon reported no sanitizer error"
+grep -qE 'AddressSanitizer|runtime error' $tmp/d.log; [ $? != 0 ]; ok $? "the daemon reported no sanitizer error"
 echo "# done: $n checks, $failed failed"
 [ $failed = 0 ]
