@@ -49,6 +49,12 @@
 #define QUICK_MS 5000		/* a worker dying sooner than this failed to start */
 #define MAX_QUICK_FAILS 5
 #define STOP_MS 300		/* a worker's time to stop before SIGKILL */
+/*
+ * Descriptors one worker forwards: a pair per switch port at most (a
+ * switch's worker has one lane per port: the interface's, or the host
+ * stack's).  netmap-bridge takes as many (its MAX_PORTS).
+ */
+#define WORKER_MAX_FDS (2 * VALE_MAX_PORTS)
 
 /* a forwarding process, and what it takes to restart it */
 struct worker {
@@ -204,7 +210,7 @@ bridge_path(char *buf, size_t len)
 static pid_t
 spawn(int nsfd, const int *fds, unsigned n, int cpu)
 {
-	char path[PATH_MAX], cpus[16], fdname[2 * MAX_LANES * VALE_MAX_PORTS][8];
+	char path[PATH_MAX], cpus[16], fdname[WORKER_MAX_FDS][8];
 	const char *bin = bridge_path(path, sizeof(path));
 	pid_t parent = getpid(), pid;
 
@@ -369,7 +375,7 @@ static void
 swworker_sync(const char *sw, uint64_t netns)
 {
 	struct swworker *x = swworker_of(sw, netns, true);
-	int fds[2 * MAX_LANES * VALE_MAX_PORTS], nsfd = -1;
+	int fds[WORKER_MAX_FDS], nsfd = -1;
 	unsigned n = 0;
 
 	if (!x || stopping)
