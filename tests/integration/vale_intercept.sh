@@ -15,14 +15,8 @@ set -u
 B=${BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 P=$B/tests/helpers/nicprobe
 F=$B/bin/nm-filter
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-
-if [ "$(id -u)" != 0 ] || ! ip link add nmchk$$ type veth peer name nmchk$$b 2>/dev/null; then
-	echo "# needs root and veth: skipped"; echo "# done: 0 checks, 0 failed"; exit 0
-fi
-ip link del nmchk$$ 2>/dev/null
-command -v nc >/dev/null || { echo "# needs nc: skipped"; echo "# done: 0 checks, 0 failed"; exit 0; }
+. "$(dirname "$0")/../lib/netns.sh"
+needs_root_veth_nc
 
 id=$$
 NA=ina$id NB=inb$id NC=inc$id NS=ins$id
@@ -37,17 +31,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_NO_AUTOSTART=1
-"$B/bin/unetmapd" -f -v -s "$UNETMAP_SOCKET" -l "$tmp/d.log" 2>>"$tmp/d.log" &
-dpid=$!
-for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+daemon_start
 
 inS() { ip netns exec $NS "$@"; }
 vc() { inS timeout --foreground 20 "$B/bin/valectl" "$@"; }
-for ns in $NA $NB $NC $NS; do
-	ip netns add $ns; ip -n $ns link set lo up
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
+netns_make $NA $NB $NC $NS
 member() {
 	ip link add name "e$1" netns "$2" type veth peer name "s$1" netns $NS
 	ip -n "$2" link set dev "e$1" up; ip -n $NS link set dev "s$1" up
@@ -59,18 +47,6 @@ member a $NA 10.79.0.1; member b $NB 10.79.0.2; member c $NC 10.79.0.3
 vc -n vale0
 ip -n $NS addr add 10.79.0.100/24 dev vale0
 
-pings() { ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 2 "$2" 2>&1; }
-ping_ok() { pings "$@" | grep -q " 0% packet loss"; }
-tcp_ok() {	# 1 MB from namespace $1 to $2's address $3, port ${4:-5001}
-	head -c 1048576 /dev/urandom >$tmp/blob
-	rm -f $tmp/got
-	ip netns exec "$2" timeout --foreground 15 nc -l -p "${4:-5001}" >$tmp/got 2>/dev/null &
-	local l=$!
-	sleep 0.3
-	ip netns exec "$1" timeout --foreground 8 nc -N -w 3 "$3" "${4:-5001}" <$tmp/blob >/dev/null 2>&1
-	kill $l 2>/dev/null; wait $l 2>/dev/null
-	cmp -s $tmp/blob $tmp/got
-}
 # nm-filter on netmap:vale0 with rules "$@"; its report goes to $tmp/f.log
 filter_start() {
 	rm -f $tmp/f.log
@@ -93,19 +69,19 @@ fcount() {
 rxp() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 mac() { ip netns exec "$1" cat "/sys/class/net/$2/address"; }
 
-ping_ok $NA 10.79.0.2; ok $? "without interception, A pings B"
-ping_ok $NA 10.79.0.100; ok $? "and A pings the switch's own interface"
+pings $NA 10.79.0.2; ok $? "without interception, A pings B"
+pings $NA 10.79.0.100; ok $? "and A pings the switch's own interface"
 
 # ---------------------------------------------------------------- pass everything
 filter_start
 grep -q "netmap:vale0 <-> netmap:vale0^" $tmp/f.log; ok $? "nm-filter opens netmap:vale0 and its host rings"
 vc 2>&1 | grep -q '^vale0:\* '; ok $? "the listing shows the interceptor as vale0:*"
-out=$(pings $NA 10.79.0.2 10)
+out=$(ping_out $NA 10.79.0.2 10)
 echo "$out" | grep -q " 0% packet loss"; ok $? "intercepted, A pings B, no loss"
 echo "$out" | grep -q "duplicates"; [ $? != 0 ]; ok $? "and no reply comes twice"
-ping_ok $NA 10.79.0.3; ok $? "A pings C"
-ping_ok $NA 10.79.0.100; ok $? "A pings the switch's interface (host rx, host tx through the application)"
-ping_ok $NS 10.79.0.3; ok $? "the host pings C"
+pings $NA 10.79.0.3; ok $? "A pings C"
+pings $NA 10.79.0.100; ok $? "A pings the switch's interface (host rx, host tx through the application)"
+pings $NS 10.79.0.3; ok $? "the host pings C"
 tcp_ok $NA $NB 10.79.0.2; ok $? "1 MB of TCP from A to B"
 tcp_ok $NC $NS 10.79.0.100; ok $? "1 MB of TCP from C to the host"
 filter_stop
@@ -117,7 +93,7 @@ ip -n $NA neigh replace 10.79.0.2 lladdr "$(mac $NB eb)" dev ea nud permanent
 ip -n $NB neigh replace 10.79.0.1 lladdr "$(mac $NA ea)" dev eb nud permanent
 filter_start -c icmp
 b0=$(rxp $NB eb)
-pings $NA 10.79.0.2 10 >/dev/null
+pings $NA 10.79.0.2 10
 filter_stop
 hits() { sed -n "s/.*rule -$1 $2: \([0-9]*\) frames.*/\1/p" $tmp/f.log; }
 [ "$(hits c icmp)" = 20 ]; ok $? "ten pings: the application saw 20 ICMP frames, each once ($(hits c icmp))"
@@ -138,7 +114,7 @@ filter_stop
 filter_start -d tcp:5001
 tcp_ok $NA $NB 10.79.0.2 5001; [ $? != 0 ]; ok $? "with -d tcp:5001, TCP to port 5001 stops"
 tcp_ok $NA $NB 10.79.0.2 5002; ok $? "TCP to port 5002 still gets through"
-ping_ok $NA 10.79.0.3; ok $? "and so do pings"
+pings $NA 10.79.0.3; ok $? "and so do pings"
 filter_stop
 [ "$(hits d tcp:5001)" -gt 0 ]; ok $? "the rule counts what it dropped: $(grep -o 'rule -d tcp:5001.*' $tmp/f.log)"
 
@@ -154,7 +130,7 @@ err=$(inS timeout --foreground 10 "$B/bin/pkt-gen" -i netmap:vale7 -f rx -n 1 2>
 kill -9 "$fp"; wait "$fp" 2>/dev/null; fp=""
 for i in $(seq 50); do vc 2>&1 | grep -q '^vale0:\* ' || break; sleep 0.05; done
 vc 2>&1 | grep -q '^vale0:\* '; [ $? != 0 ]; ok $? "kill -9 of the application ends interception"
-ping_ok $NA 10.79.0.2; ok $? "and the switch forwards by itself again"
+pings $NA 10.79.0.2; ok $? "and the switch forwards by itself again"
 tcp_ok $NA $NB 10.79.0.2 5001; ok $? "TCP to port 5001 too"
 grep -q "interception ended" $tmp/d.log; ok $? "the daemon log says so"
 

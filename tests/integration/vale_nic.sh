@@ -14,14 +14,8 @@
 # SIGKILL) give the interfaces back to the kernel.
 set -u
 B=${BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-
-if [ "$(id -u)" != 0 ] || ! ip link add nmchk$$ type veth peer name nmchk$$b 2>/dev/null; then
-	echo "# needs root and veth: skipped"; echo "# done: 0 checks, 0 failed"; exit 0
-fi
-ip link del nmchk$$ 2>/dev/null
-command -v nc >/dev/null || { echo "# needs nc: skipped"; echo "# done: 0 checks, 0 failed"; exit 0; }
+. "$(dirname "$0")/../lib/netns.sh"
+needs_root_veth_nc
 
 id=$$
 NA=vna$id NB=vnb$id NC=vnc$id NS=vns$id NH=vnh$id
@@ -36,26 +30,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_NO_AUTOSTART=1
-start_daemon() {
-	"$B/bin/unetmapd" -f -v -s "$UNETMAP_SOCKET" -l "$tmp/d.log" 2>>"$tmp/d.log" &
-	dpid=$!
-	for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
-}
-# SIGTERM, bounded wait; 0 if it stopped by itself
-stop_daemon() {
-	kill "$dpid" 2>/dev/null
-	for i in $(seq 100); do kill -0 "$dpid" 2>/dev/null || { wait "$dpid" 2>/dev/null; dpid=""; return 0; }; sleep 0.05; done
-	kill -9 "$dpid"; wait "$dpid" 2>/dev/null; dpid=""; return 1
-}
-start_daemon
+daemon_start
 
 inS() { ip netns exec $NS "$@"; }
 vc() { inS timeout --foreground 20 "$B/bin/valectl" "$@"; }
-for ns in $NA $NB $NC $NS $NH; do
-	ip netns add $ns; ip -n $ns link set lo up
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
+netns_make $NA $NB $NC $NS $NH
 # e$1 in namespace $2 with address $3, its peer s$1 in S
 member() {
 	ip link add name "e$1" netns "$2" type veth peer name "s$1" netns $NS
@@ -73,17 +52,6 @@ ip -n $NS addr add 10.78.0.100/24 dev sh
 ip netns exec $NS ethtool -K sh tx off gro off >/dev/null 2>&1
 ip netns exec $NH ethtool -K eh tx off >/dev/null 2>&1
 
-pings() { ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 2 "$2" >/dev/null 2>&1; }
-# 1 MB over TCP from namespace $1 to $2's address $3, compared at the far end
-tcp_ok() {
-	head -c 1048576 /dev/urandom >$tmp/blob
-	ip netns exec "$2" timeout 15 nc -l -p 5001 >$tmp/got 2>/dev/null &
-	local l=$!
-	sleep 0.3
-	ip netns exec "$1" timeout 15 nc -N -w 5 "$3" 5001 <$tmp/blob >/dev/null 2>&1
-	wait $l 2>/dev/null
-	cmp -s $tmp/blob $tmp/got
-}
 # is $1 (in S) back with the kernel: no XDP program, no host-ring TAP of ours for it?
 given_back() {
 	local ix
@@ -256,13 +224,13 @@ pings $NA 10.78.0.2; ok $? "the switch forwards between its members still"
 
 # ---------------------------------------------------------------- daemon stop
 ws=$(workers)
-stop_daemon; ok $? "the daemon stops on SIGTERM with interfaces attached"
+daemon_stop; ok $? "the daemon stops on SIGTERM with interfaces attached"
 for x in sa sb sc; do
 	given_back $x; ok $? "$x is given back when the daemon stops"
 done
 left=0; for w in $ws; do alive "$w" && left=1; done
 [ $left = 0 ]; ok $? "and none of its workers is left"
-start_daemon
+daemon_start
 vc -a vale0:sa >/dev/null 2>&1 && vc -a vale0:sb >/dev/null 2>&1; ok $? "a new daemon attaches them again"
 sleep 0.3
 pings $NA 10.78.0.2; ok $? "and forwards"
@@ -277,11 +245,11 @@ left=0; for w in $ws; do alive "$w" && left=1; done
 [ $left = 0 ]; ok $? "and its workers die with it"
 # a veth pair outlives a daemon killed with SIGKILL: the next one cleans it up
 ip -n $NS link show vale0 >/dev/null 2>&1; ok $? "the switch's interface (a veth pair) outlived the SIGKILL"
-start_daemon
+daemon_start
 out=$(vc -v -n vale0 2>&1); ok $? "a new daemon makes it again: $out"
 grep -q "vale0: removing vp_vale0, left by an unetmapd that did not stop" $tmp/d.log; ok $? "after removing the stale pair, saying so"
 vc -r vale0 >/dev/null 2>&1 && ! ip -n $NS link show vale0 >/dev/null 2>&1; ok $? "and removes it on request"
-stop_daemon; ok $? "that daemon stops cleanly too"
+daemon_stop; ok $? "that daemon stops cleanly too"
 
 grep -qE 'AddressSanitizer|runtime error' $tmp/d.log; [ $? != 0 ]; ok $? "the daemon reported no sanitizer error"
 echo "# done: $n checks, $failed failed"
