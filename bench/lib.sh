@@ -5,6 +5,15 @@
 #   bench_memif SIZE     DPDK memif between two dpdk-testpmd processes
 #                        (txonly -> rxonly), best one-second Mpps, or nothing
 #   bench_ratio A B      A / B with two decimals, or nothing
+#
+# For the benchmarks on veth pairs between namespaces (nic.sh, vale_nic.sh):
+#   bench_bg OUT CMD...  CMD in the background in a process group of its own,
+#                        output to OUT; prints its pid
+#   bench_stop PID...    SIGINT to their groups, up to 5 s each, then SIGKILL
+#   bench_measure NS IF SECS   packets/s received by IF of namespace NS over
+#                        SECS seconds, after a warm-up of 1.5 s
+#   bench_median_pps FILE      the median of the "N pps" (Kpps, Mpps) lines a
+#                        receiver printed, zeros left out
 
 B=${BUILD:-build}
 T=${T:-5}
@@ -61,4 +70,33 @@ bench_memif() {
 
 bench_ratio() {
 	[ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'
+}
+
+# a group each (setsid): some programs (trafgen) fork workers that outlive a
+# signal to their parent
+bench_bg() { local out=$1; shift; setsid "$@" >"$out" 2>&1 </dev/null & echo $!; }
+
+bench_stop() {
+	local q i
+	for q in "$@"; do kill -INT -- "-$q" 2>/dev/null; done
+	for q in "$@"; do
+		for i in $(seq 50); do kill -0 "$q" 2>/dev/null || break; sleep 0.1; done
+		kill -9 -- "-$q" 2>/dev/null; pkill -9 -s "$q" 2>/dev/null; wait "$q" 2>/dev/null
+	done
+	sleep 0.3
+}
+
+bench_measure() {
+	local a b
+	sleep 1.5
+	a=$(ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets")
+	sleep "$3"
+	b=$(ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets")
+	echo $(((b - a) / $3))
+}
+
+bench_median_pps() {
+	grep -oE '^[0-9]+ pps|[0-9.]+ Kpps|[0-9.]+ Mpps' "$1" | awk '
+	    / pps/ { print int($1) } / Kpps/ { print int($1 * 1000) } / Mpps/ { print int($1 * 1000000) }' |
+	    grep -v '^0$' | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
 }

@@ -19,6 +19,7 @@
 #   bench/nic.sh [SECONDS]      (default 5 per measurement; BUILD=... for another build)
 set -u
 cd "$(dirname "$0")/.." || exit 2
+. bench/lib.sh
 B=${BUILD:-$PWD/build}
 DUR=${1:-5}
 T0="" T1=""
@@ -59,29 +60,7 @@ ip link add g0 netns $G type veth peer name x0 netns $X
 ip link add x1 netns $X type veth peer name s1 netns $S
 for d in "$G g0" "$X x0" "$X x1" "$S s1"; do set -- $d; ip -n $1 link set $2 up; done
 
-count() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
-# pps at interface $2 of namespace $1 over DUR seconds, after a second of warm-up
-measure() {
-	sleep 1.5
-	local a b
-	a=$(count "$1" "$2"); sleep "$DUR"; b=$(count "$1" "$2")
-	echo $(((b - a) / DUR))
-}
-# every background program runs in a process group of its own (setsid): trafgen
-# forks workers that outlive a signal to their parent
-bg() { local out=$1; shift; setsid "$@" >"$out" 2>&1 </dev/null & echo $!; }
-stop() {
-	for p in "$@"; do kill -INT -- "-$p" 2>/dev/null; done
-	sleep 0.5
-	for p in "$@"; do kill -9 -- "-$p" 2>/dev/null; pkill -9 -s "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	sleep 0.3
-}
-# median of the "N pps" / "X Kpps" lines a receiver printed
-median_pps() {
-	grep -oE '^[0-9]+ pps|[0-9.]+ Kpps|[0-9.]+ Mpps' "$1" | awk '
-	    / pps/ { print int($1) } / Kpps/ { print int($1 * 1000) } / Mpps/ { print int($1 * 1000000) }' |
-	    grep -v '^0$' | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
-}
+measure() { bench_measure "$1" "$2" "$DUR"; }
 # Every sender sends frames the receiving stack throws away at once (a unicast
 # address nobody has, an unknown ethertype), so the peer's work - which runs
 # on the sender's CPU with veth - is the same for all of them.
@@ -93,16 +72,16 @@ trafgen_cfg() {	# $1 size, $2 file
 testpmd() {	# $1 namespace, $2 prefix, rest: vdevs and testpmd args
 	local ns=$1 pfx=$2
 	shift 2
-	bg "$tmp/pmd-$pfx.log" ip netns exec $ns dpdk-testpmd -l 1,0 --main-lcore 1 --no-huge -m 1024 \
+	bench_bg "$tmp/pmd-$pfx.log" ip netns exec $ns dpdk-testpmd -l 1,0 --main-lcore 1 --no-huge -m 1024 \
 	    --no-pci -d "$PMDS" --file-prefix "$pfx$id" --log-level=error "$@"
 }
 
 # the generator: on namespace $1, interface $2, frames of $3 bytes
 gen() {
 	if [ "${GEN:-pktgen}" = trafgen ]; then
-		bg /dev/null ip netns exec $1 $T1 trafgen -o $2 -i $tmp/tg.cfg -P 1 -q
+		bench_bg /dev/null ip netns exec $1 $T1 trafgen -o $2 -i $tmp/tg.cfg -P 1 -q
 	else
-		bg /dev/null ip netns exec $1 $T1 "$B/bin/pkt-gen" -i netmap:$2 -f tx -l $3 -D $DST -w 0
+		bench_bg /dev/null ip netns exec $1 $T1 "$B/bin/pkt-gen" -i netmap:$2 -f tx -l $3 -D $DST -w 0
 	fi
 }
 
@@ -110,52 +89,52 @@ declare -A R
 for size in 60 1514; do
 	trafgen_cfg $size $tmp/tg.cfg
 	# ------------------------------------------------------------ tx
-	p=$(bg /dev/null ip netns exec $X $T0 "$B/bin/pkt-gen" -i netmap:x1 -f tx -l $size -D $DST -w 0); running="$running $p"
-	R[tx,pktgen,$size]=$(measure $S s1); stop $p
+	p=$(bench_bg /dev/null ip netns exec $X $T0 "$B/bin/pkt-gen" -i netmap:x1 -f tx -l $size -D $DST -w 0); running="$running $p"
+	R[tx,pktgen,$size]=$(measure $S s1); bench_stop $p
 	if command -v trafgen >/dev/null; then
-		p=$(bg /dev/null ip netns exec $X $T0 trafgen -o x1 -i $tmp/tg.cfg -P 1 -q); running="$running $p"
-		R[tx,trafgen,$size]=$(measure $S s1); stop $p
+		p=$(bench_bg /dev/null ip netns exec $X $T0 trafgen -o x1 -i $tmp/tg.cfg -P 1 -q); running="$running $p"
+		R[tx,trafgen,$size]=$(measure $S s1); bench_stop $p
 	fi
 	if command -v dpdk-testpmd >/dev/null; then
 		p=$(testpmd $X tx --vdev net_af_xdp0,iface=x1 -- --forward-mode=txonly --eth-peer=0,$DST \
 		    --txpkts=$size --total-num-mbufs=16384 --stats-period 1); running="$running $p"
-		R[tx,pmd_xdp,$size]=$(measure $S s1); stop $p
+		R[tx,pmd_xdp,$size]=$(measure $S s1); bench_stop $p
 		p=$(testpmd $X tp --vdev net_af_packet0,iface=x1 -- --forward-mode=txonly --eth-peer=0,$DST \
 		    --txpkts=$size --total-num-mbufs=16384 --stats-period 1); running="$running $p"
-		R[tx,pmd_pkt,$size]=$(measure $S s1); stop $p
+		R[tx,pmd_pkt,$size]=$(measure $S s1); bench_stop $p
 		ip -n $X link set x1 xdp off 2>/dev/null
 	fi
 	# ------------------------------------------------------------ rx
 	if command -v trafgen >/dev/null; then
-		p=$(bg $tmp/rx.log ip netns exec $X $T0 "$B/bin/pkt-gen" -i netmap:x1 -f rx -w 0); running="$running $p"
+		p=$(bench_bg $tmp/rx.log ip netns exec $X $T0 "$B/bin/pkt-gen" -i netmap:x1 -f rx -w 0); running="$running $p"
 		sleep 1
 		g=$(gen $S s1 $size); running="$running $g"
-		sleep $((DUR + 2)); stop $g $p
-		R[rx,pktgen,$size]=$(median_pps $tmp/rx.log)
-		p=$(bg $tmp/xrx.log ip netns exec $X $T0 "$B/bench/xsk_rx" x1 $((DUR + 3))); running="$running $p"
+		sleep $((DUR + 2)); bench_stop $g $p
+		R[rx,pktgen,$size]=$(bench_median_pps $tmp/rx.log)
+		p=$(bench_bg $tmp/xrx.log ip netns exec $X $T0 "$B/bench/xsk_rx" x1 $((DUR + 3))); running="$running $p"
 		sleep 1
 		g=$(gen $S s1 $size); running="$running $g"
-		sleep $((DUR + 1)); stop $g $p
-		R[rx,raw_xdp,$size]=$(median_pps $tmp/xrx.log)
+		sleep $((DUR + 1)); bench_stop $g $p
+		R[rx,raw_xdp,$size]=$(bench_median_pps $tmp/xrx.log)
 		ip -n $X link set x1 xdp off 2>/dev/null	# in case the loop left libxdp's program
 	fi
 	# ------------------------------------------------------------ bridge
 	if command -v trafgen >/dev/null; then
-		p=$(bg /dev/null ip netns exec $X $T0 "$B/bin/netmap-bridge" -w 0 -i netmap:x0 -i netmap:x1); running="$running $p"
+		p=$(bench_bg /dev/null ip netns exec $X $T0 "$B/bin/netmap-bridge" -w 0 -i netmap:x0 -i netmap:x1); running="$running $p"
 		sleep 0.5
 		g=$(gen $G g0 $size); running="$running $g"
-		R[br,netmap,$size]=$(measure $S s1); stop $g $p
+		R[br,netmap,$size]=$(measure $S s1); bench_stop $g $p
 		ip -n $X link add br0 type bridge; ip -n $X link set x0 master br0
 		ip -n $X link set x1 master br0; ip -n $X link set br0 up
 		g=$(gen $G g0 $size); running="$running $g"
-		R[br,linux,$size]=$(measure $S s1); stop $g
+		R[br,linux,$size]=$(measure $S s1); bench_stop $g
 		ip -n $X link del br0
 		if command -v dpdk-testpmd >/dev/null; then
 			p=$(testpmd $X io --vdev net_af_xdp0,iface=x0 --vdev net_af_xdp1,iface=x1 -- \
 			    --forward-mode=io --total-num-mbufs=16384 --stats-period 1); running="$running $p"
 			sleep 1
 			g=$(gen $G g0 $size); running="$running $g"
-			R[br,pmd_xdp,$size]=$(measure $S s1); stop $g $p
+			R[br,pmd_xdp,$size]=$(measure $S s1); bench_stop $g $p
 			ip -n $X link set x0 xdp off 2>/dev/null; ip -n $X link set x1 xdp off 2>/dev/null
 		fi
 	fi

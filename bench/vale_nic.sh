@@ -22,6 +22,7 @@
 #   bench/vale_nic.sh [SECONDS]      (default 5 per measurement)
 set -u
 cd "$(dirname "$0")/.." || exit 2
+. bench/lib.sh
 B=${BUILD:-$PWD/build}
 DUR=${1:-5}
 PMDS=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -1)
@@ -63,47 +64,25 @@ ip link add name x1 netns $X type veth peer name s1 netns $S
 for d in "$G g0" "$X x0" "$X x1" "$S s1"; do set -- $d; ip -n $1 link set dev $2 up; done
 DST=$(ip netns exec $S cat /sys/class/net/s1/address)
 
-count() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
-measure() {	# pps at s1 over DUR seconds, after warm-up
-	sleep 1.5
-	local a b
-	a=$(count $S s1); sleep "$DUR"; b=$(count $S s1)
-	echo $(((b - a) / DUR))
-}
-# the programs started here do not fork, and "ip netns exec" execs them: $! is theirs
-bg() { local out=$1; shift; "$@" >"$out" 2>&1 </dev/null & echo $!; }
-stop() {	# SIGINT, a bounded wait, then SIGKILL
-	local q i
-	for q in "$@"; do kill -INT "$q" 2>/dev/null; done
-	for q in "$@"; do
-		for i in $(seq 50); do kill -0 "$q" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$q" 2>/dev/null
-	done
-	sleep 0.3
-}
+measure() { bench_measure $S s1 "$DUR"; }	# pps at s1
 vc() { ip netns exec $X "$B/bin/valectl" "$@"; }
 # s1 speaks once, so that every switch learns where its address is
 learn_s1() { ip netns exec $S "$B/tests/helpers/nicprobe" send s1 3 60 2>/dev/null; sleep 0.2; }
-gen() { bg /dev/null ip netns exec $G "$B/bin/pkt-gen" -i netmap:g0 -f tx -l $1 -D $DST -w 0; }
+gen() { bench_bg /dev/null ip netns exec $G "$B/bin/pkt-gen" -i netmap:g0 -f tx -l $1 -D $DST -w 0; }
 run() {	# $1 key, $2 size: the generator against whatever forwards now
 	local g
 	learn_s1
 	g=$(gen $2); running="$running $g"
-	R[$1,$2]=$(measure); stop $g
-}
-
-median_pps() {	# of the "N pps" lines a receiver printed
-	grep -oE '^[0-9]+ pps' "$1" | awk '{ print $1 }' | grep -v '^0$' | sort -n |
-	    awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
+	R[$1,$2]=$(measure); bench_stop $g
 }
 
 declare -A R
 for size in 60 1514; do
-	p=$(bg $tmp/xrx.log ip netns exec $X "$B/bench/xsk_rx" x0 $((DUR + 3))); running="$running $p"
+	p=$(bench_bg $tmp/xrx.log ip netns exec $X "$B/bench/xsk_rx" x0 $((DUR + 3))); running="$running $p"
 	sleep 1
 	g=$(gen $size); running="$running $g"
-	sleep $((DUR + 1)); stop $g $p
-	R[ceiling,$size]=$(median_pps $tmp/xrx.log)
+	sleep $((DUR + 1)); bench_stop $g $p
+	R[ceiling,$size]=$(bench_median_pps $tmp/xrx.log)
 	ip -n $X link set dev x0 xdp off 2>/dev/null
 
 	vc -a vale0:x0 && vc -a vale0:x1
@@ -113,10 +92,10 @@ for size in 60 1514; do
 	vc -P vale0:x0; vc -P vale0:x1
 	vc -n vale0 && ip -n $X link set dev vale0 up
 	run vale_if $size
-	p=$(bg $tmp/filter.log ip netns exec $X "$B/bin/nm-filter" -i netmap:vale0); running="$running $p"
+	p=$(bench_bg $tmp/filter.log ip netns exec $X "$B/bin/nm-filter" -i netmap:vale0); running="$running $p"
 	sleep 0.5
 	run vale_icpt $size
-	stop $p
+	bench_stop $p
 	vc -r vale0; vc -d vale0:x0; vc -d vale0:x1
 	sleep 0.3
 
@@ -126,13 +105,13 @@ for size in 60 1514; do
 	ip -n $X link del br0
 
 	if command -v dpdk-testpmd >/dev/null; then
-		p=$(bg $tmp/pmd.log ip netns exec $X dpdk-testpmd -l 1,0 --main-lcore 1 --no-huge -m 1024 \
+		p=$(bench_bg $tmp/pmd.log ip netns exec $X dpdk-testpmd -l 1,0 --main-lcore 1 --no-huge -m 1024 \
 		    --no-pci -d "$PMDS" --file-prefix "vio$id" --log-level=error \
 		    --vdev net_af_xdp0,iface=x0 --vdev net_af_xdp1,iface=x1 -- \
 		    --forward-mode=io --total-num-mbufs=16384 --stats-period 1); running="$running $p"
 		sleep 1
 		run pmd_xdp $size
-		stop $p
+		bench_stop $p
 		ip -n $X link set dev x0 xdp off 2>/dev/null; ip -n $X link set dev x1 xdp off 2>/dev/null
 	fi
 done
