@@ -315,15 +315,16 @@ main(int argc, char **argv)
 
 		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
 			break;
+		/* what is moved goes out with the next poll's txsync, before it sleeps */
 		filter(nic, hst, &in);
 		filter(hst, nic, &out);
-		ioctl(hst->fd, NIOCTXSYNC, NULL);
-		ioctl(nic->fd, NIOCTXSYNC, NULL);
 		if (verbose && time(NULL) != last) {
 			last = time(NULL);
 			report(&in, &out);
 		}
 	}
+	ioctl(hst->fd, NIOCTXSYNC, NULL);	/* what was moved last */
+	ioctl(nic->fd, NIOCTXSYNC, NULL);
 	report(&in, &out);
 	for (int i = 0; i < nrules; i++)
 		fprintf(stderr, "nm-filter: rule %s %s: %llu frames %s\n", rules[i].drop ? "-d" :
