@@ -268,6 +268,18 @@ port_active(const struct vstate *st, uint32_t d)
 	return __atomic_load_n(&st->shm->port[d].state, __ATOMIC_ACQUIRE) == VALE_PORT_ACTIVE;
 }
 
+/* the active port address @mac was learned on, or VALE_MAX_PORTS */
+static uint32_t
+lookup(const struct vstate *st, uint64_t mac)
+{
+	uint64_t e = __atomic_load_n(&st->shm->mac[vale_mac_hash(mac)], __ATOMIC_RELAXED);
+	uint32_t d = VALE_MAC_PORT(e);
+
+	if (!e || (e & VALE_MAC_MASK) != mac || d >= VALE_MAX_PORTS || !port_active(st, d))
+		return VALE_MAX_PORTS;
+	return d;
+}
+
 /* index + 1 of the switch's interceptor when it is there, else 0 */
 static uint32_t
 interceptor(const struct vstate *st)
@@ -311,10 +323,9 @@ route(struct vstate *st, const struct netmap_slot *s, const unsigned char *frame
 	if (dst & 1)
 		return FLOOD;	/* broadcast, multicast */
 	{
-		uint64_t e = __atomic_load_n(&st->shm->mac[vale_mac_hash(dst)], __ATOMIC_RELAXED);
-		uint32_t d = VALE_MAC_PORT(e);
+		uint32_t d = lookup(st, dst);
 
-		if (!e || (e & VALE_MAC_MASK) != dst || d >= VALE_MAX_PORTS || !port_active(st, d))
+		if (d >= VALE_MAX_PORTS)
 			return FLOOD;	/* not learned (yet) */
 		return d == from || d == st->me ? DROP : (uint16_t)d;
 	}
@@ -327,14 +338,9 @@ route(struct vstate *st, const struct netmap_slot *s, const unsigned char *frame
 static uint32_t
 learned_port(const struct vstate *st, const unsigned char *frame)
 {
-	uint64_t src = vale_mac_load(frame + 6);
-	uint64_t e = __atomic_load_n(&st->shm->mac[vale_mac_hash(src)], __ATOMIC_RELAXED);
-	uint32_t d = VALE_MAC_PORT(e);
+	uint32_t d = lookup(st, vale_mac_load(frame + 6));
 
-	if (!e || (e & VALE_MAC_MASK) != src || d >= VALE_MAX_PORTS || d == st->me ||
-	    !port_active(st, d))
-		return VALE_MAX_PORTS;
-	return d;
+	return d == st->me ? VALE_MAX_PORTS : d;
 }
 
 static bool
