@@ -6,8 +6,9 @@
 #                        after installing what it needs)
 #   make install         PREFIX=/usr/local by default
 #
-# Files are found by wildcard: a new .c file under lib/, daemon/, tools/<name>/
-# or tests/ is built without touching this file.
+# Files are found by wildcard: a new .c file under lib/, daemon/ (and one
+# folder deeper in adapters/), tools/<name>/ or tests/ is built without
+# touching this file.
 
 CC      ?= cc
 CLANG   ?= clang
@@ -35,8 +36,9 @@ DAEMON_LIBS := -lbpf -lelf -lz
 
 # ---------------------------------------------------------------- sources
 SHARED_SRCS := $(wildcard lib/shared/*.c)
-LIB_SRCS    := $(SHARED_SRCS) $(wildcard lib/core/*.c lib/compat/*.c lib/adapters/*.c lib/libnetmap/*.c)
-DAEMON_SRCS := $(SHARED_SRCS) $(wildcard daemon/*.c daemon/adapters/*.c)
+LIB_SRCS    := $(SHARED_SRCS) $(wildcard lib/core/*.c lib/compat/*.c lib/adapters/*.c lib/adapters/*/*.c \
+               lib/libnetmap/*.c)
+DAEMON_SRCS := $(SHARED_SRCS) $(wildcard daemon/*.c daemon/adapters/*.c daemon/adapters/*/*.c)
 TOOLS       := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 INTEG_SRCS  := $(wildcard tests/integration/*.c)
@@ -101,8 +103,8 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/unm_nic_maps.h lib/shared/nic_abi.h
 	@$(if $(Q),echo "  BPF     $<")
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/daemon/adapters/nic_bpf.o: $(BPF_OBJ) $(BPF_VLAN_OBJ)
-$(BUILD)/obj/daemon/adapters/nic_bpf.o: CFLAGS += -DUNM_BPF_OBJ='"$(BPF_OBJ)"' \
+$(BUILD)/obj/daemon/adapters/nic/bpf.o: $(BPF_OBJ) $(BPF_VLAN_OBJ)
+$(BUILD)/obj/daemon/adapters/nic/bpf.o: CFLAGS += -DUNM_BPF_OBJ='"$(BPF_OBJ)"' \
     -DUNM_BPF_VLAN_OBJ='"$(BPF_VLAN_OBJ)"'
 $(BPF_TEST_OBJ): tests/helpers/vlan_push.bpf.c
 	@mkdir -p $(dir $@)

@@ -1,7 +1,7 @@
 /*
  * unm_nic.bpf.c - the kernel half of a NIC port: one XDP program and three
  * tc programs, loaded by unetmapd for each interface it takes
- * (daemon/adapters/nic_bpf.c).  Built with clang -target bpf, embedded in
+ * (daemon/adapters/nic/bpf.c).  Built with clang -target bpf, embedded in
  * the daemon.
  *
  *   unm_xdp      on the interface: every frame to the AF_XDP socket of its

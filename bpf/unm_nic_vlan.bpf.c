@@ -7,7 +7,7 @@
  *
  * A separate object because it must be loaded bound to its interface
  * (BPF_F_XDP_DEV_BOUND_ONLY) and kernels without the kfunc refuse it:
- * daemon/adapters/nic_bpf.c tries it first in driver mode and falls back
+ * daemon/adapters/nic/bpf.c tries it first in driver mode and falls back
  * to unm_xdp (bpf/unm_nic.bpf.c) when it does not load.  It shares that
  * object's socket map.  Driver mode only: generic XDP takes no bound
  * programs, and the frames the application gives to the stack carry no

@@ -73,8 +73,11 @@ handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len)
 	int err;
 
 	err = ctrl_unpack(msgbuf, len, &rq, &e);
-	if (!err)
-		err = ctrl_handle(c, t, &rq, &rp, &e);
+	if (!err) {
+		struct ctrl_ctx cx = { .asker = c, .target = t, .rq = &rq, .rp = &rp, .e = &e };
+
+		err = ctrl_handle(&cx);
+	}
 	unm_msg_init(&rm, UNM_OP_CTRL);
 	rm.error = err;
 	/* on success, a message is a warning (an offload that will bite...) */
@@ -94,29 +97,31 @@ handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len)
 	ctrl_req_free(&rq);
 }
 
+/* a data path's question to its kind's control half (UNM_OP_QUERY) */
 static void
-handle_adapter(struct ev_loop *l, struct client *c, size_t len)
+handle_query(struct ev_loop *l, struct client *c, size_t len)
 {
-	struct unm_adapter_q q;
+	struct unm_query q;
 	struct ctrl_reply rp = { 0 };
 	struct ctrl_err e = { "" };
+	struct ctrl_ctx cx = { .asker = c, .rp = &rp, .e = &e };
 	const struct port_ops *ops;
 	struct unm_msg rm;
 	int err;
 
 	memset(&q, 0, sizeof(q));
 	memcpy(&q, msgbuf, len < sizeof(q) ? len : sizeof(q));
-	q.kind[sizeof(q.kind) - 1] = q.arg[sizeof(q.arg) - 1] = '\0';
-	ops = port_ops_by_kind(q.kind);
-	if (len != sizeof(q) || !ops || !ops->query)
-		err = ctrl_fail(&e, EINVAL, "no port kind '%s' answers questions", q.kind);
+	q.name[sizeof(q.name) - 1] = '\0';
+	ops = port_ops_for_query(q.type);
+	if (len != sizeof(q) || !ops)
+		err = ctrl_fail(&e, EINVAL, "no port kind answers query %u", q.type);
 	else
-		err = ops->query(c, q.arg, &rp, &e);
-	unm_msg_init(&rm, UNM_OP_ADAPTER);
+		err = ops->query(&cx, &q);
+	unm_msg_init(&rm, UNM_OP_QUERY);
 	rm.error = err;
 	snprintf(rm.errmsg, sizeof(rm.errmsg), "%s", e.msg);
-	send_reply(l, c, &rm, rp.bind, err ? 0 : rp.bind_size, rp.fds, err ? 0 : rp.nfds);
-	free(rp.bind);
+	send_reply(l, c, &rm, rp.data, err ? 0 : rp.data_size, rp.fds, err ? 0 : rp.nfds);
+	free(rp.data);
 }
 
 static void
@@ -218,8 +223,8 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 	case UNM_OP_ADOPT:
 		handle_adopt(l, c, t);
 		break;
-	case UNM_OP_ADAPTER:
-		handle_adapter(l, c, len);
+	case UNM_OP_QUERY:
+		handle_query(l, c, len);
 		break;
 	case UNM_OP_HELLO: {
 		struct unm_msg rm;
@@ -253,7 +258,6 @@ allowed(const struct ucred *cr)
 	return cr->uid == 0 || cr->uid == geteuid();
 }
 
-void client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg);
 
 void
 client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
@@ -308,7 +312,7 @@ clients_init(struct ev_loop *l, int lfd)
 
 /*
  * A netmap descriptor the daemon opens for itself (attached interfaces:
- * attach.c registers ports on it and hands it to a worker process).  It is
+ * adapters/vale/attach.c registers ports on it and hands it to a worker process).  It is
  * an ordinary connection to our own socket - so a worker's library takes
  * it over like any inherited descriptor - accepted here at once.  Other
  * connections accepted on the way are served as usual.
@@ -355,7 +359,6 @@ client_internal_free(struct client *c)
 	client_close(loop, c);
 }
 
-void clients_close_all(struct ev_loop *l);
 
 void
 clients_close_all(struct ev_loop *l)

@@ -26,10 +26,6 @@
 #include "unetmap.h"
 #include "unetmapd.h"
 
-void client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg);
-void clients_close_all(struct ev_loop *l);
-
-struct daemon_cfg dcfg = { .idle_exit_ms = 2000, .nic = true, .admode = UNETMAP_ADMODE_BEST };
 static uint64_t idle_since_ms;	/* 0: not idle */
 
 static void

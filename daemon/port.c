@@ -1,59 +1,16 @@
 /*
- * port.c - the registry of ports, and the one place that asks adapters
- * which of them makes a port of a given name.
+ * port.c - the registry of ports, and what every port has: its rings in
+ * its region.  Which adapter makes a port of a given name is kinds.c's
+ * business.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "unetmapd.h"
 
-extern const struct port_ops pending_port_ops;
-
-/*
- * Asked in this order.  null claims by mode, pipe by its brackets; the
- * last one answers for names whose adapter is not in this build.
- */
-static const struct port_ops *const adapters[] = {
-	&monitor_port_ops,	/* claims by the /t /r /z flags, whatever the name */
-	&null_port_ops,
-	&pipe_port_ops,
-	&vale_port_ops,
-	&nic_port_ops,		/* names of interfaces in the asker's namespace */
-	&pending_port_ops,
-};
-
-void
-ports_tick(void)
-{
-	for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++)
-		if (adapters[i]->tick)
-			adapters[i]->tick();
-}
-
-const struct port_ops *
-port_ops_by_kind(const char *kind)
-{
-	for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++)
-		if (strcmp(adapters[i]->kind, kind) == 0)
-			return adapters[i];
-	return NULL;
-}
-
 static struct port *ports;
-
-int
-ctrl_fail(struct ctrl_err *e, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 void
 port_add(struct port *p)
@@ -85,25 +42,6 @@ struct port *
 port_list(void)
 {
 	return ports;
-}
-
-int
-port_lookup(const struct client *asker, const char *name, struct nmreq_register *req,
-    bool create, struct port **out, struct ctrl_err *e)
-{
-	if (name[0] == '\0')
-		return ctrl_fail(e, EINVAL, "empty port name");
-	for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++) {
-		int r = adapters[i]->lookup(asker, name, req, create, out, e);
-
-		if (r < 0)
-			continue;
-		if (r == 0)
-			(*out)->holds++;
-		return r;
-	}
-	return ctrl_fail(e, ENXIO, "%s: no such port: not a pipe ({ or }), "
-	    "not a VALE port and no interface of that name", name);
 }
 
 void

@@ -8,11 +8,14 @@
  *
  *   client   one connected netmap descriptor (client.c)
  *   binding  what a client registered: a port and a set of its rings
+ *            (register.c)
  *   port     a netmap port: its rings in a region, its adapter (port.c)
  *   region   a memfd laid out as netmap lays an allocator (region.c)
+ *   request  an NIOCCTRL request being served, with its context (ctrl.c)
  *
  * Adapters (daemon/adapters/) make ports of one kind behind struct port_ops;
- * the rest of the daemon never asks what kind a port is.
+ * kinds.c lists them, and the rest of the daemon never asks what kind a
+ * port is.  docs/adapters.md maps every kind to its files on both sides.
  */
 #ifndef UNETMAPD_H
 #define UNETMAPD_H
@@ -31,7 +34,7 @@
 /*
  * Every failed request carries an errno and a sentence for the user;
  * ctrl_fail() fills both and returns the errno, so call sites read
- * "return ctrl_fail(e, EINVAL, "...", ...)".
+ * "return ctrl_fail(e, EINVAL, "...", ...)" (error.c).
  */
 struct ctrl_err {
 	char msg[UNM_ERRMSG_MAX];
@@ -100,18 +103,33 @@ struct client;
 struct ctrl_reply;
 struct ctrl_req;
 
+/*
+ * A request being served: who sent it, the descriptor it is about, the
+ * request with its options, the reply being built, and where the error
+ * goes.  Everything that serves a request gets it as an argument; the
+ * daemon's own registrations (a switch taking an interface) make a context
+ * of their own.  Nothing about the current request is global.
+ */
+struct ctrl_ctx {
+	const struct client *asker;	/* its pid, uid, network namespace */
+	struct client *target;		/* the descriptor (a REGISTER binds it) */
+	struct ctrl_req *rq;		/* NULL for a data path's query */
+	struct ctrl_reply *rp;
+	struct ctrl_err *e;
+};
+
 struct port_ops {
 	const char *kind;
 	/*
 	 * May this adapter make or find the port @name (register request
-	 * @req)?  Returns 0 and *out when it did, -1 when the name is not of
-	 * its kind (the next adapter is asked), or a positive errno with
-	 * @e filled.  @create is false for lookups that must not leave a
-	 * port behind (the caller drops what it got with port_release()).
+	 * @req, on behalf of @cx)?  Returns 0 and *out when it did, -1 when
+	 * the name is not of its kind (the next adapter is asked), or a
+	 * positive errno with cx->e filled.  @create is false for lookups
+	 * that must not leave a port behind (the caller drops what it got
+	 * with port_release()).
 	 */
-	int (*lookup)(const struct client *asker, const char *name,
-	    struct nmreq_register *req, bool create, struct port **out,
-	    struct ctrl_err *e);
+	int (*lookup)(const struct ctrl_ctx *cx, const char *name,
+	    struct nmreq_register *req, bool create, struct port **out);
 	/* may this port be bound in nr_mode @mode? 0 or an errno */
 	int (*check_mode)(struct port *p, uint32_t mode, struct ctrl_err *e);
 	/* ring @i of direction @t feeds which ring, and that ring's port */
@@ -126,17 +144,15 @@ struct port_ops {
 	/* descriptors the data path of that ring needs (an AF_XDP socket...) */
 	unsigned (*ring_fds)(struct port *p, int t, uint32_t i, int *fds, unsigned max);
 	/* a binding is made / released (e.g. take or give back an interface) */
-	int (*bind)(struct port *p, struct binding *b, struct ctrl_err *e);
+	int (*bind)(const struct ctrl_ctx *cx, struct port *p, struct binding *b);
 	void (*unbind)(struct port *p, struct binding *b);
 	/*
-	 * UNM_OP_ADAPTER: the data path of this kind asks something at run
-	 * time; the answer goes in rp->bind (any blob) and rp->fds.
+	 * UNM_OP_QUERY: the data path of this kind asks something at run
+	 * time (@queries: the bit 1 << type of each enum unm_query_type it
+	 * answers); the answer goes in cx->rp->data and cx->rp->fds.
 	 */
-	int (*query)(const struct client *asker, const char *arg,
-	    struct ctrl_reply *rp, struct ctrl_err *e);
-	/* NIOCCTRL request types this kind answers (VALE_*): see ctrl.c */
-	int (*request)(const struct client *asker, struct client *target,
-	    struct ctrl_req *rq, struct ctrl_reply *rp, struct ctrl_err *e);
+	uint32_t queries;
+	int (*query)(const struct ctrl_ctx *cx, const struct unm_query *q);
 	/* housekeeping, about four times a second */
 	void (*tick)(void);
 };
@@ -158,7 +174,7 @@ struct port {
 	int holds;			/* requests in flight using it */
 	uint16_t mode;			/* UNETMAP_MODE_* an interface got; 0: software port */
 	/*
-	 * Set while a switch attachment owns the port (attach.c): only the
+	 * Set while a switch attachment owns the port (adapters/vale/attach.c): only the
 	 * daemon's own descriptors may bind it; others get EBUSY and this text.
 	 */
 	const char *claimed_by;
@@ -168,14 +184,7 @@ void port_add(struct port *p);
 void port_remove(struct port *p);
 struct port *port_find(const char *name);
 struct port *port_list(void);
-/* asks the adapters in turn; takes a hold the caller drops with port_release */
-int port_lookup(const struct client *asker, const char *name,
-    struct nmreq_register *req, bool create, struct port **out, struct ctrl_err *e);
 void port_release(struct port *p);
-/* every adapter's tick hook */
-void ports_tick(void);
-/* the adapter called @kind ("pipe", "vale"...), or NULL */
-const struct port_ops *port_ops_by_kind(const char *kind);
 /* allocates ring arrays and rings in p->reg; 0 or errno */
 int port_make_rings(struct port *p, struct ctrl_err *e);
 void port_free_rings(struct port *p);
@@ -186,8 +195,13 @@ void port_free_bufs(struct port *p);
 /* frees a port made by port_make_rings (not its buffers: the adapter does) */
 void port_destroy(struct port *p);
 
-extern const struct port_ops pipe_port_ops, null_port_ops, vale_port_ops, monitor_port_ops;
-extern const struct port_ops nic_port_ops;	/* daemon/adapters/nic.c */
+/* kinds.c: the port kinds.  Asks the adapters in turn; takes a hold the caller drops with port_release */
+int port_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *req,
+    bool create, struct port **out);
+/* every adapter's tick hook */
+void ports_tick(void);
+/* the adapter that answers data-path query @type, or NULL */
+const struct port_ops *port_ops_for_query(uint32_t type);
 
 /* ------------------------------------------------------------ bindings */
 
@@ -197,7 +211,7 @@ struct client {
 	pid_t pid;
 	uint64_t peer_ino;	/* inode of the client's end: the netmap descriptor */
 	uint64_t netns;		/* inode of its network namespace, 0 if unknown */
-	bool internal;		/* a descriptor the daemon made for itself (attach.c) */
+	bool internal;		/* a descriptor the daemon made for itself (vale/attach.c) */
 	struct binding *b;
 	struct client *next;
 };
@@ -226,6 +240,8 @@ struct ctrl_req {
 struct ctrl_reply {
 	struct unm_bind *bind;	/* set by REGISTER and ADOPT */
 	size_t bind_size;
+	void *data;		/* a query's answer (the adapter's own struct) */
+	size_t data_size;
 	int fds[UNM_MAX_BIND_FDS];	/* borrowed: the reply does not close them */
 	unsigned nfds;
 };
@@ -235,17 +251,19 @@ int ctrl_unpack(uint8_t *p, size_t len, struct ctrl_req *rq, struct ctrl_err *e)
 size_t ctrl_pack(uint8_t *out, size_t cap, struct ctrl_req *rq, struct ctrl_reply *rp);
 void ctrl_req_free(struct ctrl_req *rq);
 
+/* ctrl.c: serves cx->rq, fills cx->rp; returns the reply's errno */
+int ctrl_handle(const struct ctrl_ctx *cx);
 /*
- * @asker sent the request (its pid, uid, network namespace count);
- * @target is the descriptor it is about (a REGISTER binds @target).
+ * options.c: netmap's option rules for a request type that consumes the
+ * option types in @consumes (0-terminated)
  */
-int ctrl_handle(const struct client *asker, struct client *target, struct ctrl_req *rq,
-    struct ctrl_reply *rp, struct ctrl_err *e);
+int ctrl_options_check(const struct ctrl_ctx *cx, const uint32_t *consumes);
+/* the option of @type in the request, if it has one of at least @size bytes */
+struct nmreq_option *ctrl_option(const struct ctrl_ctx *cx, uint32_t type, size_t size);
+
+/* register.c: REGISTER binds cx->target; ADOPT tells what @c is bound to */
+int ctrl_register(const struct ctrl_ctx *cx);
 int ctrl_adopt(struct client *c, struct ctrl_reply *rp, struct ctrl_err *e);
-/* the request being handled (the daemon is single-threaded), for adapters' options */
-extern struct ctrl_req *ctrl_current;
-extern const struct client *ctrl_asker;
-struct nmreq_option *ctrl_option(uint32_t type, size_t size);
 void binding_release(struct binding *b);
 
 /* ------------------------------------------------------------ daemon */
@@ -260,7 +278,15 @@ struct daemon_cfg {
 	unsigned admode;	/* UNETMAP_ADMODE_* for requests that do not say */
 };
 
-extern struct daemon_cfg dcfg;
+extern struct daemon_cfg dcfg;	/* config.c: the defaults, main.c: the command line */
+/*
+ * netns.c: the network namespace of process @pid (an fd, and its inode in
+ * *ino); entering one and coming back (nested calls are counted)
+ */
+int netns_open(pid_t pid, uint64_t *ino);
+uint64_t netns_self(void);		/* the daemon's own namespace */
+int netns_enter(int nsfd);
+void netns_leave(void);
 /* sockdiag.c: the inode of the other end of connected UNIX socket @fd */
 int unix_peer_inode(int fd, uint64_t *peer);
 /* the same for a client of another network namespace (pid: the client) */
@@ -268,27 +294,47 @@ int unix_peer_inode_ns(int fd, pid_t pid, uint64_t *peer);
 int clients_count(void);
 bool daemon_has_state(void);	/* anything that must outlive the clients */
 
+/*
+ * worker.c: processes the daemon starts and watches (a switch's forwarding
+ * netmap-bridge...).  A worker that dies is started again, later and
+ * later; one that keeps dying is given up on.
+ */
+struct worker {
+	pid_t pid;			/* 0: not running */
+	uint64_t started_ms, restart_at_ms;
+	int quick_fails;
+};
+#define WORKER_MAX_FDS 128	/* descriptors one worker may be given */
+/*
+ * Runs our program @prog (found beside unetmapd, in ../bin, or on PATH;
+ * $UNETMAPD_<PROG> overrides) with @argv (argv[0] included, NULL-ended)
+ * in network namespace @nsfd (-1: ours), with @fds[i] as its descriptor
+ * 3 + i.  False when it could not be started (a retry is planned).
+ */
+bool worker_start(struct worker *w, const char *prog, char *const argv[], int nsfd,
+    const int *fds, unsigned n);
+void worker_signal(struct worker *w);		/* SIGTERM, no waiting */
+/* waits until @deadline_ms for it to go, then kills it */
+void worker_reap(struct worker *w, uint64_t deadline_ms);
+void worker_stop(struct worker *w);		/* both, with the usual grace */
+uint64_t worker_stop_deadline(void);		/* now + that grace */
+/* did @w die by itself?  Says so and plans the restart; true: give up */
+bool worker_died(struct worker *w, const char *what);
+/* not running, and its restart is due */
+bool worker_due(const struct worker *w);
+
 /* client.c: the daemon's own netmap descriptors (@app_fd: the application end) */
 struct ev_loop;
 void clients_init(struct ev_loop *l, int lfd);
+/* the listening socket's handler (an ev_fn), and the stop: every client dropped */
+void client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg);
+void clients_close_all(struct ev_loop *l);
 struct client *client_internal_new(uint64_t netns, int *app_fd, struct ctrl_err *e);
 void client_internal_free(struct client *c);
 
-/*
- * attach.c: network interfaces (and their host stacks) as switch ports,
- * forwarded by worker processes the daemon starts, watches and stops.
- */
-struct vswitch;
-int attach_nic(const struct client *asker, const char *sw, const char *ifname, bool host,
-    uint32_t *port_index, struct ctrl_err *e);
-/* -1: @pname on @sw is not an attached interface */
-int attach_detach(const struct client *asker, const char *sw, const char *pname,
-    uint32_t *port_index, struct ctrl_err *e);
-int attach_polling(const struct client *asker, const char *sw, const char *pname, bool on,
-    const struct nmreq_vale_polling *req, struct ctrl_err *e);
-/* switch @sw's own interface (like bridge0): made, or removed (-1: it has none) */
-int attach_hostif(const struct client *asker, const char *sw, struct ctrl_err *e);
-int attach_hostif_del(const struct client *asker, const char *sw, struct ctrl_err *e);
+/* the VALE requests (daemon/adapters/vale/ctl.c), called by ctrl.c */
+int vale_request(const struct ctrl_ctx *cx);
+/* housekeeping of switches' workers (daemon/adapters/vale/attach.c) */
 void attach_tick(void);
 void attach_stop_all(void);
 

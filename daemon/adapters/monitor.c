@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/unetmapd.h"
+#include "daemon/adapters/adapters.h"
 
 struct monitor {
 	struct port *target;
@@ -83,9 +83,10 @@ monitor_free(struct port *mp)
 }
 
 static int
-monitor_lookup(const struct client *asker, const char *name, struct nmreq_register *req,
-    bool create, struct port **out, struct ctrl_err *e)
+monitor_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *req,
+    bool create, struct port **out)
 {
+	struct ctrl_err *e = cx->e;
 	struct nmreq_register treq = *req;
 	uint64_t f = req->nr_flags & MON_FLAGS;
 	struct port *t, *mp;
@@ -95,7 +96,7 @@ monitor_lookup(const struct client *asker, const char *name, struct nmreq_regist
 	if (!f)
 		return -1;
 	treq.nr_flags &= ~(uint64_t)MON_FLAGS;
-	err = port_lookup(asker, name, &treq, false, &t, e);
+	err = port_lookup(cx, name, &treq, false, &t);
 	if (err == ENODEV || err == ENOENT)
 		return ctrl_fail(e, ENXIO, "%s: no such port to monitor", name);
 	if (err)
@@ -174,25 +175,24 @@ monitor_link(struct port *p, int t, uint32_t i, struct port **lp)
 }
 
 /*
- * "<mem_id>:<ring>": the eventfds of the monitor rings listed in that
- * ring's kring, in mon_ring[] order, so its syncs can wake them.
+ * UNM_Q_MONITORS: the eventfds of the monitor rings listed in that ring's
+ * kring, in mon_ring[] order, so its syncs can wake them.
  */
 static int
-monitor_query(const struct client *asker, const char *arg, struct ctrl_reply *rp,
-    struct ctrl_err *e)
+monitor_query(const struct ctrl_ctx *cx, const struct unm_query *q)
 {
-	unsigned id, ri;
-	struct region *r;
+	struct region *r = region_find(q->mem_id);
+	struct ctrl_reply *rp = cx->rp;
 	struct unm_kring *k;
 	uint32_t *which;
 
-	if (sscanf(arg, "%u:%u", &id, &ri) != 2 || !(r = region_find((uint16_t)id)) ||
-	    ri >= r->L.ring.num || !r->ring_used[ri])
-		return ctrl_fail(e, EINVAL, "monitor: no ring %s", arg);
-	k = region_kring(r, ri);
+	if (!r || q->ring >= r->L.ring.num || !r->ring_used[q->ring])
+		return ctrl_fail(cx->e, EINVAL, "monitor: no ring %u in memory region %u",
+		    q->ring, q->mem_id);
+	k = region_kring(r, q->ring);
 	which = calloc(UNM_MAX_MONITORS, sizeof(*which));
 	if (!which)
-		return ctrl_fail(e, ENOMEM, "out of memory");
+		return ctrl_fail(cx->e, ENOMEM, "out of memory");
 	for (uint32_t j = 0; j < UNM_MAX_MONITORS; j++) {
 		uint32_t m = k->mon_ring[j];
 
@@ -202,8 +202,8 @@ monitor_query(const struct client *asker, const char *arg, struct ctrl_reply *rp
 		else
 			which[j] = UINT32_MAX;
 	}
-	rp->bind = (struct unm_bind *)which;
-	rp->bind_size = UNM_MAX_MONITORS * sizeof(*which);
+	rp->data = which;
+	rp->data_size = UNM_MAX_MONITORS * sizeof(*which);
 	return 0;
 }
 
@@ -213,5 +213,6 @@ const struct port_ops monitor_port_ops = {
 	.check_mode = monitor_check_mode,
 	.link = monitor_link,
 	.idle = monitor_free,
+	.queries = 1u << UNM_Q_MONITORS,
 	.query = monitor_query,
 };

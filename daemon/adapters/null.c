@@ -7,12 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "daemon/unetmapd.h"
+#include "daemon/adapters/adapters.h"
 
 static int
-null_lookup(const struct client *asker, const char *name, struct nmreq_register *req, bool create,
-    struct port **out, struct ctrl_err *e)
+null_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *req,
+    bool create, struct port **out)
 {
+	struct ctrl_err *e = cx->e;
 	struct region *r;
 	struct port *p;
 	int err;

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/unetmapd.h"
+#include "daemon/adapters/adapters.h"
 
 struct pipe_parent {
 	struct pipe_parent *next;
@@ -255,9 +255,10 @@ pipe_create(const char *name, size_t plen, bool master,
 }
 
 static int
-pipe_lookup(const struct client *asker, const char *name, struct nmreq_register *req, bool create,
-    struct port **out, struct ctrl_err *e)
+pipe_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *req,
+    bool create, struct port **out)
 {
+	struct ctrl_err *e = cx->e;
 	const char *br = strrchr(name, '{');
 	bool master = true;
 	struct port *p;

@@ -2,7 +2,7 @@
  * vale.c - the VALE switch's data path: forwarding in the sender's txsync,
  * delivery in the receiver's rxsync.  The scheme (inbound queues, who
  * writes what) is described in shared/vale_shm.h; the control half is
- * daemon/adapters/vale.c.
+ * daemon/adapters/vale/.
  *
  * txsync, for a batch of the packets the application queued:
  *   1. validate each packet (buffer index, lengths, at most 64 fragments,
@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/real.h"
 #include "shared/proto.h"
 #include "shared/vale_shm.h"
 
@@ -97,13 +98,13 @@ peers_refresh(struct unm_kr *kr, struct vstate *st)
 	struct vale_peers *vp = (struct vale_peers *)buf;
 	unsigned nfds = 0;
 	size_t len = 0;
-	char name[VALE_NAME_MAX];
+	struct unm_query q = { .type = UNM_Q_VALE_PEERS };
 	int r;
 
-	memcpy(name, st->shm->name, sizeof(name));
-	name[sizeof(name) - 1] = '\0';
-	r = unm_adapter_query("vale", name, buf, sizeof(buf), &len, fds,
-	    VALE_MAX_PORTS * 2 + 1, &nfds);
+	_Static_assert(sizeof(q.name) >= VALE_NAME_MAX, "a switch name fits a query");
+	memcpy(q.name, st->shm->name, VALE_NAME_MAX);
+	q.name[VALE_NAME_MAX - 1] = '\0';
+	r = unm_query(&q, buf, sizeof(buf), &len, fds, VALE_MAX_PORTS * 2 + 1, &nfds);
 	if (r < 0)
 		return r;
 	if (len < sizeof(*vp) || len != sizeof(*vp) + (size_t)vp->n * sizeof(vp->p[0])) {
@@ -167,7 +168,7 @@ map_switch(struct vstate *st, int fd)
 		return 0;
 	if (fstat(fd, &sb) < 0 || (size_t)sb.st_size < sizeof(struct vale_shm))
 		return -EPROTO;
-	m = mmap(NULL, sizeof(struct vale_shm), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	m = REAL(mmap)(NULL, sizeof(struct vale_shm), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		return -errno;
 	if (((struct vale_shm *)m)->magic != VALE_MAGIC) {
@@ -189,12 +190,12 @@ follow(struct unm_kr *kr, struct vstate *st)
 	int fds[1];
 	unsigned nfds = 0;
 	size_t len = 0;
-	char arg[NETMAP_REQ_IFNAMSIZ + 1];
+	struct unm_query q = { .type = UNM_Q_VALE_PORT };
 	uint32_t gen = __atomic_load_n(&kr->k->aux[1], __ATOMIC_ACQUIRE);
 
-	snprintf(arg, sizeof(arg), "=%s", kr->b->port);
-	if (unm_adapter_query("vale", arg, &a, sizeof(a), &len, fds, 1, &nfds) < 0 ||
-	    len != sizeof(a)) {
+	_Static_assert(sizeof(q.name) >= sizeof(kr->b->port), "a port name fits a query");
+	snprintf(q.name, sizeof(q.name), "%s", kr->b->port);
+	if (unm_query(&q, &a, sizeof(a), &len, fds, 1, &nfds) < 0 || len != sizeof(a)) {
 		unm_close_fds(fds, nfds);
 		map_switch(st, -1);
 	} else {

@@ -19,7 +19,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-#include "compat/real.h"
+#include "core/real.h"
 #include "core/core.h"
 
 static int disabled = -1;
@@ -469,7 +469,7 @@ pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *t,
 static void
 fork_prepare(void)
 {
-	unm_client_atfork(UNM_FORK_PREPARE);
+	unm_adopt_atfork(UNM_FORK_PREPARE);
 	unm_epoll_atfork(UNM_FORK_PREPARE);
 	unm_devs_atfork(UNM_FORK_PREPARE);
 	unm_regions_atfork(UNM_FORK_PREPARE);
@@ -483,7 +483,7 @@ fork_done(enum unm_fork_phase ph)
 	unm_regions_atfork(ph);
 	unm_devs_atfork(ph);
 	unm_epoll_atfork(ph);
-	unm_client_atfork(ph);
+	unm_adopt_atfork(ph);
 }
 
 static void

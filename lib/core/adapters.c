@@ -1,7 +1,7 @@
 /* adapters.c - the data-path kinds, by the number the daemon gives them */
 #include "core/core.h"
 
-/* network interfaces: lib/adapters/xsk.c, packet.c, host.c */
+/* network interfaces: lib/adapters/nic/xsk.c, packet.c, host.c */
 extern const struct unm_sync_ops unm_xsk_sync, unm_packet_sync, unm_host_sync;
 
 extern const struct unm_sync_ops unm_pipe_sync, unm_null_sync, unm_vale_sync,

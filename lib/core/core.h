@@ -158,32 +158,41 @@ struct unm_dev {
 	struct unm_dev *free_next;
 };
 
+/* dev.c: the objects */
 struct unm_dev *unm_dev_new(void);
-/* takes a reference if @fd is a netmap descriptor (adopting it if needed) */
-struct unm_dev *unm_dev_get(int fd);
-/* the same without adoption: for hot paths that only care about known fds */
-struct unm_dev *unm_dev_peek(int fd);
+bool unm_dev_tryget(struct unm_dev *d);		/* a reference, unless it is being freed */
 void unm_dev_put(struct unm_dev *d);
 
-/* the fd table: one reference per fd */
+/* fdtable.c: the fd table, one reference per fd */
 int unm_fd_install(int fd, struct unm_dev *d);	/* consumes the reference */
 struct unm_dev *unm_fd_remove(int fd);		/* returns the table's ref */
 struct unm_dev *unm_fd_lookup(int fd);		/* no reference taken */
 bool unm_fd_any(void);				/* any netmap fd at all? */
+/* a reference if @fd is a netmap descriptor we know: for hot paths */
+struct unm_dev *unm_dev_peek(int fd);
+
+/* descriptor.c: a new connected descriptor (open("/dev/netmap")), or -1 and errno */
+int unm_dev_open(int flags);
+/* a reference if @fd is a netmap descriptor, adopting one we have not met */
+struct unm_dev *unm_dev_get(int fd);
+/* is @fd a connection to our daemon we have not met? then make it known */
+struct unm_dev *unm_adopt(int fd);
 
 /* ------------------------------------------------------------ control */
 
-/* a new connected descriptor (open("/dev/netmap")); starts the daemon if needed */
-int unm_dev_open(int flags);
-/* send @m + payload on @fd, receive the reply into @rm/@rbuf/@fds */
+/* conn.c: a connection to unetmapd that passed HELLO (starting it if needed), or -errno */
+int unm_daemon_connect(int flags);
+/* send @m + payload on a connection of its own with @fd attached; the reply into @rm/@rbuf/@fds */
 int unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
     size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
     unsigned maxfds, unsigned *nfds);
-/* a question of a port kind's data path to its control half (UNM_OP_ADAPTER) */
-int unm_adapter_query(const char *kind, const char *arg, void *out, size_t cap,
-    size_t *len, int *fds, unsigned maxfds, unsigned *nfds);
-/* is @fd a connection to our daemon we have not met? then make it known */
-struct unm_dev *unm_adopt(int fd);
+/* a port kind's data path asks its control half (UNM_OP_QUERY) */
+int unm_query(const struct unm_query *q, void *out, size_t cap, size_t *len, int *fds,
+    unsigned maxfds, unsigned *nfds);
+
+/* port_mode.c: UNETMAP_ADMODE and friends as our port-mode option; false when none is set */
+struct nmreq_opt_unetmap_port_mode;
+bool unm_env_port_mode(struct nmreq_opt_unetmap_port_mode *o);
 
 int unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg);	/* NIOCCTRL */
 int unm_ioctl_legacy(int fd, struct unm_dev *d, unsigned long cmd, void *arg);
@@ -205,9 +214,7 @@ void unm_fdtable_atfork(enum unm_fork_phase ph);
 void unm_devs_atfork(enum unm_fork_phase ph);
 void unm_regions_atfork(enum unm_fork_phase ph);
 void unm_epoll_atfork(enum unm_fork_phase ph);
-void unm_client_atfork(enum unm_fork_phase ph);
-/* calls @fn on every descriptor object in the table (child side of fork) */
-void unm_fd_foreach(void (*fn)(struct unm_dev *));
+void unm_adopt_atfork(enum unm_fork_phase ph);
 
 /* ------------------------------------------------------------ waiting */
 

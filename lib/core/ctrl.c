@@ -21,8 +21,6 @@ struct uopt {
 
 #define MAX_OPTS (UNM_REQ_MAX_BYTES / sizeof(struct nmreq_option))
 
-bool unm_env_port_mode(struct nmreq_opt_unetmap_port_mode *o);
-
 /*
  * A REGISTER (or VALE_ATTACH, which takes an interface too) without our
  * port-mode option gets one from the environment

@@ -1,6 +1,7 @@
 /*
  * dev.c - netmap descriptors as objects: creation, references, and the
- * type-stable pool that makes lock-free lookups safe (see core.h).
+ * type-stable pool that makes lock-free lookups safe (see core.h).  The
+ * fd table (fdtable.c) finds them; descriptor.c makes them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,8 +35,8 @@ unm_dev_new(void)
 }
 
 /* increment unless zero: a dev being freed cannot be revived */
-static bool
-tryget(struct unm_dev *d)
+bool
+unm_dev_tryget(struct unm_dev *d)
 {
 	int r = __atomic_load_n(&d->refs, __ATOMIC_ACQUIRE);
 
@@ -44,31 +45,6 @@ tryget(struct unm_dev *d)
 		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return true;
 	return false;
-}
-
-struct unm_dev *
-unm_dev_peek(int fd)
-{
-	for (int tries = 0; tries < 1000; tries++) {
-		struct unm_dev *d = unm_fd_lookup(fd);
-
-		if (!d)
-			return NULL;
-		if (tryget(d)) {
-			if (unm_fd_lookup(fd) == d)
-				return d;
-			unm_dev_put(d);	/* recycled for another fd meanwhile */
-		}
-	}
-	return NULL;
-}
-
-struct unm_dev *
-unm_dev_get(int fd)
-{
-	struct unm_dev *d = unm_dev_peek(fd);
-
-	return d ? d : unm_adopt(fd);
 }
 
 void
@@ -86,21 +62,11 @@ unm_dev_put(struct unm_dev *d)
 	pthread_mutex_unlock(&pool_lock);
 }
 
-static void
-reinit_lock(struct unm_dev *d)
-{
-	/* a request another thread had in flight does not exist in the child */
-	pthread_mutex_init(&d->lock, NULL);
-}
-
 void
 unm_devs_atfork(enum unm_fork_phase ph)
 {
-	if (ph == UNM_FORK_PREPARE) {
+	if (ph == UNM_FORK_PREPARE)
 		pthread_mutex_lock(&pool_lock);
-		return;
-	}
-	pthread_mutex_unlock(&pool_lock);
-	if (ph == UNM_FORK_CHILD)
-		unm_fd_foreach(reinit_lock);
+	else
+		pthread_mutex_unlock(&pool_lock);
 }

@@ -82,23 +82,39 @@ unm_fd_any(void)
 	return __atomic_load_n(&ninstalled, __ATOMIC_RELAXED) != 0;
 }
 
-void
-unm_fdtable_atfork(enum unm_fork_phase ph)
+struct unm_dev *
+unm_dev_peek(int fd)
 {
-	if (ph == UNM_FORK_PREPARE)
-		pthread_mutex_lock(&table_lock);
-	else
-		pthread_mutex_unlock(&table_lock);
+	for (int tries = 0; tries < 1000; tries++) {
+		struct unm_dev *d = unm_fd_lookup(fd);
+
+		if (!d)
+			return NULL;
+		if (unm_dev_tryget(d)) {
+			if (unm_fd_lookup(fd) == d)
+				return d;
+			unm_dev_put(d);	/* recycled for another fd meanwhile */
+		}
+	}
+	return NULL;
 }
 
 void
-unm_fd_foreach(void (*fn)(struct unm_dev *))
+unm_fdtable_atfork(enum unm_fork_phase ph)
 {
+	if (ph == UNM_FORK_PREPARE) {
+		pthread_mutex_lock(&table_lock);
+		return;
+	}
+	pthread_mutex_unlock(&table_lock);
+	if (ph != UNM_FORK_CHILD)
+		return;
+	/* a request another thread had in flight does not exist in the child */
 	for (unsigned c = 0; c < NCHUNKS; c++) {
 		struct unm_dev **ch = __atomic_load_n(&chunks[c], __ATOMIC_ACQUIRE);
 
 		for (unsigned i = 0; ch && i < CHUNK; i++)
 			if (ch[i])
-				fn(ch[i]);
+				pthread_mutex_init(&ch[i]->lock, NULL);
 	}
 }

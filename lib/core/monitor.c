@@ -54,7 +54,7 @@ cache(struct unm_kr *kr)
 	int fds[UNM_MAX_MONITORS];
 	unsigned nfds = 0, used = 0;
 	size_t len = 0;
-	char arg[32];
+	struct unm_query q = { .type = UNM_Q_MONITORS };
 
 	if (c && c->gen == gen)
 		return c;
@@ -67,10 +67,10 @@ cache(struct unm_kr *kr)
 		kr->mon = c;
 	}
 	cache_drop(c);
-	snprintf(arg, sizeof(arg), "%u:%u", kr->b->mem_id,
-	    (unsigned)((kr->k->ring_ofs - kr->b->rm->L.ring.ofs) / kr->b->rm->L.ring.objsize));
-	if (unm_adapter_query("monitor", arg, which, sizeof(which), &len, fds,
-	    UNM_MAX_MONITORS, &nfds) == 0 && len == sizeof(which)) {
+	q.mem_id = kr->b->mem_id;
+	q.ring = (uint32_t)((kr->k->ring_ofs - kr->b->rm->L.ring.ofs) / kr->b->rm->L.ring.objsize);
+	if (unm_query(&q, which, sizeof(which), &len, fds, UNM_MAX_MONITORS, &nfds) == 0 &&
+	    len == sizeof(which)) {
 		for (unsigned j = 0; j < UNM_MAX_MONITORS && used < nfds; j++)
 			if (which[j] != UINT32_MAX)
 				c->evfd[j] = fds[used++];

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "compat/real.h"
+#include "core/real.h"
 #include "core/core.h"
 
 int

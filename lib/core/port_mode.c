@@ -47,9 +47,6 @@ env_on(const char *name)
 	return v && *v && strcmp(v, "0") != 0;
 }
 
-/* UNETMAP_ADMODE and friends as an option; false when none is set */
-bool unm_env_port_mode(struct nmreq_opt_unetmap_port_mode *o);
-
 bool
 unm_env_port_mode(struct nmreq_opt_unetmap_port_mode *o)
 {

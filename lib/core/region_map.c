@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "compat/real.h"
+#include "core/real.h"
 #include "core/core.h"
 
 static struct unm_region_map *maps;

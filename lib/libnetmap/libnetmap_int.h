@@ -30,6 +30,8 @@ NM_HIDDEN void nmport_cleanup_until(struct nmport_d *d,
     struct nmport_cleanup_d *c);
 /* the head of the option parsers used by nmport_parse() */
 NM_HIDDEN struct nmreq_opt_parser *nmport_opt_parsers(void);
+/* our own port option (@admode:..., nmport_unetmap.c), last in that list */
+NM_HIDDEN extern struct nmreq_opt_parser nmport_opt_admode;
 /* reads all of s as a decimal number <= max; 0 on success */
 NM_HIDDEN int nm_parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* [s, e) holds only [A-Za-z0-9_] (may be empty) */

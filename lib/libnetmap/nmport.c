@@ -1,6 +1,7 @@
 /*
  * nmport.c - port descriptors: creation, parsing, registration, mapping
- * and their undos, plus nmport_open/close/clone.
+ * (each step leaves its undo on the stack of nmport_cleanup.c), plus
+ * nmport_open/close/clone.
  *
  * Memory regions are mapped once per process and context: every port
  * with the same nr_mem_id shares one struct nmem_d, counted by refcount
@@ -14,27 +15,6 @@
 #include <sys/mman.h>
 
 #include "libnetmap_int.h"
-
-/* ---------------------------------------------------- undo actions */
-
-void
-nmport_push_cleanup(struct nmport_d *d, struct nmport_cleanup_d *c)
-{
-	c->next = d->clist;
-	d->clist = c;
-}
-
-void
-nmport_cleanup_until(struct nmport_d *d, struct nmport_cleanup_d *mark)
-{
-	while (d->clist != NULL && d->clist != mark) {
-		struct nmport_cleanup_d *c = d->clist;
-
-		d->clist = c->next;
-		c->cleanup(c, d);
-		nmctx_free(d->ctx, c);
-	}
-}
 
 /* ------------------------------------------------- new and parse */
 

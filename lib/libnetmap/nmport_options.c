@@ -371,7 +371,6 @@ nmport_parse_offset(struct nmreq_parse_ctx *p)
 #define MANDATORY_DEFAULT	(NMREQ_OPTK_DEFAULT | NMREQ_OPTK_MUSTSET)
 
 /* unetmap's own (@admode, @force, @fix-offloads): nmport_unetmap.c */
-extern struct nmreq_opt_parser nmport_opt_admode;
 
 static struct nmreq_opt_parser nmport_opt_offset = {
 	.prefix = "offset",

@@ -1,6 +1,6 @@
 /*
- * nic_abi.h - what the daemon's NIC adapter (daemon/adapters/nic*.c), the
- * library's data paths (lib/adapters/xsk.c, packet.c, host.c) and our BPF
+ * nic_abi.h - what the daemon's NIC adapter (daemon/adapters/nic/), the
+ * library's data paths (lib/adapters/nic/: xsk.c, packet.c, host.c) and our BPF
  * programs (bpf/unm_nic.bpf.c) must agree on.  Plain constants and one
  * struct, so it compiles for the BPF target too.
  *

@@ -101,8 +101,9 @@ struct unm_region_hdr {
 
 /*
  * The kernel half of one ring, shared by every process that maps the
- * region.  Three cache lines: what never changes, what the ring's own
- * syncs write, and what the other side of a link writes.
+ * region.  Four cache lines (256 bytes, asserted below): what never
+ * changes, what the ring's own syncs write, what the other side of a link
+ * writes, and the monitors' list, which the daemon writes.
  */
 struct unm_kring {
 	/* -- fixed when the ring is created -- */
@@ -186,17 +187,18 @@ unm_between(uint32_t a, uint32_t x, uint32_t b, uint32_t n)
 /*
  * Which data-path code runs a ring.  The daemon names it in the binding
  * reply; the library looks it up in its table (lib/core/adapters.c).
+ * Every port kind, with its files on both sides: docs/adapters.md.
  */
 enum unm_sync_kind {
 	UNM_SYNC_NONE = 0,
-	UNM_SYNC_PIPE = 1,
-	UNM_SYNC_NULL = 2,
-	UNM_SYNC_VALE = 3,
-	UNM_SYNC_MONITOR = 7,	/* 4-6 are the NIC kinds, committed before */
-	UNM_SYNC_XSK = 4,	/* a NIC queue through AF_XDP (lib/adapters/xsk.c) */
-	UNM_SYNC_PACKET = 5,	/* a NIC queue through AF_PACKET, emulated mode */
-	UNM_SYNC_HOST = 6,	/* a NIC's host rings through its TAP */
-	UNM_SYNC_MAX = 16	/* room for the kinds to come */
+	UNM_SYNC_PIPE = 1,	/* lib/adapters/pipe.c */
+	UNM_SYNC_NULL = 2,	/* lib/adapters/null.c */
+	UNM_SYNC_VALE = 3,	/* lib/adapters/vale.c */
+	UNM_SYNC_XSK = 4,	/* a NIC queue through AF_XDP (lib/adapters/nic/xsk.c) */
+	UNM_SYNC_PACKET = 5,	/* a NIC queue through AF_PACKET, emulated mode (nic/packet.c) */
+	UNM_SYNC_HOST = 6,	/* a NIC's host rings through its TAP (nic/host.c) */
+	UNM_SYNC_MONITOR = 7,	/* lib/adapters/monitor.c */
+	UNM_SYNC_MAX = 16
 };
 
 /* ------------------------------------------------------ wire protocol */
@@ -212,17 +214,28 @@ enum unm_op {
 	UNM_OP_ADOPT = 2,	/* "what is this descriptor bound to?" */
 	UNM_OP_FDS = 3,		/* more descriptors of the previous reply */
 	UNM_OP_HELLO = 4,	/* first message: may this process use the daemon? */
-	UNM_OP_ADAPTER = 5,	/* a port kind's own question (struct unm_adapter_q) */
+	UNM_OP_QUERY = 5,	/* a data path's question (struct unm_query) */
 };
 
 /*
- * UNM_OP_ADAPTER: what the data path of a port kind asks its control half
- * at run time (VALE: "where are the other ports of switch X?").  The
- * reply's payload and descriptors are the adapter's business.
+ * UNM_OP_QUERY: what the data path of a port kind asks its control half
+ * at run time.  Each type has one answer, a struct of the kind's shared
+ * header, and descriptors as that struct says.
  */
-struct unm_adapter_q {
-	char kind[16];
-	char arg[64];
+enum unm_query_type {
+	UNM_Q_VALE_PEERS = 1,	/* switch @name: where its ports live (struct vale_peers) */
+	UNM_Q_VALE_PORT = 2,	/* port @name: which switch it is on (struct vale_attachment) */
+	UNM_Q_MONITORS = 3,	/* ring @ring of region @mem_id: its monitors' eventfds
+				   (uint32_t[UNM_MAX_MONITORS], the ring objects) */
+};
+
+struct unm_query {
+	uint32_t type;		/* enum unm_query_type */
+	uint16_t mem_id;
+	uint16_t pad;
+	uint32_t ring;
+	uint32_t pad2;
+	char name[64];
 };
 
 struct unm_msg {

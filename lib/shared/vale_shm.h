@@ -135,7 +135,7 @@ vale_mac_load(const unsigned char *p)
 	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40;
 }
 
-/* the answer to UNM_OP_ADAPTER "vale" <switch>: where each port lives */
+/* the answer to UNM_Q_VALE_PEERS (a switch): where each port lives */
 struct vale_peer_info {
 	uint32_t port;			/* index in the switch */
 	uint32_t rx0;			/* its rx ring 0 object */
@@ -150,7 +150,7 @@ struct vale_peer_info {
 	uint32_t pad;
 };
 
-/* the answer to UNM_OP_ADAPTER "vale" "=<port>": where the port is now */
+/* the answer to UNM_Q_VALE_PORT: where the port is now */
 struct vale_attachment {
 	uint32_t attached;		/* then the switch's memfd comes along */
 	uint32_t idx;

@@ -11,8 +11,6 @@
 
 #include "daemon/unetmapd.h"
 
-struct daemon_cfg dcfg;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -23,15 +21,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ctrl_req rq = { 0 };
 	struct ctrl_reply rp = { 0 };
 	struct ctrl_err e = { "" };
+	struct ctrl_ctx cx = { .asker = &c, .target = &c, .rq = &rq, .rp = &rp, .e = &e };
 	int err;
 
 	if (size > sizeof(buf))
 		return 0;
+	dcfg.nic = false;	/* never touch the machine's interfaces */
 	unm_log_set_level(UNM_LOG_ERR);
 	memcpy(buf, data, size);	/* 8-aligned, as a received message is */
 	err = ctrl_unpack(buf, size, &rq, &e);
 	if (!err)
-		err = ctrl_handle(&c, &c, &rq, &rp, &e);
+		err = ctrl_handle(&cx);
 	if (!err)
 		ctrl_pack(out, sizeof(out), &rq, &rp);
 	free(rp.bind);

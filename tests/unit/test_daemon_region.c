@@ -10,8 +10,6 @@
 #include "daemon/unetmapd.h"
 #include "../lib/tap.h"
 
-struct daemon_cfg dcfg;
-
 static void
 test_layout(void)
 {
@@ -107,6 +105,7 @@ test_buffers(void)
 int
 main(void)
 {
+	dcfg.nic = false;	/* no interfaces here */
 	unm_log_set_level(UNM_LOG_ERR);
 	test_layout();
 	test_global();

@@ -18,7 +18,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#include "adapters/nic_io.h"
+#include "adapters/nic/nic_io.h"
+#include "core/real.h"
 
 #define TX_BATCH 64
 
@@ -59,7 +60,7 @@ pkt_attach(struct unm_kr *kr)
 	p->tap = kr->nxfd > 1 ? kr->xfd[1] : -1;
 	if (kr->dir == NR_RX) {
 		p->len = (size_t)UNM_PKT_BLOCK_SIZE * UNM_PKT_BLOCK_NR;
-		p->map = mmap(NULL, p->len, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
+		p->map = REAL(mmap)(NULL, p->len, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
 		if (p->map == MAP_FAILED) {
 			int err = -errno;
 

@@ -1,5 +1,5 @@
 /*
- * nic_packet.c - AF_PACKET sockets of a NIC port.
+ * packet.c - AF_PACKET sockets of a NIC port.
  *
  * Emulated mode: one socket per queue (a PACKET_FANOUT_QM group spreads
  * the wire's frames by receive queue when there are several), with a
@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/adapters/nic.h"
+#include "daemon/adapters/nic/nic_int.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23

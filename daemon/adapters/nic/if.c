@@ -1,5 +1,5 @@
 /*
- * nic_if.c - facts about an interface, in the current network namespace:
+ * if.c - facts about an interface, in the current network namespace:
  * index, flags, MTU, address, queues (ethtool channels), and whether it
  * carries the machine's default route or the SSH session of the asker (the
  * lock-out guard: OPNsense's first warning is "make sure you can still
@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/adapters/nic.h"
+#include "daemon/adapters/nic/nic_int.h"
 
 static int
 ifreq_ioctl(const char *name, unsigned long req, struct ifreq *ifr)

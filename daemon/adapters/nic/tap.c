@@ -1,5 +1,5 @@
 /*
- * nic_tap.c - the TAP behind a NIC port's host rings.
+ * tap.c - the TAP behind a NIC port's host rings.
  *
  * Host RX ring: what the stack sends on the interface is redirected at tc
  * egress to the TAP (unm_steal), and the application reads it from the
@@ -26,7 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/adapters/nic.h"
+#include "daemon/adapters/nic/nic_int.h"
 
 static void
 no_ipv6(const char *tap)

@@ -21,7 +21,7 @@
 
 #include "daemon/unetmapd.h"
 #include "shared/vale_shm.h"
-#include "daemon/adapters/vale.h"
+#include "daemon/adapters/vale/vale.h"
 
 static struct vswitch *switches;
 struct vswitch *vale_by_idx[VALE_MAX_SWITCHES];
@@ -528,9 +528,11 @@ icpt_lookup(const char *name, uint64_t netns, struct nmreq_register *req, bool c
 }
 
 static int
-vale_lookup(const struct client *asker, const char *name, struct nmreq_register *req,
-    bool create, struct port **out, struct ctrl_err *e)
+vale_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *req,
+    bool create, struct port **out)
 {
+	const struct client *asker = cx->asker;
+	struct ctrl_err *e = cx->e;
 	char swname[VALE_NAME_MAX], pname[VALE_NAME_MAX];
 	uint64_t netns = asker ? asker->netns : 0;
 	struct vswitch *s;
@@ -626,7 +628,7 @@ vale_ring_fds(struct port *p, int t, uint32_t i, int *fds, unsigned max)
 	return 1;
 }
 
-/* "=port": which switch is it on now? the answer carries the switch's memfd */
+/* UNM_Q_VALE_PORT: which switch is it on now? the answer carries the switch's memfd */
 static int
 query_port(const char *name, struct ctrl_reply *rp, struct ctrl_err *e)
 {
@@ -644,27 +646,25 @@ query_port(const char *name, struct ctrl_reply *rp, struct ctrl_err *e)
 	a->idx = v->sw ? v->idx : UINT32_MAX;
 	if (v->sw)
 		rp->fds[rp->nfds++] = v->sw->memfd;
-	rp->bind = (struct unm_bind *)a;
-	rp->bind_size = sizeof(*a);
+	rp->data = a;
+	rp->data_size = sizeof(*a);
 	return 0;
 }
 
-/* "valeX": where do its ports live?  "=port": see query_port */
+/* UNM_Q_VALE_PEERS: where do the ports of switch @arg live? */
 static int
-vale_query(const struct client *asker, const char *arg, struct ctrl_reply *rp,
+query_peers(const struct client *asker, const char *arg, struct ctrl_reply *rp,
     struct ctrl_err *e)
 {
 	struct vswitch *s;
 	struct vale_peers *vp;
 	uint32_t n = 0;
 
-	if (arg[0] == '=')
-		return query_port(arg + 1, rp, e);
 	s = vale_switch_find(arg, asker ? asker->netns : 0);
 	if (!s)
 		return ctrl_fail(e, ENXIO, "%s: no such switch", arg);
-	rp->bind_size = sizeof(*vp) + (size_t)s->nports * sizeof(vp->p[0]);
-	vp = calloc(1, rp->bind_size);
+	rp->data_size = sizeof(*vp) + (size_t)s->nports * sizeof(vp->p[0]);
+	vp = calloc(1, rp->data_size);
 	if (!vp)
 		return ctrl_fail(e, ENOMEM, "%s: out of memory", arg);
 	vp->gen = s->shm->gen;
@@ -693,8 +693,16 @@ vale_query(const struct client *asker, const char *arg, struct ctrl_reply *rp,
 		}
 	}
 	vp->n = n;
-	rp->bind = (struct unm_bind *)vp;
+	rp->data = vp;
 	return 0;
+}
+
+static int
+vale_query(const struct ctrl_ctx *cx, const struct unm_query *q)
+{
+	if (q->type == UNM_Q_VALE_PORT)
+		return query_port(q->name, cx->rp, cx->e);
+	return query_peers(cx->asker, q->name, cx->rp, cx->e);
 }
 
 const struct port_ops vale_port_ops = {
@@ -704,7 +712,7 @@ const struct port_ops vale_port_ops = {
 	.link = vale_link,
 	.idle = vale_idle,
 	.ring_fds = vale_ring_fds,
+	.queries = 1u << UNM_Q_VALE_PEERS | 1u << UNM_Q_VALE_PORT,
 	.query = vale_query,
-	.request = vale_request,
 	.tick = vale_tick,
 };

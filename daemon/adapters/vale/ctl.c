@@ -1,5 +1,5 @@
 /*
- * vale_ctl.c - the VALE requests of netmap's API, as valectl sends them:
+ * ctl.c - the VALE requests of netmap's API, as valectl sends them:
  * VALE_LIST (walk switches and ports, or find one), VALE_NEWIF / DELIF
  * (persistent ports), VALE_ATTACH / DETACH, and our counters request.
  * Network interfaces are attached by attach.c, which also runs polling.
@@ -9,14 +9,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/adapters/vale.h"
+#include "daemon/adapters/vale/vale.h"
 #include "unetmap.h"
 
 #define NOPORT 255u	/* VALE_LIST: netmap's NM_BDG_NOPORT */
 
 static int
-do_list(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+do_list(const struct ctrl_ctx *cx)
 {
+	const struct client *asker = cx->asker;
+	struct ctrl_req *rq = cx->rq;
+	struct ctrl_err *e = cx->e;
 	struct nmreq_vale_list *l = rq->body;
 	char *name = rq->hdr.nr_name;
 
@@ -58,8 +61,10 @@ do_list(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 }
 
 static int
-do_newif(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+do_newif(const struct ctrl_ctx *cx)
 {
+	struct ctrl_req *rq = cx->rq;
+	struct ctrl_err *e = cx->e;
 	struct nmreq_vale_newif *ni = rq->body;
 	const char *name = rq->hdr.nr_name;
 	struct port *p;
@@ -72,7 +77,7 @@ do_newif(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 		/* a switch's own interface, the equivalent of bridge0 */
 		if (!strchr(name, ':') && strlen(name) < VALE_NAME_MAX &&
 		    vale_ident(name + 4, strlen(name) - 4, true))
-			return attach_hostif(asker, name, e);
+			return attach_hostif(cx, name);
 		return ctrl_fail(e, EINVAL, "%s: names starting with \"vale\" are switches "
 		    "(valectl -n valeX gives switch valeX an interface of its own)", name);
 	}
@@ -94,14 +99,16 @@ do_newif(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 }
 
 static int
-do_delif(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+do_delif(const struct ctrl_ctx *cx)
 {
+	struct ctrl_req *rq = cx->rq;
+	struct ctrl_err *e = cx->e;
 	const char *name = rq->hdr.nr_name;
 	struct port *p = vale_persistent(name);
 	struct vport *v;
 	int err;
 
-	if (!p && strncmp(name, "vale", 4) == 0 && (err = attach_hostif_del(asker, name, e)) >= 0)
+	if (!p && strncmp(name, "vale", 4) == 0 && (err = attach_hostif_del(cx, name)) >= 0)
 		return err;
 
 	if (!p)
@@ -118,8 +125,11 @@ do_delif(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 }
 
 static int
-do_attach(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+do_attach(const struct ctrl_ctx *cx)
 {
+	const struct client *asker = cx->asker;
+	struct ctrl_req *rq = cx->rq;
+	struct ctrl_err *e = cx->e;
 	struct nmreq_vale_attach *a = rq->body;
 	const char *name = rq->hdr.nr_name;
 	char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
@@ -142,7 +152,7 @@ do_attach(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 		if (pname[strlen(pname) - 1] == '^')
 			return ctrl_fail(e, EINVAL, "%s: attach the interface, not its host stack: "
 			    "valectl -h %s:%.*s", name, sw, (int)strlen(pname) - 1, pname);
-		err = attach_nic(asker, sw, pname, a->reg.nr_mode == NR_REG_NIC_SW, &idx, e);
+		err = attach_nic(cx, sw, pname, a->reg.nr_mode == NR_REG_NIC_SW, &idx);
 		if (!err)
 			a->port_index = idx;
 		return err;
@@ -171,8 +181,11 @@ do_attach(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 }
 
 static int
-do_detach(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+do_detach(const struct ctrl_ctx *cx)
 {
+	const struct client *asker = cx->asker;
+	struct ctrl_req *rq = cx->rq;
+	struct ctrl_err *e = cx->e;
 	struct nmreq_vale_detach *d = rq->body;
 	const char *name = rq->hdr.nr_name;
 	char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
@@ -182,7 +195,7 @@ do_detach(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 
 	if (err)
 		return err;
-	err = attach_detach(asker, sw, pname, &d->port_index, e);
+	err = attach_detach(cx, sw, pname, &d->port_index);
 	if (err >= 0)
 		return err;	/* an interface: detached, or why not */
 	p = vale_switch_port(vale_switch_find(sw, asker->netns), pname);
@@ -199,8 +212,11 @@ do_detach(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 }
 
 static int
-do_stats(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
+do_stats(const struct ctrl_ctx *cx)
 {
+	const struct client *asker = cx->asker;
+	struct ctrl_req *rq = cx->rq;
+	struct ctrl_err *e = cx->e;
 	struct nmreq_unetmap_vale_stats *st = rq->body;
 	const char *name = rq->hdr.nr_name;
 	struct port *p;
@@ -243,35 +259,35 @@ do_stats(const struct client *asker, struct ctrl_req *rq, struct ctrl_err *e)
 }
 
 int
-vale_request(const struct client *asker, struct client *target, struct ctrl_req *rq,
-    struct ctrl_reply *rp, struct ctrl_err *e)
+vale_request(const struct ctrl_ctx *cx)
 {
+	struct ctrl_req *rq = cx->rq;
 	const char *name = rq->hdr.nr_name;
 
 	switch (rq->hdr.nr_reqtype) {
 	case NETMAP_REQ_VALE_LIST:
-		return do_list(asker, rq, e);
+		return do_list(cx);
 	case NETMAP_REQ_VALE_NEWIF:
-		return do_newif(asker, rq, e);
+		return do_newif(cx);
 	case NETMAP_REQ_VALE_DELIF:
-		return do_delif(asker, rq, e);
+		return do_delif(cx);
 	case NETMAP_REQ_VALE_ATTACH:
-		return do_attach(asker, rq, e);
+		return do_attach(cx);
 	case NETMAP_REQ_VALE_DETACH:
-		return do_detach(asker, rq, e);
+		return do_detach(cx);
 	case NETMAP_REQ_UNETMAP_VALE_STATS:
-		return do_stats(asker, rq, e);
+		return do_stats(cx);
 	case NETMAP_REQ_VALE_POLLING_ENABLE:
 	case NETMAP_REQ_VALE_POLLING_DISABLE: {
 		char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
-		int err = vale_parse(name, sw, pname, e);
+		int err = vale_parse(name, sw, pname, cx->e);
 
 		if (err)
 			return err;
-		return attach_polling(asker, sw, pname,
-		    rq->hdr.nr_reqtype == NETMAP_REQ_VALE_POLLING_ENABLE, rq->body, e);
+		return attach_polling(cx, sw, pname,
+		    rq->hdr.nr_reqtype == NETMAP_REQ_VALE_POLLING_ENABLE, rq->body);
 	}
 	default:
-		return ctrl_fail(e, EINVAL, "%s: not a VALE request", name);
+		return ctrl_fail(cx->e, EINVAL, "%s: not a VALE request", name);
 	}
 }

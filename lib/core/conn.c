@@ -1,7 +1,8 @@
 /*
- * client.c - the descriptor's connection to unetmapd: connecting (and
- * starting the daemon when none runs), one request/reply at a time, and
- * recognising a descriptor that arrived from elsewhere (fork, SCM_RIGHTS).
+ * conn.c - the library's connections to unetmapd: reaching it (starting
+ * it when none runs), and one request with its reply on a connection of
+ * its own.  What a netmap descriptor is, and where one comes from, is
+ * descriptor.c's business.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -12,14 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "compat/real.h"
 #include "core/core.h"
+#include "core/real.h"
 #include "shared/proto.h"
 #include "unetmap.h"
 
@@ -129,7 +129,7 @@ static int exchange(int sock, int attach, struct unm_msg *m, const void *payload
 
 /* the daemon's first word: go ahead, or why not */
 static int
-hello(int fd, struct unm_dev *d)
+hello(int fd)
 {
 	struct unm_msg m, rm;
 	unsigned nfds = 0;
@@ -140,7 +140,6 @@ hello(int fd, struct unm_dev *d)
 	rm.magic = 0;
 	r = exchange(fd, -1, &m, NULL, 0, &rm, NULL, 0, NULL, fds, 1, &nfds);
 	unm_close_fds(fds, nfds);
-	(void)d;
 	if (r == 0 && rm.error) {
 		unm_err("/dev/netmap: %.*s", (int)sizeof(rm.errmsg), rm.errmsg);
 		r = -rm.error;
@@ -149,11 +148,10 @@ hello(int fd, struct unm_dev *d)
 }
 
 int
-unm_dev_open(int flags)
+unm_daemon_connect(int flags)
 {
 	char path[108];
 	const char *no = getenv("UNETMAP_NO_AUTOSTART");
-	struct unm_dev *d;
 	int fd, r;
 
 	unetmap_socket_path(path, sizeof(path));
@@ -177,21 +175,12 @@ unm_dev_open(int flags)
 	}
 	if (fd < 0) {
 		unm_err("/dev/netmap: cannot reach unetmapd at %s: %s", path, strerror(-fd));
-		errno = fd == -ENOENT || fd == -ECONNREFUSED ? ENXIO : -fd;
-		return -1;
+		return fd == -ENOENT || fd == -ECONNREFUSED ? -ENXIO : fd;
 	}
-	d = unm_dev_new();
-	if (!d) {
+	r = hello(fd);
+	if (r < 0) {
 		REAL(close)(fd);
-		errno = ENOMEM;
-		return -1;
-	}
-	r = hello(fd, d);
-	if (r < 0 || unm_fd_install(fd, d) < 0) {
-		unm_dev_put(d);
-		REAL(close)(fd);
-		errno = r < 0 ? -r : ENOMEM;
-		return -1;
+		return r;
 	}
 	return fd;
 }
@@ -293,108 +282,26 @@ unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
 }
 
 int
-unm_adapter_query(const char *kind, const char *arg, void *out, size_t cap, size_t *len,
-    int *fds, unsigned maxfds, unsigned *nfds)
+unm_query(const struct unm_query *q, void *out, size_t cap, size_t *len, int *fds,
+    unsigned maxfds, unsigned *nfds)
 {
-	struct unm_adapter_q q;
 	struct unm_msg m, rm;
 	char path[108];
 	int side, r;
 
-	memset(&q, 0, sizeof(q));
-	snprintf(q.kind, sizeof(q.kind), "%s", kind);
-	snprintf(q.arg, sizeof(q.arg), "%s", arg);
 	side = try_connect(unetmap_socket_path(path, sizeof(path)), O_CLOEXEC);
 	if (side < 0)
 		return -ENXIO;
-	unm_msg_init(&m, UNM_OP_ADAPTER);
+	unm_msg_init(&m, UNM_OP_QUERY);
 	rm.magic = 0;
-	r = exchange(side, -1, &m, &q, sizeof(q), &rm, out, cap, len, fds, maxfds, nfds);
+	r = exchange(side, -1, &m, q, sizeof(*q), &rm, out, cap, len, fds, maxfds, nfds);
 	REAL(close)(side);
 	if (r == 0 && rm.error) {
 		unm_close_fds(fds, *nfds);
 		*nfds = 0;
-		unm_ratelimited(5, "%s %s: %.*s", kind, arg, (int)sizeof(rm.errmsg), rm.errmsg);
+		unm_ratelimited(5, "query %u %s: %.*s", q->type, q->name, (int)sizeof(rm.errmsg),
+		    rm.errmsg);
 		r = -rm.error;
 	}
 	return r;
-}
-
-/* a socket connected to our daemon's path? */
-static bool
-is_ours(int fd)
-{
-	struct sockaddr_un sa;
-	socklen_t sl = sizeof(sa);
-	char path[108];
-	struct stat st;
-	int type;
-	socklen_t tl = sizeof(type);
-
-	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
-		return false;
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_SEQPACKET)
-		return false;
-	if (getpeername(fd, (struct sockaddr *)&sa, &sl) < 0 || sa.sun_family != AF_UNIX)
-		return false;
-	unetmap_socket_path(path, sizeof(path));
-	return sl > offsetof(struct sockaddr_un, sun_path) &&
-	    strncmp(sa.sun_path, path, sizeof(sa.sun_path)) == 0;
-}
-
-static pthread_mutex_t adopt_lock = PTHREAD_MUTEX_INITIALIZER;
-
-void
-unm_client_atfork(enum unm_fork_phase ph)
-{
-	if (ph == UNM_FORK_PREPARE)
-		pthread_mutex_lock(&adopt_lock);
-	else
-		pthread_mutex_unlock(&adopt_lock);
-}
-
-struct unm_dev *
-unm_adopt(int fd)
-{
-	static uint8_t buf[UNM_MSG_MAX];
-	int fds[UNM_MAX_BIND_FDS];
-	struct unm_msg m, rm;
-	struct unm_dev *d;
-	unsigned nfds = 0;
-	size_t len = 0;
-	int r, err;
-
-	if (fd < 0 || !is_ours(fd))
-		return NULL;
-	pthread_mutex_lock(&adopt_lock);
-	d = unm_dev_peek(fd);	/* another thread may have been quicker */
-	if (d)
-		goto out;
-	d = unm_dev_new();
-	if (!d)
-		goto out;
-	unm_msg_init(&m, UNM_OP_ADOPT);
-	r = unm_request(fd, d, &m, NULL, 0, &rm, buf, sizeof(buf), &len, fds,
-	    sizeof(fds) / sizeof(fds[0]), &nfds);
-	if (r == 0 && rm.error)
-		r = -rm.error;
-	if (r == 0 && len) {
-		d->bind = unm_binding_new((struct unm_bind *)buf, len, fds, nfds, &err);
-		nfds = 0;
-		if (!d->bind)
-			r = -err;
-	}
-	unm_close_fds(fds, nfds);
-	if (r < 0) {
-		unm_warn("descriptor %d: cannot take over a netmap descriptor: %s", fd,
-		    strerror(-r));
-		unm_dev_put(d);
-		d = NULL;
-		goto out;
-	}
-	__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);	/* the caller's */
-	unm_fd_install(fd, d);
-out:
-	pthread_mutex_unlock(&adopt_lock);
-	return d;
 }

@@ -1,8 +1,8 @@
 /*
- * nic_ns.c - entering the network namespace of the process that asked.
+ * netns.c - entering the network namespace of the process that asked.
  *
- * The daemon runs in its own namespace; an interface request is served in
- * the asker's (interfaces, sockets, the TAP and BPF attachments all belong
+ * The daemon runs in its own namespace; an interface request (and a
+ * worker it starts) is served in the asker's (interfaces, sockets, the TAP and BPF attachments all belong
  * to a namespace).  The daemon is single-threaded, so setns() and back is
  * all it takes.  A port keeps an fd on its namespace, so it can go back
  * there to give the interface back after the asker died.
@@ -15,13 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/adapters/nic.h"
+#include "daemon/unetmapd.h"
 
 static int home = -1;	/* the daemon's own namespace */
 static int depth;
 
 int
-nic_ns_open(pid_t pid, uint64_t *ino)
+netns_open(pid_t pid, uint64_t *ino)
 {
 	char path[64];
 	struct stat st;
@@ -42,7 +42,7 @@ nic_ns_open(pid_t pid, uint64_t *ino)
 }
 
 uint64_t
-nic_ns_self(void)
+netns_self(void)
 {
 	static uint64_t ino;
 	struct stat st;
@@ -53,7 +53,7 @@ nic_ns_self(void)
 }
 
 int
-nic_ns_enter(int nsfd)
+netns_enter(int nsfd)
 {
 	if (home < 0) {
 		home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -68,7 +68,7 @@ nic_ns_enter(int nsfd)
 }
 
 void
-nic_ns_leave(void)
+netns_leave(void)
 {
 	if (depth > 0 && --depth == 0 && setns(home, CLONE_NEWNET) < 0)
 		unm_err("cannot return to the daemon's network namespace: %s", strerror(errno));

@@ -1,5 +1,5 @@
 /*
- * nic_bpf.c - our BPF programs (bpf/unm_nic.bpf.c, embedded at build time)
+ * bpf.c - our BPF programs (bpf/unm_nic.bpf.c, embedded at build time)
  * on one interface.
  *
  * Everything is attached through BPF links (XDP links; tcx links for tc,
@@ -21,7 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "daemon/adapters/nic.h"
+#include "daemon/adapters/nic/nic_int.h"
 
 extern const char unm_nic_bpf_obj[], unm_nic_bpf_obj_end[];
 __asm__(".pushsection .rodata\n"

@@ -1,7 +1,8 @@
 /*
  * real.h - the C library's own entry points, behind the ones we
- * interpose.  The library calls these (never the interposed names) for
- * its own descriptors, so it does not recurse into itself.
+ * interpose (lib/compat/).  Everything of the library below compat calls
+ * these, never the interposed names, for its own descriptors: it does not
+ * recurse into itself, and the core does not depend on compat.
  */
 #ifndef UNETMAP_REAL_H
 #define UNETMAP_REAL_H

@@ -1,9 +1,9 @@
-/* nic_io.c - see nic_io.h */
+/* io.c - see nic_io.h */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "adapters/nic_io.h"
+#include "adapters/nic/nic_io.h"
 
 uint32_t
 unm_nic_gather(struct unm_kr *kr, uint32_t j, uint32_t end, struct iovec *iov, unsigned *niov,

@@ -1,5 +1,5 @@
 /*
- * nic_veth.c - the veth pairs behind switches' own interfaces (attach.c):
+ * veth.c - the veth pairs behind switches' own interfaces (vale/hostif.c):
  * made and removed over rtnetlink, in the current network namespace.
  */
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/adapters/nic.h"
+#include "daemon/adapters/nic/nic_int.h"
 
 struct nlreq {
 	struct nlmsghdr nh;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "compat/real.h"
+#include "core/real.h"
 
 struct unm_real unm_real;
 

@@ -7,7 +7,7 @@
  * one host ring pair.  Buffers come from memory region 1, one per slot,
  * when the interface is taken, and stay in the slots: on an rx ring the
  * slots the kernel side owns hold exactly the buffers posted to the
- * AF_XDP fill ring (lib/adapters/xsk.c keeps it so), so giving the
+ * AF_XDP fill ring (lib/adapters/nic/xsk.c keeps it so), so giving the
  * interface back frees the buffers found in the slots, after the sockets
  * are closed.
  */
@@ -19,7 +19,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "daemon/adapters/nic.h"
+#include "daemon/adapters/nic/nic_int.h"
 
 struct nic_port {
 	struct nic_port *next;
@@ -59,11 +59,12 @@ mode_desc(unsigned mode)
 	}
 }
 
+/* our port-mode option of the request, if it has one */
 static struct nmreq_opt_unetmap_port_mode *
-mode_opt(void)
+mode_opt(const struct ctrl_ctx *cx)
 {
-	return (struct nmreq_opt_unetmap_port_mode *)ctrl_option(NETMAP_REQ_OPT_UNETMAP_PORT_MODE,
-	    sizeof(struct nmreq_opt_unetmap_port_mode));
+	return (struct nmreq_opt_unetmap_port_mode *)ctrl_option(cx,
+	    NETMAP_REQ_OPT_UNETMAP_PORT_MODE, sizeof(struct nmreq_opt_unetmap_port_mode));
 }
 
 /* does the daemon's own namespace have an interface @name? (for the error) */
@@ -74,10 +75,12 @@ in_daemon_ns(const char *name)
 }
 
 static int
-nic_lookup(const struct client *asker, const char *name, struct nmreq_register *req, bool create,
-    struct port **out, struct ctrl_err *e)
+nic_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *req,
+    bool create, struct port **out)
 {
-	struct nmreq_opt_unetmap_port_mode *o = mode_opt();
+	const struct client *asker = cx->asker;
+	struct ctrl_err *e = cx->e;
+	struct nmreq_opt_unetmap_port_mode *o = mode_opt(cx);
 	struct nic_ifinfo fi;
 	struct nic_port *np;
 	struct port *p;
@@ -86,7 +89,7 @@ nic_lookup(const struct client *asker, const char *name, struct nmreq_register *
 
 	if (!dcfg.nic || asker->pid <= 0 || strpbrk(name, "{}:") || strlen(name) >= IF_NAMESIZE)
 		return -1;
-	nsfd = nic_ns_open(asker->pid, &ino);
+	nsfd = netns_open(asker->pid, &ino);
 	if (nsfd < 0)
 		return -1;
 	for (np = nics; np; np = np->next)
@@ -100,17 +103,17 @@ nic_lookup(const struct client *asker, const char *name, struct nmreq_register *
 			*out = np->p;
 			return 0;
 		}
-	if (nic_ns_enter(nsfd) < 0) {
+	if (netns_enter(nsfd) < 0) {
 		close(nsfd);
 		return -1;
 	}
 	err = nic_if_info(name, &fi, e);
-	nic_ns_leave();
+	netns_leave();
 	if (err) {
 		close(nsfd);
 		if (err > 0)
 			return err;
-		if (ino != nic_ns_self() && in_daemon_ns(name))
+		if (ino != netns_self() && in_daemon_ns(name))
 			return ctrl_fail(e, ENXIO, "%s: no interface of that name in the network "
 			    "namespace of pid %d (unetmapd's own namespace has one: run the "
 			    "program in the namespace of the interface)", name, (int)asker->pid);
@@ -258,7 +261,7 @@ static void
 give_back(struct nic_port *np)
 {
 	struct port *p = np->p;
-	bool in_ns = nic_ns_enter(np->nsfd) == 0;
+	bool in_ns = netns_enter(np->nsfd) == 0;
 
 	nic_bpf_free(&np->bpf);
 	for (unsigned q = 0; q < UNM_NIC_MAX_QUEUES; q++) {
@@ -269,7 +272,7 @@ give_back(struct nic_port *np)
 	close_fd(&np->tap_fd);
 	if (in_ns) {
 		nic_offload_restore(np->ifname, &np->saved);
-		nic_ns_leave();
+		netns_leave();
 	}
 	np->saved.n = 0;
 	free_buffers(p);
@@ -351,9 +354,11 @@ take_mode(struct nic_port *np, unsigned admode, struct ctrl_err *e)
 }
 
 static int
-take(struct nic_port *np, const struct client *asker, struct ctrl_err *e)
+take(struct nic_port *np, const struct ctrl_ctx *cx)
 {
-	struct nmreq_opt_unetmap_port_mode *o = mode_opt();
+	const struct client *asker = cx->asker;
+	struct ctrl_err *e = cx->e;
+	struct nmreq_opt_unetmap_port_mode *o = mode_opt(cx);
 	unsigned admode = o && o->nro_admode ? o->nro_admode : dcfg.admode;
 	unsigned flags = o ? o->nro_flags : 0;
 	struct port *p = np->p;
@@ -364,21 +369,21 @@ take(struct nic_port *np, const struct client *asker, struct ctrl_err *e)
 	if (admode == UNETMAP_ADMODE_DEFAULT || admode > UNETMAP_ADMODE_EMULATED)
 		admode = UNETMAP_ADMODE_BEST;
 	np->admode = admode;
-	if (nic_ns_enter(np->nsfd) < 0)
+	if (netns_enter(np->nsfd) < 0)
 		return ctrl_fail(e, EIO, "%s: cannot enter its network namespace", np->ifname);
 	err = nic_if_info(np->ifname, &np->fi, e);
 	if (err) {
-		nic_ns_leave();
+		netns_leave();
 		return err < 0 ? ctrl_fail(e, ENXIO, "%s: the interface has gone", np->ifname) : err;
 	}
 	if (!(np->fi.flags & IFF_UP)) {
-		nic_ns_leave();
+		netns_leave();
 		return ctrl_fail(e, ENETDOWN, "%s: the interface is down (ip link set %s up)",
 		    np->ifname, np->ifname);
 	}
 	if (!(flags & UNETMAP_PORT_FORCE) && nic_if_lockout(np->fi.ifindex, asker->pid, why,
 	    sizeof(why))) {
-		nic_ns_leave();
+		netns_leave();
 		return ctrl_fail(e, EPERM, "%s: refusing to take it: %s. If you can still reach "
 		    "the machine another way, open it with @force (or UNETMAP_FORCE=1)",
 		    np->ifname, why);
@@ -421,7 +426,7 @@ take(struct nic_port *np, const struct client *asker, struct ctrl_err *e)
 			snprintf(e->msg, sizeof(e->msg), "%s", warn);
 		}
 	}
-	nic_ns_leave();
+	netns_leave();
 	if (err) {
 		give_back(np);
 		return err;
@@ -435,17 +440,17 @@ take(struct nic_port *np, const struct client *asker, struct ctrl_err *e)
 }
 
 static int
-nic_bind(struct port *p, struct binding *b, struct ctrl_err *e)
+nic_bind(const struct ctrl_ctx *cx, struct port *p, struct binding *b)
 {
 	struct nic_port *np = p->priv;
 	struct nmreq_opt_unetmap_port_mode *o;
 	int err = 0;
 
 	if (!np->taken)
-		err = take(np, ctrl_asker, e);
+		err = take(np, cx);
 	if (err)
 		return err;
-	if ((o = mode_opt())) {
+	if ((o = mode_opt(cx))) {
 		o->nro_mode = p->mode;
 		o->nro_queues = p->nrings[NR_RX];
 		snprintf(o->nro_desc, sizeof(o->nro_desc), "%s", np->desc);

@@ -1,6 +1,6 @@
 /*
  * xsk.c - a NIC queue through AF_XDP, data half (the control half is
- * daemon/adapters/nic*.c, which made the socket and passed it: xfd[0]; the
+ * daemon/adapters/nic/, which made the socket and passed it: xfd[0]; the
  * host rings' TAP is xfd[1], for NS_FORWARD).
  *
  * The UMEM is memory region 1's buffer pool, so a slot's buffer and an XDP
@@ -25,7 +25,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#include "adapters/nic_io.h"
+#include "adapters/nic/nic_io.h"
+#include "core/real.h"
 
 #ifndef SOL_XDP
 #define SOL_XDP 283
@@ -50,7 +51,7 @@ xring_map(int fd, const struct xdp_ring_offset *o, uint64_t pgoff, size_t dsz, u
     struct xring *r)
 {
 	r->len = o->desc + n * dsz;
-	r->map = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+	r->map = REAL(mmap)(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
 	    (off_t)pgoff);
 	if (r->map == MAP_FAILED) {
 		r->map = NULL;

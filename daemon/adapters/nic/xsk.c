@@ -1,5 +1,5 @@
 /*
- * nic_xsk.c - AF_XDP sockets, made by the daemon and handed to the
+ * xsk.c - AF_XDP sockets, made by the daemon and handed to the
  * application (which maps their rings itself: mmap works on a passed fd).
  *
  * The first queue's socket registers the UMEM: the whole buffer pool of
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/adapters/nic.h"
+#include "daemon/adapters/nic/nic_int.h"
 
 #ifndef SOL_XDP
 #define SOL_XDP 283

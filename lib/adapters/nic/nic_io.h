@@ -1,5 +1,5 @@
 /*
- * nic_io.h - what the data halves of NIC ports share (lib/adapters/xsk.c,
+ * nic_io.h - what the data halves of NIC ports share (lib/adapters/nic/xsk.c,
  * packet.c, host.c): buffer addresses, and sending the frames of a run of
  * slots to a descriptor (the TAP, an AF_PACKET socket) one writev each.
  */

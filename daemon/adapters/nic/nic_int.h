@@ -1,35 +1,18 @@
 /*
- * nic.h - network interfaces as netmap ports (daemon side): the parts of
- * daemon/adapters/nic*.c and what they share.
- *
- * A NIC port is keyed by (network namespace, interface name): requests are
- * served in the namespace of the process that asked, so two namespaces may
- * both open their own "veth0".  The port is made (rings, no buffers) on
- * lookup; the interface is *taken* on its first binding - buffers, AF_XDP
- * or AF_PACKET sockets, our BPF programs, the TAP of the host rings, the
- * offload settings we change - and given back when the port goes idle,
- * whatever happened to the application.  Every kernel object it takes is
- * held by a descriptor of the daemon (BPF links, sockets, the TAP), so
- * even a crash of the daemon gives the interface back to the stack; only
- * changed offloads need the daemon alive to be restored.
+ * nic_int.h - what the files of daemon/adapters/nic/ share among
+ * themselves.  The rest of the daemon sees only nic.h.
  */
-#ifndef UNETMAPD_NIC_H
-#define UNETMAPD_NIC_H
+#ifndef UNETMAPD_NIC_INT_H
+#define UNETMAPD_NIC_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "daemon/unetmapd.h"
+#include "daemon/adapters/nic/nic.h"
 #include "shared/nic_abi.h"
 #include "unetmap.h"
 
-/* nic_ns.c: run in the network namespace @nsfd, and come back */
-int nic_ns_enter(int nsfd);
-void nic_ns_leave(void);
-int nic_ns_open(pid_t pid, uint64_t *ino);	/* an fd on /proc/pid/ns/net */
-uint64_t nic_ns_self(void);			/* the daemon's own namespace */
-
-/* nic_if.c: facts about an interface, in the current namespace */
+/* if.c: facts about an interface, in the current namespace */
 struct nic_ifinfo {
 	int ifindex;
 	unsigned flags;		/* IFF_* */
@@ -42,7 +25,7 @@ int nic_if_info(const char *name, struct nic_ifinfo *fi, struct ctrl_err *e);
 const char *nic_if_lockout(int ifindex, pid_t asker, char *why, size_t len);
 int nic_if_set_up(const char *name, int mtu);
 
-/* nic_offload.c: features that break a mode; turning them off and back on */
+/* offload.c: features that break a mode; turning them off and back on */
 struct nic_offloads {
 	int n;
 	char name[16][32];	/* the kernel's feature strings we turned off */
@@ -52,17 +35,8 @@ int nic_offload_check(const char *ifname, unsigned mode, char *msg, size_t len);
 int nic_offload_fix(const char *ifname, unsigned mode, struct nic_offloads *saved,
     char *msg, size_t len);
 void nic_offload_restore(const char *ifname, const struct nic_offloads *saved);
-/* is @ifname a veth (its driver says so)? */
-bool nic_is_veth(const char *ifname);
-/* turns feature @feature (the kernel's name) off for good: 0 or -errno */
-int nic_offload_off(const char *ifname, const char *feature);
 
-/* nic_veth.c: veth pairs (switches' own interfaces), in the current namespace */
-int nic_veth_add(const char *name, const char *peer, struct ctrl_err *e);
-int nic_link_del(const char *name);
-int nic_link_up(const char *name);
-
-/* nic_bpf.c: our programs, their maps and their attachments */
+/* bpf.c: our programs, their maps and their attachments */
 struct nic_tc {		/* a netlink (clsact) attachment, before Linux 6.6 */
 	int ifindex, where;	/* 0: none */
 };
@@ -84,7 +58,7 @@ int nic_bpf_config(struct nic_bpf *b, const struct unm_nic_cfg *c);
 int nic_bpf_add_xsk(struct nic_bpf *b, unsigned queue, int xsk_fd);
 void nic_bpf_free(struct nic_bpf *b);
 
-/* nic_xsk.c: the AF_XDP socket of one queue; the first one registers the UMEM */
+/* xsk.c: the AF_XDP socket of one queue; the first one registers the UMEM */
 struct nic_xsk {
 	int fd;
 	bool zc;
@@ -94,12 +68,12 @@ int nic_xsk_open(struct nic_xsk *x, struct region *r, int ifindex, unsigned queu
 /* posts the buffers of slots [0, n-1) of an rx ring to the fill ring */
 int nic_xsk_prefill(struct nic_xsk *x, struct region *r, struct netmap_ring *ring);
 
-/* nic_packet.c: AF_PACKET sockets (emulated queues, and host->wire forwarding) */
+/* packet.c: AF_PACKET sockets (emulated queues, and host->wire forwarding) */
 int nic_packet_rx_open(int ifindex, unsigned queue, unsigned nqueues, int fanout_id,
     const char *ifname, struct ctrl_err *e);
 int nic_packet_tx_open(int ifindex, const char *ifname, struct ctrl_err *e);
 
-/* nic_tap.c: the TAP that carries the host rings */
+/* tap.c: the TAP that carries the host rings */
 int nic_tap_open(const char *ifname, int ifindex, int mtu, char *tapname, int *tap_ifindex,
     struct ctrl_err *e);
 

@@ -1,5 +1,5 @@
 /*
- * nic_offload.c - the offload check (ethtool features, by the kernel's own
+ * offload.c - the offload check (ethtool features, by the kernel's own
  * feature names, through SIOCETHTOOL in the interface's namespace).
  *
  * Only settings that break the mode the port got are reported: XDP runs
@@ -9,7 +9,7 @@
  * back from the packet's metadata and we re-insert them).  Transmit
  * offloads (TSO, GSO, checksums) never matter here: what the stack sends
  * reaches the host rings through the TAP, which has none, so the kernel
- * segments and checksums every frame on the way (see nic_tap.c).
+ * segments and checksums every frame on the way (see tap.c).
  */
 #include <errno.h>
 #include <linux/ethtool.h>
@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/adapters/nic.h"
+#include "daemon/adapters/nic/nic_int.h"
 
 struct harmful {
 	const char *feature;	/* the kernel's name */

@@ -9,8 +9,8 @@
  * 1.  The daemon never touches a frame and its event loop never waits on
  * the data path.
  *
- * An attachment is made of lanes; a lane is one worker and the descriptors
- * it forwards between:
+ * An attachment is made of lanes; a lane is one worker (daemon/worker.c
+ * starts, restarts and stops them) and the descriptors it forwards between:
  *
  *   interface rings  <->  valeX:eth0     (all rings; or ring k of each in
  *                                          multi-CPU polling, one lane per CPU)
@@ -27,41 +27,24 @@
  * workers die with it too: PR_SET_PDEATHSIG).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <net/if.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "daemon/event.h"
-#include "daemon/adapters/nic.h"
-#include "daemon/adapters/vale.h"
+#include "daemon/adapters/nic/nic.h"
+#include "daemon/adapters/vale/vale.h"
 #include "unetmap.h"
 
 #define MAX_LANES 16		/* one per polling CPU, plus the host stack's */
-#define QUICK_MS 5000		/* a worker dying sooner than this failed to start */
-#define MAX_QUICK_FAILS 5
-#define STOP_MS 300		/* a worker's time to stop before SIGKILL */
 /*
  * Descriptors one worker forwards: a pair per switch port at most (a
  * switch's worker has one lane per port: the interface's, or the host
  * stack's).  netmap-bridge takes as many (its MAX_PORTS).
  */
-#define WORKER_MAX_FDS (2 * VALE_MAX_PORTS)
-
-/* a forwarding process, and what it takes to restart it */
-struct worker {
-	pid_t pid;			/* 0: not running */
-	uint64_t started_ms, restart_at_ms;
-	int quick_fails;
-};
+#define LANE_MAX_FDS (2 * VALE_MAX_PORTS)
+_Static_assert(LANE_MAX_FDS <= WORKER_MAX_FDS, "a switch's worker takes every port");
 
 struct lane {
 	struct client *cl[2];		/* interface side, switch side */
@@ -110,27 +93,28 @@ static bool stopping;		/* the daemon is going: no worker starts again */
 /* ------------------------------------------------------------ descriptors */
 
 /*
- * Registers @name on a new descriptor of ours, as @asker would (its
- * namespace, its lock-out check, its port-mode option when it sent one).
+ * Registers @name on a new descriptor of ours, as the asker of @cx would
+ * (its namespace, its lock-out check, its port-mode option when it sent
+ * one): a REGISTER of our own, with a context of its own.
  */
 static int
-register_own(const struct client *asker, const char *name, uint32_t mode, uint16_t ringid,
-    uint16_t mem_id, uint16_t nrings, struct client **clp, int *fdp, struct ctrl_err *e)
+register_own(const struct ctrl_ctx *cx, const char *name, uint32_t mode, uint16_t ringid,
+    struct client **clp, int *fdp)
 {
-	struct ctrl_req *saved_rq = ctrl_current;
-	const struct client *saved_asker = ctrl_asker;
-	struct nmreq_option *pm = ctrl_option(NETMAP_REQ_OPT_UNETMAP_PORT_MODE,
+	struct nmreq_option *pm = ctrl_option(cx, NETMAP_REQ_OPT_UNETMAP_PORT_MODE,
 	    sizeof(struct nmreq_opt_unetmap_port_mode));
 	uint32_t pm_size = sizeof(struct nmreq_opt_unetmap_port_mode);
 	struct nmreq_register req;
 	struct ctrl_req rq;
 	struct ctrl_reply rp = { 0 };
+	struct ctrl_ctx own = { .asker = cx->asker, .rq = &rq, .rp = &rp, .e = cx->e };
 	struct client *c;
 	int err;
 
-	c = client_internal_new(asker->netns, fdp, e);
+	c = client_internal_new(cx->asker->netns, fdp, cx->e);
 	if (!c)
 		return EIO;
+	own.target = c;
 	memset(&rq, 0, sizeof(rq));
 	memset(&req, 0, sizeof(req));
 	rq.hdr.nr_version = NETMAP_API;
@@ -145,12 +129,8 @@ register_own(const struct client *asker, const char *name, uint32_t mode, uint16
 	}
 	req.nr_mode = mode;
 	req.nr_ringid = ringid;
-	req.nr_mem_id = mem_id;
-	req.nr_tx_rings = req.nr_rx_rings = nrings;
-	err = ctrl_handle(asker, c, &rq, &rp, e);
+	err = ctrl_register(&own);
 	free(rp.bind);
-	ctrl_current = saved_rq;
-	ctrl_asker = saved_asker;
 	if (err) {
 		close(*fdp);
 		client_internal_free(c);
@@ -173,170 +153,33 @@ lane_close(struct lane *ln)
 
 /* ------------------------------------------------------------ workers */
 
-/* our netmap-bridge: beside unetmapd, in ../bin, or on PATH */
-static const char *
-bridge_path(char *buf, size_t len)
-{
-	const char *env = getenv("UNETMAPD_BRIDGE");
-	char self[PATH_MAX - 32];
-	ssize_t n;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		char *slash;
-
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(buf, len, "%s/netmap-bridge", self);
-			if (access(buf, X_OK) == 0)
-				return buf;
-			snprintf(buf, len, "%s/../bin/netmap-bridge", self);
-			if (access(buf, X_OK) == 0)
-				return buf;
-		}
-	}
-	return "netmap-bridge";
-}
-
 /*
- * A worker in network namespace @nsfd forwarding the descriptor pairs @fds
- * (@n of them, pairs in order): "netmap-bridge -w 0 -i fd:3 -i fd:4 ...",
- * pinned to @cpu and busy-polling when @cpu >= 0.  Its pid, or -1.
+ * A netmap-bridge forwarding the descriptor pairs @fds (@n of them, pairs
+ * in order), pinned to @cpu and busy-polling when @cpu >= 0.
  */
-static pid_t
-spawn(int nsfd, const int *fds, unsigned n, int cpu)
+static void
+bridge_start(struct worker *w, int nsfd, const int *fds, unsigned n, int cpu)
 {
-	char path[PATH_MAX], cpus[16], fdname[WORKER_MAX_FDS][8];
-	const char *bin = bridge_path(path, sizeof(path));
-	pid_t parent = getpid(), pid;
+	char cpus[16], fdname[LANE_MAX_FDS][8];
+	char *argv[2 * LANE_MAX_FDS + 8];
+	int k = 0;
 
-	if (n > sizeof(fdname) / sizeof(fdname[0]))
-		return -1;
 	snprintf(cpus, sizeof(cpus), "%d", cpu);
-	pid = fork();
-	if (pid != 0)
-		return pid;
-	{
-		const char **argv = calloc(2 * n + 8, sizeof(*argv));
-		int *hi = calloc(n, sizeof(int)), k = 0, devnull;
-		sigset_t none;
-
-		if (!argv || !hi)
-			_exit(126);
-		/* the daemon's blocked signals and ignored SIGPIPE are not the worker's */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(1);
-		if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
-			_exit(126);
-		/* out of the way first, then down to 3, 4, ... */
-		for (unsigned i = 0; i < n; i++)
-			if ((hi[i] = fcntl(fds[i], F_DUPFD, (int)(3 + n + 16))) < 0)
-				_exit(126);
-		for (unsigned i = 0; i < n; i++)
-			if (dup2(hi[i], (int)(3 + i)) < 0)
-				_exit(126);
-		devnull = open("/dev/null", O_RDONLY);
-		if (devnull >= 0)
-			dup2(devnull, 0);
-		if (dcfg.log_path) {
-			int lf = open(dcfg.log_path, O_WRONLY | O_APPEND);
-
-			if (lf >= 0) {
-				dup2(lf, 1);
-				dup2(lf, 2);
-			}
-		}
-		close_range(3 + n, ~0u, 0);
-		setenv("UNETMAP_SOCKET", dcfg.socket_path, 1);
-		setenv("UNETMAP_NO_AUTOSTART", "1", 1);	/* never a daemon of its own */
-		argv[k++] = "netmap-bridge";
-		argv[k++] = "-w";
-		argv[k++] = "0";
-		if (cpu >= 0) {
-			argv[k++] = "-p";
-			argv[k++] = "-a";
-			argv[k++] = cpus;
-		}
-		for (unsigned i = 0; i < n; i++) {
-			snprintf(fdname[i], sizeof(fdname[i]), "fd:%u", 3 + i);
-			argv[k++] = "-i";
-			argv[k++] = fdname[i];
-		}
-		argv[k] = NULL;
-		execvp(bin, (char **)argv);
-		fprintf(stderr, "unetmapd: worker: cannot run %s: %s\n", bin, strerror(errno));
-		_exit(127);
+	argv[k++] = "netmap-bridge";
+	argv[k++] = "-w";
+	argv[k++] = "0";
+	if (cpu >= 0) {
+		argv[k++] = "-p";
+		argv[k++] = "-a";
+		argv[k++] = cpus;
 	}
-}
-
-static void
-worker_started(struct worker *w, pid_t pid)
-{
-	w->pid = pid > 0 ? pid : 0;
-	w->started_ms = ev_now_ms();
-	if (pid < 0) {
-		unm_err("cannot start a worker: %s", strerror(errno));
-		w->restart_at_ms = ev_now_ms() + 1000;
+	for (unsigned i = 0; i < n && i < LANE_MAX_FDS; i++) {
+		snprintf(fdname[i], sizeof(fdname[i]), "fd:%u", 3 + i);
+		argv[k++] = "-i";
+		argv[k++] = fdname[i];
 	}
-}
-
-/*
- * Waits until @deadline for workers told to stop, then kills those left.
- * Not long: a worker may be waiting on a question to this very daemon (the
- * switch's membership changed), which it cannot answer now; the worker
- * holds nothing the daemon does not, so SIGKILL loses nothing.
- */
-static void
-worker_reap(struct worker *w, uint64_t deadline)
-{
-	bool gone = false;
-
-	while (w->pid > 0 && !(gone = waitpid(w->pid, NULL, WNOHANG) == w->pid) &&
-	    ev_now_ms() < deadline)
-		usleep(2000);
-	if (w->pid > 0 && !gone) {
-		unm_debug("worker pid %d still there after SIGTERM: killed", (int)w->pid);
-		kill(w->pid, SIGKILL);
-		waitpid(w->pid, NULL, 0);
-	}
-	w->pid = 0;
-}
-
-static void
-worker_stop(struct worker *w)
-{
-	if (w->pid <= 0)
-		return;
-	kill(w->pid, SIGTERM);
-	worker_reap(w, ev_now_ms() + STOP_MS);
-}
-
-/* did @w die by itself?  Then say so, and when to try again; true: give up */
-static bool
-worker_died(struct worker *w, const char *what)
-{
-	uint64_t ran;
-	int st;
-
-	if (w->pid <= 0 || waitpid(w->pid, &st, WNOHANG) != w->pid)
-		return false;
-	ran = ev_now_ms() - w->started_ms;
-	w->quick_fails = ran < QUICK_MS ? w->quick_fails + 1 : 0;
-	unm_warn("%s: worker pid %d %s %d after %llu ms%s", what, (int)w->pid,
-	    WIFSIGNALED(st) ? "killed by signal" : "exited with status",
-	    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), (unsigned long long)ran,
-	    w->quick_fails >= MAX_QUICK_FAILS ? "" : "; starting another");
-	w->pid = 0;
-	w->restart_at_ms = ev_now_ms() + (100ull << w->quick_fails);
-	return w->quick_fails >= MAX_QUICK_FAILS;
+	argv[k] = NULL;
+	worker_start(w, "netmap-bridge", argv, nsfd, fds, n);
 }
 
 static struct swworker *
@@ -375,7 +218,7 @@ static void
 swworker_sync(const char *sw, uint64_t netns)
 {
 	struct swworker *x = swworker_of(sw, netns, true);
-	int fds[WORKER_MAX_FDS], nsfd = -1;
+	int fds[LANE_MAX_FDS], nsfd = -1;
 	unsigned n = 0;
 
 	if (!x || stopping)
@@ -398,9 +241,9 @@ swworker_sync(const char *sw, uint64_t netns)
 		free(x);
 		return;
 	}
-	if (x->w.pid > 0 || ev_now_ms() < x->w.restart_at_ms)
+	if (!worker_due(&x->w))
 		return;
-	worker_started(&x->w, spawn(nsfd, fds, n, -1));
+	bridge_start(&x->w, nsfd, fds, n, -1);
 	if (x->w.pid > 0)
 		unm_info("%s: worker pid %d forwards %u attached port%s", sw, (int)x->w.pid, n / 2,
 		    n > 2 ? "s" : "");
@@ -413,7 +256,7 @@ lane_start(struct attachment *a, struct lane *ln)
 		swworker_stop(a->sw, a->netns);
 		return;
 	}
-	worker_started(&ln->w, spawn(a->nsfd, ln->app_fd, 2, ln->cpu));
+	bridge_start(&ln->w, a->nsfd, ln->app_fd, 2, ln->cpu);
 	if (ln->w.pid > 0)
 		unm_info("%s:%s: worker pid %d forwards %s <-> %s, busy-polling on CPU %d", a->sw,
 		    a->ifname, (int)ln->w.pid, ln->cl[0]->b->port->name, ln->cl[1]->b->port->name,
@@ -423,12 +266,11 @@ lane_start(struct attachment *a, struct lane *ln)
 static void
 lanes_stop(struct attachment *a)
 {
-	uint64_t deadline = ev_now_ms() + STOP_MS;
+	uint64_t deadline = worker_stop_deadline();
 	bool shared = false;
 
 	for (int i = 0; i < a->nlanes; i++)
-		if (a->lanes[i].w.pid > 0)
-			kill(a->lanes[i].w.pid, SIGTERM);
+		worker_signal(&a->lanes[i].w);
 	for (int i = 0; i < a->nlanes; i++) {
 		worker_reap(&a->lanes[i].w, deadline);
 		shared |= a->lanes[i].cpu < 0;
@@ -452,19 +294,19 @@ lanes_free(struct attachment *a)
  * switch port's rings); forwarded on @cpu when >= 0.
  */
 static int
-lane_add(struct attachment *a, const struct client *asker, const char *vname, uint32_t mode,
-    uint16_t ring, int cpu, struct ctrl_err *e)
+lane_add(struct attachment *a, const struct ctrl_ctx *cx, const char *vname, uint32_t mode,
+    uint16_t ring, int cpu)
 {
 	struct lane *ln = &a->lanes[a->nlanes];
 	int err;
 
 	memset(ln, 0, sizeof(*ln));
 	ln->cpu = cpu;
-	err = register_own(asker, a->ifname, mode, ring, 0, 0, &ln->cl[0], &ln->app_fd[0], e);
+	err = register_own(cx, a->ifname, mode, ring, &ln->cl[0], &ln->app_fd[0]);
 	if (err)
 		return err;
-	err = register_own(asker, vname, mode == NR_REG_SW ? NR_REG_ALL_NIC : mode,
-	    mode == NR_REG_SW ? 0 : ring, 0, 0, &ln->cl[1], &ln->app_fd[1], e);
+	err = register_own(cx, vname, mode == NR_REG_SW ? NR_REG_ALL_NIC : mode,
+	    mode == NR_REG_SW ? 0 : ring, &ln->cl[1], &ln->app_fd[1]);
 	if (err) {
 		close(ln->app_fd[0]);
 		client_internal_free(ln->cl[0]);
@@ -480,7 +322,7 @@ lane_add(struct attachment *a, const struct client *asker, const char *vname, ui
  * per CPU each on ring k of both ports; and the host stack's.
  */
 static int
-lanes_make(struct attachment *a, const struct client *asker, struct ctrl_err *e)
+lanes_make(struct attachment *a, const struct ctrl_ctx *cx)
 {
 	char vname[NETMAP_REQ_IFNAMSIZ];
 	bool multi = a->polling && a->poll.nr_mode == NETMAP_POLLING_MODE_MULTI_CPU;
@@ -490,12 +332,12 @@ lanes_make(struct attachment *a, const struct client *asker, struct ctrl_err *e)
 	snprintf(vname, sizeof(vname), "%s:%s", a->sw, a->pname);
 	/* as netmap: thread k polls ring first + k, on CPU first + k */
 	for (uint32_t k = 0; k < n && !err; k++)
-		err = lane_add(a, asker, vname, multi ? NR_REG_ONE_NIC : NR_REG_ALL_NIC,
+		err = lane_add(a, cx, vname, multi ? NR_REG_ONE_NIC : NR_REG_ALL_NIC,
 		    multi ? (uint16_t)(a->poll.nr_first_cpu_id + k) : 0,
-		    a->polling ? (int)(a->poll.nr_first_cpu_id + k) : -1, e);
+		    a->polling ? (int)(a->poll.nr_first_cpu_id + k) : -1);
 	if (!err && a->host) {
 		snprintf(vname, sizeof(vname), "%s:%s^", a->sw, a->pname);
-		err = lane_add(a, asker, vname, NR_REG_SW, 0, -1, e);
+		err = lane_add(a, cx, vname, NR_REG_SW, 0, -1);
 	}
 	if (err) {
 		lanes_free(a);
@@ -587,10 +429,10 @@ attachment_free(struct attachment *a)
 	unclaim(&a->vp);
 	unclaim(&a->nic);
 	/* the switch's own interface goes with it (both ends of the pair) */
-	if (a->hostif && a->nsfd >= 0 && nic_ns_enter(a->nsfd) == 0) {
+	if (a->hostif && a->nsfd >= 0 && netns_enter(a->nsfd) == 0) {
 		int r = nic_link_del(a->ifname);
 
-		nic_ns_leave();
+		netns_leave();
 		if (r < 0)
 			unm_warn("%s: cannot remove the interface %s: %s", a->sw, a->sw, strerror(-r));
 	}
@@ -606,18 +448,17 @@ attachment_free(struct attachment *a)
 	swworker_sync(sw, netns);	/* the switch's other ports forward again */
 }
 
-/*
- * @ifname of @asker's namespace as port @pname of switch @sw; @hostif:
- * it is the switch end of the switch's own interface (made by the caller).
- */
-static int
-attach(const struct client *asker, const char *sw, const char *ifname, const char *pname,
-    bool host, bool hostif, uint32_t *port_index, struct ctrl_err *e)
+int
+attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname, const char *pname,
+    bool host, bool hostif, uint32_t *port_index)
 {
+	const struct client *asker = cx->asker;
+	struct ctrl_err *e = cx->e;
 	struct vswitch *s = vale_switch_find(sw, asker->netns);
 	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC };
 	struct attachment *a, *other;
-	char hname[VALE_NAME_MAX], path[64];
+	char hname[VALE_NAME_MAX];
+	uint64_t ino;
 	struct port *p;
 	int err;
 
@@ -632,7 +473,7 @@ attach(const struct client *asker, const char *sw, const char *ifname, const cha
 	if (other)
 		return ctrl_fail(e, EBUSY, "%s:%s: %s is attached to %s already (valectl -d "
 		    "%s:%s first)", sw, ifname, ifname, other->sw, other->sw, ifname);
-	err = port_lookup(asker, ifname, &req, true, &p, e);
+	err = port_lookup(cx, ifname, &req, true, &p);
 	if (err == ENXIO || (!err && p->ops != &nic_port_ops)) {
 		if (!err)
 			port_release(p);
@@ -664,10 +505,9 @@ attach(const struct client *asker, const char *sw, const char *ifname, const cha
 	a->netns = asker->netns;
 	a->host = host;
 	a->hostif = hostif;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)asker->pid);
-	a->nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	err = a->nsfd < 0 ? ctrl_fail(e, errno, "%s:%s: cannot open the network namespace of "
-	    "pid %d: %s", sw, ifname, (int)asker->pid, strerror(errno)) : 0;
+	a->nsfd = netns_open(asker->pid, &ino);
+	err = a->nsfd < 0 ? ctrl_fail(e, -a->nsfd, "%s:%s: cannot open the network namespace "
+	    "of pid %d: %s", sw, ifname, (int)asker->pid, strerror(-a->nsfd)) : 0;
 	a->nic = p;
 	p->claimed_by = a->claim;
 	a->next = attachments;
@@ -678,7 +518,7 @@ attach(const struct client *asker, const char *sw, const char *ifname, const cha
 	if (!err && host)
 		err = switch_port(a, hname, 1, &a->hp, e);
 	if (!err)
-		err = lanes_make(a, asker, e);
+		err = lanes_make(a, cx);
 	if (err) {
 		attachment_free(a);	/* the interface goes back, the ports go */
 		return err;
@@ -695,132 +535,37 @@ attach(const struct client *asker, const char *sw, const char *ifname, const cha
 }
 
 int
-attach_nic(const struct client *asker, const char *sw, const char *ifname, bool host,
-    uint32_t *port_index, struct ctrl_err *e)
+attach_nic(const struct ctrl_ctx *cx, const char *sw, const char *ifname, bool host,
+    uint32_t *port_index)
 {
-	return attach(asker, sw, ifname, ifname, host, false, port_index, e);
+	return attach_iface(cx, sw, ifname, ifname, host, false, port_index);
 }
 
-/*
- * The switch end of switch @sw's own interface: "vp_vale0" (no name
- * starting with "vale": those are switch ports to the rest of the daemon)
- */
-static void
-hostif_peer(const char *sw, char *out, size_t len)
-{
-	snprintf(out, len, "vp_%s", sw);
-}
-
-/*
- * Does a live daemon hold interface @ifname?  Then the TAP of its host
- * rings is there (nic_tap.c names it "unmh<ifindex>-N"; it goes with the
- * daemon that made it).
- */
-static bool
-taken(const char *ifname)
-{
-	char tap[IF_NAMESIZE];
-
-	snprintf(tap, sizeof(tap), "unmh%u-0", if_nametoindex(ifname) % 100000);
-	return if_nametoindex(tap) != 0;
-}
-
-/*
- * Makes the veth pair @sw / @peer in namespace @nsfd, up, transmit
- * checksums done by the host's stack.  A pair left by a daemon that died
- * (our "vp_" end is there, a veth no daemon holds) is removed first; any
- * other interface of either name is the user's: EEXIST.
- */
-static int
-hostif_make(int nsfd, const char *sw, const char *peer, struct ctrl_err *e)
-{
-	int err, r;
-
-	if (nic_ns_enter(nsfd) < 0)
-		return ctrl_fail(e, EIO, "%s: cannot enter the network namespace", sw);
-	if (if_nametoindex(peer) && nic_is_veth(peer) && !taken(peer)) {
-		unm_warn("%s: removing %s, left by an unetmapd that did not stop", sw, peer);
-		nic_link_del(peer);	/* and its other end */
-	}
-	if (if_nametoindex(sw) || if_nametoindex(peer)) {
-		err = ctrl_fail(e, EEXIST, "%s: an interface called %s exists already", sw,
-		    if_nametoindex(sw) ? sw : peer);
-		nic_ns_leave();
-		return err;
-	}
-	err = nic_veth_add(sw, peer, e);
-	if (!err) {
-		/*
-		 * Frames the host sends go to other hosts through AF_XDP: nobody
-		 * would finish a checksum left to the hardware.
-		 */
-		if ((r = nic_offload_off(sw, "tx-checksum-ip-generic")) < 0 && r != -ENOENT)
-			unm_warn("%s: cannot turn transmit checksums off: %s", sw, strerror(-r));
-		if (nic_link_up(sw) < 0 || nic_link_up(peer) < 0) {
-			err = ctrl_fail(e, EIO, "%s: cannot bring %s and %s up", sw, sw, peer);
-			nic_link_del(sw);
-		}
-	}
-	nic_ns_leave();
-	return err;
-}
-
-int
-attach_hostif(const struct client *asker, const char *sw, struct ctrl_err *e)
-{
-	char peer[IF_NAMESIZE + 8];
-	uint64_t ino;
-	uint32_t idx;
-	int nsfd, err;
-
-	if (!dcfg.nic)
-		return ctrl_fail(e, EOPNOTSUPP, "%s: this unetmapd takes no network interfaces "
-		    "(--no-nic), so a switch cannot have one of its own", sw);
-	if (strlen(sw) + 3 >= IF_NAMESIZE)
-		return ctrl_fail(e, ENAMETOOLONG, "%s: a switch with an interface of its own has "
-		    "a name of at most %d characters", sw, IF_NAMESIZE - 4);
-	for (struct attachment *a = attachments; a; a = a->next)
-		if (a->hostif && a->netns == asker->netns && strcmp(a->sw, sw) == 0)
-			return ctrl_fail(e, EEXIST, "%s: the switch has its interface already", sw);
-	hostif_peer(sw, peer, sizeof(peer));
-	nsfd = nic_ns_open(asker->pid, &ino);
-	if (nsfd < 0)
-		return ctrl_fail(e, EIO, "%s: cannot open the network namespace of pid %d", sw,
-		    (int)asker->pid);
-	err = hostif_make(nsfd, sw, peer, e);
-	if (!err && (err = attach(asker, sw, peer, sw, false, true, &idx, e)) != 0 &&
-	    nic_ns_enter(nsfd) == 0) {
-		nic_link_del(sw);	/* refused before the attachment (which removes it) was made */
-		nic_ns_leave();
-	}
-	close(nsfd);
-	if (!err)
-		unm_info("%s: the switch's own interface is %s (port %s:%s)", sw, sw, sw, sw);
-	return err;
-}
-
-int
-attach_hostif_del(const struct client *asker, const char *sw, struct ctrl_err *e)
+struct port *
+attach_hostif_port(const char *sw, uint64_t netns)
 {
 	for (struct attachment *a = attachments; a; a = a->next)
-		if (a->hostif && a->netns == asker->netns && strcmp(a->sw, sw) == 0) {
-			struct vport *v = a->vp->priv;
+		if (a->hostif && a->netns == netns && strcmp(a->sw, sw) == 0)
+			return a->vp;
+	return NULL;
+}
 
-			if (v->sw && __atomic_load_n(&v->sw->shm->icpt_port, __ATOMIC_ACQUIRE))
-				return ctrl_fail(e, EBUSY, "%s: netmap:%s is open (an application "
-				    "intercepts the switch's traffic); close it first", sw, sw);
+void
+attach_undo_port(struct port *p)
+{
+	for (struct attachment *a = attachments; a; a = a->next)
+		if (a->vp == p) {
 			attachment_free(a);
-			unm_info("%s: the switch's own interface removed", sw);
-			return 0;
+			return;
 		}
-	return -1;
 }
 
 int
-attach_detach(const struct client *asker, const char *sw, const char *pname,
-    uint32_t *port_index, struct ctrl_err *e)
+attach_detach(const struct ctrl_ctx *cx, const char *sw, const char *pname,
+    uint32_t *port_index)
 {
-	struct attachment *a = find(sw, pname, asker->netns);
+	struct attachment *a = find(sw, pname, cx->asker->netns);
+	struct ctrl_err *e = cx->e;
 
 	if (!a)
 		return -1;
@@ -837,10 +582,11 @@ attach_detach(const struct client *asker, const char *sw, const char *pname,
 }
 
 int
-attach_polling(const struct client *asker, const char *sw, const char *pname, bool on,
-    const struct nmreq_vale_polling *req, struct ctrl_err *e)
+attach_polling(const struct ctrl_ctx *cx, const char *sw, const char *pname, bool on,
+    const struct nmreq_vale_polling *req)
 {
-	struct attachment *a = find(sw, pname, asker->netns);
+	struct attachment *a = find(sw, pname, cx->asker->netns);
+	struct ctrl_err *e = cx->e;
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	struct nmreq_vale_polling saved;
 	bool was;
@@ -881,14 +627,16 @@ attach_polling(const struct client *asker, const char *sw, const char *pname, bo
 	a->polling = on;
 	if (on)
 		a->poll = *req;
-	err = lanes_make(a, asker, e);
+	err = lanes_make(a, cx);
 	if (err) {
 		struct ctrl_err e2;
+		struct ctrl_ctx cx2 = *cx;
 
 		/* back to how it was; if even that fails the attachment goes */
+		cx2.e = &e2;
 		a->polling = was;
 		a->poll = saved;
-		if (lanes_make(a, asker, &e2)) {
+		if (lanes_make(a, &cx2)) {
 			unm_err("%s:%s: cannot restart forwarding (%s): detached", sw, pname, e2.msg);
 			attachment_free(a);
 		}
@@ -917,8 +665,7 @@ attach_tick(void)
 			struct lane *ln = &a->lanes[i];
 
 			give_up |= worker_died(&ln->w, what);
-			if (ln->cpu >= 0 && ln->w.pid == 0 && !give_up &&
-			    ev_now_ms() >= ln->w.restart_at_ms)
+			if (ln->cpu >= 0 && !give_up && worker_due(&ln->w))
 				lane_start(a, ln);
 		}
 		if (give_up) {
@@ -952,17 +699,15 @@ attach_tick(void)
 void
 attach_stop_all(void)
 {
-	uint64_t deadline = ev_now_ms() + STOP_MS;
+	uint64_t deadline = worker_stop_deadline();
 
 	stopping = true;
 	/* all told at once: none is then left waiting on a question to us */
 	for (struct attachment *a = attachments; a; a = a->next)
 		for (int i = 0; i < a->nlanes; i++)
-			if (a->lanes[i].w.pid > 0)
-				kill(a->lanes[i].w.pid, SIGTERM);
+			worker_signal(&a->lanes[i].w);
 	for (struct swworker *x = swworkers; x; x = x->next)
-		if (x->w.pid > 0)
-			kill(x->w.pid, SIGTERM);
+		worker_signal(&x->w);
 	for (struct attachment *a = attachments; a; a = a->next)
 		for (int i = 0; i < a->nlanes; i++)
 			worker_reap(&a->lanes[i].w, deadline);

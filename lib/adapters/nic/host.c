@@ -1,6 +1,6 @@
 /*
  * host.c - the host rings of a NIC port, data half: both go through the
- * port's TAP (xfd[0]; see daemon/adapters/nic_tap.c), one read() or
+ * port's TAP (xfd[0]; see daemon/adapters/nic/tap.c), one read() or
  * writev() per frame.  xfd[1] is an AF_PACKET socket on the interface,
  * for frames released on the host RX ring with NS_FORWARD (to the wire).
  *
@@ -21,7 +21,8 @@
 #include <unistd.h>
 #include <linux/if_tun.h>
 
-#include "adapters/nic_io.h"
+#include "adapters/nic/nic_io.h"
+#include "core/real.h"
 
 struct host {
 	int tap, fwd;
@@ -51,8 +52,8 @@ host_attach(struct unm_kr *kr)
 	h->need = (65536 + kr->buf_size - 1) / kr->buf_size;
 	/* the TAP's MTU (a socket of the interface's namespace answers for it) */
 	memset(&ifr, 0, sizeof(ifr));
-	if (ioctl(h->tap, TUNGETIFF, &ifr) == 0 && h->fwd >= 0 &&
-	    ioctl(h->fwd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+	if (REAL(ioctl)(h->tap, TUNGETIFF, &ifr) == 0 && h->fwd >= 0 &&
+	    REAL(ioctl)(h->fwd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
 		h->need = ((uint32_t)ifr.ifr_mtu + 18 + kr->buf_size - 1) / kr->buf_size;
 	if (h->need > kr->n / 2)
 		h->need = kr->n / 2;

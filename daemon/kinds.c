@@ -1,0 +1,55 @@
+/*
+ * kinds.c - the port kinds this daemon serves, and the one place that asks
+ * them which makes a port of a given name.  docs/adapters.md lists every
+ * kind with its files on both sides; a new kind is added there, here, and
+ * in the library's table (lib/core/adapters.c).
+ */
+#include <errno.h>
+
+#include "daemon/adapters/adapters.h"
+
+/* asked in this order: monitor and null claim by flags and mode, pipe by its brackets */
+static const struct port_ops *const kinds[] = {
+	&monitor_port_ops,	/* the /t /r /z flags, whatever the name */
+	&null_port_ops,		/* NR_REG_NULL */
+	&pipe_port_ops,		/* x{N, x}N */
+	&vale_port_ops,		/* valeX:Y, persistent ports, netmap:valeX */
+	&nic_port_ops,		/* names of interfaces in the asker's namespace */
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+int
+port_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *req,
+    bool create, struct port **out)
+{
+	if (name[0] == '\0')
+		return ctrl_fail(cx->e, EINVAL, "empty port name");
+	for (size_t i = 0; i < NKINDS; i++) {
+		int r = kinds[i]->lookup(cx, name, req, create, out);
+
+		if (r < 0)
+			continue;
+		if (r == 0)
+			(*out)->holds++;
+		return r;
+	}
+	return ctrl_fail(cx->e, ENXIO, "%s: no such port: not a pipe ({ or }), "
+	    "not a VALE port and no interface of that name", name);
+}
+
+void
+ports_tick(void)
+{
+	for (size_t i = 0; i < NKINDS; i++)
+		if (kinds[i]->tick)
+			kinds[i]->tick();
+}
+
+const struct port_ops *
+port_ops_for_query(uint32_t type)
+{
+	for (size_t i = 0; i < NKINDS; i++)
+		if (type < 32 && (kinds[i]->queries & (1u << type)) && kinds[i]->query)
+			return kinds[i];
+	return NULL;
+}
