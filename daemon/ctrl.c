@@ -21,6 +21,19 @@
 
 /* ------------------------------------------------------------ info */
 
+/* the region of memory @id (0: the global one), for PORT_INFO_GET without a name */
+static int
+mem_info(const struct ctrl_ctx *cx, struct nmreq_port_info_get *pi)
+{
+	struct region *r = pi->nr_mem_id > 1 ? region_find(pi->nr_mem_id) : region_global(cx->e);
+
+	if (!r)
+		return ctrl_fail(cx->e, EINVAL, "memory region %u does not exist", pi->nr_mem_id);
+	pi->nr_memsize = r->L.memsize;
+	pi->nr_mem_id = r->id;
+	return 0;
+}
+
 static int
 do_port_info(const struct ctrl_ctx *cx)
 {
@@ -33,6 +46,9 @@ do_port_info(const struct ctrl_ctx *cx)
 
 	if (err)
 		return err;
+	/* netmap: no name asks about a memory region (memsize and id only) */
+	if (rq->hdr.nr_name[0] == '\0')
+		return mem_info(cx, pi);
 	err = port_lookup(cx, rq->hdr.nr_name, &req, true, &p);
 	if (err)
 		return err;
@@ -48,35 +64,24 @@ do_port_info(const struct ctrl_ctx *cx)
 	return 0;
 }
 
+/* the pools of the region a port lives in (netmap: the port is looked up, a name needed) */
 static int
 do_pools_info(const struct ctrl_ctx *cx)
 {
 	struct ctrl_req *rq = cx->rq;
-	struct ctrl_err *e = cx->e;
 	static const uint32_t consumes[] = { 0 };
 	struct nmreq_pools_info *pi = rq->body;
-	struct port *p = NULL;
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC, .nr_mem_id = pi->nr_mem_id };
+	struct port *p;
 	struct region *r;
 	int err = ctrl_options_check(cx, consumes);
 
 	if (err)
 		return err;
-	if (rq->hdr.nr_name[0]) {
-		struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC };
-
-		err = port_lookup(cx, rq->hdr.nr_name, &req, true, &p);
-		if (err)
-			return err;
-		r = p->reg;
-	} else if (pi->nr_mem_id > 1) {
-		r = region_find(pi->nr_mem_id);
-		if (!r)
-			return ctrl_fail(e, EINVAL, "memory region %u does not exist", pi->nr_mem_id);
-	} else {
-		r = region_global(e);
-		if (!r)
-			return ENOMEM;
-	}
+	err = port_lookup(cx, rq->hdr.nr_name, &req, true, &p);
+	if (err)
+		return err;
+	r = p->reg;
 	pi->nr_memsize = r->L.memsize;
 	pi->nr_mem_id = r->id;
 	pi->nr_if_pool_offset = r->L.ifp.ofs;
@@ -88,8 +93,7 @@ do_pools_info(const struct ctrl_ctx *cx)
 	pi->nr_buf_pool_offset = r->L.buf.ofs;
 	pi->nr_buf_pool_objtotal = r->L.buf.num;
 	pi->nr_buf_pool_objsize = r->L.buf.objsize;
-	if (p)
-		port_release(p);
+	port_release(p);
 	return 0;
 }
 
@@ -124,9 +128,9 @@ do_region_info(const struct ctrl_ctx *cx)
 }
 
 /*
- * The virtio-net header length: every port answers GET (0: none), as
- * netmap's do; a header of 10 or 12 bytes, which netmap's VALE ports can
- * carry, is not supported here.
+ * The virtio-net header length, as netmap: SET checks the length first
+ * (0, 10 or 12), then wants a port of a kind that carries headers (VALE:
+ * ENXIO for any other); GET answers for any port (0: none).
  */
 static int
 do_port_hdr(const struct ctrl_ctx *cx)
@@ -136,22 +140,29 @@ do_port_hdr(const struct ctrl_ctx *cx)
 	static const uint32_t consumes[] = { 0 };
 	struct nmreq_port_hdr *ph = rq->body;
 	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC };
+	bool set = rq->hdr.nr_reqtype == NETMAP_REQ_PORT_HDR_SET;
 	struct port *p;
 	int err = ctrl_options_check(cx, consumes);
 
 	if (err)
 		return err;
+	if (set && ph->nr_hdr_len != 0 && ph->nr_hdr_len != 10 && ph->nr_hdr_len != 12)
+		return ctrl_fail(e, EINVAL, "%s: a virtio-net header is 0, 10 or 12 bytes, not %u",
+		    rq->hdr.nr_name, ph->nr_hdr_len);
 	err = port_lookup(cx, rq->hdr.nr_name, &req, false, &p);
+	if (err == ENODEV && set)
+		return ctrl_fail(e, ENXIO, "%s: no VALE port of that name", rq->hdr.nr_name);
 	if (err)
 		return err;
-	if (rq->hdr.nr_reqtype == NETMAP_REQ_PORT_HDR_GET)
-		ph->nr_hdr_len = 0;
-	else if (ph->nr_hdr_len == 10 || ph->nr_hdr_len == 12)
-		err = ctrl_fail(e, EOPNOTSUPP, "%s: virtio-net headers are not supported",
-		    rq->hdr.nr_name);
-	else if (ph->nr_hdr_len != 0)
-		err = ctrl_fail(e, EINVAL, "%s: a virtio-net header is 0, 10 or 12 bytes, not %u",
-		    rq->hdr.nr_name, ph->nr_hdr_len);
+	if (!set)
+		ph->nr_hdr_len = p->ops->vnet_hdr ? p->ops->vnet_hdr(p, -1, e) : 0;
+	else if (!p->ops->vnet_hdr)
+		err = ctrl_fail(e, ENXIO, "%s: a %s port carries no virtio-net header (VALE "
+		    "ports do)", rq->hdr.nr_name, p->ops->kind);
+	else if ((err = p->ops->vnet_hdr(p, (int)ph->nr_hdr_len, e)) > 0)
+		;	/* the adapter said why */
+	else
+		err = 0;
 	port_release(p);
 	return err;
 }

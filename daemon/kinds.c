@@ -8,10 +8,13 @@
 
 #include "daemon/adapters/adapters.h"
 
-/* asked in this order: monitor and null claim by flags and mode, pipe by its brackets */
+/*
+ * Asked in netmap_get_na()'s order: null and monitor claim by mode and
+ * flags, pipe by its brackets, VALE by its prefix; the rest are interfaces.
+ */
 static const struct port_ops *const kinds[] = {
-	&monitor_port_ops,	/* the /t /r /z flags, whatever the name */
 	&null_port_ops,		/* NR_REG_NULL */
+	&monitor_port_ops,	/* the /t /r /z flags, whatever the name */
 	&pipe_port_ops,		/* x{N, x}N */
 	&vale_port_ops,		/* valeX:Y, persistent ports, netmap:valeX */
 	&nic_port_ops,		/* names of interfaces in the asker's namespace */
@@ -22,8 +25,13 @@ int
 port_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *req,
     bool create, struct port **out)
 {
-	if (name[0] == '\0')
-		return ctrl_fail(cx->e, EINVAL, "empty port name");
+	/* as netmap: a memory region asked for must exist, whatever the port */
+	if (req->nr_mem_id && !region_by_id(req->nr_mem_id, cx->e))
+		return ctrl_fail(cx->e, EINVAL, "%s: memory region %u does not exist", name,
+		    req->nr_mem_id);
+	/* an empty name is only a null port's (netmap looks it up as an interface) */
+	if (name[0] == '\0' && req->nr_mode != NR_REG_NULL)
+		return ctrl_fail(cx->e, ENXIO, "no port has an empty name");
 	for (size_t i = 0; i < NKINDS; i++) {
 		int r = kinds[i]->lookup(cx, name, req, create, out);
 

@@ -1,8 +1,10 @@
 /*
  * options.c - the options of a request, by netmap's rules: every option
- * starts as EOPNOTSUPP; type 0 and duplicates of a known type are EINVAL;
- * a handler that consumes an option sets its status to 0; an option left
- * unconsumed fails the request (EOPNOTSUPP).
+ * starts as EOPNOTSUPP; type 0 and duplicates of a known type are EINVAL
+ * (the library has refused those already, as netmap's copy-in does: this
+ * is for anyone writing to our socket); a handler that consumes an option
+ * sets its status to 0; a REGISTER with an option left unconsumed fails
+ * (EOPNOTSUPP).
  */
 #include <errno.h>
 
@@ -37,7 +39,12 @@ ctrl_options_check(const struct ctrl_ctx *cx, const uint32_t *consumes)
 				    rq->hdr.nr_name, o->nro_reqtype);
 			}
 	}
-	if (err)
+	/*
+	 * Only REGISTER fails on an option nobody consumed (netmap's
+	 * nmreq_checkoptions); other requests succeed and leave the status
+	 * EOPNOTSUPP for the application to see.
+	 */
+	if (err || rq->hdr.nr_reqtype != NETMAP_REQ_REGISTER)
 		return err;
 	for (uint32_t i = 0; i < rq->nopts; i++) {
 		bool ours = false;

@@ -10,50 +10,73 @@
 #include "unetmap.h"
 #include "unetmapd.h"
 
+/*
+ * Ring @i of @n, for the ONE_NIC / ONE_SW modes: netmap refuses a ring
+ * that exists in neither direction, and a direction with fewer rings
+ * takes its ring 0.  [*first, *last) is empty when it has none at all.
+ */
+static void
+one_ring(uint32_t i, uint16_t n, uint16_t base, uint16_t *first, uint16_t *last)
+{
+	uint16_t j = i < n ? (uint16_t)i : 0;
+
+	*first = (uint16_t)(base + j);
+	*last = (uint16_t)(n ? base + j + 1 : base + j);
+}
+
 /* which rings of @p a registration in @mode binds: netmap's interp_ringid */
 static int
 ring_ranges(struct binding *b, struct port *p, struct ctrl_err *e)
 {
 	uint32_t i = b->ringid & NETMAP_RING_MASK;
+	bool host = p->nhost[NR_TX] + p->nhost[NR_RX] > 0;
 
+	switch (b->mode) {
+	case NR_REG_ALL_NIC:
+	case NR_REG_NULL:
+		break;
+	case NR_REG_SW:
+	case NR_REG_NIC_SW:
+	case NR_REG_ONE_SW:
+		if (!host)
+			return ctrl_fail(e, EINVAL, "%s: the port has no host rings", p->name);
+		if (b->mode == NR_REG_ONE_SW && i >= p->nhost[NR_TX] && i >= p->nhost[NR_RX])
+			return ctrl_fail(e, EINVAL, "%s: host ring %u does not exist (%u tx, %u rx "
+			    "host rings)", p->name, i, p->nhost[NR_TX], p->nhost[NR_RX]);
+		break;
+	case NR_REG_ONE_NIC:
+		if (i >= p->nrings[NR_TX] && i >= p->nrings[NR_RX])
+			return ctrl_fail(e, EINVAL, "%s: ring %u does not exist (%u tx, %u rx rings)",
+			    p->name, i, p->nrings[NR_TX], p->nrings[NR_RX]);
+		break;
+	default:
+		return ctrl_fail(e, EINVAL, "%s: register mode %u is not one of netmap's "
+		    "(NR_REG_ALL_NIC, _SW, _NIC_SW, _ONE_NIC, _ONE_SW, _NULL)", p->name, b->mode);
+	}
 	for (int t = 0; t < NR_DIRS; t++) {
-		uint16_t hw = p->nrings[t], host = p->nhost[t];
+		uint16_t hw = p->nrings[t], nh = p->nhost[t];
 
 		switch (b->mode) {
-		case NR_REG_ALL_NIC:
-		case NR_REG_NULL:
-			b->first[t] = 0;
-			b->last[t] = hw;
-			break;
 		case NR_REG_SW:
 			b->first[t] = hw;
-			b->last[t] = (uint16_t)(hw + host);
+			b->last[t] = (uint16_t)(hw + nh);
 			break;
 		case NR_REG_NIC_SW:
 			b->first[t] = 0;
-			b->last[t] = (uint16_t)(hw + host);
+			b->last[t] = (uint16_t)(hw + nh);
 			break;
 		case NR_REG_ONE_NIC:
-			if (i >= hw && hw)
-				return ctrl_fail(e, EINVAL, "%s: ring %u does not exist (%u %s rings)",
-				    p->name, i, hw, t == NR_TX ? "tx" : "rx");
-			b->first[t] = (uint16_t)i;
-			b->last[t] = (uint16_t)(hw ? i + 1 : i);
+			one_ring(i, hw, 0, &b->first[t], &b->last[t]);
 			break;
 		case NR_REG_ONE_SW:
-			if (i >= host && host)
-				return ctrl_fail(e, EINVAL, "%s: host ring %u does not exist (%u %s "
-				    "host rings)", p->name, i, host, t == NR_TX ? "tx" : "rx");
-			b->first[t] = (uint16_t)(hw + i);
-			b->last[t] = (uint16_t)(host ? hw + i + 1 : hw + i);
+			one_ring(i, nh, hw, &b->first[t], &b->last[t]);
 			break;
-		default:
-			return ctrl_fail(e, EINVAL, "%s: unknown register mode %u", p->name, b->mode);
+		default:	/* ALL_NIC, NULL */
+			b->first[t] = 0;
+			b->last[t] = hw;
+			break;
 		}
 	}
-	if ((b->mode == NR_REG_SW || b->mode == NR_REG_ONE_SW) &&
-	    p->nhost[NR_TX] + p->nhost[NR_RX] == 0)
-		return ctrl_fail(e, EINVAL, "%s: the port has no host rings", p->name);
 	if (b->flags & NR_TX_RINGS_ONLY)
 		b->last[NR_RX] = b->first[NR_RX];
 	if (b->flags & NR_RX_RINGS_ONLY)
@@ -245,7 +268,7 @@ ctrl_register(const struct ctrl_ctx *cx)
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return ctrl_fail(e, ENOMEM, "%s: out of memory", name);
-	b->mode = req->nr_mode == NR_REG_DEFAULT ? NR_REG_ALL_NIC : req->nr_mode;
+	b->mode = req->nr_mode;	/* NR_REG_DEFAULT is the legacy API's, decoded there */
 	b->ringid = req->nr_ringid;
 	b->flags = req->nr_flags;
 	b->nifp = -1;

@@ -153,6 +153,12 @@ struct port_ops {
 	 */
 	uint32_t queries;
 	int (*query)(const struct ctrl_ctx *cx, const struct unm_query *q);
+	/*
+	 * The virtio-net header length of the port (PORT_HDR_GET/SET): @len
+	 * -1 asks (returns it), else sets it (returns 0 or an errno).  NULL:
+	 * the kind carries none (SET is ENXIO, as netmap answers).
+	 */
+	int (*vnet_hdr)(struct port *p, int len, struct ctrl_err *e);
 	/* housekeeping, about four times a second */
 	void (*tick)(void);
 };

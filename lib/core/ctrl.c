@@ -1,7 +1,7 @@
 /*
- * ctrl.c - NIOCCTRL: copy the request in from the application as the
- * kernel would (bad pointers give EFAULT, an option chain too long or
- * looping gives EMSGSIZE), send it to the daemon, copy the answer back,
+ * ctrl.c - NIOCCTRL: copy the request in from the application as netmap's
+ * kernel does (bad pointers give EFAULT, the options walked as
+ * nmreq_copyin walks them), send it to the daemon, copy the answer back,
  * and set up the binding a REGISTER made.
  */
 #include <errno.h>
@@ -54,28 +54,81 @@ env_option(const struct nmreq_header *hdr, struct uopt *o, uint32_t *nopts, uint
 	(*nopts)++;
 }
 
+/*
+ * netmap's kernel copies a request into one buffer of this size: two saved
+ * pointers, the body, a table of one option per known type, then for each
+ * option its saved next pointer, its header and its body
+ * (nmreq_copyin).  Running out of it is how a looping list ends.
+ */
+#define KBUF_BYTES ((2 + NETMAP_REQ_OPT_MAX) * 8u + NETMAP_REQ_MAXSIZE + NETMAP_REQ_OPT_MAX * 8u)
+
+/* writes the status of options [0, n) back, as netmap's copy-out after a failed copy-in */
+static void
+statuses_back(const struct uopt *o, const uint32_t *status, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		unm_copy_out(&o[i].uptr->nro_status, &status[i], sizeof(status[i]));
+}
+
+/*
+ * The application's option list, copied into the message as netmap's
+ * nmreq_copyin walks it, in order: a list longer than the kernel's buffer
+ * is EMSGSIZE (nothing written back: it may loop), type 0 is EINVAL, a
+ * known type seen twice is EINVAL on both, a known option's size beyond
+ * NETMAP_REQ_MAXSIZE (with the body and the headers before it) is
+ * EMSGSIZE; unknown types are kept, without a body.  On a failure the
+ * options walked so far get their status back (0, or EINVAL for the bad
+ * ones).  Our own option types carry their bodies.
+ */
 static int
 copy_options(const struct nmreq_header *hdr, uint64_t body_size, struct uopt *o,
     uint32_t *nopts, uint8_t *out, size_t cap, size_t *used)
 {
-	uint64_t total = body_size;
 	struct nmreq_option *u = (struct nmreq_option *)(uintptr_t)hdr->nr_options;
+	uint64_t kbuf = 2 * 8 + body_size + NETMAP_REQ_OPT_MAX * 8, rqsz = body_size;
+	uint32_t status[MAX_OPTS], seen[NETMAP_REQ_OPT_MAX] = { 0 };
 	uint32_t n = 0;
+	int err = 0;
 
 	while (u) {
 		struct nmreq_option oh;
 		uint64_t bs;
 
-		total += sizeof(oh);
-		if (total > UNM_REQ_MAX_BYTES || n >= MAX_OPTS)
+		if (kbuf + 8 + sizeof(oh) > KBUF_BYTES || n >= MAX_OPTS)
 			return -EMSGSIZE;	/* also how a loop ends */
-		if (unm_copy_in(&oh, u, sizeof(oh)))
-			return -EFAULT;
-		bs = unm_opt_body_size(oh.nro_reqtype, oh.nro_size);
-		total += bs;
-		if (total > UNM_REQ_MAX_BYTES)
-			return -EMSGSIZE;
+		if (unm_copy_in(&oh, u, sizeof(oh))) {
+			err = -EFAULT;
+			break;
+		}
 		o[n].uptr = u;
+		status[n] = 0;
+		rqsz += sizeof(oh);
+		kbuf += 8 + sizeof(oh);
+		bs = 0;
+		if (oh.nro_reqtype == 0) {
+			status[n++] = EINVAL;
+			err = -EINVAL;
+			break;
+		}
+		if (oh.nro_reqtype < NETMAP_REQ_OPT_MAX) {
+			if (seen[oh.nro_reqtype]) {
+				status[seen[oh.nro_reqtype] - 1] = status[n++] = EINVAL;
+				err = -EINVAL;
+				break;
+			}
+			seen[oh.nro_reqtype] = n + 1;
+			bs = unm_opt_body_size(oh.nro_reqtype, oh.nro_size);
+			if (bs > NETMAP_REQ_MAXSIZE || oh.nro_size > NETMAP_REQ_MAXSIZE ||
+			    rqsz + bs > NETMAP_REQ_MAXSIZE) {
+				n++;
+				err = -EMSGSIZE;
+				break;
+			}
+			rqsz += bs;
+			kbuf += bs;
+		} else {
+			bs = unm_opt_body_size(oh.nro_reqtype, oh.nro_size);	/* ours, or 0 */
+		}
 		o[n].size = sizeof(oh) + bs;
 		o[n].padded = (o[n].size + 7) & ~7ull;
 		if (*used + 8 + o[n].padded > cap)
@@ -84,11 +137,18 @@ copy_options(const struct nmreq_header *hdr, uint64_t body_size, struct uopt *o,
 		*used += 8;
 		memset(out + *used, 0, o[n].padded);
 		memcpy(out + *used, &oh, sizeof(oh));
-		if (bs && unm_copy_in(out + *used + sizeof(oh), u + 1, bs))
-			return -EFAULT;
+		if (bs && unm_copy_in(out + *used + sizeof(oh), u + 1, bs)) {
+			n++;
+			err = -EFAULT;
+			break;
+		}
 		*used += o[n].padded;
 		n++;
 		u = (struct nmreq_option *)(uintptr_t)oh.nro_next;
+	}
+	if (err) {
+		statuses_back(o, status, n);
+		return err;
 	}
 	*nopts = n;
 	return 0;
@@ -167,14 +227,24 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 
 	if (unm_copy_in(&hdr, arg, sizeof(hdr)))
 		return -EFAULT;
-	bs = unm_req_body_size(hdr.nr_reqtype);
-	if (bs < 0) {
-		unm_warn("%.64s: NIOCCTRL with unknown request type %u", hdr.nr_name,
-		    hdr.nr_reqtype);
+	/* netmap's order: the version, nr_reserved, the body, the options */
+	if (hdr.nr_version < NETMAP_MIN_API || hdr.nr_version > NETMAP_MAX_API) {
+		unm_warn("%.64s: NIOCCTRL: API version %u is not supported (%d to %d are)",
+		    hdr.nr_name, hdr.nr_version, NETMAP_MIN_API, NETMAP_MAX_API);
 		return -EINVAL;
 	}
-	if ((hdr.nr_body == 0) != (bs == 0))
+	if (hdr.nr_reserved)
 		return -EINVAL;
+	bs = unm_req_body_size(hdr.nr_reqtype);
+	if ((hdr.nr_body == 0) != (bs <= 0))
+		return -EINVAL;
+	if (memchr(hdr.nr_name, '\0', sizeof(hdr.nr_name)) == NULL) {
+		/* netmap cuts the name short, and Linux copies the header back */
+		hdr.nr_name[sizeof(hdr.nr_name) - 1] = '\0';
+		if (unm_copy_out(&((struct nmreq_header *)arg)->nr_name[sizeof(hdr.nr_name) - 1],
+		    "", 1))
+			return -EFAULT;
+	}
 	buf = malloc(UNM_MSG_MAX);
 	rbuf = malloc(UNM_MSG_MAX);
 	if (!buf || !rbuf) {
@@ -184,16 +254,29 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 	uc = (struct unm_ctrl *)buf;
 	memset(uc, 0, sizeof(*uc));
 	uc->hdr = hdr;
-	uc->body_size = (uint32_t)bs;
+	uc->body_size = bs > 0 ? (uint32_t)bs : 0;
 	used = sizeof(*uc);
-	if (bs && unm_copy_in(buf + used, (void *)(uintptr_t)hdr.nr_body, (size_t)bs)) {
+	if (bs > 0 && unm_copy_in(buf + used, (void *)(uintptr_t)hdr.nr_body, (size_t)bs)) {
 		r = -EFAULT;
 		goto out;
 	}
-	used += (size_t)bs;
-	r = copy_options(&hdr, (uint64_t)bs, o, &nopts, buf, UNM_MSG_MAX - sizeof(m), &used);
+	used += uc->body_size;
+	r = copy_options(&hdr, (uint64_t)(bs < 0 ? 0 : bs), o, &nopts, buf,
+	    UNM_MSG_MAX - sizeof(m), &used);
 	if (r < 0)
 		goto out;
+	if (bs < 0) {
+		/* copied in, then refused by the dispatch: every option EOPNOTSUPP */
+		uint32_t st[MAX_OPTS];
+
+		for (uint32_t i = 0; i < nopts; i++)
+			st[i] = EOPNOTSUPP;
+		statuses_back(o, st, nopts);
+		unm_warn("%.64s: NIOCCTRL with unknown request type %u", hdr.nr_name,
+		    hdr.nr_reqtype);
+		r = -EINVAL;
+		goto out;
+	}
 	env_option(&hdr, o, &nopts, buf, UNM_MSG_MAX - sizeof(m), &used, &env_pm);
 	uc->nopts = nopts;
 

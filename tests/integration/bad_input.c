@@ -56,7 +56,7 @@ test_requests(void)
 	TAP_EQ(ctl_on(fd, &h), -EINVAL, "a body where none belongs: EINVAL");
 	header(&h, NETMAP_REQ_REGISTER, "", &reg);
 	memset(h.nr_name, 'a', sizeof(h.nr_name));
-	TAP_EQ(ctl_on(fd, &h), -EINVAL, "a name without its terminating NUL: EINVAL");
+	TAP_EQ(ctl_on(fd, &h), -ENXIO, "a name without its terminating NUL: cut short, no such port");
 
 	/* options */
 	{
@@ -93,7 +93,7 @@ test_requests(void)
 		static const struct { const char *name; uint32_t mode; uint16_t ringid; int err; } c[] = {
 			{ "x{", NR_REG_ALL_NIC, 0, EINVAL },
 			{ "{1", NR_REG_ALL_NIC, 0, EINVAL },
-			{ "", NR_REG_ALL_NIC, 0, EINVAL },
+			{ "", NR_REG_ALL_NIC, 0, ENXIO },
 			{ "nosuchport0", NR_REG_ALL_NIC, 0, ENXIO },
 			{ "bm{1", NR_REG_SW, 0, EINVAL },
 			{ "bm{1", NR_REG_NIC_SW, 0, EINVAL },

@@ -705,6 +705,16 @@ vale_query(const struct ctrl_ctx *cx, const struct unm_query *q)
 	return query_peers(cx->asker, q->name, cx->rp, cx->e);
 }
 
+/* PORT_HDR_GET/SET: no header yet; 10 and 12 bytes are netmap's and not ours (yet) */
+static int
+vale_vnet_hdr(struct port *p, int len, struct ctrl_err *e)
+{
+	if (len <= 0)
+		return 0;
+	return ctrl_fail(e, EOPNOTSUPP, "%s: virtio-net headers on VALE ports are not "
+	    "supported yet", p->name);
+}
+
 const struct port_ops vale_port_ops = {
 	.kind = "vale",
 	.lookup = vale_lookup,
@@ -715,4 +725,5 @@ const struct port_ops vale_port_ops = {
 	.queries = 1u << UNM_Q_VALE_PEERS | 1u << UNM_Q_VALE_PORT,
 	.query = vale_query,
 	.tick = vale_tick,
+	.vnet_hdr = vale_vnet_hdr,
 };
