@@ -112,7 +112,6 @@ struct unm_binding {
 	struct unm_kr *kr;		/* ntx tx rings, then nrx rx rings */
 	int *fds;			/* eventfds to close with the binding */
 	unsigned nfds;
-	int err_pending;		/* a ring was reset: next poll reports POLLERR */
 	uint16_t port_mode;		/* UNETMAP_MODE_* (include/unetmap.h) */
 	char port[NETMAP_REQ_IFNAMSIZ];
 };

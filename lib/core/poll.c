@@ -41,7 +41,20 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* one binding's readiness, running the syncs netmap_poll() would */
+/*
+ * One binding's readiness, running the syncs netmap_poll() would:
+ *
+ *  - POLLOUT is ready without a sync while a tx ring shows space
+ *    (cur != tail); POLLIN without a sync only while *every* rx ring
+ *    shows frames and none has slots to give back (head moved since the
+ *    last sync) - netmap's lock-free first round;
+ *  - unless NR_NO_TX_POLL, every poll runs txsync on the tx rings with
+ *    frames to push (head != hwcur), POLLOUT on all until one has space;
+ *  - POLLIN runs rxsync on every bound rx ring (NR_DO_RX_POLL changes
+ *    nothing: netmap never reads it);
+ *  - POLLERR when a sync of this call found a bad ring (reset) or failed.
+ * Only the events asked for are reported.
+ */
 static short
 scan(struct unm_binding *b, short events)
 {
@@ -50,17 +63,22 @@ scan(struct unm_binding *b, short events)
 	struct unm_kr *tx = b->kr, *rx = b->kr + b->ntx;
 	short revents = 0;
 
-	/* space or packets the application has not seen yet need no sync */
 	for (unsigned i = 0; want_tx && i < b->ntx; i++)
 		if (tx[i].ring->cur != tx[i].ring->tail) {
 			revents |= want_tx;
 			want_tx = 0;
 		}
-	for (unsigned i = 0; want_rx && i < b->nrx; i++)
-		if (rx[i].ring->cur != rx[i].ring->tail) {
+	if (want_rx && b->nrx) {
+		bool need = false;
+
+		for (unsigned i = 0; !need && i < b->nrx; i++)
+			need = rx[i].ring->cur == rx[i].ring->tail ||
+			    rx[i].ring->head != __atomic_load_n(&rx[i].k->rhead, __ATOMIC_RELAXED);
+		if (!need) {
 			revents |= want_rx;
 			want_rx = 0;
 		}
+	}
 	if (want_tx || !(b->flags & NR_NO_TX_POLL)) {
 		for (unsigned i = 0; i < b->ntx; i++) {
 			struct unm_kr *kr = &tx[i];
@@ -75,21 +93,15 @@ scan(struct unm_binding *b, short events)
 			}
 		}
 	}
-	if (want_rx || (b->flags & NR_DO_RX_POLL)) {
+	if (want_rx) {
 		for (unsigned i = 0; i < b->nrx; i++) {
 			struct unm_kr *kr = &rx[i];
 
 			if (unm_kr_rxsync(kr) < 0)
 				revents |= POLLERR;
-			else if (want_rx && kr->ring->cur != kr->ring->tail) {
+			if (kr->ring->cur != kr->ring->tail)
 				revents |= want_rx;
-				want_rx = 0;
-			}
 		}
-	}
-	if (b->err_pending) {
-		b->err_pending = 0;
-		revents |= POLLERR;
 	}
 	return revents;
 }

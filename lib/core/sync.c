@@ -4,15 +4,15 @@
  * adapter, publish the new tail, stamp the time.
  *
  * A head or cur outside what the application owns re-initialises the
- * ring: head and cur go back to where the "kernel" side stands, a message
- * names the port, the ring and the field, and the next poll() reports
- * POLLERR.  NIOC*SYNC itself still succeeds, as in netmap.
+ * ring: head and cur go back to where the "kernel" side stands and a
+ * message names the port, the ring and the field.  A poll() that finds
+ * it so reports POLLERR; NIOC*SYNC itself still succeeds, as in netmap.
  */
 #include <sys/time.h>
 
 #include "core/core.h"
 
-/* head and cur back to the kernel side's position; POLLERR next */
+/* head and cur back to the kernel side's position */
 static void
 reset_ring(struct unm_kr *kr)
 {
@@ -26,7 +26,6 @@ reset_ring(struct unm_kr *kr)
 	ring->head = ring->cur = k->rhead = k->rcur = hwcur;
 	*(uint32_t *)&ring->tail = k->rtail = hwtail;
 	k->sync_errors++;
-	kr->b->err_pending = 1;
 }
 
 static void
