@@ -13,6 +13,8 @@
  *                                         vid=V arp=A icmp=I"
  *   nicprobe hold PORT                    open PORT, print "ready mode=M", sleep
  *   nicprobe mode PORT                    open PORT, print "mode=M", close
+ *   nicprobe info NAME                    PORT_INFO_GET and POOLS_INFO_GET of NAME:
+ *                                         "rings=T/R host=T/R mem=ID bufs=N"
  *   nicprobe bpdu IFACE COUNT             COUNT spanning-tree BPDUs (802.3/LLC to
  *                                         01:80:c2:00:00:00) from an AF_PACKET socket
  *   nicprobe inject PORT SRCMAC           one broadcast frame of ours from SRCMAC
@@ -25,6 +27,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -305,9 +308,44 @@ do_inject(const char *port, const char *mac)
 	return 0;
 }
 
+static int
+do_info(const char *name)
+{
+	struct nmreq_port_info_get pi;
+	struct nmreq_pools_info pools;
+	struct nmreq_header h;
+	int fd = open("/dev/netmap", O_RDWR);
+
+	if (fd < 0)
+		return 1;
+	memset(&h, 0, sizeof(h));
+	memset(&pi, 0, sizeof(pi));
+	memset(&pools, 0, sizeof(pools));
+	h.nr_version = NETMAP_API;
+	snprintf(h.nr_name, sizeof(h.nr_name), "%s", name);
+	h.nr_reqtype = NETMAP_REQ_PORT_INFO_GET;
+	h.nr_body = (uintptr_t)&pi;
+	if (ioctl(fd, NIOCCTRL, &h) < 0) {
+		fprintf(stderr, "nicprobe: PORT_INFO_GET %s: %s\n", name, strerror(errno));
+		return 1;
+	}
+	h.nr_reqtype = NETMAP_REQ_POOLS_INFO_GET;
+	h.nr_body = (uintptr_t)&pools;
+	if (ioctl(fd, NIOCCTRL, &h) < 0) {
+		fprintf(stderr, "nicprobe: POOLS_INFO_GET %s: %s\n", name, strerror(errno));
+		return 1;
+	}
+	printf("rings=%u/%u host=%u/%u mem=%u bufs=%u\n", pi.nr_tx_rings, pi.nr_rx_rings,
+	    pi.nr_host_tx_rings, pi.nr_host_rx_rings, pi.nr_mem_id, pools.nr_buf_pool_objtotal);
+	close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "info") == 0)
+		return do_info(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "bpdu") == 0)
 		return do_bpdu(argv[2], atol(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "inject") == 0)
@@ -336,6 +374,6 @@ main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: nicprobe send IFACE COUNT LEN [VID] | count PORT COUNT SECS |"
-	    " hold PORT | mode PORT | bpdu IFACE COUNT | inject PORT SRCMAC\n");
+	    " hold PORT | mode PORT | info NAME | bpdu IFACE COUNT | inject PORT SRCMAC\n");
 	return 2;
 }

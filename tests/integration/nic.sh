@@ -318,13 +318,67 @@ UNETMAP_SOCKET=$tmp/d4.sock UNETMAP_ADMODE=native inA timeout 20 "$P" mode netma
 stop_bg $d4
 released
 
+# ---------------------------------------------------------------- interfaces that are down
+# netmap registers an interface whatever its link: the port carries nothing
+# until the link is up, then carries traffic without being reopened
+L=$B/tests/helpers/legacyprobe
+down() { ip -n $NA link set $VA down; }
+up() { ip -n $NA link set $VA up; sleep 0.3; }
+for mode in native generic emulated; do
+	released; down
+	count_bg $NA netmap:$VA@admode=$mode $tmp/rxd 1000
+	grep -q "ready mode=$mode" $tmp/rxd; ok $? "REGISTER of a down interface in $mode mode: $(head -1 $tmp/rxd)"
+	up
+	inB "$P" send $VB 1000 60
+	wait_for $tmp/rxd; grep -q "^frames=1000 " $tmp/rxd; ok $? "once it is up, frames arrive without reopening ($mode: $(grep frames= $tmp/rxd))"
+	wait $cb 2>/dev/null
+done
+released; down
+out=$(inA timeout 20 "$P" info $VA 2>&1); ok $? "PORT_INFO_GET and POOLS_INFO_GET of a down interface: $out"
+rm -f $tmp/rxl
+ip netns exec $NA timeout --foreground 20 "$L" count netmap:$VA 500 10 >$tmp/rxl 2>&1 & cb=$!; pids="$pids $cb"
+await $tmp/rxl '^ready'; ok $? "legacy NIOCREGIF (nm_open) of a down interface: $(head -1 $tmp/rxl)"
+out=$(inA timeout 20 "$L" info $VA 2>&1); ok $? "legacy NIOCGINFO of a down interface: $out"
+up
+inB "$P" send $VB 500 60
+wait $cb 2>/dev/null; grep -q "^frames=500$" $tmp/rxl; ok $? "and after the link came up the legacy program got the frames ($(tail -1 $tmp/rxl))"
+# a link that goes down and up while the port is open keeps working
+count_bg $NA netmap:$VA $tmp/rxc 1000
+down; up
+inB "$P" send $VB 1000 60
+wait_for $tmp/rxc; grep -q "^frames=1000 " $tmp/rxc; ok $? "down and up while open: frames still arrive ($(grep frames= $tmp/rxc))"
+wait $cb 2>/dev/null
+released
+before=$(stat_of $NB $VB rx_packets)
+rm -f $tmp/hd; ip netns exec $NA timeout --foreground 20 "$P" hold netmap:$VA >$tmp/hd 2>&1 & hp=$!; pids="$pids $hp"
+await $tmp/hd ready; down; up
+inA timeout 20 "$B/bin/pkt-gen" -i netmap:$VA -f tx -n 1000 -R 20000 -w 1 >/dev/null 2>&1
+after=$(stat_of $NB $VB rx_packets)
+[ $((after - before)) = 1000 ]; ok $? "and sending works after down and up (the peer got $((after - before)) of 1000)"
+stop_bg $hp
+released
+# on a switch: attached while down, with and without its host stack, polled
+vc() { inA timeout --foreground 20 "$B/bin/valectl" "$@"; }
+down
+out=$(vc -a vale$id:$VA 2>&1); ok $? "valectl -a of a down interface: $out"
+rm -f $tmp/rxv
+ip netns exec $NA timeout --foreground 20 "$P" count vale$id:r 500 10 >$tmp/rxv 2>&1 & cb=$!; pids="$pids $cb"
+await $tmp/rxv ready
+up
+inB "$P" send $VB 500 60
+wait $cb 2>/dev/null; grep -q "^frames=500 " $tmp/rxv; ok $? "once it is up, its frames cross the switch ($(grep frames= $tmp/rxv))"
+out=$(vc -p vale$id:$VA -C 0,0 2>&1); down
+ok $? "polling on an attached interface that then goes down: $out"
+out=$(vc -P vale$id:$VA 2>&1); ok $? "and stopped: $out"
+out=$(vc -d vale$id:$VA 2>&1); ok $? "detached: $out"
+released
+out=$(vc -h vale$id:$VA 2>&1); ok $? "valectl -h (with its host stack) of a down interface: $out"
+out=$(vc -d vale$id:$VA 2>&1); ok $? "detached: $out"
+up; released
+
 # ---------------------------------------------------------------- bad input
 err=$(inA timeout 20 "$P" mode netmap:nosuch$id 2>&1)
 [ $? != 0 ] && echo "$err" | grep -q "nosuch$id"; ok $? "a missing interface is refused, named"
-ip -n $NB link set $VB down; ip -n $NA link set $VA down; released
-err=$(inA timeout 20 "$P" mode netmap:$VA 2>&1)
-[ $? != 0 ] && echo "$err" | grep -q "$VA: the interface is down"; ok $? "a down interface is refused: $(echo "$err" | grep -o 'the interface is down')"
-ip -n $NA link set $VA up; ip -n $NB link set $VB up
 ip link add dum$id type dummy 2>/dev/null || ip link add dum$id type veth peer name dun$id
 err=$(inA timeout 20 "$P" mode netmap:dum$id 2>&1)
 [ $? != 0 ] && echo "$err" | grep -q "dum$id: no interface of that name in the network namespace"; ok $? "an interface of another namespace is refused, saying so"

@@ -376,11 +376,6 @@ take(struct nic_port *np, const struct ctrl_ctx *cx)
 		netns_leave();
 		return err < 0 ? ctrl_fail(e, ENXIO, "%s: the interface has gone", np->ifname) : err;
 	}
-	if (!(np->fi.flags & IFF_UP)) {
-		netns_leave();
-		return ctrl_fail(e, ENETDOWN, "%s: the interface is down (ip link set %s up)",
-		    np->ifname, np->ifname);
-	}
 	if (!(flags & UNETMAP_PORT_FORCE) && nic_if_lockout(np->fi.ifindex, asker->pid, why,
 	    sizeof(why))) {
 		netns_leave();
