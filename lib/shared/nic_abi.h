@@ -22,6 +22,8 @@
 #define UNM_XSK_CHUNK		(2048u + UNM_XSK_HEADROOM)
 #define UNM_NIC_SLOTS		1024u	/* slots of every NIC and host ring */
 #define UNM_NIC_MAX_QUEUES	64u
+/* host rings of a port, per direction (each host rx ring a TAP queue) */
+#define UNM_NIC_MAX_HOST_RINGS	64u
 /* a frame the kernel builds from descriptors takes at most this many (MAX_SKB_FRAGS + 1) */
 #define UNM_XSK_MAX_FRAGS	17u
 

@@ -9,10 +9,15 @@
  *                                         an AF_PACKET socket
  *   nicprobe count[-epoll] PORT COUNT SECS receive on a netmap port until COUNT
  *                                         of our frames came or SECS passed;
- *                                         prints "frames=N len=MIN-MAX tagged=T
- *                                         vid=V arp=A icmp=I"
+ *                                         prints "ready mode=M host=T/R", then
+ *                                         "frames=N len=MIN-MAX tagged=T vid=V
+ *                                         arp=A icmp=I timeouts=W rings=A,B,..."
+ *                                         (frames of any kind per bound rx ring)
  *   nicprobe hold PORT                    open PORT, print "ready mode=M", sleep
  *   nicprobe mode PORT                    open PORT, print "mode=M", close
+ *   nicprobe sniff IFACE SECS             what the stack receives on IFACE: frames of
+ *                                         our ethertype seen by an AF_PACKET socket
+ *                                         for SECS; "ready", then "frames=N"
  *   nicprobe info NAME                    PORT_INFO_GET and POOLS_INFO_GET of NAME:
  *                                         "rings=T/R host=T/R mem=ID bufs=N"
  *   nicprobe bpdu IFACE COUNT             COUNT spanning-tree BPDUs (802.3/LLC to
@@ -156,6 +161,7 @@ do_count(const char *port, long count, long secs, bool use_epoll)
 	static unsigned char frame[65536 + 64 * 2048];
 	struct nmport_d *d = nmport_open(port);
 	struct tally t = { .vid = -1 };
+	long per[64] = { 0 };	/* whole frames by ring, from the first bound one */
 	size_t flen = 0;
 	double end = now() + (double)secs;
 
@@ -177,7 +183,8 @@ do_count(const char *port, long count, long secs, bool use_epoll)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	printf("ready mode=%s\n", unetmap_mode_name((unsigned)unetmap_port_mode(d->fd)));
+	printf("ready mode=%s host=%u/%u\n", unetmap_mode_name((unsigned)unetmap_port_mode(d->fd)),
+	    d->reg.nr_host_tx_rings, d->reg.nr_host_rx_rings);
 	fflush(stdout);
 	while (!stop && t.frames < count && now() < end) {
 		struct pollfd p = { .fd = d->fd, .events = POLLIN };
@@ -203,13 +210,18 @@ do_count(const char *port, long count, long secs, bool use_epoll)
 				if (!(s->flags & NS_MOREFRAG)) {
 					look(frame, flen, &t);
 					flen = 0;
+					if (r - d->first_rx_ring < 64)
+						per[r - d->first_rx_ring]++;
 				}
 				ring->head = ring->cur = nm_ring_next(ring, ring->head);
 			}
 		}
 	}
-	printf("frames=%ld len=%ld-%ld tagged=%ld vid=%ld arp=%ld icmp=%ld timeouts=%ld\n",
+	printf("frames=%ld len=%ld-%ld tagged=%ld vid=%ld arp=%ld icmp=%ld timeouts=%ld rings=",
 	    t.frames, t.minlen, t.maxlen, t.tagged, t.vid, t.arp, t.icmp, timeouts);
+	for (unsigned r = d->first_rx_ring; r <= d->last_rx_ring && r - d->first_rx_ring < 64; r++)
+		printf("%s%ld", r == d->first_rx_ring ? "" : ",", per[r - d->first_rx_ring]);
+	printf("\n");
 	if (ep >= 0)
 		close(ep);
 	nmport_close(d);
@@ -309,6 +321,34 @@ do_inject(const char *port, const char *mac)
 }
 
 static int
+do_sniff(const char *ifname, long secs)
+{
+	struct sockaddr_ll sa = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_TEST),
+	    .sll_ifindex = (int)if_nametoindex(ifname) };
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_TEST));
+	double end = now() + (double)secs;
+	unsigned char f[2048];
+	long n = 0;
+
+	if (fd < 0 || sa.sll_ifindex == 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "nicprobe: cannot listen on %s\n", ifname);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	printf("ready\n");
+	fflush(stdout);
+	while (!stop && now() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 100) > 0 && recv(fd, f, sizeof(f), MSG_DONTWAIT) > 0)
+			n++;
+	}
+	printf("frames=%ld\n", n);
+	return 0;
+}
+
+static int
 do_info(const char *name)
 {
 	struct nmreq_port_info_get pi;
@@ -346,6 +386,8 @@ main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "info") == 0)
 		return do_info(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "sniff") == 0)
+		return do_sniff(argv[2], atol(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "bpdu") == 0)
 		return do_bpdu(argv[2], atol(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "inject") == 0)

@@ -167,6 +167,31 @@ sleep 0.3; kill -TERM "$(prog_of $cb)"; wait_for $tmp/h
 grep -q "arp=[1-9]" $tmp/h; ok $? "the host RX ring sees the ARP requests the stack sends ($(grep -o 'arp=[0-9]*' $tmp/h))"
 grep -q "icmp=[1-9]" $tmp/h; ok $? "and its ICMP echo requests ($(grep -o 'icmp=[0-9]*' $tmp/h))"
 
+# as many host rings as asked: 5 tx and 4 rx, granted, echoed, and all working
+count_bg $NA "netmap:$VA^@conf:host-tx-rings=5,host-rx-rings=4" $tmp/h4 1000
+grep -q "host=5/4" $tmp/h4; ok $? "5 tx and 4 rx host rings asked: granted and echoed ($(head -1 $tmp/h4))"
+for i in $(seq 40); do ip -n $NA neigh replace 10.77.2.$i lladdr 02:00:00:00:02:$(printf %02x $i) dev $VA; done
+ip -n $NA route add 10.77.2.0/24 dev $VA 2>/dev/null
+for i in $(seq 40); do inA bash -c "echo x >/dev/udp/10.77.2.$i/$((4000 + i))" 2>/dev/null; done
+sleep 0.3; kill -TERM "$(prog_of $cb)"; wait_for $tmp/h4
+rings=$(grep -o 'rings=[0-9,]*' $tmp/h4 | cut -d= -f2)
+busy=$(echo "$rings" | tr , '\n' | grep -vc '^0$')
+[ "$(echo "$rings" | tr , '\n' | wc -l)" = 4 ] && [ "$busy" -ge 2 ]; ok $? "what the stack sends is spread over the 4 host rx rings (frames by ring: $rings)"
+wait $cb 2>/dev/null
+for r in 0 3 4; do
+	released; rm -f $tmp/sn
+	ip netns exec $NA timeout --foreground 20 "$P" sniff $VA 5 >$tmp/sn 2>&1 & sn=$!; pids="$pids $sn"
+	await $tmp/sn ready
+	inA timeout 20 "$P" inject "netmap:$VA^$r@conf:host-tx-rings=5,host-rx-rings=4" 02:00:00:00:00:$((40 + r)) 2>&1
+	sleep 0.2; stop_bg $sn
+	grep -q "^frames=1$" $tmp/sn; ok $? "a frame written to host tx ring $r of 5 reaches the stack, as received on $VA ($(tail -1 $tmp/sn))"
+done
+released
+out=$(inA timeout 20 "$P" mode "netmap:$VA^1@conf:host-rings=2" 2>&1); ok $? "NR_REG_ONE_SW ring 1 of 2 and 2: $out"
+err=$(inA timeout 20 "$P" mode "netmap:$VA^2@conf:host-rings=2" 2>&1); [ $? != 0 ]; ok $? "host ring 2 of 2: refused ($(echo $err | head -c 120))"
+err=$(inA timeout 20 "$P" mode "netmap:$VA^@conf:host-rings=65" 2>&1); [ $? != 0 ] && echo "$err" | grep -q "at most 64"; ok $? "65 host rings: refused, saying how many may be ($(echo $err | grep -o 'at most [0-9]*'))"
+released
+
 # the system as without netmap: NIC <-> host stack through netmap-bridge
 tcp_ok() {	# $1 $2: namespaces of client and server, $3 server address
 	head -c 2000000 /dev/urandom >$tmp/tx.bin

@@ -33,7 +33,9 @@ struct nic_port {
 	struct nic_bpf bpf;
 	struct nic_xsk xsk[UNM_NIC_MAX_QUEUES];
 	int pkt[UNM_NIC_MAX_QUEUES];
-	int fwd_fd, tap_fd, tap_ifindex;
+	int fwd_fd, tap_ifindex;
+	int tap_fd[UNM_NIC_MAX_HOST_RINGS];	/* one queue per host rx ring */
+	unsigned ntap;
 	char tap[IF_NAMESIZE];
 	struct nic_offloads saved;
 	char desc[96];
@@ -74,6 +76,31 @@ in_daemon_ns(const char *name)
 	return strlen(name) < IF_NAMESIZE && if_nametoindex(name) != 0;
 }
 
+/* the host rings a request asks for: 0 means one (netmap's default) */
+static uint16_t
+host_rings(uint16_t asked)
+{
+	return asked ? asked : 1;
+}
+
+/*
+ * netmap grants the host rings a request asks for while nobody has the
+ * interface registered (0 keeps what it has); the rings are made anew.
+ */
+static int
+regrant_host_rings(struct port *p, const struct nmreq_register *req, struct ctrl_err *e)
+{
+	uint16_t tx = req->nr_host_tx_rings ? req->nr_host_tx_rings : p->nhost[NR_TX];
+	uint16_t rx = req->nr_host_rx_rings ? req->nr_host_rx_rings : p->nhost[NR_RX];
+
+	if (tx == p->nhost[NR_TX] && rx == p->nhost[NR_RX])
+		return 0;
+	port_free_rings(p);
+	p->nhost[NR_TX] = tx;
+	p->nhost[NR_RX] = rx;
+	return port_make_rings(p, e);
+}
+
 static int
 nic_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *req,
     bool create, struct port **out)
@@ -89,6 +116,10 @@ nic_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *r
 
 	if (!dcfg.nic || asker->pid <= 0 || strpbrk(name, "{}:") || strlen(name) >= IF_NAMESIZE)
 		return -1;
+	if (req->nr_host_tx_rings > UNM_NIC_MAX_HOST_RINGS ||
+	    req->nr_host_rx_rings > UNM_NIC_MAX_HOST_RINGS)
+		return ctrl_fail(e, EINVAL, "%s: %u tx and %u rx host rings asked; at most %u each",
+		    name, req->nr_host_tx_rings, req->nr_host_rx_rings, UNM_NIC_MAX_HOST_RINGS);
 	nsfd = netns_open(asker->pid, &ino);
 	if (nsfd < 0)
 		return -1;
@@ -100,6 +131,9 @@ nic_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *r
 				return ctrl_fail(e, EBUSY, "%s: already open in %s mode; admode %s "
 				    "cannot apply until every descriptor on it is closed", name,
 				    mode_desc(np->p->mode), admode_names[o->nro_admode]);
+			if (np->p->nbind == 0 && !np->taken &&
+			    (err = regrant_host_rings(np->p, req, e)) != 0)
+				return err;
 			*out = np->p;
 			return 0;
 		}
@@ -130,7 +164,9 @@ nic_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *r
 	np->nsfd = nsfd;
 	np->netns = ino;
 	np->fi = fi;
-	np->fwd_fd = np->tap_fd = -1;
+	np->fwd_fd = -1;
+	for (unsigned q = 0; q < UNM_NIC_MAX_HOST_RINGS; q++)
+		np->tap_fd[q] = -1;
 	nic_bpf_init(&np->bpf);
 	for (unsigned q = 0; q < UNM_NIC_MAX_QUEUES; q++)
 		np->pkt[q] = np->xsk[q].fd = -1;
@@ -149,7 +185,8 @@ nic_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *r
 	}
 	region_ref(p->reg);
 	p->nrings[NR_TX] = p->nrings[NR_RX] = (uint16_t)fi.queues;
-	p->nhost[NR_TX] = p->nhost[NR_RX] = 1;
+	p->nhost[NR_TX] = host_rings(req->nr_host_tx_rings);
+	p->nhost[NR_RX] = host_rings(req->nr_host_rx_rings);
 	p->nslots[NR_TX] = p->nslots[NR_RX] = UNM_NIC_SLOTS;
 	err = port_make_rings(p, e);
 	if (err) {
@@ -163,7 +200,6 @@ nic_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *r
 	np->next = nics;
 	nics = np;
 	(void)create;
-	(void)req;
 	*out = p;
 	return 0;
 }
@@ -199,11 +235,11 @@ nic_ring_fds(struct port *p, int t, uint32_t i, int *fds, unsigned max)
 	if (!np->taken || max < 2)
 		return 0;
 	if (i >= p->nrings[t]) {
-		fds[0] = np->tap_fd;
+		fds[0] = np->tap_fd[(i - p->nrings[t]) % np->ntap];
 		fds[1] = np->fwd_fd;
 	} else {
 		fds[0] = p->mode == UNETMAP_MODE_EMULATED ? np->pkt[i] : np->xsk[i].fd;
-		fds[1] = np->tap_fd;
+		fds[1] = np->tap_fd[0];
 	}
 	return 2;
 }
@@ -269,7 +305,9 @@ give_back(struct nic_port *np)
 		close_fd(&np->pkt[q]);
 	}
 	close_fd(&np->fwd_fd);
-	close_fd(&np->tap_fd);
+	for (unsigned q = 0; q < np->ntap; q++)
+		close_fd(&np->tap_fd[q]);
+	np->ntap = 0;
 	if (in_ns) {
 		nic_offload_restore(np->ifname, &np->saved);
 		netns_leave();
@@ -385,9 +423,13 @@ take(struct nic_port *np, const struct ctrl_ctx *cx)
 	}
 	np->taken = true;
 	err = alloc_buffers(p, e);
-	if (!err && (np->tap_fd = nic_tap_open(np->ifname, np->fi.ifindex, np->fi.mtu, np->tap,
-	    &np->tap_ifindex, e)) < 0)
-		err = -np->tap_fd;
+	if (!err) {
+		np->ntap = p->nhost[NR_RX] ? p->nhost[NR_RX] : 1;
+		err = nic_tap_open(np->ifname, np->fi.ifindex, np->fi.mtu, np->ntap, np->tap_fd,
+		    np->tap, &np->tap_ifindex, e);
+		if (err)
+			np->ntap = 0;
+	}
 	if (!err && (np->fwd_fd = nic_packet_tx_open(np->fi.ifindex, np->ifname, e)) < 0)
 		err = -np->fwd_fd;
 	if (!err)

@@ -73,8 +73,8 @@ int nic_packet_rx_open(int ifindex, unsigned queue, unsigned nqueues, int fanout
     const char *ifname, struct ctrl_err *e);
 int nic_packet_tx_open(int ifindex, const char *ifname, struct ctrl_err *e);
 
-/* tap.c: the TAP that carries the host rings */
-int nic_tap_open(const char *ifname, int ifindex, int mtu, char *tapname, int *tap_ifindex,
-    struct ctrl_err *e);
+/* tap.c: the TAP that carries the host rings, @nq queues (@fds); 0 or an errno */
+int nic_tap_open(const char *ifname, int ifindex, int mtu, unsigned nq, int *fds,
+    char *tapname, int *tap_ifindex, struct ctrl_err *e);
 
 #endif

@@ -12,6 +12,12 @@
  * so the stack sees them as received on the interface (addresses stay on
  * the interface, nothing moves to the TAP).
  *
+ * With several host rings the TAP has a queue for each host RX ring
+ * (IFF_MULTI_QUEUE): the kernel spreads the stack's frames over the
+ * queues by flow, as netmap spreads them over its host rings; host TX
+ * ring i writes to queue i (modulo their number), any queue injecting
+ * the same way.
+ *
  * The TAP has no addresses and IPv6 off, so the stack itself never uses
  * it; it lives as long as its descriptors (the daemon's and the
  * application's copies).
@@ -20,6 +26,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -43,36 +50,63 @@ no_ipv6(const char *tap)
 	close(fd);
 }
 
-int
-nic_tap_open(const char *ifname, int ifindex, int mtu, char *tapname, int *tap_ifindex,
-    struct ctrl_err *e)
+/* one more queue of TAP @name (IFF_MULTI_QUEUE), or -errno */
+static int
+tap_queue(const char *name, bool multi, char *got)
 {
 	struct ifreq ifr;
-	int fd, err;
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return -ctrl_fail(e, errno, "%s: cannot open /dev/net/tun for the host rings: %s",
-		    ifname, strerror(errno));
+		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "unmh%u-%%d", (unsigned)ifindex % 100000);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		err = errno;
+		int err = -errno;
+
 		close(fd);
-		return -ctrl_fail(e, err, "%s: cannot create the TAP of the host rings: %s", ifname,
-		    strerror(err));
+		return err;
 	}
-	snprintf(tapname, IF_NAMESIZE, "%s", ifr.ifr_name);
+	if (got)
+		snprintf(got, IF_NAMESIZE, "%s", ifr.ifr_name);
+	return fd;
+}
+
+int
+nic_tap_open(const char *ifname, int ifindex, int mtu, unsigned nq, int *fds, char *tapname,
+    int *tap_ifindex, struct ctrl_err *e)
+{
+	char pattern[IF_NAMESIZE];
+	int err;
+
+	for (unsigned q = 0; q < nq; q++)
+		fds[q] = -1;
+	snprintf(pattern, sizeof(pattern), "unmh%u-%%d", (unsigned)ifindex % 100000);
+	fds[0] = tap_queue(pattern, nq > 1, tapname);
+	if (fds[0] < 0)
+		return ctrl_fail(e, -fds[0], "%s: cannot create the TAP of the host rings: %s",
+		    ifname, strerror(-fds[0]));
+	for (unsigned q = 1; q < nq; q++) {
+		fds[q] = tap_queue(tapname, true, NULL);
+		if (fds[q] < 0) {
+			err = -fds[q];
+			goto fail;
+		}
+	}
 	no_ipv6(tapname);
 	/* room for the cookie of generic mode (shared/nic_abi.h) */
 	err = nic_if_set_up(tapname, mtu + (int)UNM_COOKIE_LEN);
 	*tap_ifindex = (int)if_nametoindex(tapname);
 	if (err < 0 || *tap_ifindex == 0) {
 		err = err < 0 ? -err : ENODEV;
-		close(fd);
-		return -ctrl_fail(e, err, "%s: cannot bring up its TAP %s: %s", ifname, tapname,
-		    strerror(err));
+		goto fail;
 	}
-	return fd;
+	return 0;
+fail:
+	for (unsigned q = 0; q < nq; q++)
+		if (fds[q] >= 0)
+			close(fds[q]);
+	return ctrl_fail(e, err, "%s: cannot set up its TAP %s (%u queue%s): %s", ifname, tapname,
+	    nq, nq > 1 ? "s" : "", strerror(err));
 }
