@@ -1,8 +1,10 @@
 /*
  * legacy.c - NIOCREGIF and NIOCGINFO with struct nmreq, translated to the
- * NIOCCTRL requests they stand for (as netmap's own kernel does) and the
- * answers translated back.  nr_flags and nr_ringid are left as the
- * program sent them: legacy programs read their own mode back from them.
+ * NIOCCTRL requests they stand for and the answers translated back, as
+ * netmap_legacy.c does.  As on Linux, the struct is always copied back,
+ * with what the translation wrote into it (the name cut to 15 characters,
+ * the mode the original API's nr_ringid meant, in nr_flags) and, when the
+ * request succeeded, the answer's fields.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -13,8 +15,7 @@
 #include "shared/req.h"
 
 static int
-register_from_legacy(const struct nmreq *nmr, struct nmreq_header *hdr,
-    struct nmreq_register *req)
+register_from_legacy(struct nmreq *nmr, struct nmreq_header *hdr, struct nmreq_register *req)
 {
 	uint32_t mode = nmr->nr_flags & NR_REG_MASK;
 
@@ -25,16 +26,18 @@ register_from_legacy(const struct nmreq *nmr, struct nmreq_header *hdr,
 	req->nr_rx_rings = nmr->nr_rx_rings;
 	req->nr_mem_id = nmr->nr_arg2;
 	req->nr_ringid = nmr->nr_ringid & NETMAP_RING_MASK;
-	if (mode == NR_REG_DEFAULT)	/* the original API: the mode is in nr_ringid */
+	if (mode == NR_REG_DEFAULT) {	/* the original API: the mode is in nr_ringid */
 		mode = (nmr->nr_ringid & NETMAP_SW_RING) ? NR_REG_SW :
 		    (nmr->nr_ringid & NETMAP_HW_RING) ? NR_REG_ONE_NIC : NR_REG_ALL_NIC;
+		nmr->nr_flags = mode | (nmr->nr_flags & ~(uint32_t)NR_REG_MASK);
+	}
 	if (mode == NR_REG_PIPE_MASTER || mode == NR_REG_PIPE_SLAVE) {
 		size_t l = strlen(hdr->nr_name);
 		int n = snprintf(hdr->nr_name + l, sizeof(hdr->nr_name) - l, "%c%u",
 		    mode == NR_REG_PIPE_MASTER ? '{' : '}', req->nr_ringid);
 
 		if (n < 0 || (size_t)n >= sizeof(hdr->nr_name) - l)
-			return -ENOBUFS;	/* no room for the pipe suffix */
+			return -ENOMEM;	/* no room for the pipe suffix: netmap's answer */
 		mode = NR_REG_ALL_NIC;
 		req->nr_ringid = 0;
 	}
@@ -102,6 +105,11 @@ unm_ioctl_legacy(int fd, struct unm_dev *d, unsigned long cmd, void *arg)
 			body.list.nr_port_idx = nmr.nr_arg2;
 		} else {
 			hdr.nr_reqtype = NETMAP_REQ_PORT_INFO_GET;
+			body.info.nr_memsize = nmr.nr_memsize;
+			body.info.nr_tx_slots = nmr.nr_tx_slots;
+			body.info.nr_rx_slots = nmr.nr_rx_slots;
+			body.info.nr_tx_rings = nmr.nr_tx_rings;
+			body.info.nr_rx_rings = nmr.nr_rx_rings;
 			body.info.nr_mem_id = nmr.nr_arg2;
 		}
 	} else {
@@ -110,13 +118,13 @@ unm_ioctl_legacy(int fd, struct unm_dev *d, unsigned long cmd, void *arg)
 			hdr.nr_reqtype = NETMAP_REQ_REGISTER;
 			r = register_from_legacy(&nmr, &hdr, &body.reg);
 			if (r < 0)
-				return r;
+				goto out;
 			break;
 		case NETMAP_BDG_ATTACH:
 			hdr.nr_reqtype = NETMAP_REQ_VALE_ATTACH;
 			r = register_from_legacy(&nmr, &hdr, &body.attach.reg);
 			if (r < 0)
-				return r;
+				goto out;
 			body.attach.reg.nr_mode = (nmr.nr_arg1 & NETMAP_BDG_HOST) ?
 			    NR_REG_NIC_SW : NR_REG_ALL_NIC;
 			break;
@@ -155,18 +163,21 @@ unm_ioctl_legacy(int fd, struct unm_dev *d, unsigned long cmd, void *arg)
 			break;
 		case NETMAP_PT_HOST_CREATE:
 		case NETMAP_PT_HOST_DELETE:
+			/* netmap's translation fails, and says ENOMEM */
 			unm_warn("%s: ptnetmap (nr_cmd %u) is not supported", hdr.nr_name,
 			    nmr.nr_cmd);
-			return -EOPNOTSUPP;
+			r = -ENOMEM;
+			goto out;
 		default:
 			unm_warn("%s: legacy nr_cmd %u is not known", hdr.nr_name, nmr.nr_cmd);
-			return -EINVAL;
+			r = -EINVAL;
+			goto out;
 		}
 	}
 	/* the body lives in our own memory; the copies in ctrl.c read it fine */
 	r = unm_ctrl_hdr(fd, d, &hdr, unm_req_body_size(hdr.nr_reqtype) > 0 ? &body : NULL);
 	if (r < 0)
-		return r;
+		goto out;
 
 	switch (hdr.nr_reqtype) {
 	case NETMAP_REQ_REGISTER:
@@ -188,6 +199,7 @@ unm_ioctl_legacy(int fd, struct unm_dev *d, unsigned long cmd, void *arg)
 		nmr.nr_arg1 = body.list.nr_bridge_idx;
 		nmr.nr_arg2 = (uint16_t)body.list.nr_port_idx;
 		break;
+	case NETMAP_REQ_PORT_HDR_SET:
 	case NETMAP_REQ_PORT_HDR_GET:
 		nmr.nr_arg1 = (uint16_t)body.phdr.nr_hdr_len;
 		break;
@@ -223,5 +235,7 @@ unm_ioctl_legacy(int fd, struct unm_dev *d, unsigned long cmd, void *arg)
 	default:
 		break;
 	}
-	return unm_copy_out(arg, &nmr, sizeof(nmr)) ? -EFAULT : 0;
+out:
+	/* Linux copies the struct back whatever happened */
+	return unm_copy_out(arg, &nmr, sizeof(nmr)) ? -EFAULT : r;
 }

@@ -272,6 +272,43 @@ test_modes(void)
 	close(mfd);
 }
 
+/* NIOCREGIF / NIOCGINFO as netmap_legacy.c translates them (Linux copies the struct back) */
+static void
+test_legacy(void)
+{
+	struct nmreq nmr;
+	int fd = open("/dev/netmap", O_RDWR);
+
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	snprintf(nmr.nr_name, sizeof(nmr.nr_name), "lg%d{5", (int)getpid() % 100000);
+	nmr.nr_ringid = NETMAP_HW_RING | 0;	/* the original API: the mode in nr_ringid */
+	TAP_EQ(ioctl(fd, NIOCREGIF, &nmr) < 0 ? -errno : 0, 0, "NIOCREGIF in the original API's mode");
+	TAP_EQ(nmr.nr_flags & NR_REG_MASK, NR_REG_ONE_NIC, "the mode it meant is written into nr_flags");
+	close(fd);
+
+	fd = open("/dev/netmap", O_RDWR);
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	memset(nmr.nr_name, 'p', sizeof(nmr.nr_name));
+	nmr.nr_flags = NR_REG_PIPE_MASTER;
+	nmr.nr_ringid = 7;
+	TAP_EQ(ioctl(fd, NIOCREGIF, &nmr) < 0 ? -errno : 0, 0,
+	    "a legacy pipe of a 16-byte name without its NUL: cut to 15, then the pipe suffix");
+	TAP_EQ(nmr.nr_name[sizeof(nmr.nr_name) - 1], 0, "the struct came back with the cut");
+	close(fd);
+	fd = open("/dev/netmap", O_RDWR);
+
+	memset(&nmr, 0, sizeof(nmr));
+	nmr.nr_version = NETMAP_API;
+	nmr.nr_tx_rings = nmr.nr_rx_slots = 77;
+	TAP_EQ(ioctl(fd, NIOCGINFO, &nmr) < 0 ? -errno : 0, 0, "NIOCGINFO of no name");
+	tap_ok(nmr.nr_memsize > 0 && nmr.nr_arg2 == 1 && nmr.nr_tx_rings == 77 &&
+	    nmr.nr_rx_slots == 77, "region 1's size, the rest as it was (%u, %u, %u)", nmr.nr_arg2,
+	    nmr.nr_tx_rings, nmr.nr_rx_slots);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -284,5 +321,6 @@ main(void)
 	close(fd);
 	test_names();
 	test_modes();
+	test_legacy();
 	return tap_done();
 }
