@@ -178,6 +178,11 @@ $(BUILD)/tests/preload/%-fortify: $(BUILD)/obj/tests/integration/%.fortify.o $(L
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBNETMAP_ONLY) -lm
 
+# a setuid program finds no library by $$ORIGIN: this one has ours built in
+$(BUILD)/tests/helpers/setuid_probe: $(BUILD)/obj/tests/helpers/setuid_probe.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
 $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(RPATH) -o $@ $< -L$(BUILD)/lib -lunetmap -lm $(LIBS)

@@ -12,6 +12,8 @@
 /*
  * Unpacks UNM_OP_CTRL: struct unm_ctrl, the body, then options as
  * {u64 size; bytes}.  Sizes are checked against the message, not trusted.
+ * Whatever it returns, @rq holds only what was unpacked (rq->nopts counts
+ * the options really there), so an error reply can be packed from it.
  */
 int
 ctrl_unpack(uint8_t *p, size_t len, struct ctrl_req *rq, struct ctrl_err *e)
@@ -32,7 +34,7 @@ ctrl_unpack(uint8_t *p, size_t len, struct ctrl_req *rq, struct ctrl_err *e)
 	rq->body = bs ? p + off : NULL;
 	rq->body_size = uc->body_size;
 	off += uc->body_size;
-	rq->nopts = uc->nopts;
+	rq->nopts = 0;
 	rq->opts = calloc(uc->nopts + 1, sizeof(*rq->opts));
 	rq->opt_size = calloc(uc->nopts + 1, sizeof(*rq->opt_size));
 	if (!rq->opts || !rq->opt_size)
@@ -49,6 +51,7 @@ ctrl_unpack(uint8_t *p, size_t len, struct ctrl_req *rq, struct ctrl_err *e)
 			return ctrl_fail(e, EINVAL, "malformed request");
 		rq->opts[i] = (struct nmreq_option *)(p + off);
 		rq->opt_size[i] = (uint32_t)sz;
+		rq->nopts = i + 1;
 		off += sz;
 	}
 	return 0;

@@ -41,7 +41,7 @@ program_path(const char *prog, char *buf, size_t len)
 	for (const char *c = prog; *c && k + 1 < sizeof(env); c++)
 		env[k++] = isalnum((unsigned char)*c) ? (char)toupper((unsigned char)*c) : '_';
 	env[k] = '\0';
-	v = getenv(env);
+	v = secure_getenv(env);
 	if (v && *v)
 		return v;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);

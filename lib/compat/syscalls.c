@@ -30,7 +30,7 @@ is_dev_netmap(const char *path)
 	if (!path || strcmp(path, "/dev/netmap") != 0)
 		return false;
 	if (disabled < 0) {
-		const char *e = getenv("UNETMAP_DISABLE");
+		const char *e = secure_getenv("UNETMAP_DISABLE");
 
 		disabled = e && *e == '1';
 	}

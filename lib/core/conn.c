@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -24,9 +25,30 @@
 #include "unetmap.h"
 
 extern char **environ;
+static char *clean_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 
 #define REPLY_TIMEOUT_MS 30000
 #define START_TIMEOUT_MS 5000
+
+/*
+ * The daemon owns the memory every port lives in: only one run by root or
+ * by our own (effective) user is used, whoever managed to put a socket at
+ * @path (a world-writable directory...).
+ */
+static int
+trusted(int fd, const char *path)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return -errno;
+	if (cr.uid == 0 || cr.uid == geteuid())
+		return 0;
+	unm_ratelimited(5, "/dev/netmap: the unetmapd at %s runs as uid %d: refused (only one "
+	    "run by root or by uid %d, ours, is used)", path, (int)cr.uid, (int)geteuid());
+	return -EACCES;
+}
 
 static int
 try_connect(const char *path, int flags)
@@ -49,22 +71,33 @@ try_connect(const char *path, int flags)
 		REAL(close)(fd);
 		return err;
 	}
+	r = trusted(fd, path);
+	if (r < 0) {
+		REAL(close)(fd);
+		return r;
+	}
 	return fd;
 }
 
-/* the daemon binary: $UNETMAP_DAEMON, next to this library, or installed */
+/*
+ * The daemon binary: $UNETMAP_DAEMON, next to this library, or installed.
+ * In a program running with privileges it did not inherit (setuid: the
+ * kernel sets AT_SECURE) only the installed one: neither the environment
+ * nor where the library was found may choose what runs with them.
+ */
 static int
 find_daemon(char *out, size_t len)
 {
 	static const char *const rel[] = { "/../bin/", "/../sbin/", "/../../bin/" };
-	const char *e = getenv("UNETMAP_DAEMON");
+	const char *e = secure_getenv("UNETMAP_DAEMON");
+	bool secure = getauxval(AT_SECURE) != 0;
 	Dl_info info;
 
 	if (e && *e) {
 		snprintf(out, len, "%s", e);
 		return access(out, X_OK);
 	}
-	if (dladdr((void *)find_daemon, &info) && info.dli_fname) {
+	if (!secure && dladdr((void *)find_daemon, &info) && info.dli_fname) {
 		char dir[PATH_MAX];
 		char *slash;
 
@@ -111,7 +144,8 @@ start_daemon(const char *path)
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
-	r = posix_spawn(&pid, bin, &fa, &at, argv, environ);
+	/* a privileged program's environment is its caller's: the daemon gets none of it */
+	r = posix_spawn(&pid, bin, &fa, &at, argv, getauxval(AT_SECURE) ? clean_env : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (r) {
@@ -151,7 +185,7 @@ int
 unm_daemon_connect(int flags)
 {
 	char path[108];
-	const char *no = getenv("UNETMAP_NO_AUTOSTART");
+	const char *no = secure_getenv("UNETMAP_NO_AUTOSTART");
 	int fd, r;
 
 	unetmap_socket_path(path, sizeof(path));

@@ -24,7 +24,7 @@ unm_poll_spin_ns(void)
 	static int spin = -1;
 
 	if (spin < 0) {
-		const char *e = getenv("UNETMAP_SPIN_US");
+		const char *e = secure_getenv("UNETMAP_SPIN_US");
 		long us = e ? strtol(e, NULL, 10) : 50;
 
 		spin = (int)(us < 0 ? 0 : us > 100000 ? 100000 : us) * 1000;

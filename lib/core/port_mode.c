@@ -42,7 +42,7 @@ unetmap_port_mode(int fd)
 static bool
 env_on(const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = secure_getenv(name);
 
 	return v && *v && strcmp(v, "0") != 0;
 }
@@ -51,7 +51,7 @@ bool
 unm_env_port_mode(struct nmreq_opt_unetmap_port_mode *o)
 {
 	static const char *const names[] = { "best", "native", "generic", "emulated" };
-	const char *a = getenv("UNETMAP_ADMODE");
+	const char *a = secure_getenv("UNETMAP_ADMODE");
 
 	memset(o, 0, sizeof(*o));
 	o->nro_opt.nro_reqtype = NETMAP_REQ_OPT_UNETMAP_PORT_MODE;

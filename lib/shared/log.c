@@ -34,7 +34,7 @@ static int
 level(void)
 {
 	if (log_level < 0) {
-		const char *e = getenv("UNETMAP_LOG");
+		const char *e = secure_getenv("UNETMAP_LOG");
 
 		log_level = UNM_LOG_INFO;
 		if (e && strcmp(e, "quiet") == 0)

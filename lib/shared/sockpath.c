@@ -8,8 +8,8 @@
 const char *
 unetmap_socket_path(char *buf, size_t len)
 {
-	const char *e = getenv("UNETMAP_SOCKET");
-	const char *rt = getenv("XDG_RUNTIME_DIR");
+	const char *e = secure_getenv("UNETMAP_SOCKET");
+	const char *rt = secure_getenv("XDG_RUNTIME_DIR");
 
 	if (e && *e)
 		snprintf(buf, len, "%s", e);

@@ -3,7 +3,8 @@
 # lets go of the caller's output and leaves once idle; SIGTERM stops it
 # cleanly (socket removed) with bindings open; a second daemon on the
 # same socket is refused; a user other than root and the daemon's own is
-# refused with a clear error.
+# refused with a clear error; a client refuses a daemon run by another
+# user; a setuid program cannot be made to run anything as root.
 set -u
 B=${BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 n=0 failed=0
@@ -64,6 +65,27 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	echo "$err" | grep -q "^ok " ; [ $? != 0 ]; ok $? "and gets nothing done"
 	grep -q "refused pid" "$tmp/cred.log"; ok $? "the daemon logs the refusal"
 	kill $d; wait $d 2>/dev/null
+
+	# the client checks the daemon too: one run by another user is not ours to trust
+	mkdir -m 777 "$tmp/other"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$B/bin/unetmapd" -f --no-nic \
+		-s "$tmp/other/d.sock" -l "$tmp/other/d.log" 2>/dev/null &
+	d=$!; pids="$pids $d"
+	for i in $(seq 100); do [ -S "$tmp/other/d.sock" ] && break; sleep 0.05; done
+	err=$(UNETMAP_SOCKET="$tmp/other/d.sock" timeout 20 "$B/tests/integration/pipe_raw" 2>&1)
+	echo "$err" | grep -q "runs as uid 65534: refused"; ok $? "root does not use a daemon run by another user ($(echo "$err" | grep -o 'the unetmapd at.*refused' | head -1))"
+	echo "$err" | grep -q "^ok " ; [ $? != 0 ]; ok $? "and gets nothing done through it"
+	kill $d; wait $d 2>/dev/null
+
+	# a setuid-root program's environment is its caller's: it chooses nothing run as root
+	cp "$B/tests/helpers/setuid_probe" "$tmp/suid" && chown root:root "$tmp/suid" && chmod 4755 "$tmp/suid"
+	printf '#!/bin/sh\ntouch %s/pwned\n' "$tmp" >"$tmp/evil.sh"; chmod 755 "$tmp/evil.sh"
+	out=$(timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups env UNETMAP_DAEMON="$tmp/evil.sh" \
+		UNETMAP_SOCKET="$tmp/nobody.sock" "$tmp/suid" 2>&1)
+	echo "$out" | grep -q "euid 0, uid 65534"; ok $? "a setuid-root program linked with libunetmap ran as another user: $(echo "$out" | grep euid)"
+	sleep 0.3
+	[ ! -e "$tmp/pwned" ]; ok $? "and UNETMAP_DAEMON did not make it start that user's program as root"
+	pkill -f "unetmapd --autostart --socket /run/unetmap" 2>/dev/null
 else
 	echo "# not root or no setpriv: credential checks skipped"
 fi

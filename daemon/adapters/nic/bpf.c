@@ -243,7 +243,7 @@ static int
 tc_attach(const char *prog, int ifindex, int where, int *link, struct nic_tc *t,
     struct nic_bpf *b)
 {
-	const char *no = getenv("UNETMAP_NO_TCX");	/* to test the old way on a new kernel */
+	const char *no = secure_getenv("UNETMAP_NO_TCX");	/* to test the old way on a new kernel */
 	int fd = prog_fd(b, prog), r;
 
 	if (!(no && *no == '1')) {
