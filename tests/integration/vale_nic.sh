@@ -63,10 +63,6 @@ given_back() {
 	done
 	return 1
 }
-# is process $1 there (not a zombie waiting to be reaped)?
-alive() { [ -e /proc/$1/stat ] && [ "$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null)" != Z ]; }
-# the daemon's live workers
-workers() { for w in $(pgrep -P "$dpid" -x netmap-bridge); do alive "$w" && echo "$w"; done; }
 
 # ---------------------------------------------------------------- attach
 for x in a b c; do

@@ -158,12 +158,20 @@ do_attach(const struct ctrl_ctx *cx)
 		return err;
 	}
 	v = p->priv;
+	if (p->claimed_by)	/* on two switches already: netmap wraps a port once */
+		return ctrl_fail(e, EBUSY, "%s: %s is %s", name, pname, p->claimed_by);
 	if (a->reg.nr_mode == NR_REG_NIC_SW)
 		return ctrl_fail(e, EINVAL, "%s: %s is a persistent VALE port: it has no host "
 		    "stack to attach (-h is for network interfaces; use -a)", name, pname);
-	if (v->sw)
-		return ctrl_fail(e, EBUSY, "%s: %s is attached to %s; a port sits on one switch "
-		    "at a time (detach it first)", name, pname, v->sw->name);
+	if (v->sw) {
+		/* on another switch: wrapped, as netmap's bwrap, joining the two */
+		uint32_t idx = 0;
+
+		err = attach_wrap(cx, sw, pname, &idx);
+		if (!err)
+			a->port_index = idx;
+		return err;
+	}
 	if (!s) {
 		s = vale_switch_new(sw, asker->netns, e);
 		if (!s)
@@ -205,6 +213,9 @@ do_detach(const struct ctrl_ctx *cx)
 	if (!v->persistent)
 		return ctrl_fail(e, EINVAL, "%s: an ephemeral port cannot be detached; it goes "
 		    "with its last user", name);
+	if (p->claimed_by)
+		return ctrl_fail(e, EBUSY, "%s: %s is %s; that goes first", name, pname,
+		    p->claimed_by);
 	d->port_index = v->idx;
 	vale_leave(p);
 	unm_info("%s detached from %s", pname, sw);

@@ -101,7 +101,7 @@ attach_hostif(const struct ctrl_ctx *cx, const char *sw)
 		return ctrl_fail(e, EIO, "%s: cannot open the network namespace of pid %d", sw,
 		    (int)asker->pid);
 	err = hostif_make(nsfd, sw, peer, e);
-	if (!err && (err = attach_iface(cx, sw, peer, sw, false, true, &idx)) != 0 &&
+	if (!err && (err = attach_iface(cx, sw, peer, sw, false, ATTACH_HOSTIF, &idx)) != 0 &&
 	    netns_enter(nsfd) == 0) {
 		nic_link_del(sw);	/* refused before the attachment (which removes it) was made */
 		netns_leave();

@@ -4,7 +4,8 @@
  *   switch.c  switches and their ports, the data path's questions
  *   ctl.c     the VALE_* requests (list, persistent ports, attach, detach,
  *             polling, counters); ctrl.c hands them over (vale_request)
- *   attach.c  network interfaces as switch ports, and their workers
+ *   attach.c  network interfaces as switch ports, a persistent port on a
+ *             second switch (netmap's bwrap), and their workers
  *   hostif.c  a switch's own interface (valectl -n), like bridge0
  *
  * The data half is lib/adapters/vale.c; what both see is shared/vale_shm.h.
@@ -54,19 +55,31 @@ void vale_mark_attach(struct port *p);
 
 /*
  * attach.c: network interfaces (and their host stacks) as switch ports,
- * forwarded by worker processes the daemon starts, watches and stops.
- * All act in the network namespace of the asker of @cx.
+ * and persistent ports on a second switch, forwarded by worker processes
+ * the daemon starts, watches and stops.  All act in the network namespace
+ * of the asker of @cx.
  */
+enum attach_kind {
+	ATTACH_NIC,		/* valectl -a/-h of a network interface */
+	ATTACH_HOSTIF,		/* the switch end of a switch's own interface (hostif.c) */
+	ATTACH_WRAP,		/* a persistent port already on a switch, onto another */
+};
 int attach_nic(const struct ctrl_ctx *cx, const char *sw, const char *ifname, bool host,
+    uint32_t *port_index);
+/*
+ * Persistent port @pname, on a switch already, as port @pname of switch
+ * @sw too: netmap's bwrap, a patch cable between the two switches
+ */
+int attach_wrap(const struct ctrl_ctx *cx, const char *sw, const char *pname,
     uint32_t *port_index);
 /* -1: @pname on @sw is not an attached interface */
 int attach_detach(const struct ctrl_ctx *cx, const char *sw, const char *pname,
     uint32_t *port_index);
 int attach_polling(const struct ctrl_ctx *cx, const char *sw, const char *pname, bool on,
     const struct nmreq_vale_polling *req);
-/* @ifname as port @pname of switch @sw; @hostif: the switch end of its own interface */
+/* @ifname (of @kind) as port @pname of switch @sw; @host: its host stack too */
 int attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname,
-    const char *pname, bool host, bool hostif, uint32_t *port_index);
+    const char *pname, bool host, enum attach_kind kind, uint32_t *port_index);
 /* the switch port of @sw's own interface (NULL: it has none) */
 struct port *attach_hostif_port(const char *sw, uint64_t netns);
 /* undoes the attachment whose switch port is @p: the interface goes back */
