@@ -261,12 +261,18 @@ test_persistent(void)
 	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), -EEXIST, "making it twice: EEXIST");
 	TAP_EQ(raw_open(&p, bare, NR_REG_ALL_NIC, 0, 0), 0, "it opens by its bare name, on no switch");
 	send_to(&p, 7, 0xff, 60, 0);	/* goes nowhere, harmlessly */
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), 0, "VALE_ATTACH puts it on a switch");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EBUSY,
+	    "attaching it while a program has it open: EBUSY, as netmap");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, full, &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	    "and nothing of the attach is left (no switch)");
+	raw_close(&p);
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), 0, "closed, VALE_ATTACH puts it on a switch");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EBUSY, "attaching it twice: EBUSY");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -EBUSY, "deleting it while attached: EBUSY");
+	TAP_EQ(raw_open(&p, bare, NR_REG_ALL_NIC, 0, 0), 0, "attached, it opens by its bare name");
 	tap_ok(vopen(&q, "q") == 0, "an ephemeral port joins the same switch");
 	send_to(&p, 7, 0xff, 60, 0);
-	TAP_EQ(received(&q), 1, "the already-open persistent port now sends into the switch");
+	TAP_EQ(received(&q), 1, "the persistent port sends into the switch");
 	send_to(&q, 8, 7, 60, 0);
 	TAP_EQ(received(&p), 1, "and receives from it");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, full, &de), 0, "VALE_DETACH takes it off");
@@ -278,6 +284,44 @@ test_persistent(void)
 	raw_close(&q);
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "closed and detached, it is deleted");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -ENXIO, "deleting it twice: ENXIO");
+}
+
+/* VALE_ATTACH's refusals, with netmap's errnos */
+static void
+test_attach_errnos(void)
+{
+	struct nmreq_vale_newif ni = { 0 };
+	struct nmreq_vale_attach at = { .reg.nr_mem_id = 65000 };
+	struct nmreq_vale_detach de = { 0 };
+	char bare[16], full[64], full2[64], nosuch[64];
+
+	snprintf(bare, sizeof(bare), "pe%d", (int)getpid() % 100000);
+	pname(full, sizeof(full), bare);
+	snprintf(full2, sizeof(full2), "%sz:%s", sw, bare);
+	snprintf(nosuch, sizeof(nosuch), "%s:nosuch%d", sw, (int)getpid() % 100000);
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), 0, "a persistent port for the refusals");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EINVAL,
+	    "attaching with an nr_mem_id that names no region: EINVAL");
+	memset(&at, 0, sizeof(at));
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, nosuch, &at), -EINVAL,
+	    "attaching an interface that does not exist: EINVAL");
+	at.reg.nr_mode = NR_REG_NIC_SW;
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), 0,
+	    "a persistent port's first attach takes any mode (-h too), as netmap's");
+	at.reg.nr_mode = NR_REG_ONE_NIC;
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL,
+	    "wrapping it onto a second switch in mode ONE_NIC: EINVAL");
+	at.reg.nr_mode = NR_REG_ALL_NIC;
+	at.reg.nr_ringid = 1;
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL, "or with ring 1: EINVAL");
+	at.reg.nr_ringid = 0;
+	at.reg.nr_mode = NR_REG_NIC_SW;
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL,
+	    "or with its host stack (-h), which it has not: EINVAL");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, full2, &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	    "nothing of the refused wraps is left (no second switch)");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, full, &de), 0, "detached");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "and deleted");
 }
 
 #define NFRAMES 20000
@@ -490,6 +534,7 @@ main(void)
 	test_learning();
 	test_ephemeral_gone();
 	test_persistent();
+	test_attach_errnos();
 	test_many();
 	test_kill9();
 	return tap_done();

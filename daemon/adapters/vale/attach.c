@@ -497,8 +497,8 @@ inner_port(const struct ctrl_ctx *cx, const char *sw, const char *ifname, enum a
 		port_release(p);
 		err = ENXIO;
 	}
-	if (err == ENXIO)
-		return ctrl_fail(e, ENXIO, "%s:%s: no network interface %s in the namespace of "
+	if (err == ENXIO)	/* netmap: EINVAL, as it makes ephemeral ports on REGISTER only */
+		return ctrl_fail(e, EINVAL, "%s:%s: no network interface %s in the namespace of "
 		    "pid %d, and no persistent VALE port of that name", sw, ifname, ifname,
 		    (int)cx->asker->pid);
 	if (err)
@@ -509,6 +509,26 @@ inner_port(const struct ctrl_ctx *cx, const char *sw, const char *ifname, enum a
 		    "close them first", sw, ifname, ifname, p->nbind);
 	}
 	*out = p;
+	return 0;
+}
+
+/*
+ * netmap's bwrap takes all the rings of what it wraps (-a), and the host
+ * stack's too (-h): ring 0 and those two modes only; a persistent port has
+ * no host stack
+ */
+static int
+check_mode(const char *sw, const char *ifname, const struct nmreq_register *reg,
+    enum attach_kind kind, struct ctrl_err *e)
+{
+	if (reg->nr_ringid != 0 || (reg->nr_mode != NR_REG_ALL_NIC &&
+	    reg->nr_mode != NR_REG_NIC_SW))
+		return ctrl_fail(e, EINVAL, "%s:%s: attaching takes all the rings (mode %u, "
+		    "-a) or them and the host stack's (mode %u, -h), ring 0; not mode %u ring %u",
+		    sw, ifname, NR_REG_ALL_NIC, NR_REG_NIC_SW, reg->nr_mode, reg->nr_ringid);
+	if (kind == ATTACH_WRAP && reg->nr_mode == NR_REG_NIC_SW)
+		return ctrl_fail(e, EINVAL, "%s:%s: %s is a persistent VALE port: it has no host "
+		    "stack to attach (-h is for network interfaces; use -a)", sw, ifname, ifname);
 	return 0;
 }
 
@@ -532,8 +552,9 @@ claim_text(struct attachment *a, const struct port *in)
 
 int
 attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname, const char *pname,
-    bool host, enum attach_kind kind, uint32_t *port_index)
+    const struct nmreq_register *reg, enum attach_kind kind, uint32_t *port_index)
 {
+	bool host = reg->nr_mode == NR_REG_NIC_SW;
 	const struct client *asker = cx->asker;
 	struct ctrl_err *e = cx->e;
 	struct vswitch *s = vale_switch_find(sw, asker->netns);
@@ -553,6 +574,11 @@ attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname, cons
 	err = inner_port(cx, sw, ifname, kind, &p);
 	if (err)
 		return err;
+	err = check_mode(sw, ifname, reg, kind, e);
+	if (err) {
+		port_release(p);
+		return err;
+	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
 		port_release(p);
@@ -598,16 +624,17 @@ attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname, cons
 }
 
 int
-attach_nic(const struct ctrl_ctx *cx, const char *sw, const char *ifname, bool host,
-    uint32_t *port_index)
+attach_nic(const struct ctrl_ctx *cx, const char *sw, const char *ifname,
+    const struct nmreq_register *reg, uint32_t *port_index)
 {
-	return attach_iface(cx, sw, ifname, ifname, host, ATTACH_NIC, port_index);
+	return attach_iface(cx, sw, ifname, ifname, reg, ATTACH_NIC, port_index);
 }
 
 int
-attach_wrap(const struct ctrl_ctx *cx, const char *sw, const char *pname, uint32_t *port_index)
+attach_wrap(const struct ctrl_ctx *cx, const char *sw, const char *pname,
+    const struct nmreq_register *reg, uint32_t *port_index)
 {
-	return attach_iface(cx, sw, pname, pname, false, ATTACH_WRAP, port_index);
+	return attach_iface(cx, sw, pname, pname, reg, ATTACH_WRAP, port_index);
 }
 
 struct port *

@@ -124,6 +124,42 @@ do_delif(const struct ctrl_ctx *cx)
 	return 0;
 }
 
+/*
+ * Persistent port @p on switch @sw: joins it, or when it is on another
+ * switch already, wraps it there (attach.c) as netmap's bwrap does, which
+ * joins the two switches.  netmap attaches only what nobody holds: a port
+ * open by a program, or wrapped already, is EBUSY with nothing done (netmap
+ * leaves the first attach bound in that case: not copied).
+ */
+static int
+attach_persistent(const struct ctrl_ctx *cx, const char *sw, struct port *p,
+    struct nmreq_vale_attach *a)
+{
+	const char *name = cx->rq->hdr.nr_name;
+	struct ctrl_err *e = cx->e;
+	struct vport *v = p->priv;
+	struct vswitch *s;
+	int err;
+
+	if (p->claimed_by)
+		return ctrl_fail(e, EBUSY, "%s: %s is %s", name, v->pname, p->claimed_by);
+	if (p->nbind)
+		return ctrl_fail(e, EBUSY, "%s: %s is open by %d descriptor(s); attach it before "
+		    "opening it", name, v->pname, p->nbind);
+	if (v->sw)
+		return attach_wrap(cx, sw, v->pname, &a->reg, &a->port_index);
+	/* the port itself goes on the switch: netmap ignores the mode here */
+	s = vale_switch_find(sw, cx->asker->netns);
+	if (!s && !(s = vale_switch_new(sw, cx->asker->netns, e)))
+		return ENOMEM;
+	err = vale_join(s, p, e);	/* its failure takes a switch left empty with it */
+	if (err)
+		return err;
+	a->port_index = v->idx;
+	unm_info("%s attached to %s as port %u", v->pname, sw, v->idx);
+	return 0;
+}
+
 static int
 do_attach(const struct ctrl_ctx *cx)
 {
@@ -132,60 +168,26 @@ do_attach(const struct ctrl_ctx *cx)
 	struct ctrl_err *e = cx->e;
 	struct nmreq_vale_attach *a = rq->body;
 	const char *name = rq->hdr.nr_name;
+	uint16_t mem_id = a->reg.nr_mem_id;
 	char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
-	struct vswitch *s;
 	struct port *p;
-	struct vport *v;
-	bool made = false;
 	int err = vale_parse(name, sw, pname, e);
 
 	if (err)
 		return err;
-	s = vale_switch_find(sw, asker->netns);
-	if (vale_switch_port(s, pname))
+	/* checked, as netmap does; the ports stay in their regions */
+	if (mem_id > 1 && !region_find(mem_id))
+		return ctrl_fail(e, EINVAL, "%s: memory region %u does not exist", name, mem_id);
+	if (vale_switch_port(vale_switch_find(sw, asker->netns), pname))
 		return ctrl_fail(e, EBUSY, "%s: %s is on %s already", name, pname, sw);
 	p = vale_persistent(pname);
-	if (!p) {
-		/* not one of ours: a network interface, then (attach.c) */
-		uint32_t idx = 0;
-
-		if (pname[strlen(pname) - 1] == '^')
-			return ctrl_fail(e, EINVAL, "%s: attach the interface, not its host stack: "
-			    "valectl -h %s:%.*s", name, sw, (int)strlen(pname) - 1, pname);
-		err = attach_nic(cx, sw, pname, a->reg.nr_mode == NR_REG_NIC_SW, &idx);
-		if (!err)
-			a->port_index = idx;
-		return err;
-	}
-	v = p->priv;
-	if (p->claimed_by)	/* on two switches already: netmap wraps a port once */
-		return ctrl_fail(e, EBUSY, "%s: %s is %s", name, pname, p->claimed_by);
-	if (a->reg.nr_mode == NR_REG_NIC_SW)
-		return ctrl_fail(e, EINVAL, "%s: %s is a persistent VALE port: it has no host "
-		    "stack to attach (-h is for network interfaces; use -a)", name, pname);
-	if (v->sw) {
-		/* on another switch: wrapped, as netmap's bwrap, joining the two */
-		uint32_t idx = 0;
-
-		err = attach_wrap(cx, sw, pname, &idx);
-		if (!err)
-			a->port_index = idx;
-		return err;
-	}
-	if (!s) {
-		s = vale_switch_new(sw, asker->netns, e);
-		if (!s)
-			return ENOMEM;
-		made = true;
-	}
-	err = vale_join(s, p, e);
-	if (err) {
-		(void)made;	/* vale_join's failure took the empty switch with it */
-		return err;
-	}
-	a->port_index = v->idx;
-	unm_info("%s attached to %s as port %u", pname, sw, v->idx);
-	return 0;
+	if (p)
+		return attach_persistent(cx, sw, p, a);
+	/* not one of ours: a network interface, then (attach.c) */
+	if (pname[strlen(pname) - 1] == '^')
+		return ctrl_fail(e, EINVAL, "%s: attach the interface, not its host stack: "
+		    "valectl -h %s:%.*s", name, sw, (int)strlen(pname) - 1, pname);
+	return attach_nic(cx, sw, pname, &a->reg, &a->port_index);
 }
 
 static int

@@ -64,22 +64,24 @@ enum attach_kind {
 	ATTACH_HOSTIF,		/* the switch end of a switch's own interface (hostif.c) */
 	ATTACH_WRAP,		/* a persistent port already on a switch, onto another */
 };
-int attach_nic(const struct ctrl_ctx *cx, const char *sw, const char *ifname, bool host,
-    uint32_t *port_index);
+/* @reg: the attach request's (NR_REG_NIC_SW: the host stack too) */
+int attach_nic(const struct ctrl_ctx *cx, const char *sw, const char *ifname,
+    const struct nmreq_register *reg, uint32_t *port_index);
 /*
  * Persistent port @pname, on a switch already, as port @pname of switch
  * @sw too: netmap's bwrap, a patch cable between the two switches
  */
 int attach_wrap(const struct ctrl_ctx *cx, const char *sw, const char *pname,
-    uint32_t *port_index);
+    const struct nmreq_register *reg, uint32_t *port_index);
 /* -1: @pname on @sw is not an attached interface */
 int attach_detach(const struct ctrl_ctx *cx, const char *sw, const char *pname,
     uint32_t *port_index);
 int attach_polling(const struct ctrl_ctx *cx, const char *sw, const char *pname, bool on,
     const struct nmreq_vale_polling *req);
-/* @ifname (of @kind) as port @pname of switch @sw; @host: its host stack too */
+/* @ifname (of @kind) as port @pname of switch @sw, in the mode of @reg */
 int attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname,
-    const char *pname, bool host, enum attach_kind kind, uint32_t *port_index);
+    const char *pname, const struct nmreq_register *reg, enum attach_kind kind,
+    uint32_t *port_index);
 /* the switch port of @sw's own interface (NULL: it has none) */
 struct port *attach_hostif_port(const char *sw, uint64_t netns);
 /* undoes the attachment whose switch port is @p: the interface goes back */
