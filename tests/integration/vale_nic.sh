@@ -77,6 +77,8 @@ pings $NC 10.78.0.2; ok $? "C pings B through the switch"
 tcp_ok $NA $NB 10.78.0.2; ok $? "1 MB of TCP from A to B arrives intact"
 tcp_ok $NC $NA 10.78.0.1; ok $? "1 MB of TCP from C to A arrives intact"
 pings $NA 10.78.0.100; ok $? "A pings S's own address on sh, through sh's host stack (-h)"
+out=$(inS "$B/tests/helpers/nicprobe" detach 'vale0:sh^' 2>/dev/null)
+[ "$out" = "errno=16" ]; ok $? "the host stack's port alone is not detached (EBUSY, as netmap): $out"
 pings $NS 10.78.0.2; ok $? "S's stack pings B through sh^ and the switch"
 tcp_ok $NS $NB 10.78.0.2; ok $? "1 MB of TCP from S's stack to B"
 
@@ -167,6 +169,7 @@ pw=$(pgrep -P "$dpid" -f 'netmap-bridge.* -p ' | head -1)
 [ -n "$pw" ] && grep -q "^Cpus_allowed_list:[[:space:]]*0$" /proc/$pw/status; ok $? "its worker busy-polls pinned to CPU 0"
 pings $NA 10.78.0.2; ok $? "A pings B while sa is polled"
 err=$(vc -p vale0:sa -C 0,0 2>&1); [ $? != 0 ] && echo "$err" | grep -q "polling already"; ok $? "polling twice is refused"
+err=$(vc -d vale0:sa 2>&1); [ $? != 0 ] && echo "$err" | grep -q "Device or resource busy"; ok $? "a polled interface is not detached (EBUSY, as netmap)"
 err=$(vc -p vale0:sb -C 1,0,2 2>&1); [ $? != 0 ] && echo "$err" | grep -q "one polling CPU per ring pair"; ok $? "more polling CPUs than rings is refused"
 err=$(vc -p vale0:nosuch -C 0,0 2>&1); [ $? != 0 ] && echo "$err" | grep -q "polling is for network interfaces attached"; ok $? "polling what is not an attached interface is refused"
 out=$(vc -P vale0:sa 2>&1); ok $? "valectl -P vale0:sa: $out"

@@ -235,6 +235,20 @@ free_bufs(uint16_t mem_id)
 }
 
 static void
+test_ephemeral_detach(void)
+{
+	struct nmreq_vale_detach de = { 0 };
+	struct rawport e;
+	char n[64];
+
+	pname(n, sizeof(n), "e");
+	tap_ok(vopen(&e, "e") == 0, "an ephemeral port");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, n, &de), -EBUSY,
+	    "cannot be detached: EBUSY, as netmap (it goes with its program)");
+	raw_close(&e);
+}
+
+static void
 test_ephemeral_gone(void)
 {
 	struct nmreq_vale_list l = { 0 };
@@ -532,6 +546,7 @@ main(void)
 	alarm(120);
 	snprintf(sw, sizeof(sw), "vale%d", (int)getpid() % 100000);
 	test_learning();
+	test_ephemeral_detach();
 	test_ephemeral_gone();
 	test_persistent();
 	test_attach_errnos();

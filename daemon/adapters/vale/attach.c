@@ -665,12 +665,16 @@ attach_detach(const struct ctrl_ctx *cx, const char *sw, const char *pname,
 
 	if (!a)
 		return -1;
+	/* netmap: EBUSY for the host port, and for a NIC being polled */
 	if (strcmp(pname, a->pname) != 0)
-		return ctrl_fail(e, EINVAL, "%s:%s: the host stack goes with its interface: "
+		return ctrl_fail(e, EBUSY, "%s:%s: the host stack goes with its interface: "
 		    "detach %s:%s", sw, pname, sw, a->pname);
 	if (a->kind == ATTACH_HOSTIF)
 		return ctrl_fail(e, EINVAL, "%s:%s: that is the switch's own interface; "
 		    "valectl -r %s removes it", sw, pname, sw);
+	if (a->polling)
+		return ctrl_fail(e, EBUSY, "%s:%s: it is being polled; stop that first (valectl "
+		    "-P %s:%s)", sw, pname, sw, pname);
 	*port_index = ((struct vport *)a->vp->priv)->idx;
 	if (a->kind == ATTACH_WRAP)
 		unm_info("%s detached from %s (it stays on its first switch)", pname, sw);

@@ -212,8 +212,8 @@ do_detach(const struct ctrl_ctx *cx)
 	if (!p)
 		return ctrl_fail(e, ENXIO, "%s: nothing called %s is attached to %s", name, pname, sw);
 	v = p->priv;
-	if (!v->persistent)
-		return ctrl_fail(e, EINVAL, "%s: an ephemeral port cannot be detached; it goes "
+	if (!v->persistent)	/* netmap: EBUSY, the port is its program's */
+		return ctrl_fail(e, EBUSY, "%s: an ephemeral port cannot be detached; it goes "
 		    "with its last user", name);
 	if (p->claimed_by)
 		return ctrl_fail(e, EBUSY, "%s: %s is %s; that goes first", name, pname,
