@@ -338,6 +338,52 @@ test_attach_errnos(void)
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "and deleted");
 }
 
+/* names as netmap reads them, and each request's errno for a bad one */
+static void
+test_names(void)
+{
+	struct nmreq_vale_polling po = { .nr_mode = NETMAP_POLLING_MODE_SINGLE_CPU,
+		.nr_num_polling_cpus = 1 };
+	struct nmreq_vale_newif ni = { 0 };
+	struct rawport r;
+	char n[64], bare[16];
+
+	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, sw, &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	    "VALE_LIST of a switch name alone (no ':'): ENOENT, as netmap");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, "vale.x:a", &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	    "VALE_LIST of a switch name netmap rejects ('.'): ENOENT");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, "valx:a", &(struct nmreq_vale_list){ 0 }), -EINVAL,
+	    "VALE_LIST of a name not starting with vale: EINVAL");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, "vale-x:a", &(struct nmreq_vale_attach){ 0 }), -ENOMEM,
+	    "VALE_ATTACH to a switch name netmap rejects: ENOMEM, as netmap");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, "vale-x:a", &(struct nmreq_vale_detach){ 0 }), -ENXIO,
+	    "VALE_DETACH: ENXIO");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_ENABLE, "vale-x:a", &po), -ENXIO, "polling: ENXIO");
+	TAP_EQ(raw_open(&r, "vale-x:a", NR_REG_ALL_NIC, 0, 0), -ENOMEM, "REGISTER: ENOMEM");
+	pname(n, sizeof(n), "a-b.c");
+	TAP_EQ(raw_open(&r, n, NR_REG_ALL_NIC, 0, 0), 0,
+	    "a switch port named with '-' and '.': netmap takes any character after the ':'");
+	tap_ok(port_index("a-b.c") < 64, "and VALE_LIST finds it by that name");
+	raw_close(&r);
+	pname(n, sizeof(n), "a b");
+	TAP_EQ(raw_open(&r, n, NR_REG_ALL_NIC, 0, 0), -EINVAL, "but not a blank (ours: EINVAL)");
+	pname(n, sizeof(n), "lo");
+	TAP_EQ(raw_open(&r, n, NR_REG_ALL_NIC, 0, 0), -EINVAL,
+	    "REGISTER of valeX:lo, an interface's name: EINVAL, as netmap");
+	snprintf(bare, sizeof(bare), "p-%d", (int)getpid() % 100000);
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), 0,
+	    "VALE_NEWIF of a name with '-': an interface's name rules, as netmap");
+	pname(n, sizeof(n), bare);
+	TAP_EQ(raw_open(&r, n, NR_REG_ALL_NIC, 0, 0), -EINVAL,
+	    "REGISTER of valeX:P, P a persistent port not on valeX: EINVAL, as netmap");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), -EEXIST, "VALE_NEWIF of it again: EEXIST");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, "a/b", &ni), -EINVAL, "VALE_NEWIF of a/b: EINVAL");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, "..", &ni), -EINVAL, "of ..: EINVAL");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "VALE_DELIF deletes it");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, "lo", NULL), -EINVAL,
+	    "VALE_DELIF of a network interface: EINVAL, as netmap");
+}
+
 #define NFRAMES 20000
 #define WINDOW 256	/* a sender stays this close to its receiver: below capacity */
 
@@ -550,6 +596,7 @@ main(void)
 	test_ephemeral_gone();
 	test_persistent();
 	test_attach_errnos();
+	test_names();
 	test_many();
 	test_kill9();
 	return tap_done();

@@ -27,7 +27,7 @@ do_list(const struct ctrl_ctx *cx)
 		char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
 		struct vswitch *s;
 		struct port *p;
-		int err = vale_parse(name, sw, pname, e);
+		int err = vale_parse(name, sw, pname, ENOENT, e);	/* "vale0": no switch */
 
 		if (err)
 			return err;
@@ -60,6 +60,22 @@ do_list(const struct ctrl_ctx *cx)
 	return ENOENT;	/* the end of the walk, not an error worth a message */
 }
 
+/*
+ * A persistent port is named as netmap's, a Linux interface, may be: 1 to
+ * 15 characters, no '/', ':' or blanks (the kernel's dev_valid_name), not
+ * "." or ".."; and, ours, no control characters (listings, logs)
+ */
+static int
+newif_name(const char *name, struct ctrl_err *e)
+{
+	if (!name[0] || strlen(name) >= VALE_NAME_MAX || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || strpbrk(name, "/:") || !vale_printable(name))
+		return ctrl_fail(e, EINVAL, "%s: a persistent port's name is what an interface's "
+		    "may be: 1 to %u characters, no '/', ':', blanks or control characters, "
+		    "not . or ..", name, VALE_NAME_MAX - 1);
+	return 0;
+}
+
 static int
 do_newif(const struct ctrl_ctx *cx)
 {
@@ -70,9 +86,6 @@ do_newif(const struct ctrl_ctx *cx)
 	struct port *p;
 	int err;
 
-	if (!vale_ident(name, strlen(name), false) || strlen(name) >= VALE_NAME_MAX)
-		return ctrl_fail(e, EINVAL, "%s: a persistent port name is 1 to %u letters, "
-		    "digits or _", name, VALE_NAME_MAX - 1);
 	if (strncmp(name, "vale", 4) == 0) {
 		/* a switch's own interface, the equivalent of bridge0 */
 		if (!strchr(name, ':') && strlen(name) < VALE_NAME_MAX &&
@@ -81,6 +94,10 @@ do_newif(const struct ctrl_ctx *cx)
 		return ctrl_fail(e, EINVAL, "%s: names starting with \"vale\" are switches "
 		    "(valectl -n valeX gives switch valeX an interface of its own)", name);
 	}
+	err = newif_name(name, e);
+	if (err)
+		return err;
+	/* (netmap fills the reply here too, but NIOCCTRL copies no body back on an error) */
 	if (port_find(name))
 		return ctrl_fail(e, EEXIST, "%s: a port of that name exists", name);
 	if (strlen(name) < IF_NAMESIZE && if_nametoindex(name))
@@ -98,6 +115,24 @@ do_newif(const struct ctrl_ctx *cx)
 	return 0;
 }
 
+/* is @name a network interface of the asker's namespace? */
+static bool
+is_iface(const struct ctrl_ctx *cx, const char *name)
+{
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC };
+	struct ctrl_err ignored;
+	struct ctrl_ctx own = *cx;
+	struct port *p;
+	bool r;
+
+	own.e = &ignored;
+	if (port_lookup(&own, name, &req, false, &p) != 0)
+		return false;
+	r = p->ops == &nic_port_ops;
+	port_release(p);
+	return r;
+}
+
 static int
 do_delif(const struct ctrl_ctx *cx)
 {
@@ -111,6 +146,9 @@ do_delif(const struct ctrl_ctx *cx)
 	if (!p && strncmp(name, "vale", 4) == 0 && (err = attach_hostif_del(cx, name)) >= 0)
 		return err;
 
+	if (!p && is_iface(cx, name))	/* netmap: EINVAL, not a VALE port */
+		return ctrl_fail(e, EINVAL, "%s: a network interface, not a persistent VALE port",
+		    name);
 	if (!p)
 		return ctrl_fail(e, ENXIO, "%s: no persistent port of that name", name);
 	v = p->priv;
@@ -171,7 +209,7 @@ do_attach(const struct ctrl_ctx *cx)
 	uint16_t mem_id = a->reg.nr_mem_id;
 	char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
 	struct port *p;
-	int err = vale_parse(name, sw, pname, e);
+	int err = vale_parse(name, sw, pname, ENOMEM, e);	/* netmap: no switch made */
 
 	if (err)
 		return err;
@@ -184,7 +222,7 @@ do_attach(const struct ctrl_ctx *cx)
 	if (p)
 		return attach_persistent(cx, sw, p, a);
 	/* not one of ours: a network interface, then (attach.c) */
-	if (pname[strlen(pname) - 1] == '^')
+	if (pname[0] && pname[strlen(pname) - 1] == '^')
 		return ctrl_fail(e, EINVAL, "%s: attach the interface, not its host stack: "
 		    "valectl -h %s:%.*s", name, sw, (int)strlen(pname) - 1, pname);
 	return attach_nic(cx, sw, pname, &a->reg, &a->port_index);
@@ -201,7 +239,7 @@ do_detach(const struct ctrl_ctx *cx)
 	char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
 	struct port *p;
 	struct vport *v;
-	int err = vale_parse(name, sw, pname, e);
+	int err = vale_parse(name, sw, pname, ENXIO, e);
 
 	if (err)
 		return err;
@@ -238,7 +276,7 @@ do_stats(const struct ctrl_ctx *cx)
 
 	if (strncmp(name, "vale", 4) == 0) {
 		char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
-		int err = vale_parse(name, sw, pname, e);
+		int err = vale_parse(name, sw, pname, EINVAL, e);
 
 		if (err)
 			return err;
@@ -293,7 +331,7 @@ vale_request(const struct ctrl_ctx *cx)
 	case NETMAP_REQ_VALE_POLLING_ENABLE:
 	case NETMAP_REQ_VALE_POLLING_DISABLE: {
 		char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
-		int err = vale_parse(name, sw, pname, cx->e);
+		int err = vale_parse(name, sw, pname, ENXIO, cx->e);
 
 		if (err)
 			return err;

@@ -39,7 +39,9 @@ struct vport {
 extern struct vswitch *vale_by_idx[VALE_MAX_SWITCHES];
 
 bool vale_ident(const char *s, size_t len, bool may_be_empty);
-int vale_parse(const char *name, char *sw, char *pname, struct ctrl_err *e);
+bool vale_printable(const char *s);
+/* "valeX:Y" into its parts; @bad: the errno of a name netmap rejects (switch.c) */
+int vale_parse(const char *name, char *sw, char *pname, int bad, struct ctrl_err *e);
 struct vswitch *vale_switch_find(const char *name, uint64_t netns);
 struct vswitch *vale_switch_new(const char *name, uint64_t netns, struct ctrl_err *e);
 struct port *vale_switch_port(struct vswitch *s, const char *pname);
