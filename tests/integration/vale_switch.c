@@ -234,9 +234,12 @@ free_bufs(uint16_t mem_id)
 	return ctl(NETMAP_REQ_UNETMAP_REGION_INFO, "", &ri) == 0 ? (long)ri.nr_buf_free : -1;
 }
 
+/* an ephemeral port is its program's: not detached, not polled */
 static void
 test_ephemeral_detach(void)
 {
+	struct nmreq_vale_polling po = { .nr_mode = NETMAP_POLLING_MODE_SINGLE_CPU,
+		.nr_num_polling_cpus = 1 };
 	struct nmreq_vale_detach de = { 0 };
 	struct rawport e;
 	char n[64];
@@ -245,6 +248,12 @@ test_ephemeral_detach(void)
 	tap_ok(vopen(&e, "e") == 0, "an ephemeral port");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, n, &de), -EBUSY,
 	    "cannot be detached: EBUSY, as netmap (it goes with its program)");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_ENABLE, n, &po), -EOPNOTSUPP,
+	    "nor polled: EOPNOTSUPP, as netmap (a VALE port, no interface)");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_DISABLE, n, &po), -EOPNOTSUPP, "nor unpolled");
+	pname(n, sizeof(n), "nosuch");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_ENABLE, n, &po), -ENXIO,
+	    "polling a port the switch does not have: ENXIO");
 	raw_close(&e);
 }
 

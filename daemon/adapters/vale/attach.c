@@ -684,46 +684,67 @@ attach_detach(const struct ctrl_ctx *cx, const char *sw, const char *pname,
 	return 0;
 }
 
+/*
+ * netmap's polling configuration rules (get_polling_cfg): 1 CPU in
+ * single-CPU mode, never all the CPUs, in multi-CPU mode one per ring of
+ * the switch port (a bwrap's rx rings: the interface's tx rings); and ours,
+ * the CPUs must exist (they are pinned to)
+ */
+static int
+polling_check(const struct attachment *a, const struct nmreq_vale_polling *req,
+    struct ctrl_err *e)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t nq = a->nic->nrings[NR_TX], first = req->nr_first_cpu_id;
+	uint32_t num = req->nr_num_polling_cpus;
+
+	if (num == 0 || num >= ncpu)
+		return ctrl_fail(e, EINVAL, "%s:%s: %u polling CPUs: at least 1, and fewer than the "
+		    "%ld this machine has", a->sw, a->pname, num, ncpu);
+	if (req->nr_mode == NETMAP_POLLING_MODE_SINGLE_CPU && num != 1)
+		return ctrl_fail(e, EINVAL, "%s:%s: %u polling CPUs: single-CPU mode takes 1",
+		    a->sw, a->pname, num);
+	if (req->nr_mode != NETMAP_POLLING_MODE_SINGLE_CPU &&
+	    req->nr_mode != NETMAP_POLLING_MODE_MULTI_CPU)
+		return ctrl_fail(e, EINVAL, "%s:%s: polling mode %u is neither single-CPU (%u) nor "
+		    "multi-CPU (%u)", a->sw, a->pname, req->nr_mode,
+		    NETMAP_POLLING_MODE_SINGLE_CPU, NETMAP_POLLING_MODE_MULTI_CPU);
+	if ((long)first + num > ncpu)
+		return ctrl_fail(e, EINVAL, "%s:%s: CPUs %u..%u asked, this machine has 0..%ld",
+		    a->sw, a->pname, first, first + num - 1, ncpu - 1);
+	if (req->nr_mode == NETMAP_POLLING_MODE_MULTI_CPU && first + num > nq)
+		return ctrl_fail(e, EINVAL, "%s:%s: one polling CPU per ring pair, ring i on CPU i, "
+		    "and %s has rings 0..%u", a->sw, a->pname, a->ifname, nq - 1);
+	return 0;
+}
+
 int
 attach_polling(const struct ctrl_ctx *cx, const char *sw, const char *pname, bool on,
     const struct nmreq_vale_polling *req)
 {
 	struct attachment *a = find(sw, pname, cx->asker->netns);
 	struct ctrl_err *e = cx->e;
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	struct nmreq_vale_polling saved;
 	bool was;
 	int err;
 
+	/* netmap: ENXIO for no such port, EOPNOTSUPP for one that wraps nothing */
+	if (a && strcmp(pname, a->pname) != 0)
+		return ctrl_fail(e, EOPNOTSUPP, "%s:%s: the host stack is polled with its "
+		    "interface (%s:%s)", sw, pname, sw, a->pname);
+	if (!a && vale_switch_port(vale_switch_find(sw, cx->asker->netns), pname))
+		return ctrl_fail(e, EOPNOTSUPP, "%s:%s: a VALE port is not polled: polling is "
+		    "for network interfaces attached to a switch (valectl -a %s:IF)", sw, pname, sw);
 	if (!a)
 		return ctrl_fail(e, ENXIO, "%s:%s: polling is for network interfaces attached to "
 		    "a switch (valectl -a %s:IF), and %s is none", sw, pname, sw, pname);
-	if (on) {
-		uint32_t nq = a->nic->nrings[NR_RX];
-
-		if (req->nr_mode != NETMAP_POLLING_MODE_SINGLE_CPU &&
-		    req->nr_mode != NETMAP_POLLING_MODE_MULTI_CPU)
-			return ctrl_fail(e, EINVAL, "%s:%s: polling mode %u is neither single-CPU "
-			    "(%u) nor multi-CPU (%u)", sw, pname, req->nr_mode,
-			    NETMAP_POLLING_MODE_SINGLE_CPU, NETMAP_POLLING_MODE_MULTI_CPU);
-		if (req->nr_num_polling_cpus == 0 ||
-		    (req->nr_mode == NETMAP_POLLING_MODE_SINGLE_CPU && req->nr_num_polling_cpus != 1))
-			return ctrl_fail(e, EINVAL, "%s:%s: %u polling CPUs: single-CPU mode takes 1, "
-			    "multi-CPU mode 1 or more", sw, pname, req->nr_num_polling_cpus);
-		if ((long)req->nr_first_cpu_id + req->nr_num_polling_cpus > ncpu)
-			return ctrl_fail(e, EINVAL, "%s:%s: CPUs %u..%u asked, this machine has "
-			    "0..%ld", sw, pname, req->nr_first_cpu_id,
-			    req->nr_first_cpu_id + req->nr_num_polling_cpus - 1, ncpu - 1);
-		if (req->nr_mode == NETMAP_POLLING_MODE_MULTI_CPU &&
-		    req->nr_first_cpu_id + req->nr_num_polling_cpus > nq)
-			return ctrl_fail(e, EINVAL, "%s:%s: one polling CPU per ring pair, ring i on "
-			    "CPU i, and %s has rings 0..%u", sw, pname, a->ifname, nq - 1);
-		if (a->polling)
-			return ctrl_fail(e, EBUSY, "%s:%s: polling already (valectl -P first)",
-			    sw, pname);
-	} else if (!a->polling) {
-		return ctrl_fail(e, EINVAL, "%s:%s: not polling", sw, pname);
-	}
+	/* netmap: EFAULT for polling twice, or stopping what does not poll */
+	if (on && a->polling)
+		return ctrl_fail(e, EFAULT, "%s:%s: polling already (valectl -P first)", sw, pname);
+	if (!on && !a->polling)
+		return ctrl_fail(e, EFAULT, "%s:%s: not polling", sw, pname);
+	if (on && (err = polling_check(a, req, e)) != 0)
+		return err;
 	was = a->polling;
 	saved = a->poll;
 	lanes_free(a);
