@@ -283,6 +283,8 @@ test_persistent(void)
 	tap_ok(ni.nr_tx_slots == 256 && ni.nr_mem_id > 1, "with the slots asked for, in its own region");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), -EEXIST, "making it twice: EEXIST");
 	TAP_EQ(raw_open(&p, bare, NR_REG_ALL_NIC, 0, 0), 0, "it opens by its bare name, on no switch");
+	tap_ok(strcmp(p.nifp->ni_name, bare) == 0, "its netmap_if is named %s (%s)", bare,
+	    p.nifp->ni_name);
 	send_to(&p, 7, 0xff, 60, 0);	/* goes nowhere, harmlessly */
 	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EBUSY,
 	    "attaching it while a program has it open: EBUSY, as netmap");
@@ -293,6 +295,10 @@ test_persistent(void)
 	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EBUSY, "attaching it twice: EBUSY");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -EBUSY, "deleting it while attached: EBUSY");
 	TAP_EQ(raw_open(&p, bare, NR_REG_ALL_NIC, 0, 0), 0, "attached, it opens by its bare name");
+	/* ni_name has room for 15 characters, in netmap too */
+	tap_ok(strncmp(p.nifp->ni_name, full, sizeof(p.nifp->ni_name) - 1) == 0,
+	    "its netmap_if is named %s now, as netmap renames an attached port (%s)", full,
+	    p.nifp->ni_name);
 	tap_ok(vopen(&q, "q") == 0, "an ephemeral port joins the same switch");
 	send_to(&p, 7, 0xff, 60, 0);
 	TAP_EQ(received(&q), 1, "the persistent port sends into the switch");
@@ -302,6 +308,14 @@ test_persistent(void)
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, full, &de), -ENXIO, "detaching it twice: ENXIO");
 	send_to(&p, 7, 0xff, 60, 0);
 	TAP_EQ(received(&q), 0, "off the switch its frames go nowhere");
+	{
+		struct rawport p2;
+
+		TAP_EQ(raw_open(&p2, bare, NR_REG_ALL_NIC, 0, 0), 0, "detached, it opens again");
+		tap_ok(strncmp(p2.nifp->ni_name, full, sizeof(p2.nifp->ni_name) - 1) == 0,
+		    "still named %s, as netmap (%s)", full, p2.nifp->ni_name);
+		raw_close(&p2);
+	}
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -EBUSY, "deleting it while open: EBUSY");
 	raw_close(&p);
 	raw_close(&q);

@@ -194,6 +194,7 @@ attach_persistent(const struct ctrl_ctx *cx, const char *sw, struct port *p,
 	if (err)
 		return err;
 	a->port_index = v->idx;
+	snprintf(v->nm_name, sizeof(v->nm_name), "%s:%s", sw, v->pname);	/* netmap renames it */
 	unm_info("%s attached to %s as port %u", v->pname, sw, v->idx);
 	return 0;
 }

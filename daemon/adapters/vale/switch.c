@@ -635,6 +635,14 @@ vale_idle(struct port *p)
 		vale_port_free(p);
 }
 
+static const char *
+vale_nifp_name(struct port *p)
+{
+	struct vport *v = p->priv;
+
+	return v->nm_name[0] ? v->nm_name : p->name;
+}
+
 static unsigned
 vale_ring_fds(struct port *p, int t, uint32_t i, int *fds, unsigned max)
 {
@@ -729,6 +737,7 @@ const struct port_ops vale_port_ops = {
 	.check_mode = vale_check_mode,
 	.link = vale_link,
 	.idle = vale_idle,
+	.nifp_name = vale_nifp_name,
 	.ring_fds = vale_ring_fds,
 	.queries = 1u << UNM_Q_VALE_PEERS | 1u << UNM_Q_VALE_PORT,
 	.query = vale_query,

@@ -34,6 +34,12 @@ struct vport {
 	uint32_t idx;			/* its index on sw */
 	bool persistent;		/* made by NEWIF, outlives its users */
 	char pname[VALE_NAME_MAX];	/* the part after "valeX:" */
+	/*
+	 * What netmap calls a persistent port (its netmap_if's ni_name): "v0",
+	 * then "valeA:v0" once attached to valeA, kept after a detach until the
+	 * next attach; "" for other ports (their port name)
+	 */
+	char nm_name[NETMAP_REQ_IFNAMSIZ];
 };
 
 extern struct vswitch *vale_by_idx[VALE_MAX_SWITCHES];
