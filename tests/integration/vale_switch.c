@@ -407,6 +407,32 @@ test_names(void)
 	    "VALE_DELIF of a network interface: EINVAL, as netmap");
 }
 
+/* switches are counted (64 here, 8 in netmap): one too many is ENOMEM, as netmap's */
+static void
+test_switch_limit(void)
+{
+	int fds[70], n, err = 0;
+
+	for (n = 0; n < 70; n++) {
+		struct nmreq_register reg = { .nr_mode = NR_REG_ALL_NIC, .nr_mem_id = 1,
+			.nr_tx_slots = 64, .nr_rx_slots = 64 };
+		char name[64];
+
+		snprintf(name, sizeof(name), "vale%dl%d:x", (int)getpid() % 100000, n);
+		fds[n] = open("/dev/netmap", O_RDWR);
+		err = fds[n] < 0 ? -errno : raw_ctrl(fds[n], NETMAP_REQ_REGISTER, name, &reg, NULL);
+		if (err) {
+			if (fds[n] >= 0)
+				close(fds[n]);
+			break;
+		}
+	}
+	tap_ok(n > 0 && n <= 64 && err == -ENOMEM, "a port on a switch too many: ENOMEM, as "
+	    "netmap (%d switches made, then %d)", n, err);
+	while (n > 0)
+		close(fds[--n]);
+}
+
 #define NFRAMES 20000
 #define WINDOW 256	/* a sender stays this close to its receiver: below capacity */
 
@@ -620,6 +646,7 @@ main(void)
 	test_persistent();
 	test_attach_errnos();
 	test_names();
+	test_switch_limit();
 	test_many();
 	test_kill9();
 	return tap_done();
