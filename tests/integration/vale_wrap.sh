@@ -7,8 +7,9 @@
 # netmap-bridge worker of the daemon forwards between P and valeB:P):
 # frames cross both ways, each switch learns the other's senders on its
 # port of P; a third attach, opening P by any name, detaching P's first
-# attach or deleting P are refused (EBUSY) while the wrap exists; detaching
-# valeB:P undoes it and stops the worker; so does the daemon's stop.
+# attach or deleting P are refused (EBUSY) while the wrap exists; the wrap
+# is polled as an interface is; detaching valeB:P undoes it and stops the
+# worker; so does the daemon's stop.
 #
 # Needs no namespace: runs its own daemon (for its workers' pids), which it
 # stops on every exit path, with whatever else it started.
@@ -122,6 +123,15 @@ sleep 0.3
 [ "$(col $SA:watch rx-frames) $(col $SA:watch drop-full)" = "0 0" ]
 ok $? "and no other port of $SA: it learned $MB on $P"
 kill "$PID_aw" 2>/dev/null; wait "$PID_aw" 2>/dev/null
+
+# ---------------------------------------------------------------- polled
+vc -p $SB:$P -C 0,0; ok $? "valectl -p $SB:$P: the wrap is polled as an interface is (netmap polls any bwrap)"
+pw=$(pgrep -P "$dpid" -f 'netmap-bridge.* -p ' | head -1)
+[ -n "$pw" ]; ok $? "by a busy-polling worker ($pw)"
+crosses $SA $SB "300 frames from $SA cross to $SB while it is polled"
+vc -d $SB:$P 2>"$tmp/dtp.err"; refused dtp $? "Device or resource busy"; ok $? "and it is not detached while polled (EBUSY)"
+vc -P $SB:$P; ok $? "valectl -P $SB:$P"
+vc -p $SA:$P 2>"$tmp/pa.err"; refused pa $? "Operation not supported"; ok $? "its first attach wraps nothing: not polled (EOPNOTSUPP)"
 
 # ---------------------------------------------------------------- undone
 out=$(vc -v -d $SB:$P 2>&1); ok $? "valectl -d $SB:$P undoes the wrap: $out"
