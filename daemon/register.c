@@ -116,7 +116,7 @@ make_nifp(struct binding *b, struct port *p, uint32_t extra_head, struct ctrl_er
 		return -idx;
 	nifp = region_if(r, (uint32_t)idx);
 	snprintf((char *)nifp->ni_name, sizeof(nifp->ni_name), "%.*s",
-	    (int)sizeof(nifp->ni_name) - 1, p->name);
+	    (int)sizeof(nifp->ni_name) - 1, p->ops->nifp_name ? p->ops->nifp_name(p) : p->name);
 	*(uint32_t *)&nifp->ni_version = NETMAP_API;
 	*(uint32_t *)&nifp->ni_flags = r->priv ? NI_PRIV_MEM : 0;
 	*(uint32_t *)&nifp->ni_tx_rings = p->nrings[NR_TX];

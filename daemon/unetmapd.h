@@ -141,6 +141,8 @@ struct port_ops {
 
 	/* the data-path kind of ring @i of direction @t (default p->sync_kind) */
 	uint16_t (*ring_kind)(struct port *p, int t, uint32_t i);
+	/* the name a binding's netmap_if carries (default: p->name) */
+	const char *(*nifp_name)(struct port *p);
 	/* descriptors the data path of that ring needs (an AF_XDP socket...) */
 	unsigned (*ring_fds)(struct port *p, int t, uint32_t i, int *fds, unsigned max);
 	/* a binding is made / released (e.g. take or give back an interface) */

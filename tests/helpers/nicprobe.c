@@ -29,6 +29,9 @@
  *                                         frame released with NS_FORWARD, so the
  *                                         kernel passes it on; prints "ready", and
  *                                         "forwarded=N" at the end
+ *   nicprobe detach NAME                  VALE_DETACH of NAME as given (valectl
+ *                                         refuses some names before asking);
+ *                                         prints "errno=E" (0: detached)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -381,6 +384,29 @@ do_info(const char *name)
 	return 0;
 }
 
+static int
+do_detach(const char *name)
+{
+	struct nmreq_vale_detach d;
+	struct nmreq_header h;
+	int fd = open("/dev/netmap", O_RDWR), err;
+
+	if (fd < 0) {
+		fprintf(stderr, "nicprobe: /dev/netmap: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(&d, 0, sizeof(d));
+	memset(&h, 0, sizeof(h));
+	h.nr_version = NETMAP_API;
+	h.nr_reqtype = NETMAP_REQ_VALE_DETACH;
+	snprintf(h.nr_name, sizeof(h.nr_name), "%s", name);
+	h.nr_body = (uintptr_t)&d;
+	err = ioctl(fd, NIOCCTRL, &h) < 0 ? errno : 0;
+	close(fd);
+	printf("errno=%d\n", err);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -394,6 +420,8 @@ main(int argc, char **argv)
 		return do_inject(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "forward") == 0)
 		return do_forward(argv[2], atol(argv[3]));
+	if (argc == 3 && strcmp(argv[1], "detach") == 0)
+		return do_detach(argv[2]);
 	if (argc >= 5 && strcmp(argv[1], "send") == 0)
 		return do_send(argv[2], atol(argv[3]), atol(argv[4]), argc > 5 ? atol(argv[5]) : -1);
 	if (argc >= 5 && strncmp(argv[1], "count", 5) == 0)
@@ -416,6 +444,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: nicprobe send IFACE COUNT LEN [VID] | count PORT COUNT SECS |"
-	    " hold PORT | mode PORT | info NAME | bpdu IFACE COUNT | inject PORT SRCMAC\n");
+	    " hold PORT | mode PORT | info NAME | sniff IFACE SECS | bpdu IFACE COUNT |"
+	    " inject PORT SRCMAC | detach NAME\n");
 	return 2;
 }

@@ -234,6 +234,29 @@ free_bufs(uint16_t mem_id)
 	return ctl(NETMAP_REQ_UNETMAP_REGION_INFO, "", &ri) == 0 ? (long)ri.nr_buf_free : -1;
 }
 
+/* an ephemeral port is its program's: not detached, not polled */
+static void
+test_ephemeral_detach(void)
+{
+	struct nmreq_vale_polling po = { .nr_mode = NETMAP_POLLING_MODE_SINGLE_CPU,
+		.nr_num_polling_cpus = 1 };
+	struct nmreq_vale_detach de = { 0 };
+	struct rawport e;
+	char n[64];
+
+	pname(n, sizeof(n), "e");
+	tap_ok(vopen(&e, "e") == 0, "an ephemeral port");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, n, &de), -EBUSY,
+	    "cannot be detached: EBUSY, as netmap (it goes with its program)");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_ENABLE, n, &po), -EOPNOTSUPP,
+	    "nor polled: EOPNOTSUPP, as netmap (a VALE port, no interface)");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_DISABLE, n, &po), -EOPNOTSUPP, "nor unpolled");
+	pname(n, sizeof(n), "nosuch");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_ENABLE, n, &po), -ENXIO,
+	    "polling a port the switch does not have: ENXIO");
+	raw_close(&e);
+}
+
 static void
 test_ephemeral_gone(void)
 {
@@ -260,24 +283,154 @@ test_persistent(void)
 	tap_ok(ni.nr_tx_slots == 256 && ni.nr_mem_id > 1, "with the slots asked for, in its own region");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), -EEXIST, "making it twice: EEXIST");
 	TAP_EQ(raw_open(&p, bare, NR_REG_ALL_NIC, 0, 0), 0, "it opens by its bare name, on no switch");
+	tap_ok(strcmp(p.nifp->ni_name, bare) == 0, "its netmap_if is named %s (%s)", bare,
+	    p.nifp->ni_name);
 	send_to(&p, 7, 0xff, 60, 0);	/* goes nowhere, harmlessly */
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), 0, "VALE_ATTACH puts it on a switch");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EBUSY,
+	    "attaching it while a program has it open: EBUSY, as netmap");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, full, &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	    "and nothing of the attach is left (no switch)");
+	raw_close(&p);
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), 0, "closed, VALE_ATTACH puts it on a switch");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EBUSY, "attaching it twice: EBUSY");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -EBUSY, "deleting it while attached: EBUSY");
+	TAP_EQ(raw_open(&p, bare, NR_REG_ALL_NIC, 0, 0), 0, "attached, it opens by its bare name");
+	/* ni_name has room for 15 characters, in netmap too */
+	tap_ok(strncmp(p.nifp->ni_name, full, sizeof(p.nifp->ni_name) - 1) == 0,
+	    "its netmap_if is named %s now, as netmap renames an attached port (%s)", full,
+	    p.nifp->ni_name);
 	tap_ok(vopen(&q, "q") == 0, "an ephemeral port joins the same switch");
 	send_to(&p, 7, 0xff, 60, 0);
-	TAP_EQ(received(&q), 1, "the already-open persistent port now sends into the switch");
+	TAP_EQ(received(&q), 1, "the persistent port sends into the switch");
 	send_to(&q, 8, 7, 60, 0);
 	TAP_EQ(received(&p), 1, "and receives from it");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, full, &de), 0, "VALE_DETACH takes it off");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, full, &de), -ENXIO, "detaching it twice: ENXIO");
 	send_to(&p, 7, 0xff, 60, 0);
 	TAP_EQ(received(&q), 0, "off the switch its frames go nowhere");
+	{
+		struct rawport p2;
+
+		TAP_EQ(raw_open(&p2, bare, NR_REG_ALL_NIC, 0, 0), 0, "detached, it opens again");
+		tap_ok(strncmp(p2.nifp->ni_name, full, sizeof(p2.nifp->ni_name) - 1) == 0,
+		    "still named %s, as netmap (%s)", full, p2.nifp->ni_name);
+		raw_close(&p2);
+	}
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -EBUSY, "deleting it while open: EBUSY");
 	raw_close(&p);
 	raw_close(&q);
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "closed and detached, it is deleted");
 	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -ENXIO, "deleting it twice: ENXIO");
+}
+
+/* VALE_ATTACH's refusals, with netmap's errnos */
+static void
+test_attach_errnos(void)
+{
+	struct nmreq_vale_newif ni = { 0 };
+	struct nmreq_vale_attach at = { .reg.nr_mem_id = 65000 };
+	struct nmreq_vale_detach de = { 0 };
+	char bare[16], full[64], full2[64], nosuch[64];
+
+	snprintf(bare, sizeof(bare), "pe%d", (int)getpid() % 100000);
+	pname(full, sizeof(full), bare);
+	snprintf(full2, sizeof(full2), "%sz:%s", sw, bare);
+	snprintf(nosuch, sizeof(nosuch), "%s:nosuch%d", sw, (int)getpid() % 100000);
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), 0, "a persistent port for the refusals");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EINVAL,
+	    "attaching with an nr_mem_id that names no region: EINVAL");
+	memset(&at, 0, sizeof(at));
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, nosuch, &at), -EINVAL,
+	    "attaching an interface that does not exist: EINVAL");
+	at.reg.nr_mode = NR_REG_NIC_SW;
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), 0,
+	    "a persistent port's first attach takes any mode (-h too), as netmap's");
+	at.reg.nr_mode = NR_REG_ONE_NIC;
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL,
+	    "wrapping it onto a second switch in mode ONE_NIC: EINVAL");
+	at.reg.nr_mode = NR_REG_ALL_NIC;
+	at.reg.nr_ringid = 1;
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL, "or with ring 1: EINVAL");
+	at.reg.nr_ringid = 0;
+	at.reg.nr_mode = NR_REG_NIC_SW;
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL,
+	    "or with its host stack (-h), which it has not: EINVAL");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, full2, &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	    "nothing of the refused wraps is left (no second switch)");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, full, &de), 0, "detached");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "and deleted");
+}
+
+/* names as netmap reads them, and each request's errno for a bad one */
+static void
+test_names(void)
+{
+	struct nmreq_vale_polling po = { .nr_mode = NETMAP_POLLING_MODE_SINGLE_CPU,
+		.nr_num_polling_cpus = 1 };
+	struct nmreq_vale_newif ni = { 0 };
+	struct rawport r;
+	char n[64], bare[16];
+
+	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, sw, &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	    "VALE_LIST of a switch name alone (no ':'): ENOENT, as netmap");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, "vale.x:a", &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	    "VALE_LIST of a switch name netmap rejects ('.'): ENOENT");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, "valx:a", &(struct nmreq_vale_list){ 0 }), -EINVAL,
+	    "VALE_LIST of a name not starting with vale: EINVAL");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, "vale-x:a", &(struct nmreq_vale_attach){ 0 }), -ENOMEM,
+	    "VALE_ATTACH to a switch name netmap rejects: ENOMEM, as netmap");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, "vale-x:a", &(struct nmreq_vale_detach){ 0 }), -ENXIO,
+	    "VALE_DETACH: ENXIO");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_ENABLE, "vale-x:a", &po), -ENXIO, "polling: ENXIO");
+	TAP_EQ(raw_open(&r, "vale-x:a", NR_REG_ALL_NIC, 0, 0), -ENOMEM, "REGISTER: ENOMEM");
+	pname(n, sizeof(n), "a-b.c");
+	TAP_EQ(raw_open(&r, n, NR_REG_ALL_NIC, 0, 0), 0,
+	    "a switch port named with '-' and '.': netmap takes any character after the ':'");
+	tap_ok(port_index("a-b.c") < 64, "and VALE_LIST finds it by that name");
+	raw_close(&r);
+	pname(n, sizeof(n), "a b");
+	TAP_EQ(raw_open(&r, n, NR_REG_ALL_NIC, 0, 0), -EINVAL, "but not a blank (ours: EINVAL)");
+	pname(n, sizeof(n), "lo");
+	TAP_EQ(raw_open(&r, n, NR_REG_ALL_NIC, 0, 0), -EINVAL,
+	    "REGISTER of valeX:lo, an interface's name: EINVAL, as netmap");
+	snprintf(bare, sizeof(bare), "p-%d", (int)getpid() % 100000);
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), 0,
+	    "VALE_NEWIF of a name with '-': an interface's name rules, as netmap");
+	pname(n, sizeof(n), bare);
+	TAP_EQ(raw_open(&r, n, NR_REG_ALL_NIC, 0, 0), -EINVAL,
+	    "REGISTER of valeX:P, P a persistent port not on valeX: EINVAL, as netmap");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), -EEXIST, "VALE_NEWIF of it again: EEXIST");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, "a/b", &ni), -EINVAL, "VALE_NEWIF of a/b: EINVAL");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, "..", &ni), -EINVAL, "of ..: EINVAL");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "VALE_DELIF deletes it");
+	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, "lo", NULL), -EINVAL,
+	    "VALE_DELIF of a network interface: EINVAL, as netmap");
+}
+
+/* switches are counted (64 here, 8 in netmap): one too many is ENOMEM, as netmap's */
+static void
+test_switch_limit(void)
+{
+	int fds[70], n, err = 0;
+
+	for (n = 0; n < 70; n++) {
+		struct nmreq_register reg = { .nr_mode = NR_REG_ALL_NIC, .nr_mem_id = 1,
+			.nr_tx_slots = 64, .nr_rx_slots = 64 };
+		char name[64];
+
+		snprintf(name, sizeof(name), "vale%dl%d:x", (int)getpid() % 100000, n);
+		fds[n] = open("/dev/netmap", O_RDWR);
+		err = fds[n] < 0 ? -errno : raw_ctrl(fds[n], NETMAP_REQ_REGISTER, name, &reg, NULL);
+		if (err) {
+			if (fds[n] >= 0)
+				close(fds[n]);
+			break;
+		}
+	}
+	tap_ok(n > 0 && n <= 64 && err == -ENOMEM, "a port on a switch too many: ENOMEM, as "
+	    "netmap (%d switches made, then %d)", n, err);
+	while (n > 0)
+		close(fds[--n]);
 }
 
 #define NFRAMES 20000
@@ -488,8 +641,12 @@ main(void)
 	alarm(120);
 	snprintf(sw, sizeof(sw), "vale%d", (int)getpid() % 100000);
 	test_learning();
+	test_ephemeral_detach();
 	test_ephemeral_gone();
 	test_persistent();
+	test_attach_errnos();
+	test_names();
+	test_switch_limit();
 	test_many();
 	test_kill9();
 	return tap_done();

@@ -1,12 +1,15 @@
 # tests/lib/netns.sh - what the shell tests of switches in network
-# namespaces share (vale_nic.sh, vale_intercept.sh).  Source it after
-# setting B (the build) and tmp (the test's own directory):
+# namespaces share (vale_nic.sh, vale_intercept.sh; vale_wrap.sh, which
+# needs no namespace, its daemon).  Source it after setting B (the build)
+# and tmp (the test's own directory):
 #
 #   ok STATUS TEXT           one TAP line; n and failed count them
 #   needs_root_veth_nc       exits with a skip unless root, veth and nc are there
 #   daemon_start             unetmapd on $tmp/d.sock, log $tmp/d.log; pid in dpid
 #   daemon_stop              SIGTERM, bounded wait (SIGKILL after 5 s); 0 if it
 #                            stopped by itself
+#   alive PID                the process is there (and not a zombie)
+#   workers                  the daemon's live netmap-bridge workers
 #   netns_make NS...         namespaces with lo up and IPv6 off (no chatter)
 #   ping_out NS ADDR [N]     ping's output (N echoes, 3 by default)
 #   pings NS ADDR [N]        every echo answered
@@ -41,6 +44,9 @@ daemon_stop() {
 	done
 	kill -9 "$dpid"; wait "$dpid" 2>/dev/null; dpid=""; return 1
 }
+
+alive() { [ -e /proc/$1/stat ] && [ "$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null)" != Z ]; }
+workers() { for w in $(pgrep -P "$dpid" -x netmap-bridge); do alive "$w" && echo "$w"; done; }
 
 netns_make() {
 	for ns in "$@"; do

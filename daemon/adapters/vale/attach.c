@@ -1,5 +1,6 @@
 /*
- * attach.c - network interfaces on switches (valectl -a / -h / -d / -p / -P).
+ * attach.c - network interfaces on switches (valectl -a / -h / -d / -p / -P),
+ * and a persistent port on a second switch.
  *
  * netmap forwards between an attached NIC and its switch in the kernel.
  * Here the daemon registers the ports itself, on netmap descriptors of its
@@ -9,12 +10,20 @@
  * 1.  The daemon never touches a frame and its event loop never waits on
  * the data path.
  *
+ * netmap attaches a persistent port that is on a switch already (v0 on
+ * valeA) to a second switch by wrapping it, as it wraps a NIC: port
+ * valeB:v0 of valeB carries what valeB delivers to it out of v0's tx rings
+ * into valeA, and what valeA delivers to v0 into valeB - a patch cable.
+ * Here that is an attachment like an interface's, with v0 in the
+ * interface's place and valeB:v0 made in v0's memory region.
+ *
  * An attachment is made of lanes; a lane is one worker (daemon/worker.c
  * starts, restarts and stops them) and the descriptors it forwards between:
  *
  *   interface rings  <->  valeX:eth0     (all rings; or ring k of each in
  *                                          multi-CPU polling, one lane per CPU)
  *   host-stack rings <->  valeX:eth0^    (with -h)
+ *   v0's rings       <->  valeB:v0       (a persistent port on a second switch)
  *
  * The daemon keeps its end of every descriptor, so a worker that dies loses
  * nothing: the interface stays taken and the switch port stays in place
@@ -70,18 +79,22 @@ struct swworker {
 struct attachment {
 	struct attachment *next;
 	char sw[VALE_NAME_MAX];
-	char ifname[IF_NAMESIZE];
+	char ifname[IF_NAMESIZE];	/* the interface (or wrapped persistent port) */
 	char pname[VALE_NAME_MAX];	/* its port on the switch (the interface's name, or
 					   the switch's for the switch's own interface) */
-	char claim[128];		/* what others are told when they try to bind */
+	char claim[160];		/* what others are told when they try to bind */
 	uint64_t netns;
 	int nsfd;			/* the asker's network namespace, for the workers */
 	bool host;			/* -h: the host stack is a port too */
-	bool hostif;			/* the switch's own interface: a veth pair we made,
-					   ifname its switch end, sw the end the host uses */
+	/*
+	 * ATTACH_HOSTIF: the switch's own interface, a veth pair we made, ifname
+	 * its switch end, sw the end the host uses.  ATTACH_WRAP: ifname a
+	 * persistent port on another switch.
+	 */
+	enum attach_kind kind;
 	bool polling;
 	struct nmreq_vale_polling poll;
-	struct port *nic, *vp, *hp;	/* held while attached */
+	struct port *nic, *vp, *hp;	/* held while attached (nic: ifname's port) */
 	struct lane lanes[MAX_LANES];
 	int nlanes;
 };
@@ -373,18 +386,30 @@ find_if(const char *ifname, uint64_t netns)
 	return NULL;
 }
 
-/* a switch port of its own for the attachment, in region 1 with the interface */
+/*
+ * A switch port of its own for the attachment, in the region of @in (the
+ * interface's, region 1; a wrapped port's own), so frames cross by buffer
+ * swaps: for an interface as many ring pairs as it has queues, for a
+ * wrapped port its rings swapped as netmap's bwrap does (tx as its rx).
+ */
 static int
-switch_port(struct attachment *a, const char *pname, uint16_t nrings, struct port **out,
-    struct ctrl_err *e)
+switch_port(struct attachment *a, const char *pname, const struct port *in, bool host,
+    struct port **out, struct ctrl_err *e)
 {
 	char name[NETMAP_REQ_IFNAMSIZ];
 	struct vswitch *s = vale_switch_find(a->sw, a->netns);
+	uint32_t n = in->nrings[NR_RX] > in->nrings[NR_TX] ? in->nrings[NR_RX] : in->nrings[NR_TX];
 	struct port *p;
 	int err;
 
 	snprintf(name, sizeof(name), "%s:%s", a->sw, pname);
-	err = vale_port_new(name, pname, false, nrings, nrings, 0, 0, 0, 1, &p, e);
+	if (host)
+		err = vale_port_new(name, pname, false, 1, 1, 0, 0, 0, in->reg->id, &p, e);
+	else if (a->kind == ATTACH_WRAP)
+		err = vale_port_new(name, pname, false, in->nrings[NR_RX], in->nrings[NR_TX],
+		    in->nslots[NR_RX], in->nslots[NR_TX], 0, in->reg->id, &p, e);
+	else
+		err = vale_port_new(name, pname, false, n, n, 0, 0, 0, in->reg->id, &p, e);
 	if (err)
 		return err;
 	if (!s && !(s = vale_switch_new(a->sw, a->netns, e))) {
@@ -422,14 +447,14 @@ attachment_free(struct attachment *a)
 	uint64_t netns = a->netns;
 
 	lanes_free(a);
-	if (a->hostif && v && v->sw && v->sw->shm->host_port == v->idx + 1)
+	if (a->kind == ATTACH_HOSTIF && v && v->sw && v->sw->shm->host_port == v->idx + 1)
 		__atomic_store_n(&v->sw->shm->host_port, 0, __ATOMIC_RELEASE);
 	/* the switch ports first: the interface's rings then have no users */
 	unclaim(&a->hp);
 	unclaim(&a->vp);
 	unclaim(&a->nic);
 	/* the switch's own interface goes with it (both ends of the pair) */
-	if (a->hostif && a->nsfd >= 0 && netns_enter(a->nsfd) == 0) {
+	if (a->kind == ATTACH_HOSTIF && a->nsfd >= 0 && netns_enter(a->nsfd) == 0) {
 		int r = nic_link_del(a->ifname);
 
 		netns_leave();
@@ -448,45 +473,111 @@ attachment_free(struct attachment *a)
 	swworker_sync(sw, netns);	/* the switch's other ports forward again */
 }
 
-int
-attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname, const char *pname,
-    bool host, bool hostif, uint32_t *port_index)
+/*
+ * The port that @ifname names for an attachment of @kind: a network
+ * interface of the asker's namespace, or a persistent VALE port to wrap;
+ * held, and nobody's (not open, not attached elsewhere).
+ */
+static int
+inner_port(const struct ctrl_ctx *cx, const char *sw, const char *ifname, enum attach_kind kind,
+    struct port **out)
 {
-	const struct client *asker = cx->asker;
-	struct ctrl_err *e = cx->e;
-	struct vswitch *s = vale_switch_find(sw, asker->netns);
 	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC };
-	struct attachment *a, *other;
-	char hname[VALE_NAME_MAX];
-	uint64_t ino;
+	struct ctrl_err *e = cx->e;
+	struct attachment *other = find_if(ifname, cx->asker->netns);
 	struct port *p;
 	int err;
 
-	if (strlen(pname) + 2 > VALE_NAME_MAX)
-		return ctrl_fail(e, ENAMETOOLONG, "%s:%s: the interface name is too long for a "
-		    "switch port", sw, pname);
-	snprintf(hname, sizeof(hname), "%s^", pname);
-	if (vale_switch_port(s, pname) || (host && vale_switch_port(s, hname)))
-		return ctrl_fail(e, EBUSY, "%s:%s: %s has a port of that name already", sw,
-		    pname, sw);
-	other = find_if(ifname, asker->netns);
 	if (other)
 		return ctrl_fail(e, EBUSY, "%s:%s: %s is attached to %s already (valectl -d "
 		    "%s:%s first)", sw, ifname, ifname, other->sw, other->sw, ifname);
 	err = port_lookup(cx, ifname, &req, true, &p);
-	if (err == ENXIO || (!err && p->ops != &nic_port_ops)) {
-		if (!err)
-			port_release(p);
-		return ctrl_fail(e, ENXIO, "%s:%s: no network interface %s in the namespace of "
-		    "pid %d, and no persistent VALE port of that name", sw, ifname, ifname,
-		    (int)asker->pid);
+	if (!err && (kind == ATTACH_WRAP ? p != vale_persistent(ifname) :
+	    p->ops != &nic_port_ops)) {
+		port_release(p);
+		err = ENXIO;
 	}
+	if (err == ENXIO)	/* netmap: EINVAL, as it makes ephemeral ports on REGISTER only */
+		return ctrl_fail(e, EINVAL, "%s:%s: no network interface %s in the namespace of "
+		    "pid %d, and no persistent VALE port of that name", sw, ifname, ifname,
+		    (int)cx->asker->pid);
 	if (err)
 		return err;
 	if (p->nbind > 0) {
 		port_release(p);
 		return ctrl_fail(e, EBUSY, "%s:%s: %s is open in netmap mode by %d descriptor(s); "
 		    "close them first", sw, ifname, ifname, p->nbind);
+	}
+	*out = p;
+	return 0;
+}
+
+/*
+ * netmap's bwrap takes all the rings of what it wraps (-a), and the host
+ * stack's too (-h): ring 0 and those two modes only; a persistent port has
+ * no host stack
+ */
+static int
+check_mode(const char *sw, const char *ifname, const struct nmreq_register *reg,
+    enum attach_kind kind, struct ctrl_err *e)
+{
+	if (reg->nr_ringid != 0 || (reg->nr_mode != NR_REG_ALL_NIC &&
+	    reg->nr_mode != NR_REG_NIC_SW))
+		return ctrl_fail(e, EINVAL, "%s:%s: attaching takes all the rings (mode %u, "
+		    "-a) or them and the host stack's (mode %u, -h), ring 0; not mode %u ring %u",
+		    sw, ifname, NR_REG_ALL_NIC, NR_REG_NIC_SW, reg->nr_mode, reg->nr_ringid);
+	if (kind == ATTACH_WRAP && reg->nr_mode == NR_REG_NIC_SW)
+		return ctrl_fail(e, EINVAL, "%s:%s: %s is a persistent VALE port: it has no host "
+		    "stack to attach (-h is for network interfaces; use -a)", sw, ifname, ifname);
+	return 0;
+}
+
+/* what those who try to open the attached ports are told */
+static void
+claim_text(struct attachment *a, const struct port *in)
+{
+	const struct vport *v = in->ops == &vale_port_ops ? in->priv : NULL;
+
+	if (a->kind == ATTACH_HOSTIF)
+		snprintf(a->claim, sizeof(a->claim), "the switch end of %s's own interface "
+		    "(valectl -r %s removes both)", a->sw, a->sw);
+	else if (a->kind == ATTACH_WRAP && v && v->sw)
+		snprintf(a->claim, sizeof(a->claim), "on two switches, %s and %s, joining them "
+		    "(valectl -d %s:%s takes it off %s)", v->sw->name, a->sw, a->sw, a->pname,
+		    a->sw);
+	else
+		snprintf(a->claim, sizeof(a->claim), "attached to %s (valectl -d %s:%s detaches "
+		    "it)", a->sw, a->sw, a->ifname);
+}
+
+int
+attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname, const char *pname,
+    const struct nmreq_register *reg, enum attach_kind kind, uint32_t *port_index)
+{
+	bool host = reg->nr_mode == NR_REG_NIC_SW;
+	const struct client *asker = cx->asker;
+	struct ctrl_err *e = cx->e;
+	struct vswitch *s = vale_switch_find(sw, asker->netns);
+	struct attachment *a;
+	char hname[VALE_NAME_MAX];
+	uint64_t ino;
+	struct port *p = NULL;
+	int err;
+
+	if (host && strlen(pname) + 2 > VALE_NAME_MAX)
+		return ctrl_fail(e, ENAMETOOLONG, "%s:%s: the interface name is too long for a "
+		    "switch port of its host stack (%s^)", sw, pname, pname);
+	snprintf(hname, sizeof(hname), "%s^", pname);
+	if (vale_switch_port(s, pname) || (host && vale_switch_port(s, hname)))
+		return ctrl_fail(e, EBUSY, "%s:%s: %s has a port of that name already", sw,
+		    pname, sw);
+	err = inner_port(cx, sw, ifname, kind, &p);
+	if (err)
+		return err;
+	err = check_mode(sw, ifname, reg, kind, e);
+	if (err) {
+		port_release(p);
+		return err;
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
@@ -496,15 +587,10 @@ attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname, cons
 	snprintf(a->sw, sizeof(a->sw), "%s", sw);
 	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
 	snprintf(a->pname, sizeof(a->pname), "%s", pname);
-	if (hostif)
-		snprintf(a->claim, sizeof(a->claim), "the switch end of %s's own interface "
-		    "(valectl -r %s removes both)", sw, sw);
-	else
-		snprintf(a->claim, sizeof(a->claim), "attached to %s (valectl -d %s:%s detaches "
-		    "it)", sw, sw, ifname);
 	a->netns = asker->netns;
 	a->host = host;
-	a->hostif = hostif;
+	a->kind = kind;
+	claim_text(a, p);
 	a->nsfd = netns_open(asker->pid, &ino);
 	err = a->nsfd < 0 ? ctrl_fail(e, -a->nsfd, "%s:%s: cannot open the network namespace "
 	    "of pid %d: %s", sw, ifname, (int)asker->pid, strerror(-a->nsfd)) : 0;
@@ -513,10 +599,9 @@ attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname, cons
 	a->next = attachments;
 	attachments = a;
 	if (!err)
-		err = switch_port(a, pname, p->nrings[NR_RX] > p->nrings[NR_TX] ?
-		    p->nrings[NR_RX] : p->nrings[NR_TX], &a->vp, e);
+		err = switch_port(a, pname, p, false, &a->vp, e);
 	if (!err && host)
-		err = switch_port(a, hname, 1, &a->hp, e);
+		err = switch_port(a, hname, p, true, &a->hp, e);
 	if (!err)
 		err = lanes_make(a, cx);
 	if (err) {
@@ -524,10 +609,14 @@ attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname, cons
 		return err;
 	}
 	*port_index = ((struct vport *)a->vp->priv)->idx;
-	if (hostif)
+	if (kind == ATTACH_HOSTIF)
 		__atomic_store_n(&((struct vport *)a->vp->priv)->sw->shm->host_port,
 		    *port_index + 1, __ATOMIC_RELEASE);
-	unm_info("%s attached to %s as port %u", ifname, sw, *port_index);
+	if (kind == ATTACH_WRAP)
+		unm_info("%s: also on %s, as port %u (wrapped: the two switches are joined)",
+		    ifname, sw, *port_index);
+	else
+		unm_info("%s attached to %s as port %u", ifname, sw, *port_index);
 	if (host)
 		unm_info("%s: host stack attached to %s as port %u", ifname, sw,
 		    ((struct vport *)a->hp->priv)->idx);
@@ -535,17 +624,24 @@ attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname, cons
 }
 
 int
-attach_nic(const struct ctrl_ctx *cx, const char *sw, const char *ifname, bool host,
-    uint32_t *port_index)
+attach_nic(const struct ctrl_ctx *cx, const char *sw, const char *ifname,
+    const struct nmreq_register *reg, uint32_t *port_index)
 {
-	return attach_iface(cx, sw, ifname, ifname, host, false, port_index);
+	return attach_iface(cx, sw, ifname, ifname, reg, ATTACH_NIC, port_index);
+}
+
+int
+attach_wrap(const struct ctrl_ctx *cx, const char *sw, const char *pname,
+    const struct nmreq_register *reg, uint32_t *port_index)
+{
+	return attach_iface(cx, sw, pname, pname, reg, ATTACH_WRAP, port_index);
 }
 
 struct port *
 attach_hostif_port(const char *sw, uint64_t netns)
 {
 	for (struct attachment *a = attachments; a; a = a->next)
-		if (a->hostif && a->netns == netns && strcmp(a->sw, sw) == 0)
+		if (a->kind == ATTACH_HOSTIF && a->netns == netns && strcmp(a->sw, sw) == 0)
 			return a->vp;
 	return NULL;
 }
@@ -569,15 +665,56 @@ attach_detach(const struct ctrl_ctx *cx, const char *sw, const char *pname,
 
 	if (!a)
 		return -1;
+	/* netmap: EBUSY for the host port, and for a NIC being polled */
 	if (strcmp(pname, a->pname) != 0)
-		return ctrl_fail(e, EINVAL, "%s:%s: the host stack goes with its interface: "
+		return ctrl_fail(e, EBUSY, "%s:%s: the host stack goes with its interface: "
 		    "detach %s:%s", sw, pname, sw, a->pname);
-	if (a->hostif)
+	if (a->kind == ATTACH_HOSTIF)
 		return ctrl_fail(e, EINVAL, "%s:%s: that is the switch's own interface; "
 		    "valectl -r %s removes it", sw, pname, sw);
+	if (a->polling)
+		return ctrl_fail(e, EBUSY, "%s:%s: it is being polled; stop that first (valectl "
+		    "-P %s:%s)", sw, pname, sw, pname);
 	*port_index = ((struct vport *)a->vp->priv)->idx;
+	if (a->kind == ATTACH_WRAP)
+		unm_info("%s detached from %s (it stays on its first switch)", pname, sw);
+	else
+		unm_info("%s detached from %s and given back to the kernel", pname, sw);
 	attachment_free(a);
-	unm_info("%s detached from %s and given back to the kernel", pname, sw);
+	return 0;
+}
+
+/*
+ * netmap's polling configuration rules (get_polling_cfg): 1 CPU in
+ * single-CPU mode, never all the CPUs, in multi-CPU mode one per ring of
+ * the switch port (a bwrap's rx rings: the interface's tx rings); and ours,
+ * the CPUs must exist (they are pinned to)
+ */
+static int
+polling_check(const struct attachment *a, const struct nmreq_vale_polling *req,
+    struct ctrl_err *e)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t nq = a->nic->nrings[NR_TX], first = req->nr_first_cpu_id;
+	uint32_t num = req->nr_num_polling_cpus;
+
+	if (num == 0 || num >= ncpu)
+		return ctrl_fail(e, EINVAL, "%s:%s: %u polling CPUs: at least 1, and fewer than the "
+		    "%ld this machine has", a->sw, a->pname, num, ncpu);
+	if (req->nr_mode == NETMAP_POLLING_MODE_SINGLE_CPU && num != 1)
+		return ctrl_fail(e, EINVAL, "%s:%s: %u polling CPUs: single-CPU mode takes 1",
+		    a->sw, a->pname, num);
+	if (req->nr_mode != NETMAP_POLLING_MODE_SINGLE_CPU &&
+	    req->nr_mode != NETMAP_POLLING_MODE_MULTI_CPU)
+		return ctrl_fail(e, EINVAL, "%s:%s: polling mode %u is neither single-CPU (%u) nor "
+		    "multi-CPU (%u)", a->sw, a->pname, req->nr_mode,
+		    NETMAP_POLLING_MODE_SINGLE_CPU, NETMAP_POLLING_MODE_MULTI_CPU);
+	if ((long)first + num > ncpu)
+		return ctrl_fail(e, EINVAL, "%s:%s: CPUs %u..%u asked, this machine has 0..%ld",
+		    a->sw, a->pname, first, first + num - 1, ncpu - 1);
+	if (req->nr_mode == NETMAP_POLLING_MODE_MULTI_CPU && first + num > nq)
+		return ctrl_fail(e, EINVAL, "%s:%s: one polling CPU per ring pair, ring i on CPU i, "
+		    "and %s has rings 0..%u", a->sw, a->pname, a->ifname, nq - 1);
 	return 0;
 }
 
@@ -587,40 +724,27 @@ attach_polling(const struct ctrl_ctx *cx, const char *sw, const char *pname, boo
 {
 	struct attachment *a = find(sw, pname, cx->asker->netns);
 	struct ctrl_err *e = cx->e;
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	struct nmreq_vale_polling saved;
 	bool was;
 	int err;
 
+	/* netmap: ENXIO for no such port, EOPNOTSUPP for one that wraps nothing */
+	if (a && strcmp(pname, a->pname) != 0)
+		return ctrl_fail(e, EOPNOTSUPP, "%s:%s: the host stack is polled with its "
+		    "interface (%s:%s)", sw, pname, sw, a->pname);
+	if (!a && vale_switch_port(vale_switch_find(sw, cx->asker->netns), pname))
+		return ctrl_fail(e, EOPNOTSUPP, "%s:%s: a VALE port is not polled: polling is "
+		    "for network interfaces attached to a switch (valectl -a %s:IF)", sw, pname, sw);
 	if (!a)
 		return ctrl_fail(e, ENXIO, "%s:%s: polling is for network interfaces attached to "
 		    "a switch (valectl -a %s:IF), and %s is none", sw, pname, sw, pname);
-	if (on) {
-		uint32_t nq = a->nic->nrings[NR_RX];
-
-		if (req->nr_mode != NETMAP_POLLING_MODE_SINGLE_CPU &&
-		    req->nr_mode != NETMAP_POLLING_MODE_MULTI_CPU)
-			return ctrl_fail(e, EINVAL, "%s:%s: polling mode %u is neither single-CPU "
-			    "(%u) nor multi-CPU (%u)", sw, pname, req->nr_mode,
-			    NETMAP_POLLING_MODE_SINGLE_CPU, NETMAP_POLLING_MODE_MULTI_CPU);
-		if (req->nr_num_polling_cpus == 0 ||
-		    (req->nr_mode == NETMAP_POLLING_MODE_SINGLE_CPU && req->nr_num_polling_cpus != 1))
-			return ctrl_fail(e, EINVAL, "%s:%s: %u polling CPUs: single-CPU mode takes 1, "
-			    "multi-CPU mode 1 or more", sw, pname, req->nr_num_polling_cpus);
-		if ((long)req->nr_first_cpu_id + req->nr_num_polling_cpus > ncpu)
-			return ctrl_fail(e, EINVAL, "%s:%s: CPUs %u..%u asked, this machine has "
-			    "0..%ld", sw, pname, req->nr_first_cpu_id,
-			    req->nr_first_cpu_id + req->nr_num_polling_cpus - 1, ncpu - 1);
-		if (req->nr_mode == NETMAP_POLLING_MODE_MULTI_CPU &&
-		    req->nr_first_cpu_id + req->nr_num_polling_cpus > nq)
-			return ctrl_fail(e, EINVAL, "%s:%s: one polling CPU per ring pair, ring i on "
-			    "CPU i, and %s has rings 0..%u", sw, pname, a->ifname, nq - 1);
-		if (a->polling)
-			return ctrl_fail(e, EBUSY, "%s:%s: polling already (valectl -P first)",
-			    sw, pname);
-	} else if (!a->polling) {
-		return ctrl_fail(e, EINVAL, "%s:%s: not polling", sw, pname);
-	}
+	/* netmap: EFAULT for polling twice, or stopping what does not poll */
+	if (on && a->polling)
+		return ctrl_fail(e, EFAULT, "%s:%s: polling already (valectl -P first)", sw, pname);
+	if (!on && !a->polling)
+		return ctrl_fail(e, EFAULT, "%s:%s: not polling", sw, pname);
+	if (on && (err = polling_check(a, req, e)) != 0)
+		return err;
 	was = a->polling;
 	saved = a->poll;
 	lanes_free(a);

@@ -27,7 +27,7 @@ do_list(const struct ctrl_ctx *cx)
 		char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
 		struct vswitch *s;
 		struct port *p;
-		int err = vale_parse(name, sw, pname, e);
+		int err = vale_parse(name, sw, pname, ENOENT, e);	/* "vale0": no switch */
 
 		if (err)
 			return err;
@@ -60,6 +60,22 @@ do_list(const struct ctrl_ctx *cx)
 	return ENOENT;	/* the end of the walk, not an error worth a message */
 }
 
+/*
+ * A persistent port is named as netmap's, a Linux interface, may be: 1 to
+ * 15 characters, no '/', ':' or blanks (the kernel's dev_valid_name), not
+ * "." or ".."; and, ours, no control characters (listings, logs)
+ */
+static int
+newif_name(const char *name, struct ctrl_err *e)
+{
+	if (!name[0] || strlen(name) >= VALE_NAME_MAX || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || strpbrk(name, "/:") || !vale_printable(name))
+		return ctrl_fail(e, EINVAL, "%s: a persistent port's name is what an interface's "
+		    "may be: 1 to %u characters, no '/', ':', blanks or control characters, "
+		    "not . or ..", name, VALE_NAME_MAX - 1);
+	return 0;
+}
+
 static int
 do_newif(const struct ctrl_ctx *cx)
 {
@@ -70,9 +86,6 @@ do_newif(const struct ctrl_ctx *cx)
 	struct port *p;
 	int err;
 
-	if (!vale_ident(name, strlen(name), false) || strlen(name) >= VALE_NAME_MAX)
-		return ctrl_fail(e, EINVAL, "%s: a persistent port name is 1 to %u letters, "
-		    "digits or _", name, VALE_NAME_MAX - 1);
 	if (strncmp(name, "vale", 4) == 0) {
 		/* a switch's own interface, the equivalent of bridge0 */
 		if (!strchr(name, ':') && strlen(name) < VALE_NAME_MAX &&
@@ -81,6 +94,10 @@ do_newif(const struct ctrl_ctx *cx)
 		return ctrl_fail(e, EINVAL, "%s: names starting with \"vale\" are switches "
 		    "(valectl -n valeX gives switch valeX an interface of its own)", name);
 	}
+	err = newif_name(name, e);
+	if (err)
+		return err;
+	/* (netmap fills the reply here too, but NIOCCTRL copies no body back on an error) */
 	if (port_find(name))
 		return ctrl_fail(e, EEXIST, "%s: a port of that name exists", name);
 	if (strlen(name) < IF_NAMESIZE && if_nametoindex(name))
@@ -98,6 +115,24 @@ do_newif(const struct ctrl_ctx *cx)
 	return 0;
 }
 
+/* is @name a network interface of the asker's namespace? */
+static bool
+is_iface(const struct ctrl_ctx *cx, const char *name)
+{
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC };
+	struct ctrl_err ignored;
+	struct ctrl_ctx own = *cx;
+	struct port *p;
+	bool r;
+
+	own.e = &ignored;
+	if (port_lookup(&own, name, &req, false, &p) != 0)
+		return false;
+	r = p->ops == &nic_port_ops;
+	port_release(p);
+	return r;
+}
+
 static int
 do_delif(const struct ctrl_ctx *cx)
 {
@@ -111,6 +146,9 @@ do_delif(const struct ctrl_ctx *cx)
 	if (!p && strncmp(name, "vale", 4) == 0 && (err = attach_hostif_del(cx, name)) >= 0)
 		return err;
 
+	if (!p && is_iface(cx, name))	/* netmap: EINVAL, not a VALE port */
+		return ctrl_fail(e, EINVAL, "%s: a network interface, not a persistent VALE port",
+		    name);
 	if (!p)
 		return ctrl_fail(e, ENXIO, "%s: no persistent port of that name", name);
 	v = p->priv;
@@ -124,6 +162,43 @@ do_delif(const struct ctrl_ctx *cx)
 	return 0;
 }
 
+/*
+ * Persistent port @p on switch @sw: joins it, or when it is on another
+ * switch already, wraps it there (attach.c) as netmap's bwrap does, which
+ * joins the two switches.  netmap attaches only what nobody holds: a port
+ * open by a program, or wrapped already, is EBUSY with nothing done (netmap
+ * leaves the first attach bound in that case: not copied).
+ */
+static int
+attach_persistent(const struct ctrl_ctx *cx, const char *sw, struct port *p,
+    struct nmreq_vale_attach *a)
+{
+	const char *name = cx->rq->hdr.nr_name;
+	struct ctrl_err *e = cx->e;
+	struct vport *v = p->priv;
+	struct vswitch *s;
+	int err;
+
+	if (p->claimed_by)
+		return ctrl_fail(e, EBUSY, "%s: %s is %s", name, v->pname, p->claimed_by);
+	if (p->nbind)
+		return ctrl_fail(e, EBUSY, "%s: %s is open by %d descriptor(s); attach it before "
+		    "opening it", name, v->pname, p->nbind);
+	if (v->sw)
+		return attach_wrap(cx, sw, v->pname, &a->reg, &a->port_index);
+	/* the port itself goes on the switch: netmap ignores the mode here */
+	s = vale_switch_find(sw, cx->asker->netns);
+	if (!s && !(s = vale_switch_new(sw, cx->asker->netns, e)))
+		return ENOMEM;
+	err = vale_join(s, p, e);	/* its failure takes a switch left empty with it */
+	if (err)
+		return err;
+	a->port_index = v->idx;
+	snprintf(v->nm_name, sizeof(v->nm_name), "%s:%s", sw, v->pname);	/* netmap renames it */
+	unm_info("%s attached to %s as port %u", v->pname, sw, v->idx);
+	return 0;
+}
+
 static int
 do_attach(const struct ctrl_ctx *cx)
 {
@@ -132,52 +207,26 @@ do_attach(const struct ctrl_ctx *cx)
 	struct ctrl_err *e = cx->e;
 	struct nmreq_vale_attach *a = rq->body;
 	const char *name = rq->hdr.nr_name;
+	uint16_t mem_id = a->reg.nr_mem_id;
 	char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
-	struct vswitch *s;
 	struct port *p;
-	struct vport *v;
-	bool made = false;
-	int err = vale_parse(name, sw, pname, e);
+	int err = vale_parse(name, sw, pname, ENOMEM, e);	/* netmap: no switch made */
 
 	if (err)
 		return err;
-	s = vale_switch_find(sw, asker->netns);
-	if (vale_switch_port(s, pname))
+	/* checked, as netmap does; the ports stay in their regions */
+	if (mem_id > 1 && !region_find(mem_id))
+		return ctrl_fail(e, EINVAL, "%s: memory region %u does not exist", name, mem_id);
+	if (vale_switch_port(vale_switch_find(sw, asker->netns), pname))
 		return ctrl_fail(e, EBUSY, "%s: %s is on %s already", name, pname, sw);
 	p = vale_persistent(pname);
-	if (!p) {
-		/* not one of ours: a network interface, then (attach.c) */
-		uint32_t idx = 0;
-
-		if (pname[strlen(pname) - 1] == '^')
-			return ctrl_fail(e, EINVAL, "%s: attach the interface, not its host stack: "
-			    "valectl -h %s:%.*s", name, sw, (int)strlen(pname) - 1, pname);
-		err = attach_nic(cx, sw, pname, a->reg.nr_mode == NR_REG_NIC_SW, &idx);
-		if (!err)
-			a->port_index = idx;
-		return err;
-	}
-	v = p->priv;
-	if (a->reg.nr_mode == NR_REG_NIC_SW)
-		return ctrl_fail(e, EINVAL, "%s: %s is a persistent VALE port: it has no host "
-		    "stack to attach (-h is for network interfaces; use -a)", name, pname);
-	if (v->sw)
-		return ctrl_fail(e, EBUSY, "%s: %s is attached to %s; a port sits on one switch "
-		    "at a time (detach it first)", name, pname, v->sw->name);
-	if (!s) {
-		s = vale_switch_new(sw, asker->netns, e);
-		if (!s)
-			return ENOMEM;
-		made = true;
-	}
-	err = vale_join(s, p, e);
-	if (err) {
-		(void)made;	/* vale_join's failure took the empty switch with it */
-		return err;
-	}
-	a->port_index = v->idx;
-	unm_info("%s attached to %s as port %u", pname, sw, v->idx);
-	return 0;
+	if (p)
+		return attach_persistent(cx, sw, p, a);
+	/* not one of ours: a network interface, then (attach.c) */
+	if (pname[0] && pname[strlen(pname) - 1] == '^')
+		return ctrl_fail(e, EINVAL, "%s: attach the interface, not its host stack: "
+		    "valectl -h %s:%.*s", name, sw, (int)strlen(pname) - 1, pname);
+	return attach_nic(cx, sw, pname, &a->reg, &a->port_index);
 }
 
 static int
@@ -191,7 +240,7 @@ do_detach(const struct ctrl_ctx *cx)
 	char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
 	struct port *p;
 	struct vport *v;
-	int err = vale_parse(name, sw, pname, e);
+	int err = vale_parse(name, sw, pname, ENXIO, e);
 
 	if (err)
 		return err;
@@ -202,9 +251,12 @@ do_detach(const struct ctrl_ctx *cx)
 	if (!p)
 		return ctrl_fail(e, ENXIO, "%s: nothing called %s is attached to %s", name, pname, sw);
 	v = p->priv;
-	if (!v->persistent)
-		return ctrl_fail(e, EINVAL, "%s: an ephemeral port cannot be detached; it goes "
+	if (!v->persistent)	/* netmap: EBUSY, the port is its program's */
+		return ctrl_fail(e, EBUSY, "%s: an ephemeral port cannot be detached; it goes "
 		    "with its last user", name);
+	if (p->claimed_by)
+		return ctrl_fail(e, EBUSY, "%s: %s is %s; that goes first", name, pname,
+		    p->claimed_by);
 	d->port_index = v->idx;
 	vale_leave(p);
 	unm_info("%s detached from %s", pname, sw);
@@ -225,7 +277,7 @@ do_stats(const struct ctrl_ctx *cx)
 
 	if (strncmp(name, "vale", 4) == 0) {
 		char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
-		int err = vale_parse(name, sw, pname, e);
+		int err = vale_parse(name, sw, pname, EINVAL, e);
 
 		if (err)
 			return err;
@@ -280,7 +332,7 @@ vale_request(const struct ctrl_ctx *cx)
 	case NETMAP_REQ_VALE_POLLING_ENABLE:
 	case NETMAP_REQ_VALE_POLLING_DISABLE: {
 		char sw[VALE_NAME_MAX], pname[VALE_NAME_MAX];
-		int err = vale_parse(name, sw, pname, cx->e);
+		int err = vale_parse(name, sw, pname, ENXIO, cx->e);
 
 		if (err)
 			return err;

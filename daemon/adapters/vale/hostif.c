@@ -81,6 +81,7 @@ int
 attach_hostif(const struct ctrl_ctx *cx, const char *sw)
 {
 	const struct client *asker = cx->asker;
+	const struct nmreq_register all = { .nr_mode = NR_REG_ALL_NIC };
 	struct ctrl_err *e = cx->e;
 	char peer[IF_NAMESIZE + 8];
 	uint64_t ino;
@@ -101,7 +102,7 @@ attach_hostif(const struct ctrl_ctx *cx, const char *sw)
 		return ctrl_fail(e, EIO, "%s: cannot open the network namespace of pid %d", sw,
 		    (int)asker->pid);
 	err = hostif_make(nsfd, sw, peer, e);
-	if (!err && (err = attach_iface(cx, sw, peer, sw, false, true, &idx)) != 0 &&
+	if (!err && (err = attach_iface(cx, sw, peer, sw, &all, ATTACH_HOSTIF, &idx)) != 0 &&
 	    netns_enter(nsfd) == 0) {
 		nic_link_del(sw);	/* refused before the attachment (which removes it) was made */
 		netns_leave();

@@ -26,6 +26,7 @@
 static struct vswitch *switches;
 struct vswitch *vale_by_idx[VALE_MAX_SWITCHES];
 
+/* letters, digits and _ only: what netmap's nm_is_id_char takes in a switch name */
 bool
 vale_ident(const char *s, size_t len, bool may_be_empty)
 {
@@ -35,9 +36,19 @@ vale_ident(const char *s, size_t len, bool may_be_empty)
 		char c = s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || (c == '.' && i > 0)))
+		    (c >= '0' && c <= '9') || c == '_'))
 			return false;
 	}
+	return true;
+}
+
+/* no blanks or control characters (netmap takes them; our listings and logs cannot) */
+bool
+vale_printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s == 0x7f)
+			return false;
 	return true;
 }
 
@@ -447,27 +458,29 @@ vale_switch_port(struct vswitch *s, const char *pname)
 	return NULL;
 }
 
-/* splits "valeX:Y" into the switch and the port names; 0 or EINVAL */
+/*
+ * Splits "valeX:Y" into the switch and the port names, read as netmap's
+ * nm_bdg_name_validate reads them: "vale", letters, digits or _ up to a
+ * ':' among the first 16 characters, then at most 15 characters of any
+ * kind (Y may be empty, as netmap's may).  EINVAL without the "vale"
+ * prefix; @bad for a name netmap rejects (the errno depends on the
+ * request: ENOMEM where netmap would have made the switch, ENXIO where it
+ * looked one up, ENOENT for VALE_LIST).
+ */
 int
-vale_parse(const char *name, char *sw, char *pname, struct ctrl_err *e)
+vale_parse(const char *name, char *sw, char *pname, int bad, struct ctrl_err *e)
 {
 	const char *colon = strchr(name, ':');
 
-	if (strncmp(name, "vale", 4) != 0 || !colon)
+	if (strncmp(name, "vale", 4) != 0)
 		return ctrl_fail(e, EINVAL, "%s: a VALE port is named valeX:Y", name);
-	if ((size_t)(colon - name) >= VALE_NAME_MAX ||
+	if (!colon || (size_t)(colon - name) >= VALE_NAME_MAX ||
 	    !vale_ident(name + 4, (size_t)(colon - name - 4), true))
-		return ctrl_fail(e, EINVAL, "%s: a switch name is \"vale\" and up to %u letters, "
-		    "digits or _", name, VALE_NAME_MAX - 5);
-	/*
-	 * A trailing ^ names the host stack of an attached interface (attach.c),
-	 * "*" the interceptor: ports the daemon makes, nobody else
-	 */
-	if (strlen(colon + 1) >= VALE_NAME_MAX || (strcmp(colon + 1, "*") != 0 &&
-	    !vale_ident(colon + 1, strlen(colon + 1) - (strlen(colon + 1) > 1 &&
-	    name[strlen(name) - 1] == '^'), false)))
-		return ctrl_fail(e, EINVAL, "%s: a VALE port name is 1 to %u letters, digits, _ "
-		    "or . (not first)", name, VALE_NAME_MAX - 1);
+		return ctrl_fail(e, bad, "%s: not a switch port: valeX:Y, the switch name \"vale\" "
+		    "and up to %u letters, digits or _", name, VALE_NAME_MAX - 5);
+	if (strlen(colon + 1) >= VALE_NAME_MAX)
+		return ctrl_fail(e, bad, "%s: a port name on a switch has at most %u characters",
+		    name, VALE_NAME_MAX - 1);
 	memcpy(sw, name, (size_t)(colon - name));
 	sw[colon - name] = '\0';
 	strcpy(pname, colon + 1);
@@ -549,7 +562,7 @@ vale_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *
 	}
 	if (!strchr(name, ':'))
 		return icpt_lookup(name, netns, req, create, out, e);
-	err = vale_parse(name, swname, pname, e);
+	err = vale_parse(name, swname, pname, create ? ENOMEM : ENXIO, e);
 	if (err)
 		return err;
 	s = vale_switch_find(swname, netns);
@@ -563,14 +576,19 @@ vale_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *
 	}
 	if (!create)
 		return ctrl_fail(e, ENXIO, "%s: no such port", name);
+	/* netmap would make "valeX:" or "valeX:a b"; our listings could not show them */
+	if (!pname[0] || !vale_printable(pname))
+		return ctrl_fail(e, EINVAL, "%s: the port name after the switch's is empty, or "
+		    "has blanks or control characters", name);
 	if (pname[strlen(pname) - 1] == '^' || strcmp(pname, "*") == 0)
 		return ctrl_fail(e, ENXIO, "%s: no such port (a name ending in ^ is the host stack "
 		    "of an interface attached with valectl -h, * a switch's interceptor)", name);
+	/* netmap: "valeX:ifname" is for attach, detach and polling only */
 	if (vale_persistent(pname))
-		return ctrl_fail(e, EBUSY, "%s: %s is a persistent port: attach it with "
-		    "valectl -a %s first", name, pname, name);
+		return ctrl_fail(e, EINVAL, "%s: %s is a persistent port, not on %s: attach it "
+		    "with valectl -a %s first", name, pname, swname, name);
 	if (strlen(pname) < IF_NAMESIZE && if_nametoindex(pname))
-		return ctrl_fail(e, EEXIST, "%s: %s is the name of a network interface; attach it "
+		return ctrl_fail(e, EINVAL, "%s: %s is the name of a network interface; attach it "
 		    "with valectl -a, or pick another port name", name, pname);
 	if (!s && !(s = vale_switch_new(swname, netns, e)))
 		return ENOMEM;
@@ -615,6 +633,14 @@ vale_idle(struct port *p)
 	/* ephemeral ports go with their last user; persistent ones stay */
 	if (!((struct vport *)p->priv)->persistent)
 		vale_port_free(p);
+}
+
+static const char *
+vale_nifp_name(struct port *p)
+{
+	struct vport *v = p->priv;
+
+	return v->nm_name[0] ? v->nm_name : p->name;
 }
 
 static unsigned
@@ -721,6 +747,7 @@ const struct port_ops vale_port_ops = {
 	.check_mode = vale_check_mode,
 	.link = vale_link,
 	.idle = vale_idle,
+	.nifp_name = vale_nifp_name,
 	.ring_fds = vale_ring_fds,
 	.queries = 1u << UNM_Q_VALE_PEERS | 1u << UNM_Q_VALE_PORT,
 	.query = vale_query,
