@@ -33,13 +33,17 @@ ring_ranges(struct binding *b, struct port *p, struct ctrl_err *e)
 			b->first[t] = 0;
 			b->last[t] = (uint16_t)(hw + host);
 			break;
-		case NR_REG_ONE_NIC:
-			if (i >= hw && hw)
-				return ctrl_fail(e, EINVAL, "%s: ring %u does not exist (%u %s rings)",
-				    p->name, i, hw, t == NR_TX ? "tx" : "rx");
-			b->first[t] = (uint16_t)i;
-			b->last[t] = (uint16_t)(hw ? i + 1 : i);
+		case NR_REG_ONE_NIC: {
+			/* a side without ring i binds its ring 0, as netmap's interp_ringid */
+			uint32_t j = i < hw ? i : 0;
+
+			if (i >= p->nrings[NR_TX] && i >= p->nrings[NR_RX])
+				return ctrl_fail(e, EINVAL, "%s: ring %u does not exist (%u tx, "
+				    "%u rx rings)", p->name, i, p->nrings[NR_TX], p->nrings[NR_RX]);
+			b->first[t] = (uint16_t)j;
+			b->last[t] = (uint16_t)(hw ? j + 1 : j);
 			break;
+		}
 		case NR_REG_ONE_SW:
 			if (i >= host && host)
 				return ctrl_fail(e, EINVAL, "%s: host ring %u does not exist (%u %s "

@@ -3,8 +3,9 @@
  * port transmits), `port/r` (of what it receives), `port/z` (the buffers
  * themselves, after the port's user is done with them).
  *
- * Each open makes a monitor port in the monitored port's region, with an
- * rx ring for each ring index of the monitored port, and lists those rx
+ * Each open makes a monitor port in the monitored port's region, with
+ * netmap's geometry: an rx ring for each ring index of the monitored port,
+ * and one tx ring, whose txsync fails as netmap's does.  It lists its rx
  * rings in the monitored rings' krings (mon_ring[]).  The monitored
  * port's own syncs - in whatever process runs them - then put frames
  * into the monitor's rings (lib/core/monitor.c); the monitor reads them
@@ -24,6 +25,7 @@ struct monitor {
 };
 
 #define MON_FLAGS (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)
+#define MON_MAX_SLOTS 4096u	/* netmap bounds a monitor's slots so */
 
 /* takes our rings out of (or puts them in) the target's kring lists */
 static int
@@ -66,6 +68,15 @@ list_rings(struct port *mp, bool add, struct ctrl_err *e)
 		}
 	}
 	return 0;
+}
+
+/* netmap's nm_bound_var(): 0 is the default, more than 4096 is 4096 */
+static uint32_t
+slots(uint32_t asked, uint32_t dflt)
+{
+	uint32_t v = asked ? asked : dflt;
+
+	return v > MON_MAX_SLOTS ? MON_MAX_SLOTS : v;
 }
 
 static void
@@ -133,10 +144,15 @@ monitor_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_registe
 		m->flags[NR_TX] = (f & NR_MONITOR_TX) ? UNM_MON_COPY : 0;
 		m->flags[NR_RX] = (f & NR_MONITOR_RX) ? UNM_MON_COPY : 0;
 	}
-	/* an rx ring for each ring index of the port, as large as its largest */
+	/*
+	 * netmap's geometry: an rx ring for each ring index of the port, and
+	 * one tx ring whose txsync fails; slots as asked, 0 meaning the
+	 * port's own count in that direction
+	 */
 	mp->nrings[NR_RX] = t->nrings[NR_TX] > t->nrings[NR_RX] ? t->nrings[NR_TX] : t->nrings[NR_RX];
-	mp->nslots[NR_RX] = t->nslots[NR_TX] > t->nslots[NR_RX] ? t->nslots[NR_TX] : t->nslots[NR_RX];
-	mp->nslots[NR_TX] = 2;
+	mp->nrings[NR_TX] = 1;
+	mp->nslots[NR_RX] = slots(req->nr_rx_slots, t->nslots[NR_RX]);
+	mp->nslots[NR_TX] = slots(req->nr_tx_slots, t->nslots[NR_TX]);
 	port_add(mp);
 	err = port_make_rings(mp, e);
 	if (err) {

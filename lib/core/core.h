@@ -57,10 +57,18 @@ struct unm_sync_ops {
 	 * [nr_hwcur, rhead) and updates nr_hwtail; rxsync releases
 	 * [nr_hwcur, rhead) and publishes arrivals in nr_hwtail.  A bad
 	 * slot makes them return -1 after setting nr_hwcur where the ring
-	 * must restart; the core then re-initialises the ring.
+	 * must restart; the core then re-initialises the ring.  A ring that
+	 * cannot move at all (netmap's sync returning EIO) returns
+	 * UNM_SYNC_EIO: nothing is reset, the ring stays as it is, and
+	 * poll() reports POLLERR.
 	 */
 	int (*txsync)(struct unm_kr *kr);
 	int (*rxsync)(struct unm_kr *kr);
+	/*
+	 * The txsync always fails (a monitor's tx ring): poll(POLLOUT) runs
+	 * it, as netmap's does, instead of answering from the free slots.
+	 */
+	bool txsync_fails;
 	/*
 	 * Optional: set up and tear down what the ring needs in this
 	 * process (map an AF_XDP socket's rings...), from kr->xfd[].
@@ -75,6 +83,8 @@ struct unm_sync_ops {
 	 */
 	int (*wait_fd)(struct unm_kr *kr, short *events);
 };
+
+#define UNM_SYNC_EIO (-2)
 
 extern const struct unm_sync_ops *const unm_sync_table[UNM_SYNC_MAX];
 

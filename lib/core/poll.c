@@ -50,9 +50,12 @@ scan(struct unm_binding *b, short events)
 	struct unm_kr *tx = b->kr, *rx = b->kr + b->ntx;
 	short revents = 0;
 
-	/* space or packets the application has not seen yet need no sync */
+	/*
+	 * space or packets the application has not seen yet need no sync;
+	 * but a tx ring whose sync always fails is synced, for its POLLERR
+	 */
 	for (unsigned i = 0; want_tx && i < b->ntx; i++)
-		if (tx[i].ring->cur != tx[i].ring->tail) {
+		if (tx[i].ring->cur != tx[i].ring->tail && !tx[i].ops->txsync_fails) {
 			revents |= want_tx;
 			want_tx = 0;
 		}
@@ -67,9 +70,10 @@ scan(struct unm_binding *b, short events)
 
 			if (!want_tx && kr->ring->head == kr->k->nr_hwcur)
 				continue;	/* nothing to push */
+			/* a failed sync still shows the room left, as netmap's poll does */
 			if (unm_kr_txsync(kr) < 0)
 				revents |= POLLERR;
-			else if (want_tx && kr->ring->cur != kr->ring->tail) {
+			if (want_tx && kr->ring->cur != kr->ring->tail) {
 				revents |= want_tx;
 				want_tx = 0;
 			}

@@ -103,14 +103,16 @@ unm_kr_txsync(struct unm_kr *kr)
 	struct unm_kring *k = kr->k;
 	bool mon = __atomic_load_n(&k->nmon, __ATOMIC_RELAXED) != 0;
 	uint32_t done;
+	int r;
 
 	if (prologue(kr) < 0)
 		return -1;
 	if (mon)
 		unm_mon_copy(kr, k->nr_hwcur, k->rhead);
 	done = k->rtail;
-	if (kr->ops->txsync(kr) < 0) {
-		refused(kr);
+	if ((r = kr->ops->txsync(kr)) < 0) {
+		if (r != UNM_SYNC_EIO)
+			refused(kr);
 		return -1;
 	}
 	if (mon && k->nr_hwtail < kr->n)
@@ -125,14 +127,16 @@ unm_kr_rxsync(struct unm_kr *kr)
 	struct unm_kring *k = kr->k;
 	bool mon = __atomic_load_n(&k->nmon, __ATOMIC_RELAXED) != 0;
 	uint32_t arrived;
+	int r;
 
 	if (prologue(kr) < 0)
 		return -1;
 	if (mon)	/* before the adapter, which hands NS_BUF_CHANGED slots on */
 		unm_mon_zcopy(kr, k->nr_hwcur, k->rhead);
 	arrived = k->nr_hwtail;
-	if (kr->ops->rxsync(kr) < 0) {
-		refused(kr);
+	if ((r = kr->ops->rxsync(kr)) < 0) {
+		if (r != UNM_SYNC_EIO)
+			refused(kr);
 		return -1;
 	}
 	if (mon && k->nr_hwtail < kr->n)

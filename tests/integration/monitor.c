@@ -7,8 +7,10 @@
  */
 #include <stdlib.h>
 
+#define NETMAP_WITH_LIBS
 #include "../lib/nmraw.h"
 #include "../lib/tap.h"
+#include <libnetmap.h>
 #include "unetmap.h"
 
 static char base[32];
@@ -117,6 +119,111 @@ test_pipe(void)
 	(void)mon;
 }
 
+/* netmap's geometry: one tx ring, max(tx, rx) rx rings, slots as asked */
+static void
+test_geometry(void)
+{
+	char m[64], sl[64];
+	struct rawport pm, ps, a, b, c;
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC, .nr_tx_rings = 2,
+	    .nr_rx_rings = 3, .nr_tx_slots = 256, .nr_rx_slots = 512 };
+	struct netmap_ring *t;
+	struct pollfd pfd;
+	uint32_t tail;
+
+	snprintf(m, sizeof(m), "%sg{1", base);
+	snprintf(sl, sizeof(sl), "%sg}1", base);
+	tap_ok(raw_open_req(&pm, m, &req) == 0 && raw_open(&ps, sl, NR_REG_ALL_NIC, 0, 0) == 0,
+	    "a pipe of 2 tx rings of 256 slots and 3 rx rings of 512");
+	memset(&req, 0, sizeof(req));
+	req.nr_mode = NR_REG_ALL_NIC;
+	req.nr_flags = NR_MONITOR_TX;
+	TAP_EQ(raw_open_req(&a, m, &req), 0, "a monitor of its master");
+	TAP_EQ(a.reg.nr_tx_rings, 1, "a monitor has one tx ring");
+	TAP_EQ(a.reg.nr_rx_rings, 3, "and as many rx rings as the port has rings in either direction");
+	TAP_EQ(a.reg.nr_tx_slots, 256, "0 tx slots asked: the port's tx slots");
+	TAP_EQ(a.reg.nr_rx_slots, 512, "0 rx slots asked: the port's rx slots");
+	tap_ok(a.nifp->ni_tx_rings == 1 && a.nifp->ni_rx_rings == 3 &&
+	    NETMAP_TXRING(a.nifp, 0)->num_slots == 256 && NETMAP_TXRING(a.nifp, 0)->dir == 0 &&
+	    NETMAP_RXRING(a.nifp, 2)->num_slots == 512 && NETMAP_RXRING(a.nifp, 0)->dir == 1,
+	    "the netmap_if says so");
+	req.nr_tx_slots = 5000;
+	req.nr_rx_slots = 64;
+	tap_ok(raw_open_req(&b, m, &req) == 0 && b.reg.nr_tx_slots == 4096 && b.reg.nr_rx_slots == 64 &&
+	    NETMAP_RXRING(b.nifp, 1)->num_slots == 64,
+	    "slots asked are given, at most 4096 (%u tx, %u rx)", b.reg.nr_tx_slots, b.reg.nr_rx_slots);
+	raw_close(&b);
+
+	/* the tx ring exists, and its txsync fails as netmap's does (EIO) */
+	t = NETMAP_TXRING(a.nifp, 0);
+	tail = t->tail;
+	pfd = (struct pollfd){ .fd = a.fd, .events = POLLIN };
+	tap_ok(poll(&pfd, 1, 0) == 0, "poll(POLLIN) on a fresh monitor: nothing, no error");
+	raw_put(t, 60, 0x11);
+	TAP_EQ(ioctl(a.fd, NIOCTXSYNC, NULL), 0, "NIOCTXSYNC on a monitor returns 0");
+	tap_ok(t->tail == tail && NETMAP_RXRING(ps.nifp, 0)->tail == NETMAP_RXRING(ps.nifp, 0)->head,
+	    "and sends nothing: its tx ring stays where it was");
+	pfd = (struct pollfd){ .fd = a.fd, .events = POLLOUT };
+	tap_ok(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR),
+	    "poll(POLLOUT) reports POLLERR (revents 0x%x)", pfd.revents);
+	raw_close(&a);
+
+	/* one ring: the tx side, which has a single ring, binds ring 0 */
+	req = (struct nmreq_register){ .nr_mode = NR_REG_ONE_NIC, .nr_ringid = 2,
+	    .nr_flags = NR_MONITOR_RX };
+	tap_ok(raw_open_req(&c, m, &req) == 0 && c.nifp->ring_ofs[0] != 0 && c.nifp->ring_ofs[1 + 2] != 0 &&
+	    c.nifp->ring_ofs[1] == 0, "-2 on a monitor: its tx ring 0 and rx ring 2");
+	raw_close(&c);
+	req.nr_ringid = 3;
+	TAP_EQ(raw_open_req(&c, m, &req), -EINVAL, "-3: EINVAL, no ring 3 on either side");
+	req = (struct nmreq_register){ .nr_mode = NR_REG_ONE_NIC, .nr_ringid = 2 };
+	tap_ok(raw_open_req(&c, sl, &req) == 0 && c.nifp->ring_ofs[2] != 0 && c.nifp->ring_ofs[3] != 0 &&
+	    c.nifp->ring_ofs[0] == 0,
+	    "-2 on the 3-tx, 2-rx slave: tx ring 2 and rx ring 0, as netmap falls back");
+	raw_close(&c);
+	raw_close(&pm);
+	raw_close(&ps);
+}
+
+/* libnetmap and the legacy nm_open on a monitor: their ring scans stay in the table */
+static void
+test_libs(void)
+{
+	char spec[96];
+	struct nmport_d *pm, *ps, *d;
+	struct nm_desc *l;
+	unsigned slots = 0;
+
+	snprintf(spec, sizeof(spec), "netmap:%sl{1", base);
+	pm = nmport_open(spec);
+	snprintf(spec, sizeof(spec), "netmap:%sl}1", base);
+	ps = nmport_open(spec);
+	snprintf(spec, sizeof(spec), "netmap:%sl}1/r", base);
+	d = nmport_open(spec);
+	tap_ok(pm && ps && d, "nmport_open of a pipe's ends and of %s", spec);
+	if (!d)
+		return;
+	tap_ok(d->reg.nr_tx_rings == 1 && d->first_tx_ring == 0 && d->last_tx_ring == 0 &&
+	    d->first_rx_ring == 0 && d->last_rx_ring == 0,
+	    "nmport's ring scan: tx [%u, %u], rx [%u, %u]", d->first_tx_ring, d->last_tx_ring,
+	    d->first_rx_ring, d->last_rx_ring);
+	if (d->last_tx_ring <= d->reg.nr_tx_rings)	/* a scan that runs off would crash */
+		for (unsigned i = d->first_tx_ring; i <= d->last_tx_ring; i++)
+			slots += NETMAP_TXRING(d->nifp, i)->num_slots;
+	TAP_EQ(slots, d->reg.nr_tx_slots, "a loop over the bound tx rings finds the one tx ring");
+	tap_ok(ioctl(d->fd, NIOCTXSYNC, NULL) == 0 && ioctl(d->fd, NIOCRXSYNC, NULL) == 0,
+	    "and the syncs return");
+	nmport_close(d);
+	l = nm_open(spec, NULL, 0, NULL);
+	tap_ok(l && l->req.nr_tx_rings == 1 && l->req.nr_rx_rings == 1 && l->nifp->ni_tx_rings == 1 &&
+	    NETMAP_TXRING(l->nifp, l->first_tx_ring) != (void *)NETMAP_RXRING(l->nifp, l->first_rx_ring),
+	    "nm_open of the monitor: one tx ring, one rx ring, not the same");
+	if (l)
+		nm_close(l);
+	nmport_close(pm);
+	nmport_close(ps);
+}
+
 static void
 test_vale(void)
 {
@@ -157,6 +264,8 @@ main(void)
 	alarm(60);
 	snprintf(base, sizeof(base), "mon%d", (int)getpid());
 	test_pipe();
+	test_geometry();
+	test_libs();
 	test_vale();
 	return tap_done();
 }
