@@ -109,14 +109,15 @@ unm_kr_txsync(struct unm_kr *kr)
 		return -1;
 	if (mon)
 		unm_mon_copy(kr, k->nr_hwcur, k->rhead);
-	done = k->rtail;
+	done = k->nr_hwtail;
 	if ((r = kr->ops->txsync(kr)) < 0) {
 		if (r != UNM_SYNC_EIO)
 			refused(kr);
 		return -1;
 	}
-	if (mon && k->nr_hwtail < kr->n)
-		unm_mon_zcopy(kr, done, k->nr_hwtail);
+	/* completed: [old hwtail + 1, new hwtail + 1), hwtail being the reserved slot */
+	if (mon && k->nr_hwtail < kr->n && done < kr->n)
+		unm_mon_zcopy(kr, unm_next(done, kr->n), unm_next(k->nr_hwtail, kr->n));
 	finalize(kr);
 	return 0;
 }

@@ -34,6 +34,29 @@ drain(struct rawport *p, uint16_t *flags, int *first_byte)
 	return n;
 }
 
+/* like drain, keeping each frame's first byte (up to @max of them) and len */
+static int
+collect(struct rawport *p, unsigned char *first, uint16_t *len, int max, uint16_t *flags)
+{
+	struct netmap_ring *r = NETMAP_RXRING(p->nifp, 0);
+	int n = 0;
+
+	ioctl(p->fd, NIOCRXSYNC, NULL);
+	for (; !nm_ring_empty(r); r->head = r->cur = nm_ring_next(r, r->head), n++) {
+		struct netmap_slot *s = &r->slot[r->head];
+
+		if (flags)
+			*flags |= s->flags;
+		if (n < max) {
+			first[n] = (unsigned char)NETMAP_BUF(r, s->buf_idx)[0];
+			if (len)
+				len[n] = s->len;
+		}
+	}
+	ioctl(p->fd, NIOCRXSYNC, NULL);
+	return n;
+}
+
 static int
 send_n(struct rawport *p, int n, int byte)
 {
@@ -117,6 +140,42 @@ test_pipe(void)
 	raw_close(&pm);
 	raw_close(&ps);
 	(void)mon;
+}
+
+/*
+ * /z on the sending end: a frame is the monitor's once the peer has
+ * consumed it and the sender's next txsync sees that, slots
+ * [old hwtail + 1, new hwtail + 1) as netmap's zmon
+ */
+static void
+test_zcopy_tx(void)
+{
+	char m[64], sl[64];
+	struct rawport pm, ps, mz;
+	unsigned char first[8] = { 0 };
+	uint16_t fl = 0;
+	int got;
+
+	snprintf(m, sizeof(m), "%sz{1", base);
+	snprintf(sl, sizeof(sl), "%sz}1", base);
+	tap_ok(raw_open(&pm, m, NR_REG_ALL_NIC, 0, 0) == 0 && raw_open(&ps, sl, NR_REG_ALL_NIC, 0, 0) == 0 &&
+	    raw_open(&mz, m, NR_REG_ALL_NIC, NR_ZCOPY_MON, 0) == 0, "a pipe, /z on its master");
+	for (int i = 0; i < 5; i++)
+		raw_put(NETMAP_TXRING(pm.nifp, 0), 60, 0x70 + i);
+	ioctl(pm.fd, NIOCTXSYNC, NULL);
+	TAP_EQ(drain(&mz, NULL, NULL), 0, "/z sees nothing the peer has not consumed");
+	TAP_EQ(drain(&ps, NULL, NULL), 5, "the slave consumes 5 frames");
+	TAP_EQ(drain(&mz, NULL, NULL), 0, "/z sees them at the master's next txsync, not before");
+	ioctl(pm.fd, NIOCTXSYNC, NULL);
+	got = collect(&mz, first, NULL, 8, &fl);
+	TAP_EQ(got, 5, "then /z gets the 5 frames, no more");
+	tap_ok(first[0] == 0x70 && first[1] == 0x71 && first[2] == 0x72 && first[3] == 0x73 &&
+	    first[4] == 0x74, "the frames sent, in order (first bytes %02x %02x .. %02x)",
+	    first[0], first[1], first[4]);
+	tap_ok(fl & NS_TXMON, "marked NS_TXMON");
+	raw_close(&mz);
+	raw_close(&pm);
+	raw_close(&ps);
 }
 
 /* netmap's geometry: one tx ring, max(tx, rx) rx rings, slots as asked */
@@ -264,6 +323,7 @@ main(void)
 	alarm(60);
 	snprintf(base, sizeof(base), "mon%d", (int)getpid());
 	test_pipe();
+	test_zcopy_tx();
 	test_geometry();
 	test_libs();
 	test_vale();
