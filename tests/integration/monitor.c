@@ -178,6 +178,80 @@ test_zcopy_tx(void)
 	raw_close(&ps);
 }
 
+/*
+ * What a monitor ring gets, as netmap's: the newest frames of a batch when
+ * it is short of room, every slot flag (NS_TXMON only for frames of a tx
+ * ring), and with /z the monitor's spare buffer and length in exchange
+ */
+static void
+test_feed(void)
+{
+	char m[64], sl[64];
+	struct rawport pm, ps, mt, mr, mz;
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC, .nr_flags = NR_MONITOR_TX,
+	    .nr_rx_slots = 8 };
+	struct netmap_ring *t, *r;
+	unsigned char first[16] = { 0 };
+	uint16_t fl = 0, want, lens[16] = { 0 };
+	uint32_t j0;
+	int got;
+
+	snprintf(m, sizeof(m), "%sf{1", base);
+	snprintf(sl, sizeof(sl), "%sf}1", base);
+	tap_ok(raw_open(&pm, m, NR_REG_ALL_NIC, 0, 0) == 0 && raw_open(&ps, sl, NR_REG_ALL_NIC, 0, 0) == 0 &&
+	    raw_open_req(&mt, m, &req) == 0, "a pipe, /t of 8 slots on its master");
+	req.nr_flags = NR_MONITOR_RX;
+	req.nr_rx_slots = 0;
+	TAP_EQ(raw_open_req(&mr, sl, &req), 0, "/r on its slave");
+	t = NETMAP_TXRING(pm.nifp, 0);
+	r = NETMAP_RXRING(ps.nifp, 0);
+	for (int i = 0; i < 10; i++)
+		raw_put(t, 60, 0x80 + i);
+	ioctl(pm.fd, NIOCTXSYNC, NULL);
+	got = collect(&mt, first, NULL, 16, NULL);
+	TAP_EQ(got, 7, "a monitor ring of 8 slots takes 7 frames of a batch of 10");
+	tap_ok(first[0] == 0x83 && first[6] == 0x89, "the newest 7 (first bytes %02x .. %02x)",
+	    first[0], first[6]);
+	drain(&ps, NULL, NULL);
+	drain(&mr, NULL, NULL);
+
+	want = NS_FORWARD | (3 << NS_PORT_SHIFT);
+	raw_put(t, 60, 0x90);
+	t->slot[t->head ? t->head - 1 : t->num_slots - 1].flags = want | NS_TXMON;
+	ioctl(pm.fd, NIOCTXSYNC, NULL);
+	got = collect(&mt, first, NULL, 1, &fl);
+	tap_ok(got == 1 && fl == (want | NS_TXMON), "/t keeps every slot flag, with NS_TXMON (0x%x)",
+	    fl);
+	ioctl(ps.fd, NIOCRXSYNC, NULL);
+	fl = 0;
+	got = collect(&mr, first, NULL, 1, &fl);
+	tap_ok(got == 1 && fl == want, "/r too, without NS_TXMON: the frame is not from a tx ring "
+	    "(0x%x)", fl);
+	drain(&ps, NULL, NULL);
+	raw_close(&mt);
+	raw_close(&mr);
+
+	req.nr_flags = NR_ZCOPY_MON;
+	req.nr_rx_slots = 4;
+	TAP_EQ(raw_open_req(&mz, sl, &req), 0, "/z of 4 slots on the slave");
+	for (int i = 0; i < 5; i++)
+		raw_put(t, 60, 0xa0 + i);
+	ioctl(pm.fd, NIOCTXSYNC, NULL);
+	j0 = r->head;
+	TAP_EQ(drain(&ps, NULL, NULL), 5, "the slave consumes 5 frames");
+	got = collect(&mz, first, lens, 16, NULL);
+	tap_ok(got == 3 && first[0] == 0xa2 && first[2] == 0xa4 && lens[0] == 60,
+	    "/z gets the buffers of the newest 3 (%d: %02x .. %02x)", got, first[0], first[2]);
+	tap_ok(r->slot[(j0 + 2) % r->num_slots].len == 0 && r->slot[(j0 + 4) % r->num_slots].len == 0 &&
+	    r->slot[j0].len == 60, "and gives back its spare buffers with their length (%u)",
+	    r->slot[(j0 + 2) % r->num_slots].len);
+	send_n(&pm, 5, 0xb0);
+	TAP_EQ(drain(&ps, NULL, NULL), 5, "the pipe keeps working");
+	raw_close(&mz);
+	raw_close(&pm);
+	raw_close(&ps);
+}
+
 /* netmap's geometry: one tx ring, max(tx, rx) rx rings, slots as asked */
 static void
 test_geometry(void)
@@ -189,6 +263,7 @@ test_geometry(void)
 	struct netmap_ring *t;
 	struct pollfd pfd;
 	uint32_t tail;
+	int got;
 
 	snprintf(m, sizeof(m), "%sg{1", base);
 	snprintf(sl, sizeof(sl), "%sg}1", base);
@@ -223,8 +298,9 @@ test_geometry(void)
 	tap_ok(t->tail == tail && NETMAP_RXRING(ps.nifp, 0)->tail == NETMAP_RXRING(ps.nifp, 0)->head,
 	    "and sends nothing: its tx ring stays where it was");
 	pfd = (struct pollfd){ .fd = a.fd, .events = POLLOUT };
-	tap_ok(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR),
-	    "poll(POLLOUT) reports POLLERR (revents 0x%x)", pfd.revents);
+	got = poll(&pfd, 1, 0);
+	tap_ok(got == 1 && (pfd.revents & POLLERR), "poll(POLLOUT) reports POLLERR (revents 0x%x)",
+	    pfd.revents);
 	raw_close(&a);
 
 	/* one ring: the tx side, which has a single ring, binds ring 0 */
@@ -324,6 +400,7 @@ main(void)
 	snprintf(base, sizeof(base), "mon%d", (int)getpid());
 	test_pipe();
 	test_zcopy_tx();
+	test_feed();
 	test_geometry();
 	test_libs();
 	test_vale();
