@@ -51,8 +51,9 @@ list_rings(struct port *mp, bool add, struct ctrl_err *e)
 					    "already", t->name, d == NR_TX ? "tx" : "rx", i,
 					    UNM_MAX_MONITORS);
 				}
-				k->mon_ring[j] = mine;
+				k->mon_tail[j] = UINT32_MAX;	/* no arrival copied yet */
 				k->mon_flags[j] = m->flags[d];
+				__atomic_store_n(&k->mon_ring[j], mine, __ATOMIC_RELEASE);
 			} else {
 				for (j = 0; j < UNM_MAX_MONITORS; j++)
 					if (k->mon_ring[j] == mine) {

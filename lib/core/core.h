@@ -70,6 +70,13 @@ struct unm_sync_ops {
 	 */
 	bool txsync_fails;
 	/*
+	 * Another process publishes this kind's rx frames in the kring's
+	 * pipe_tail (pipes), and copies them to /r monitors as it does
+	 * (unm_mon_peer_arrived): the consumer's own copy leaves alone what
+	 * that process copied past the consumer's tail.
+	 */
+	bool rx_fed_by_peer;
+	/*
 	 * Optional: set up and tear down what the ring needs in this
 	 * process (map an AF_XDP socket's rings...), from kr->xfd[].
 	 * attach returns 0 or -errno.
@@ -107,6 +114,7 @@ struct unm_kr {
 	unsigned nxfd;
 	void *priv;			/* the adapter's per-process state */
 	void *mon;			/* monitors' eventfds (lib/core/monitor.c) */
+	void *lmon;			/* those of the linked ring's monitors */
 	bool attached;
 	char name[80];			/* "port tx0", for messages */
 };
@@ -142,6 +150,14 @@ int unm_kr_rxsync(struct unm_kr *kr);
 /* frames of slots [from, to) to the ring's monitors (lib/core/monitor.c) */
 void unm_mon_copy(struct unm_kr *kr, uint32_t from, uint32_t to);
 void unm_mon_zcopy(struct unm_kr *kr, uint32_t from, uint32_t to);
+/*
+ * Frames [from, to) arrived in an rx ring: its copy monitors get those no
+ * one has copied to them yet (the kring's mon_tail), whoever calls first:
+ * the ring's consumer (unm_mon_arrived, in its rxsync) or, for a ring that
+ * @kr feeds, its producer (unm_mon_peer_arrived, after publishing them).
+ */
+void unm_mon_arrived(struct unm_kr *kr, uint32_t from, uint32_t to);
+void unm_mon_peer_arrived(struct unm_kr *kr, uint32_t from, uint32_t to);
 void unm_mon_free(struct unm_kr *kr);
 
 /* wake whoever sleeps on @k (its eventfd is @evfd); cheap when nobody does */

@@ -47,12 +47,16 @@ cache_drop(struct mon_cache *c)
 	}
 }
 
-/* the eventfds of the monitors listed now (asked once per change of the list) */
+/*
+ * The eventfds of the monitors listed now in kring @k of @kr's region,
+ * kept in *@slot (asked once per change of the list)
+ */
 static struct mon_cache *
-cache(struct unm_kr *kr)
+cache_of(struct unm_kr *kr, struct unm_kring *k, void **slot)
 {
-	struct mon_cache *c = kr->mon;
-	uint32_t gen = __atomic_load_n(&kr->k->mon_gen, __ATOMIC_ACQUIRE);
+	struct unm_region_map *rm = kr->b->rm;
+	struct mon_cache *c = *slot;
+	uint32_t gen = __atomic_load_n(&k->mon_gen, __ATOMIC_ACQUIRE);
 	uint32_t which[UNM_MAX_MONITORS];
 	int fds[UNM_MAX_MONITORS];
 	unsigned nfds = 0, used = 0;
@@ -67,11 +71,12 @@ cache(struct unm_kr *kr)
 			return NULL;
 		for (unsigned j = 0; j < UNM_MAX_MONITORS; j++)
 			c->evfd[j] = -1;
-		kr->mon = c;
+		*slot = c;
 	}
 	cache_drop(c);
 	q.mem_id = kr->b->mem_id;
-	q.ring = (uint32_t)((kr->k->ring_ofs - kr->b->rm->L.ring.ofs) / kr->b->rm->L.ring.objsize);
+	/* the ring object's index from where its kring is, not from what it says */
+	q.ring = (uint32_t)(((char *)k - rm->base - unm_kring_ofs(&rm->L, 0)) / sizeof(*k));
 	if (unm_query(&q, which, sizeof(which), &len, fds, UNM_MAX_MONITORS, &nfds) == 0 &&
 	    len == sizeof(which)) {
 		for (unsigned j = 0; j < UNM_MAX_MONITORS && used < nfds; j++)
@@ -83,14 +88,27 @@ cache(struct unm_kr *kr)
 	return c;
 }
 
+static struct mon_cache *
+cache(struct unm_kr *kr)
+{
+	return cache_of(kr, kr->k, &kr->mon);
+}
+
+static void
+cache_free(void **slot)
+{
+	if (*slot) {
+		cache_drop(*slot);
+		free(*slot);
+		*slot = NULL;
+	}
+}
+
 void
 unm_mon_free(struct unm_kr *kr)
 {
-	if (kr->mon) {
-		cache_drop(kr->mon);
-		free(kr->mon);
-		kr->mon = NULL;
-	}
+	cache_free(&kr->mon);
+	cache_free(&kr->lmon);
 }
 
 static bool
@@ -238,6 +256,50 @@ feed(const struct mon_src *src, struct mon_cache *c, uint32_t from, uint32_t to,
 	}
 }
 
+/*
+ * Arrivals [from, to) of rx ring @src: for each copy monitor, what nobody
+ * has copied yet.  Its mon_tail says where copies stopped: inside
+ * [from, to] copying resumes there; between @to and what the producer has
+ * published (*@end, read under the monitor's lock) the producer copied
+ * ahead of us and there is nothing to do; anywhere else (a new monitor,
+ * frames lost to a stuck lock, garbage) the copy starts at @from.
+ */
+static void
+arrivals(const struct mon_src *src, struct mon_cache *c, uint32_t from, uint32_t to,
+    const uint32_t *end)
+{
+	struct unm_kring *k = src->k;
+	struct unm_region_map *rm = src->rm;
+	uint32_t n = src->n;
+
+	if (!c)
+		return;
+	for (unsigned j = 0; j < UNM_MAX_MONITORS && j < k->nmon; j++) {
+		uint32_t mi = k->mon_ring[j], added, t, e, start = from;
+		struct mring mr;
+		uint64_t lost;
+
+		if (k->mon_flags[j] != UNM_MON_COPY || mi >= rm->L.ring.num)
+			continue;
+		if (!mring_get(rm, mi, &mr)) {
+			__atomic_add_fetch(&mr.k->lost, unm_dist(from, to, n), __ATOMIC_RELAXED);
+			continue;
+		}
+		t = __atomic_load_n(&k->mon_tail[j], __ATOMIC_RELAXED);
+		e = end ? __atomic_load_n(end, __ATOMIC_ACQUIRE) : to;
+		if (e >= n)
+			e = to;
+		if (t < n && unm_between(from, t, to, n))
+			start = t;
+		else if (t < n && unm_between(to, t, e, n))
+			start = to;
+		lost = mring_fill(&mr, src, start, to, false, &added);
+		if (start != to)
+			__atomic_store_n(&k->mon_tail[j], to, __ATOMIC_RELAXED);
+		mring_put(&mr, added, lost, c->evfd[j]);
+	}
+}
+
 /* @kr's own ring as a monitored ring */
 static struct mon_src
 own(struct unm_kr *kr)
@@ -262,4 +324,24 @@ unm_mon_zcopy(struct unm_kr *kr, uint32_t from, uint32_t to)
 
 	if (from != to)
 		feed(&src, cache(kr), from, to, UNM_MON_ZCOPY);
+}
+
+void
+unm_mon_arrived(struct unm_kr *kr, uint32_t from, uint32_t to)
+{
+	struct mon_src src = own(kr);
+
+	if (from != to)
+		arrivals(&src, cache(kr), from, to, kr->ops->rx_fed_by_peer ? &kr->k->pipe_tail : NULL);
+}
+
+void
+unm_mon_peer_arrived(struct unm_kr *kr, uint32_t from, uint32_t to)
+{
+	struct mon_src src;
+
+	if (from == to || !kr->lk)
+		return;
+	src = (struct mon_src){ .rm = kr->b->rm, .k = kr->lk, .slot = kr->lring->slot, .n = kr->n };
+	arrivals(&src, cache_of(kr, kr->lk, &kr->lmon), from, to, NULL);
 }

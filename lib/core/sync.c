@@ -94,8 +94,9 @@ refused(struct unm_kr *kr)
 
 /*
  * Monitors (lib/core/monitor.c) see a tx frame as it is handed over (copy)
- * or once completed (zero-copy), and an rx frame as it arrives (copy) or
- * once released (zero-copy).
+ * or once completed (zero-copy), and an rx frame as it arrives (copy: here
+ * at the latest; a pipe's peer copies them as it sends) or once released
+ * (zero-copy).
  */
 int
 unm_kr_txsync(struct unm_kr *kr)
@@ -141,7 +142,7 @@ unm_kr_rxsync(struct unm_kr *kr)
 		return -1;
 	}
 	if (mon && k->nr_hwtail < kr->n)
-		unm_mon_copy(kr, arrived, k->nr_hwtail);
+		unm_mon_arrived(kr, arrived, k->nr_hwtail);
 	finalize(kr);
 	return 0;
 }
