@@ -94,6 +94,13 @@ monitor_free(struct port *mp)
 	port_destroy(mp);
 }
 
+/* a pipe or VALE port's name: netmap would make it, find it idle, and say EINVAL */
+static bool
+software_name(const char *name)
+{
+	return strpbrk(name, "{}") || (strncmp(name, "vale", 4) == 0 && strchr(name, ':'));
+}
+
 static int
 monitor_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *req,
     bool create, struct port **out)
@@ -109,13 +116,14 @@ monitor_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_registe
 		return -1;
 	treq.nr_flags &= ~(uint64_t)MON_FLAGS;
 	err = port_lookup(cx, name, &treq, false, &t);
-	if (err == ENODEV || err == ENOENT)
-		return ctrl_fail(e, ENXIO, "%s: no such port to monitor", name);
+	if (err == ENODEV || err == ENOENT || (err == ENXIO && software_name(name)))
+		return ctrl_fail(e, EINVAL, "%s: no such port in use; a monitor watches a port "
+		    "someone has open", name);
 	if (err)
 		return err;	/* the hold port_lookup took becomes the monitor's */
 	if (t->nbind == 0) {
 		port_release(t);
-		return ctrl_fail(e, ENXIO, "%s: nobody has it open; a monitor watches a port in use",
+		return ctrl_fail(e, EINVAL, "%s: nobody has it open; a monitor watches a port in use",
 		    name);
 	}
 	if (t->nrings[NR_TX] + t->nrings[NR_RX] == 0) {
@@ -139,8 +147,9 @@ monitor_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_registe
 	mp->reg = t->reg;
 	region_ref(mp->reg);
 	m->target = t;
-	if (f & NR_ZCOPY_MON) {	/* both directions, as netmap's /z */
+	if (f & NR_ZCOPY_MON) {	/* both directions, as netmap's /z, which says so in the reply */
 		m->flags[NR_TX] = m->flags[NR_RX] = UNM_MON_ZCOPY;
+		req->nr_flags |= NR_MONITOR_TX | NR_MONITOR_RX;
 	} else {
 		m->flags[NR_TX] = (f & NR_MONITOR_TX) ? UNM_MON_COPY : 0;
 		m->flags[NR_RX] = (f & NR_MONITOR_RX) ? UNM_MON_COPY : 0;

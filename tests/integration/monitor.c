@@ -80,14 +80,16 @@ test_pipe(void)
 
 	snprintf(m, sizeof(m), "%s{1", base);
 	snprintf(s, sizeof(s), "%s}1", base);
-	TAP_EQ(raw_open(&mt, m, NR_REG_ALL_NIC, NR_MONITOR_TX, 0), -ENXIO,
-	    "a monitor of a port nobody has open: ENXIO");
+	TAP_EQ(raw_open(&mt, m, NR_REG_ALL_NIC, NR_MONITOR_TX, 0), -EINVAL,
+	    "a monitor of a pipe that does not exist: EINVAL, as netmap's");
 	tap_ok(raw_open(&pm, m, NR_REG_ALL_NIC, 0, 0) == 0 && raw_open(&ps, s, NR_REG_ALL_NIC, 0, 0) == 0,
 	    "a pipe, both ends open");
 	tap_ok(raw_open(&mt, m, NR_REG_ALL_NIC, NR_MONITOR_TX, 0) == 0 &&
 	    raw_open(&mt2, m, NR_REG_ALL_NIC, NR_MONITOR_TX, 0) == 0, "two tx monitors on the master");
 	tap_ok(raw_open(&mr, s, NR_REG_ALL_NIC, NR_MONITOR_RX, 0) == 0, "an rx monitor on the slave");
 	tap_ok(raw_open(&mz, s, NR_REG_ALL_NIC, NR_ZCOPY_MON, 0) == 0, "a zero-copy monitor on the slave");
+	TAP_EQ(mz.reg.nr_flags, NR_ZCOPY_MON | NR_MONITOR_TX | NR_MONITOR_RX,
+	    "whose reply says it watches both directions, as netmap's");
 	tap_ok(mt.reg.nr_mem_id == pm.reg.nr_mem_id, "monitors live in the monitored port's region");
 	TAP_EQ(send_n(&pm, 5, 0x61), 5, "the master sends 5 frames");
 	TAP_EQ(drain(&mt, &fl, &b), 5, "/t sees them as they are handed over");
@@ -141,6 +143,27 @@ test_pipe(void)
 	raw_close(&pm);
 	raw_close(&ps);
 	(void)mon;
+}
+
+/* which monitors cannot be made: netmap's errnos */
+static void
+test_errors(void)
+{
+	char m[64], sl[64], name[64];
+	struct rawport pm, x;
+
+	snprintf(m, sizeof(m), "%se{1", base);
+	snprintf(sl, sizeof(sl), "%se}1", base);
+	TAP_EQ(raw_open(&pm, m, NR_REG_ALL_NIC, 0, 0), 0, "a pipe's master, its slave not open");
+	TAP_EQ(raw_open(&x, sl, NR_REG_ALL_NIC, NR_MONITOR_RX, 0), -EINVAL,
+	    "a monitor of the slave nobody has open: EINVAL");
+	snprintf(name, sizeof(name), "vale%d:nosuch", (int)getpid() % 100000);
+	TAP_EQ(raw_open(&x, name, NR_REG_ALL_NIC, NR_MONITOR_TX, 0), -EINVAL,
+	    "of a VALE port that does not exist: EINVAL");
+	snprintf(name, sizeof(name), "nosuch%d", (int)getpid() % 100000);
+	TAP_EQ(raw_open(&x, name, NR_REG_ALL_NIC, NR_MONITOR_TX, 0), -ENXIO,
+	    "of a name that is no port at all: ENXIO");
+	raw_close(&pm);
 }
 
 /*
@@ -470,6 +493,7 @@ main(void)
 	alarm(60);
 	snprintf(base, sizeof(base), "mon%d", (int)getpid());
 	test_pipe();
+	test_errors();
 	test_zcopy_tx();
 	test_feed();
 	test_rx_arrival();
