@@ -58,6 +58,32 @@ collect(struct rawport *p, unsigned char *first, uint16_t *len, int max, uint16_
 	return n;
 }
 
+/* ports in memory region @id, or -1 */
+static long
+region_ports(uint16_t id)
+{
+	struct nmreq_unetmap_region_info ri = { .nr_mem_id = id };
+	int fd = open("/dev/netmap", O_RDWR), r;
+
+	if (fd < 0)
+		return -1;
+	r = raw_ctrl(fd, NETMAP_REQ_UNETMAP_REGION_INFO, "", &ri, NULL);
+	close(fd);
+	return r < 0 ? -1 : (long)ri.nr_ports;
+}
+
+/* closes monitor @p and waits (2 s at most) for the daemon to have let it go */
+static void
+close_wait(struct rawport *p)
+{
+	uint16_t id = p->reg.nr_mem_id;
+	long before = region_ports(id);
+
+	raw_close(p);
+	for (int i = 0; i < 200 && region_ports(id) >= before; i++)
+		usleep(10000);
+}
+
 static int
 send_n(struct rawport *p, int n, int byte)
 {
@@ -164,6 +190,98 @@ test_errors(void)
 	TAP_EQ(raw_open(&x, name, NR_REG_ALL_NIC, NR_MONITOR_TX, 0), -ENXIO,
 	    "of a name that is no port at all: ENXIO");
 	raw_close(&pm);
+}
+
+/*
+ * Several /z on one ring: a chain, as netmap's.  The second gets a buffer
+ * once the first has released it, and the port's own once the first is gone.
+ */
+static void
+test_zchain(void)
+{
+	char m[64], sl[64];
+	struct rawport pm, ps, z1, z2, z3;
+	struct netmap_ring *t;
+	unsigned char first[8] = { 0 };
+	int got;
+
+	snprintf(m, sizeof(m), "%sc{1", base);
+	snprintf(sl, sizeof(sl), "%sc}1", base);
+	tap_ok(raw_open(&pm, m, NR_REG_ALL_NIC, 0, 0) == 0 && raw_open(&ps, sl, NR_REG_ALL_NIC, 0, 0) == 0 &&
+	    raw_open(&z1, sl, NR_REG_ALL_NIC, NR_ZCOPY_MON, 0) == 0 &&
+	    raw_open(&z2, sl, NR_REG_ALL_NIC, NR_ZCOPY_MON, 0) == 0, "a pipe, two /z on its slave");
+	t = NETMAP_TXRING(pm.nifp, 0);
+	for (int i = 0; i < 3; i++)
+		raw_put(t, 60, 0xc0 + i);
+	ioctl(pm.fd, NIOCTXSYNC, NULL);
+	TAP_EQ(drain(&ps, NULL, NULL), 3, "the slave consumes 3 frames");
+	TAP_EQ(drain(&z2, NULL, NULL), 0, "the second /z has nothing while the first holds them");
+	got = collect(&z1, first, NULL, 8, NULL);
+	tap_ok(got == 3 && first[0] == 0xc0 && first[2] == 0xc2, "the first gets the 3 buffers (%d)", got);
+	memset(first, 0, sizeof(first));
+	got = collect(&z2, first, NULL, 8, NULL);
+	tap_ok(got == 3 && first[0] == 0xc0 && first[1] == 0xc1 && first[2] == 0xc2,
+	    "once it released them, the second gets them, frames intact (%d: %02x .. %02x)", got,
+	    first[0], first[2]);
+	close_wait(&z1);
+	raw_put(t, 60, 0xd0);
+	raw_put(t, 60, 0xd1);
+	ioctl(pm.fd, NIOCTXSYNC, NULL);
+	drain(&ps, NULL, NULL);
+	memset(first, 0, sizeof(first));
+	got = collect(&z2, first, NULL, 8, NULL);
+	tap_ok(got == 2 && first[0] == 0xd0 && first[1] == 0xd1,
+	    "the first gone, the second gets the slave's released buffers (%d)", got);
+
+	/* a chain of three loses its middle one: the last follows the first */
+	tap_ok(raw_open(&z1, sl, NR_REG_ALL_NIC, NR_ZCOPY_MON, 0) == 0 &&
+	    raw_open(&z3, sl, NR_REG_ALL_NIC, NR_ZCOPY_MON, 0) == 0, "two more /z after it");
+	close_wait(&z1);
+	raw_put(t, 60, 0xd2);
+	ioctl(pm.fd, NIOCTXSYNC, NULL);
+	drain(&ps, NULL, NULL);
+	got = drain(&z3, NULL, NULL);
+	got += 10 * drain(&z2, NULL, NULL);
+	memset(first, 0, sizeof(first));
+	got += 100 * collect(&z3, first, NULL, 8, NULL);
+	tap_ok(got == 110 && first[0] == 0xd2, "the middle one gone, the last gets what the first "
+	    "released (%d)", got);
+	send_n(&pm, 5, 0xe0);
+	got = drain(&ps, NULL, NULL);
+	TAP_EQ(got, 5, "the pipe keeps working");
+	raw_close(&z3);
+	raw_close(&z2);
+	raw_close(&pm);
+	raw_close(&ps);
+}
+
+/* a monitor watches the rings its binding holds, and only those */
+static void
+test_bound_rings(void)
+{
+	char m[64], sl[64];
+	struct rawport pm, ps, mon[9];
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC, .nr_tx_rings = 2, .nr_rx_rings = 2 };
+	int ok = 0;
+
+	snprintf(m, sizeof(m), "%sb{1", base);
+	snprintf(sl, sizeof(sl), "%sb}1", base);
+	tap_ok(raw_open_req(&pm, m, &req) == 0 && raw_open(&ps, sl, NR_REG_ALL_NIC, 0, 0) == 0,
+	    "a pipe of 2 ring pairs");
+	req = (struct nmreq_register){ .nr_mode = NR_REG_ONE_NIC, .nr_flags = NR_MONITOR_TX };
+	for (int i = 0; i < 8; i++) {
+		req.nr_ringid = (uint16_t)(i & 1);
+		ok += raw_open_req(&mon[i], m, &req) == 0;
+	}
+	TAP_EQ(ok, 8, "4 monitors -0 and 4 monitors -1: each ring has 4");
+	req.nr_ringid = 0;
+	TAP_EQ(raw_open_req(&mon[8], m, &req), -EBUSY, "a 5th on ring 0: EBUSY");
+	send_n(&pm, 3, 0x44);
+	TAP_EQ(drain(&mon[0], NULL, NULL) + drain(&mon[2], NULL, NULL), 6, "the -0 ones see ring 0's frames");
+	for (int i = 0; i < 8; i++)
+		raw_close(&mon[i]);
+	raw_close(&pm);
+	raw_close(&ps);
 }
 
 /*
@@ -494,6 +612,8 @@ main(void)
 	snprintf(base, sizeof(base), "mon%d", (int)getpid());
 	test_pipe();
 	test_errors();
+	test_zchain();
+	test_bound_rings();
 	test_zcopy_tx();
 	test_feed();
 	test_rx_arrival();
