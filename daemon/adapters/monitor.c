@@ -12,6 +12,9 @@
  * them - then put frames into the monitor's rings (lib/core/monitor.c);
  * the monitor reads them with its rxsync (lib/adapters/monitor.c).
  *
+ * Monitors are anonymous, as netmap's: named "<port>/<z><r><t>#<n>" (in
+ * their netmap_if) but not in the registry, so no lookup ever finds one.
+ *
  * Zero-copy monitors of one ring form a chain, as netmap's: the first is
  * listed in the port's krings, each later one in the rx ring of the one
  * before it, so a buffer goes down the chain as each monitor releases it.
@@ -239,6 +242,22 @@ slots(uint32_t asked, uint32_t dflt)
 	return v > MON_MAX_SLOTS ? MON_MAX_SLOTS : v;
 }
 
+/* a number for the next monitor of @t: one above those of its live monitors */
+static unsigned
+next_id(const struct port *t)
+{
+	unsigned id = 0;
+
+	for (struct monitor *o = monitors; o; o = o->next) {
+		const char *h = o->target == t ? strrchr(o->port->name, '#') : NULL;
+		unsigned v;
+
+		if (h && sscanf(h + 1, "%u", &v) == 1 && v >= id)
+			id = v + 1;
+	}
+	return id;
+}
+
 /* a pipe or VALE port's name: netmap would make it, find it idle, and say EINVAL */
 static bool
 software_name(const char *name)
@@ -283,8 +302,8 @@ monitor_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_registe
 	struct monitor *m;
 	int err;
 
-	if (!f)
-		return -1;
+	if (!f || req->nr_mode == NR_REG_NULL)
+		return -1;	/* netmap tries the null port first */
 	err = target_get(cx, name, req, &t);
 	if (err)
 		return err;
@@ -296,9 +315,11 @@ monitor_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_registe
 		port_release(t);
 		return ctrl_fail(e, ENOMEM, "%s: out of memory", name);
 	}
-	snprintf(mp->name, sizeof(mp->name), "%.59s/%s%s%s", name,
-	    (f & NR_ZCOPY_MON) ? "z" : "", (f & NR_MONITOR_TX) ? "t" : "",
-	    (f & NR_MONITOR_RX) ? "r" : "");
+	if (f & NR_ZCOPY_MON)
+		f |= NR_MONITOR_TX | NR_MONITOR_RX;
+	snprintf(mp->name, sizeof(mp->name), "%.48s/%s%s%s#%u", name,
+	    (f & NR_ZCOPY_MON) ? "z" : "", (f & NR_MONITOR_RX) ? "r" : "",
+	    (f & NR_MONITOR_TX) ? "t" : "", next_id(t));
 	mp->ops = &monitor_port_ops;
 	mp->sync_kind = UNM_SYNC_MONITOR;
 	mp->priv = m;
@@ -324,7 +345,6 @@ monitor_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_registe
 	mp->nrings[NR_TX] = 1;
 	mp->nslots[NR_RX] = slots(req->nr_rx_slots, t->nslots[NR_RX]);
 	mp->nslots[NR_TX] = slots(req->nr_tx_slots, t->nslots[NR_TX]);
-	port_add(mp);
 	err = port_make_rings(mp, e);
 	if (!err)
 		err = port_fill_rings(mp, e);

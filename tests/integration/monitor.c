@@ -58,9 +58,9 @@ collect(struct rawport *p, unsigned char *first, uint16_t *len, int max, uint16_
 	return n;
 }
 
-/* ports in memory region @id, or -1 */
+/* rings free in memory region @id, or -1 */
 static long
-region_ports(uint16_t id)
+region_free_rings(uint16_t id)
 {
 	struct nmreq_unetmap_region_info ri = { .nr_mem_id = id };
 	int fd = open("/dev/netmap", O_RDWR), r;
@@ -69,18 +69,18 @@ region_ports(uint16_t id)
 		return -1;
 	r = raw_ctrl(fd, NETMAP_REQ_UNETMAP_REGION_INFO, "", &ri, NULL);
 	close(fd);
-	return r < 0 ? -1 : (long)ri.nr_ports;
+	return r < 0 ? -1 : (long)ri.nr_ring_free;
 }
 
-/* closes monitor @p and waits (2 s at most) for the daemon to have let it go */
+/* closes monitor @p and waits (2 s at most) for the daemon to have freed its rings */
 static void
 close_wait(struct rawport *p)
 {
 	uint16_t id = p->reg.nr_mem_id;
-	long before = region_ports(id);
+	long before = region_free_rings(id);
 
 	raw_close(p);
-	for (int i = 0; i < 200 && region_ports(id) >= before; i++)
+	for (int i = 0; i < 200 && region_free_rings(id) <= before; i++)
 		usleep(10000);
 }
 
@@ -189,6 +189,39 @@ test_errors(void)
 	snprintf(name, sizeof(name), "nosuch%d", (int)getpid() % 100000);
 	TAP_EQ(raw_open(&x, name, NR_REG_ALL_NIC, NR_MONITOR_TX, 0), -ENXIO,
 	    "of a name that is no port at all: ENXIO");
+	raw_close(&pm);
+}
+
+/*
+ * Monitors are anonymous, as netmap's: "<port>/<z><r><t>#<n>" in their
+ * netmap_if, found by no lookup; and NR_REG_NULL makes a null port, flags
+ * or not, netmap trying it first
+ */
+static void
+test_names(void)
+{
+	char m[64], raw[80];
+	struct rawport pm, a, b, z, x;
+	struct nmreq_register req = { .nr_mode = NR_REG_NULL, .nr_flags = NR_MONITOR_TX };
+
+	snprintf(m, sizeof(m), "n%d{1", (int)getpid() % 100000);	/* ni_name holds 15 characters */
+	tap_ok(raw_open(&pm, m, NR_REG_ALL_NIC, 0, 0) == 0 &&
+	    raw_open(&a, m, NR_REG_ALL_NIC, NR_MONITOR_TX, 0) == 0 &&
+	    raw_open(&b, m, NR_REG_ALL_NIC, NR_MONITOR_TX, 0) == 0 &&
+	    raw_open(&z, m, NR_REG_ALL_NIC, NR_ZCOPY_MON, 0) == 0, "a pipe end, two /t and a /z on it");
+	tap_ok(strstr(a.nifp->ni_name, "{1/t#") && strstr(b.nifp->ni_name, "{1/t#") &&
+	    strcmp(a.nifp->ni_name, b.nifp->ni_name) != 0, "the /t are named apart: %s, %s",
+	    a.nifp->ni_name, b.nifp->ni_name);
+	tap_ok(strstr(z.nifp->ni_name, "{1/zrt#") != NULL, "the /z is %s", z.nifp->ni_name);
+	snprintf(raw, sizeof(raw), "%s/t", m);
+	TAP_EQ(raw_open(&x, raw, NR_REG_ALL_NIC, NR_MONITOR_RX, 0), -EINVAL,
+	    "a monitor's name is no port: a pipe of that name that nobody has open");
+	req.nr_mem_id = pm.reg.nr_mem_id;
+	TAP_EQ(raw_open_req(&x, m, &req), 0, "NR_REG_NULL with monitor flags: a null port");
+	raw_close(&x);
+	raw_close(&z);
+	raw_close(&b);
+	raw_close(&a);
 	raw_close(&pm);
 }
 
@@ -612,6 +645,7 @@ main(void)
 	snprintf(base, sizeof(base), "mon%d", (int)getpid());
 	test_pipe();
 	test_errors();
+	test_names();
 	test_zchain();
 	test_bound_rings();
 	test_zcopy_tx();
