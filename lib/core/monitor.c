@@ -238,7 +238,7 @@ feed(const struct mon_src *src, struct mon_cache *c, uint32_t from, uint32_t to,
 	struct unm_kring *k = src->k;
 	struct unm_region_map *rm = src->rm;
 
-	if (!c)
+	if (!c || from >= src->n || to >= src->n)	/* read from shared memory by the callers */
 		return;
 	for (unsigned j = 0; j < UNM_MAX_MONITORS && j < k->nmon; j++) {
 		uint32_t mi = k->mon_ring[j], added;
@@ -272,7 +272,7 @@ arrivals(const struct mon_src *src, struct mon_cache *c, uint32_t from, uint32_t
 	struct unm_region_map *rm = src->rm;
 	uint32_t n = src->n;
 
-	if (!c)
+	if (!c || from >= n || to >= n)
 		return;
 	for (unsigned j = 0; j < UNM_MAX_MONITORS && j < k->nmon; j++) {
 		uint32_t mi = k->mon_ring[j], added, t, e, start = from;
