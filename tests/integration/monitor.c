@@ -1,9 +1,12 @@
 /*
- * monitor.c - netmap monitors on pipes and VALE ports: copy monitors
- * (/t, /r) see frames before the monitored consumer, zero-copy monitors
- * (/z) see the buffers after it; frames from the tx side carry NS_TXMON;
- * several monitors per ring; a monitor that does not read loses frames
- * and never holds the port up.
+ * monitor.c - netmap monitors on pipes and VALE ports, as netmap's kernel
+ * makes them: copy monitors (/t, /r) see frames before the monitored
+ * consumer (/r on a pipe as the peer sends), zero-copy monitors (/z) see
+ * the buffers after it, several /z in a chain; frames from the tx side
+ * carry NS_TXMON; several monitors per ring; a monitor that does not read
+ * loses the oldest frames and never holds the port up.  Its geometry (one
+ * tx ring that sends nothing, slots as asked), names and errnos; libnetmap
+ * and nm_open on it.  Also built as a netmap program (NETMAP_PROGS).
  */
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -116,6 +119,7 @@ test_pipe(void)
 	tap_ok(raw_open(&mz, s, NR_REG_ALL_NIC, NR_ZCOPY_MON, 0) == 0, "a zero-copy monitor on the slave");
 	TAP_EQ(mz.reg.nr_flags, NR_ZCOPY_MON | NR_MONITOR_TX | NR_MONITOR_RX,
 	    "whose reply says it watches both directions, as netmap's");
+	/* ours, not netmap's: netmap gives a copy monitor a private region of its own */
 	tap_ok(mt.reg.nr_mem_id == pm.reg.nr_mem_id, "monitors live in the monitored port's region");
 	TAP_EQ(send_n(&pm, 5, 0x61), 5, "the master sends 5 frames");
 	TAP_EQ(drain(&mt, &fl, &b), 5, "/t sees them as they are handed over");
