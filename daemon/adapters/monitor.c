@@ -3,13 +3,23 @@
  * port transmits), `port/r` (of what it receives), `port/z` (the buffers
  * themselves, after the port's user is done with them).
  *
- * Each open makes a monitor port in the monitored port's region, with an
- * rx ring for each ring index of the monitored port, and lists those rx
- * rings in the monitored rings' krings (mon_ring[]).  The monitored
- * port's own syncs - in whatever process runs them - then put frames
- * into the monitor's rings (lib/core/monitor.c); the monitor reads them
- * with its rxsync (lib/adapters/monitor.c).  A monitor keeps the port it
- * watches alive, and goes with its own last user.
+ * Each open makes a monitor port in the monitored port's region, with
+ * netmap's geometry: an rx ring for each ring index of the monitored port,
+ * and one tx ring, whose txsync fails as netmap's does.  When it is bound,
+ * each of its rx rings the binding holds is listed (mon_ring[]) in the
+ * kring of what feeds it: ring i of the monitored port, in each direction
+ * watched.  The monitored port's own syncs - in whatever process runs
+ * them - then put frames into the monitor's rings (lib/core/monitor.c);
+ * the monitor reads them with its rxsync (lib/adapters/monitor.c).
+ *
+ * Monitors are anonymous, as netmap's: named "<port>/<z><r><t>#<n>" (in
+ * their netmap_if) but not in the registry, so no lookup ever finds one.
+ *
+ * Zero-copy monitors of one ring form a chain, as netmap's: the first is
+ * listed in the port's krings, each later one in the rx ring of the one
+ * before it, so a buffer goes down the chain as each monitor releases it.
+ * A monitor keeps the port it watches alive, and goes with its own last
+ * user.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,53 +29,191 @@
 #include "daemon/adapters/adapters.h"
 
 struct monitor {
+	struct monitor *next;		/* every monitor */
+	struct port *port;		/* the monitor's own */
 	struct port *target;
 	uint16_t flags[NR_DIRS];	/* UNM_MON_* per direction, 0: not watched */
+	bool bound;
+	uint16_t first, last;		/* its rx rings the binding holds: those watch */
+	uint64_t seq;			/* when it was bound: its place in a /z chain */
 };
 
 #define MON_FLAGS (NR_MONITOR_TX | NR_MONITOR_RX | NR_ZCOPY_MON)
+#define MON_MAX_SLOTS 4096u	/* netmap bounds a monitor's slots so */
 
-/* takes our rings out of (or puts them in) the target's kring lists */
+static struct monitor *monitors;
+static uint64_t bind_seq;
+
+/* ------------------------------------------------------ kring lists */
+
+static void
+kring_changed(struct unm_kring *k)
+{
+	k->nmon = 0;
+	for (uint32_t j = 0; j < UNM_MAX_MONITORS; j++)
+		if (k->mon_ring[j] != UINT32_MAX)
+			k->nmon = j + 1;
+	__atomic_add_fetch(&k->mon_gen, 1, __ATOMIC_RELEASE);
+}
+
+/* lists monitor ring object @mine in @k as @how; false when the list is full */
+static bool
+kring_add(struct unm_kring *k, uint32_t mine, uint16_t how)
+{
+	uint32_t j;
+
+	for (j = 0; j < UNM_MAX_MONITORS && k->mon_ring[j] != UINT32_MAX; j++)
+		;
+	if (j == UNM_MAX_MONITORS)
+		return false;
+	k->mon_tail[j] = UINT32_MAX;	/* no arrival copied yet */
+	k->mon_flags[j] = how;
+	__atomic_store_n(&k->mon_ring[j], mine, __ATOMIC_RELEASE);
+	kring_changed(k);
+	return true;
+}
+
+static void
+kring_del(struct unm_kring *k, uint32_t mine)
+{
+	bool found = false;
+
+	for (uint32_t j = 0; j < UNM_MAX_MONITORS; j++)
+		if (k->mon_ring[j] == mine) {
+			__atomic_store_n(&k->mon_ring[j], UINT32_MAX, __ATOMIC_RELEASE);
+			k->mon_flags[j] = 0;
+			found = true;
+		}
+	if (found)
+		kring_changed(k);
+}
+
+/* ------------------------------------------------------ who feeds whom */
+
+static bool
+zcopy(const struct monitor *m)
+{
+	return m->flags[NR_RX] == UNM_MON_ZCOPY;
+}
+
+/* ring object and kring of @m's rx ring @i */
+static uint32_t
+mine(const struct monitor *m, uint32_t i)
+{
+	return m->port->ring_idx[NR_RX][i];
+}
+
+static struct unm_kring *
+rx_kring(const struct monitor *m, uint32_t i)
+{
+	return region_kring(m->port->reg, mine(m, i));
+}
+
+static bool
+watches(const struct monitor *m, uint32_t i)
+{
+	return m->bound && i >= m->first && i < m->last;
+}
+
+/* the /z of @m's port and ring @i just before @m in the chain (or just after) */
+static struct monitor *
+zneighbour(const struct monitor *m, uint32_t i, bool after)
+{
+	struct monitor *best = NULL;
+
+	for (struct monitor *o = monitors; o; o = o->next) {
+		if (o == m || o->target != m->target || !zcopy(o) || !watches(o, i))
+			continue;
+		if (after ? o->seq > m->seq && (!best || o->seq < best->seq) :
+		    o->seq < m->seq && (!best || o->seq > best->seq))
+			best = o;
+	}
+	return best;
+}
+
+/*
+ * Lists @m's rx ring @i where it is fed: in ring i of the port, in each
+ * direction it watches, or for a /z after another in that one's rx ring i
+ */
 static int
-list_rings(struct port *mp, bool add, struct ctrl_err *e)
+link_ring(struct monitor *m, uint32_t i, struct ctrl_err *e)
+{
+	struct port *t = m->target;
+	struct monitor *prev = zcopy(m) ? zneighbour(m, i, false) : NULL;
+
+	if (prev)
+		return kring_add(rx_kring(prev, i), mine(m, i), UNM_MON_ZCOPY) ? 0 :
+		    ctrl_fail(e, EBUSY, "%s: rx ring %u of the monitor before has a full list",
+		    t->name, i);
+	for (int d = 0; d < NR_DIRS; d++)
+		if (m->flags[d] && i < t->nrings[d] &&
+		    !kring_add(region_kring(t->reg, t->ring_idx[d][i]), mine(m, i), m->flags[d]))
+			return ctrl_fail(e, EBUSY, "%s: %s ring %u has %u monitors already", t->name,
+			    d == NR_TX ? "tx" : "rx", i, UNM_MAX_MONITORS);
+	return 0;
+}
+
+/* takes @m's rx ring @i out of every list it may be in */
+static void
+unlink_ring(struct monitor *m, uint32_t i)
+{
+	struct port *t = m->target;
+	struct monitor *prev = zcopy(m) ? zneighbour(m, i, false) : NULL;
+
+	if (prev)
+		kring_del(rx_kring(prev, i), mine(m, i));
+	for (int d = 0; d < NR_DIRS; d++)
+		if (i < t->nrings[d])
+			kring_del(region_kring(t->reg, t->ring_idx[d][i]), mine(m, i));
+}
+
+/*
+ * @m stops watching: out of every list, and the /z after it in a chain is
+ * listed where @m was
+ */
+static void
+unwatch(struct monitor *m)
+{
+	struct ctrl_err e;
+
+	if (!m->bound)
+		return;
+	m->bound = false;
+	for (uint32_t i = m->first; i < m->last; i++) {
+		struct monitor *next = zcopy(m) ? zneighbour(m, i, true) : NULL;
+
+		unlink_ring(m, i);
+		if (!next)
+			continue;
+		kring_del(rx_kring(m, i), mine(next, i));
+		if (link_ring(next, i, &e))
+			unm_warn("%s", e.msg);	/* cannot happen: we just left that place */
+	}
+}
+
+/* ------------------------------------------------------ the port */
+
+static int
+monitor_bind(const struct ctrl_ctx *cx, struct port *mp, struct binding *b)
 {
 	struct monitor *m = mp->priv;
-	struct port *t = m->target;
+	int err = 0;
 
-	for (int d = 0; d < NR_DIRS; d++) {
-		if (!m->flags[d])
-			continue;
-		for (uint32_t i = 0; i < t->nrings[d]; i++) {
-			struct unm_kring *k = region_kring(t->reg, t->ring_idx[d][i]);
-			uint32_t mine = mp->ring_idx[NR_RX][i];
-			uint32_t j;
+	m->first = b->first[NR_RX];
+	m->last = b->last[NR_RX];
+	m->seq = ++bind_seq;
+	m->bound = true;
+	for (uint32_t i = m->first; i < m->last && !err; i++)
+		err = link_ring(m, i, cx->e);
+	if (err)
+		unwatch(m);
+	return err;
+}
 
-			if (add) {
-				for (j = 0; j < UNM_MAX_MONITORS && k->mon_ring[j] != UINT32_MAX; j++)
-					;
-				if (j == UNM_MAX_MONITORS) {
-					list_rings(mp, false, e);
-					return ctrl_fail(e, EBUSY, "%s: %s ring %u has %u monitors "
-					    "already", t->name, d == NR_TX ? "tx" : "rx", i,
-					    UNM_MAX_MONITORS);
-				}
-				k->mon_ring[j] = mine;
-				k->mon_flags[j] = m->flags[d];
-			} else {
-				for (j = 0; j < UNM_MAX_MONITORS; j++)
-					if (k->mon_ring[j] == mine) {
-						k->mon_ring[j] = UINT32_MAX;
-						k->mon_flags[j] = 0;
-					}
-			}
-			k->nmon = 0;
-			for (j = 0; j < UNM_MAX_MONITORS; j++)
-				if (k->mon_ring[j] != UINT32_MAX)
-					k->nmon = j + 1;
-			__atomic_add_fetch(&k->mon_gen, 1, __ATOMIC_RELEASE);
-		}
-	}
-	return 0;
+static void
+monitor_unbind(struct port *mp, struct binding *b)
+{
+	unwatch(mp->priv);
 }
 
 static void
@@ -73,13 +221,75 @@ monitor_free(struct port *mp)
 {
 	struct monitor *m = mp->priv;
 
-	if (m->target) {
-		list_rings(mp, false, NULL);
-		port_release(m->target);	/* the monitor held it */
-	}
+	unwatch(m);
+	for (struct monitor **pp = &monitors; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	port_release(m->target);	/* the monitor held it */
 	port_free_bufs(mp);
 	free(m);
 	port_destroy(mp);
+}
+
+/* netmap's nm_bound_var(): 0 is the default, more than 4096 is 4096 */
+static uint32_t
+slots(uint32_t asked, uint32_t dflt)
+{
+	uint32_t v = asked ? asked : dflt;
+
+	return v > MON_MAX_SLOTS ? MON_MAX_SLOTS : v;
+}
+
+/* a number for the next monitor of @t: one above those of its live monitors */
+static unsigned
+next_id(const struct port *t)
+{
+	unsigned id = 0;
+
+	for (struct monitor *o = monitors; o; o = o->next) {
+		const char *h = o->target == t ? strrchr(o->port->name, '#') : NULL;
+		unsigned v;
+
+		if (h && sscanf(h + 1, "%u", &v) == 1 && v >= id)
+			id = v + 1;
+	}
+	return id;
+}
+
+/* a pipe or VALE port's name: netmap would make it, find it idle, and say EINVAL */
+static bool
+software_name(const char *name)
+{
+	return strpbrk(name, "{}") || (strncmp(name, "vale", 4) == 0 && strchr(name, ':'));
+}
+
+/* the port @name, in use; the hold port_lookup took becomes the monitor's */
+static int
+target_get(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *req,
+    struct port **out)
+{
+	struct nmreq_register treq = *req;
+	int err;
+
+	treq.nr_flags &= ~(uint64_t)MON_FLAGS;
+	err = port_lookup(cx, name, &treq, false, out);
+	if (err == ENODEV || err == ENOENT || (err == ENXIO && software_name(name)))
+		return ctrl_fail(cx->e, EINVAL, "%s: no such port in use; a monitor watches a port "
+		    "someone has open", name);
+	if (err)
+		return err;
+	if ((*out)->nbind == 0) {
+		port_release(*out);
+		return ctrl_fail(cx->e, EINVAL, "%s: nobody has it open; a monitor watches a port "
+		    "in use", name);
+	}
+	if ((*out)->nrings[NR_TX] + (*out)->nrings[NR_RX] == 0) {
+		port_release(*out);
+		return ctrl_fail(cx->e, EINVAL, "%s: no rings to monitor", name);
+	}
+	return 0;
 }
 
 static int
@@ -87,29 +297,16 @@ monitor_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_registe
     bool create, struct port **out)
 {
 	struct ctrl_err *e = cx->e;
-	struct nmreq_register treq = *req;
 	uint64_t f = req->nr_flags & MON_FLAGS;
 	struct port *t, *mp;
 	struct monitor *m;
 	int err;
 
-	if (!f)
-		return -1;
-	treq.nr_flags &= ~(uint64_t)MON_FLAGS;
-	err = port_lookup(cx, name, &treq, false, &t);
-	if (err == ENODEV || err == ENOENT)
-		return ctrl_fail(e, ENXIO, "%s: no such port to monitor", name);
+	if (!f || req->nr_mode == NR_REG_NULL)
+		return -1;	/* netmap tries the null port first */
+	err = target_get(cx, name, req, &t);
 	if (err)
-		return err;	/* the hold port_lookup took becomes the monitor's */
-	if (t->nbind == 0) {
-		port_release(t);
-		return ctrl_fail(e, ENXIO, "%s: nobody has it open; a monitor watches a port in use",
-		    name);
-	}
-	if (t->nrings[NR_TX] + t->nrings[NR_RX] == 0) {
-		port_release(t);
-		return ctrl_fail(e, EINVAL, "%s: no rings to monitor", name);
-	}
+		return err;
 	mp = calloc(1, sizeof(*mp));
 	m = calloc(1, sizeof(*m));
 	if (!mp || !m) {
@@ -118,37 +315,39 @@ monitor_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_registe
 		port_release(t);
 		return ctrl_fail(e, ENOMEM, "%s: out of memory", name);
 	}
-	snprintf(mp->name, sizeof(mp->name), "%.59s/%s%s%s", name,
-	    (f & NR_ZCOPY_MON) ? "z" : "", (f & NR_MONITOR_TX) ? "t" : "",
-	    (f & NR_MONITOR_RX) ? "r" : "");
+	if (f & NR_ZCOPY_MON)
+		f |= NR_MONITOR_TX | NR_MONITOR_RX;
+	snprintf(mp->name, sizeof(mp->name), "%.48s/%s%s%s#%u", name,
+	    (f & NR_ZCOPY_MON) ? "z" : "", (f & NR_MONITOR_RX) ? "r" : "",
+	    (f & NR_MONITOR_TX) ? "t" : "", next_id(t));
 	mp->ops = &monitor_port_ops;
 	mp->sync_kind = UNM_SYNC_MONITOR;
 	mp->priv = m;
 	mp->reg = t->reg;
 	region_ref(mp->reg);
+	m->port = mp;
 	m->target = t;
-	if (f & NR_ZCOPY_MON) {	/* both directions, as netmap's /z */
+	m->next = monitors;
+	monitors = m;
+	if (f & NR_ZCOPY_MON) {	/* both directions, as netmap's /z, which says so in the reply */
 		m->flags[NR_TX] = m->flags[NR_RX] = UNM_MON_ZCOPY;
+		req->nr_flags |= NR_MONITOR_TX | NR_MONITOR_RX;
 	} else {
 		m->flags[NR_TX] = (f & NR_MONITOR_TX) ? UNM_MON_COPY : 0;
 		m->flags[NR_RX] = (f & NR_MONITOR_RX) ? UNM_MON_COPY : 0;
 	}
-	/* an rx ring for each ring index of the port, as large as its largest */
+	/*
+	 * netmap's geometry: an rx ring for each ring index of the port, and
+	 * one tx ring whose txsync fails; slots as asked, 0 meaning the
+	 * port's own count in that direction
+	 */
 	mp->nrings[NR_RX] = t->nrings[NR_TX] > t->nrings[NR_RX] ? t->nrings[NR_TX] : t->nrings[NR_RX];
-	mp->nslots[NR_RX] = t->nslots[NR_TX] > t->nslots[NR_RX] ? t->nslots[NR_TX] : t->nslots[NR_RX];
-	mp->nslots[NR_TX] = 2;
-	port_add(mp);
+	mp->nrings[NR_TX] = 1;
+	mp->nslots[NR_RX] = slots(req->nr_rx_slots, t->nslots[NR_RX]);
+	mp->nslots[NR_TX] = slots(req->nr_tx_slots, t->nslots[NR_TX]);
 	err = port_make_rings(mp, e);
-	if (err) {
-		monitor_free(mp);
-		return err;
-	}
-	err = port_fill_rings(mp, e);
-	if (err) {
-		monitor_free(mp);
-		return err;
-	}
-	err = list_rings(mp, true, e);
+	if (!err)
+		err = port_fill_rings(mp, e);
 	if (err) {
 		monitor_free(mp);
 		return err;
@@ -213,6 +412,8 @@ const struct port_ops monitor_port_ops = {
 	.check_mode = monitor_check_mode,
 	.link = monitor_link,
 	.idle = monitor_free,
+	.bind = monitor_bind,
+	.unbind = monitor_unbind,
 	.queries = 1u << UNM_Q_MONITORS,
 	.query = monitor_query,
 };

@@ -1,14 +1,15 @@
 /*
  * monitor.c - a monitor's own rings: rx rings that the monitored port's
  * syncs fill (lib/core/monitor.c) and whose released slots go back to
- * them, like the rx end of a pipe.  A monitor has no tx ring.
+ * them, like the rx end of a pipe.  Its one tx ring sends nothing: its
+ * txsync fails, as netmap's netmap_monitor_txsync() does with EIO.
  */
 #include "core/core.h"
 
 static int
 monitor_txsync(struct unm_kr *kr)
 {
-	return 0;
+	return UNM_SYNC_EIO;
 }
 
 static int
@@ -44,4 +45,5 @@ const struct unm_sync_ops unm_monitor_sync = {
 	.name = "monitor",
 	.txsync = monitor_txsync,
 	.rxsync = monitor_rxsync,
+	.txsync_fails = true,
 };

@@ -7,7 +7,9 @@
  * the rx kring's pipe_tail; rxsync hands released slots back by moving the
  * tx kring's pipe_tail, copying a slot back only when the application
  * swapped its buffer (NS_BUF_CHANGED).  No packet data is ever copied and
- * no buffer leaves the pair, which is what makes a pipe zero-copy.
+ * no buffer leaves the pair, which is what makes a pipe zero-copy.  The
+ * rx ring's copy monitors (/r) get the frames as txsync publishes them,
+ * as netmap's notify hook gives them, whether or not the receiver syncs.
  *
  * Each side runs in its own process and trusts nothing the other wrote:
  * buffer indices and lengths are checked before they are passed on, and
@@ -76,6 +78,9 @@ pipe_txsync(struct unm_kr *kr)
 	k->bytes += bytes;
 	if (newpub != pub) {
 		__atomic_store_n(&rk->pipe_tail, newpub, __ATOMIC_RELEASE);
+		/* the peer's /r monitors see them now, as with netmap's parent_notify */
+		if (__atomic_load_n(&rk->nmon, __ATOMIC_RELAXED))
+			unm_mon_peer_arrived(kr, pub, newpub);
 		unm_notify(rk, kr->link_evfd);
 	}
 	return err;
@@ -126,4 +131,5 @@ const struct unm_sync_ops unm_pipe_sync = {
 	.name = "pipe",
 	.txsync = pipe_txsync,
 	.rxsync = pipe_rxsync,
+	.rx_fed_by_peer = true,
 };

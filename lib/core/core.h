@@ -57,10 +57,25 @@ struct unm_sync_ops {
 	 * [nr_hwcur, rhead) and updates nr_hwtail; rxsync releases
 	 * [nr_hwcur, rhead) and publishes arrivals in nr_hwtail.  A bad
 	 * slot makes them return -1 after setting nr_hwcur where the ring
-	 * must restart; the core then re-initialises the ring.
+	 * must restart; the core then re-initialises the ring.  A ring that
+	 * cannot move at all (netmap's sync returning EIO) returns
+	 * UNM_SYNC_EIO: nothing is reset, the ring stays as it is, and
+	 * poll() reports POLLERR.
 	 */
 	int (*txsync)(struct unm_kr *kr);
 	int (*rxsync)(struct unm_kr *kr);
+	/*
+	 * The txsync always fails (a monitor's tx ring): poll(POLLOUT) runs
+	 * it, as netmap's does, instead of answering from the free slots.
+	 */
+	bool txsync_fails;
+	/*
+	 * Another process publishes this kind's rx frames in the kring's
+	 * pipe_tail (pipes), and copies them to /r monitors as it does
+	 * (unm_mon_peer_arrived): the consumer's own copy leaves alone what
+	 * that process copied past the consumer's tail.
+	 */
+	bool rx_fed_by_peer;
 	/*
 	 * Optional: set up and tear down what the ring needs in this
 	 * process (map an AF_XDP socket's rings...), from kr->xfd[].
@@ -75,6 +90,8 @@ struct unm_sync_ops {
 	 */
 	int (*wait_fd)(struct unm_kr *kr, short *events);
 };
+
+#define UNM_SYNC_EIO (-2)
 
 extern const struct unm_sync_ops *const unm_sync_table[UNM_SYNC_MAX];
 
@@ -97,6 +114,7 @@ struct unm_kr {
 	unsigned nxfd;
 	void *priv;			/* the adapter's per-process state */
 	void *mon;			/* monitors' eventfds (lib/core/monitor.c) */
+	void *lmon;			/* those of the linked ring's monitors */
 	bool attached;
 	char name[80];			/* "port tx0", for messages */
 };
@@ -131,6 +149,14 @@ int unm_kr_rxsync(struct unm_kr *kr);
 /* frames of slots [from, to) to the ring's monitors (lib/core/monitor.c) */
 void unm_mon_copy(struct unm_kr *kr, uint32_t from, uint32_t to);
 void unm_mon_zcopy(struct unm_kr *kr, uint32_t from, uint32_t to);
+/*
+ * Frames [from, to) arrived in an rx ring: its copy monitors get those no
+ * one has copied to them yet (the kring's mon_tail), whoever calls first:
+ * the ring's consumer (unm_mon_arrived, in its rxsync) or, for a ring that
+ * @kr feeds, its producer (unm_mon_peer_arrived, after publishing them).
+ */
+void unm_mon_arrived(struct unm_kr *kr, uint32_t from, uint32_t to);
+void unm_mon_peer_arrived(struct unm_kr *kr, uint32_t from, uint32_t to);
 void unm_mon_free(struct unm_kr *kr);
 
 /* wake whoever sleeps on @k (its eventfd is @evfd); cheap when nobody does */

@@ -12,11 +12,14 @@
  *                  released; the slot gets the monitor's spare buffer and
  *                  NS_BUF_CHANGED.
  *
- * Frames from a tx ring carry NS_TXMON.  A monitor ring that is full loses
- * frames (counted in its kring's lost) and never holds the port up.
- * Several processes may feed one monitor ring (a port's tx and rx sides):
- * they take the ring's lock, which records the holder so that a dead
- * holder's lock is taken over.
+ * A monitor slot gets the frame's slot flags, NS_TXMON set for frames of a
+ * tx ring and cleared for others; /z swaps the lengths with the buffers.
+ * A monitor ring short of room takes the newest frames of a batch, as
+ * netmap's does: the others are lost (counted in its kring's lost) and
+ * the port is never held up.  Several processes may feed one monitor ring
+ * (a port's tx and rx sides): they take the ring's lock, which records the
+ * holder so that a dead holder's lock is taken over; a lock that stays
+ * taken loses the batch too.
  */
 #include <errno.h>
 #include <signal.h>
@@ -44,12 +47,16 @@ cache_drop(struct mon_cache *c)
 	}
 }
 
-/* the eventfds of the monitors listed now (asked once per change of the list) */
+/*
+ * The eventfds of the monitors listed now in kring @k of @kr's region,
+ * kept in *@slot (asked once per change of the list)
+ */
 static struct mon_cache *
-cache(struct unm_kr *kr)
+cache_of(struct unm_kr *kr, struct unm_kring *k, void **slot)
 {
-	struct mon_cache *c = kr->mon;
-	uint32_t gen = __atomic_load_n(&kr->k->mon_gen, __ATOMIC_ACQUIRE);
+	struct unm_region_map *rm = kr->b->rm;
+	struct mon_cache *c = *slot;
+	uint32_t gen = __atomic_load_n(&k->mon_gen, __ATOMIC_ACQUIRE);
 	uint32_t which[UNM_MAX_MONITORS];
 	int fds[UNM_MAX_MONITORS];
 	unsigned nfds = 0, used = 0;
@@ -64,11 +71,12 @@ cache(struct unm_kr *kr)
 			return NULL;
 		for (unsigned j = 0; j < UNM_MAX_MONITORS; j++)
 			c->evfd[j] = -1;
-		kr->mon = c;
+		*slot = c;
 	}
 	cache_drop(c);
 	q.mem_id = kr->b->mem_id;
-	q.ring = (uint32_t)((kr->k->ring_ofs - kr->b->rm->L.ring.ofs) / kr->b->rm->L.ring.objsize);
+	/* the ring object's index from where its kring is, not from what it says */
+	q.ring = (uint32_t)(((char *)k - rm->base - unm_kring_ofs(&rm->L, 0)) / sizeof(*k));
 	if (unm_query(&q, which, sizeof(which), &len, fds, UNM_MAX_MONITORS, &nfds) == 0 &&
 	    len == sizeof(which)) {
 		for (unsigned j = 0; j < UNM_MAX_MONITORS && used < nfds; j++)
@@ -80,14 +88,27 @@ cache(struct unm_kr *kr)
 	return c;
 }
 
+static struct mon_cache *
+cache(struct unm_kr *kr)
+{
+	return cache_of(kr, kr->k, &kr->mon);
+}
+
+static void
+cache_free(void **slot)
+{
+	if (*slot) {
+		cache_drop(*slot);
+		free(*slot);
+		*slot = NULL;
+	}
+}
+
 void
 unm_mon_free(struct unm_kr *kr)
 {
-	if (kr->mon) {
-		cache_drop(kr->mon);
-		free(kr->mon);
-		kr->mon = NULL;
-	}
+	cache_free(&kr->mon);
+	cache_free(&kr->lmon);
 }
 
 static bool
@@ -109,86 +130,218 @@ lock(struct unm_kring *mk)
 	return false;
 }
 
-/* slots [from, to) of @kr go to every monitor that wants @how of them */
-static void
-feed(struct unm_kr *kr, uint32_t from, uint32_t to, uint16_t how)
+/* the monitored ring: its kring, its slots, and the region they live in */
+struct mon_src {
+	struct unm_region_map *rm;
+	struct unm_kring *k;
+	struct netmap_slot *slot;
+	uint32_t n;
+	uint16_t txmon;		/* NS_TXMON for frames of a tx ring */
+};
+
+/* a monitor ring we are adding to, locked */
+struct mring {
+	struct netmap_ring *ring;
+	struct unm_kring *k;
+	uint32_t n, prod, space;
+};
+
+/*
+ * Monitor ring object @mi, locked, with its free room.  False when it is
+ * no sane ring or its lock is stuck: whatever was for it is lost.
+ */
+static bool
+mring_get(struct unm_region_map *rm, uint32_t mi, struct mring *mr)
 {
-	struct unm_region_map *rm = kr->b->rm;
-	struct unm_kring *k = kr->k;
-	struct netmap_slot *src = kr->ring->slot;
+	uint32_t cons;
+
+	mr->ring = (struct netmap_ring *)(rm->base + unm_ring_ofs(&rm->L, mi));
+	mr->k = (struct unm_kring *)(rm->base + unm_kring_ofs(&rm->L, mi));
+	mr->n = mr->k->num_slots;
+	if (mr->n < 2 || unm_ring_objsize(mr->n) > rm->L.ring.objsize || !lock(mr->k))
+		return false;
+	mr->prod = mr->k->pipe_tail;
+	cons = __atomic_load_n(&mr->k->nr_hwcur, __ATOMIC_ACQUIRE);
+	if (mr->prod >= mr->n || cons >= mr->n) {
+		__atomic_store_n(&mr->k->lock, 0, __ATOMIC_RELEASE);
+		return false;
+	}
+	mr->space = mr->n - 1 - unm_dist(cons, mr->prod, mr->n);
+	return true;
+}
+
+/* publishes what was added, unlocks, counts the losses, wakes the reader */
+static void
+mring_put(struct mring *mr, uint32_t added, uint64_t lost, int evfd)
+{
+	__atomic_store_n(&mr->k->pipe_tail, mr->prod, __ATOMIC_RELEASE);
+	__atomic_store_n(&mr->k->lock, 0, __ATOMIC_RELEASE);
+	if (lost)
+		__atomic_add_fetch(&mr->k->lost, lost, __ATOMIC_RELAXED);
+	if (added && evfd >= 0)
+		unm_notify(mr->k, evfd);
+}
+
+/*
+ * Slots [from, to) of @src into @mr: copies, or the buffers themselves
+ * (@zc, the slot getting the monitor's spare buffer and length, flagged
+ * NS_BUF_CHANGED).  When the room is short the newest frames are kept, as
+ * netmap does.  Returns how many were lost; *added how many went in.
+ */
+static uint64_t
+mring_fill(struct mring *mr, const struct mon_src *src, uint32_t from, uint32_t to, bool zc,
+    uint32_t *added)
+{
+	struct unm_region_map *rm = src->rm;
 	char *bufs = rm->base + rm->L.buf.ofs;
 	uint32_t bsz = rm->L.buf.objsize, nb = rm->L.buf.num;
-	uint16_t txmon = kr->dir == NR_TX ? NS_TXMON : 0;
-	struct mon_cache *c;
+	uint32_t count = unm_dist(from, to, src->n);
+	uint64_t lost = 0;
 
-	if (from == to || !(c = cache(kr)))
+	*added = 0;
+	if (count > mr->space) {
+		lost = count - mr->space;
+		from = (uint32_t)((from + lost) % src->n);
+	}
+	for (uint32_t i = from; i != to; i = unm_next(i, src->n)) {
+		struct netmap_slot *s = &src->slot[i], *d = &mr->ring->slot[mr->prod];
+		struct netmap_slot sv = *s;
+		uint32_t dbuf = d->buf_idx;
+
+		if (sv.buf_idx < 2 || sv.buf_idx >= nb || dbuf < 2 || dbuf >= nb) {
+			lost++;
+			continue;
+		}
+		if (zc) {
+			d->buf_idx = sv.buf_idx;
+			s->buf_idx = dbuf;
+			s->len = d->len;
+			d->len = sv.len;
+			s->flags = sv.flags | NS_BUF_CHANGED;
+		} else {
+			uint32_t len = sv.len < bsz ? sv.len : bsz;	/* netmap truncates */
+
+			memcpy(bufs + (uint64_t)dbuf * bsz, bufs + (uint64_t)sv.buf_idx * bsz, len);
+			d->len = (uint16_t)len;
+		}
+		d->flags = (uint16_t)((sv.flags & ~NS_TXMON) | src->txmon);
+		mr->prod = unm_next(mr->prod, mr->n);
+		(*added)++;
+	}
+	return lost;
+}
+
+/* slots [from, to) of @src go to every monitor listed with @how in its kring */
+static void
+feed(const struct mon_src *src, struct mon_cache *c, uint32_t from, uint32_t to, uint16_t how)
+{
+	struct unm_kring *k = src->k;
+	struct unm_region_map *rm = src->rm;
+
+	if (!c || from >= src->n || to >= src->n)	/* read from shared memory by the callers */
 		return;
 	for (unsigned j = 0; j < UNM_MAX_MONITORS && j < k->nmon; j++) {
-		uint32_t mi = k->mon_ring[j];
-		struct netmap_ring *m;
-		struct unm_kring *mk;
-		uint32_t n, prod, cons, space;
-		uint64_t lost = 0;
-		bool zc = how == UNM_MON_ZCOPY;
+		uint32_t mi = k->mon_ring[j], added;
+		struct mring mr;
+		uint64_t lost;
 
 		if (k->mon_flags[j] != how || mi >= rm->L.ring.num)
 			continue;
-		m = (struct netmap_ring *)(rm->base + unm_ring_ofs(&rm->L, mi));
-		mk = (struct unm_kring *)(rm->base + unm_kring_ofs(&rm->L, mi));
-		n = mk->num_slots;
-		if (n < 2 || unm_ring_objsize(n) > rm->L.ring.objsize || !lock(mk))
-			continue;
-		prod = mk->pipe_tail;
-		cons = __atomic_load_n(&mk->nr_hwcur, __ATOMIC_ACQUIRE);
-		if (prod >= n || cons >= n) {
-			__atomic_store_n(&mk->lock, 0, __ATOMIC_RELEASE);
+		if (!mring_get(rm, mi, &mr)) {
+			__atomic_add_fetch(&mr.k->lost, unm_dist(from, to, src->n), __ATOMIC_RELAXED);
 			continue;
 		}
-		space = n - 1 - unm_dist(cons, prod, n);
-		for (uint32_t i = from; i != to; i = unm_next(i, kr->n)) {
-			struct netmap_slot *s = &src[i], *d = &m->slot[prod];
-
-			if (!space) {
-				lost++;
-				continue;
-			}
-			if (s->buf_idx < 2 || s->buf_idx >= nb || d->buf_idx < 2 || d->buf_idx >= nb ||
-			    s->len > bsz) {
-				lost++;
-				continue;
-			}
-			if (zc) {
-				uint32_t t = d->buf_idx;
-
-				d->buf_idx = s->buf_idx;
-				s->buf_idx = t;
-				s->flags |= NS_BUF_CHANGED;
-			} else {
-				memcpy(bufs + (uint64_t)d->buf_idx * bsz, bufs + (uint64_t)s->buf_idx * bsz,
-				    s->len);
-			}
-			d->len = s->len;
-			d->flags = (uint16_t)((s->flags & NS_MOREFRAG) | txmon);
-			prod = unm_next(prod, n);
-			space--;
-		}
-		__atomic_store_n(&mk->pipe_tail, prod, __ATOMIC_RELEASE);
-		__atomic_store_n(&mk->lock, 0, __ATOMIC_RELEASE);
-		if (lost)
-			__atomic_add_fetch(&mk->lost, lost, __ATOMIC_RELAXED);
-		if (c->evfd[j] >= 0)
-			unm_notify(mk, c->evfd[j]);
+		lost = mring_fill(&mr, src, from, to, how == UNM_MON_ZCOPY, &added);
+		mring_put(&mr, added, lost, c->evfd[j]);
 	}
+}
+
+/*
+ * Arrivals [from, to) of rx ring @src: for each copy monitor, what nobody
+ * has copied yet.  Its mon_tail says where copies stopped: inside
+ * [from, to] copying resumes there; between @to and what the producer has
+ * published (*@end, read under the monitor's lock) the producer copied
+ * ahead of us and there is nothing to do; anywhere else (a new monitor,
+ * frames lost to a stuck lock, garbage) the copy starts at @from.
+ */
+static void
+arrivals(const struct mon_src *src, struct mon_cache *c, uint32_t from, uint32_t to,
+    const uint32_t *end)
+{
+	struct unm_kring *k = src->k;
+	struct unm_region_map *rm = src->rm;
+	uint32_t n = src->n;
+
+	if (!c || from >= n || to >= n)
+		return;
+	for (unsigned j = 0; j < UNM_MAX_MONITORS && j < k->nmon; j++) {
+		uint32_t mi = k->mon_ring[j], added, t, e, start = from;
+		struct mring mr;
+		uint64_t lost;
+
+		if (k->mon_flags[j] != UNM_MON_COPY || mi >= rm->L.ring.num)
+			continue;
+		if (!mring_get(rm, mi, &mr)) {
+			__atomic_add_fetch(&mr.k->lost, unm_dist(from, to, n), __ATOMIC_RELAXED);
+			continue;
+		}
+		t = __atomic_load_n(&k->mon_tail[j], __ATOMIC_RELAXED);
+		e = end ? __atomic_load_n(end, __ATOMIC_ACQUIRE) : to;
+		if (e >= n)
+			e = to;
+		if (t < n && unm_between(from, t, to, n))
+			start = t;
+		else if (t < n && unm_between(to, t, e, n))
+			start = to;
+		lost = mring_fill(&mr, src, start, to, false, &added);
+		if (start != to)
+			__atomic_store_n(&k->mon_tail[j], to, __ATOMIC_RELAXED);
+		mring_put(&mr, added, lost, c->evfd[j]);
+	}
+}
+
+/* @kr's own ring as a monitored ring */
+static struct mon_src
+own(struct unm_kr *kr)
+{
+	return (struct mon_src){ .rm = kr->b->rm, .k = kr->k, .slot = kr->ring->slot, .n = kr->n,
+	    .txmon = kr->dir == NR_TX ? NS_TXMON : 0 };
 }
 
 void
 unm_mon_copy(struct unm_kr *kr, uint32_t from, uint32_t to)
 {
-	feed(kr, from, to, UNM_MON_COPY);
+	struct mon_src src = own(kr);
+
+	if (from != to)
+		feed(&src, cache(kr), from, to, UNM_MON_COPY);
 }
 
 void
 unm_mon_zcopy(struct unm_kr *kr, uint32_t from, uint32_t to)
 {
-	feed(kr, from, to, UNM_MON_ZCOPY);
+	struct mon_src src = own(kr);
+
+	if (from != to)
+		feed(&src, cache(kr), from, to, UNM_MON_ZCOPY);
+}
+
+void
+unm_mon_arrived(struct unm_kr *kr, uint32_t from, uint32_t to)
+{
+	struct mon_src src = own(kr);
+
+	if (from != to)
+		arrivals(&src, cache(kr), from, to, kr->ops->rx_fed_by_peer ? &kr->k->pipe_tail : NULL);
+}
+
+void
+unm_mon_peer_arrived(struct unm_kr *kr, uint32_t from, uint32_t to)
+{
+	struct mon_src src;
+
+	if (from == to || !kr->lk)
+		return;
+	src = (struct mon_src){ .rm = kr->b->rm, .k = kr->lk, .slot = kr->lring->slot, .n = kr->n };
+	arrivals(&src, cache_of(kr, kr->lk, &kr->lmon), from, to, NULL);
 }

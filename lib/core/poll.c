@@ -45,7 +45,7 @@ now_ns(void)
  * One binding's readiness, running the syncs netmap_poll() would:
  *
  *  - POLLOUT is ready without a sync while a tx ring shows space
- *    (cur != tail); POLLIN without a sync only while *every* rx ring
+ *    (cur != tail), unless its sync always fails (a monitor's tx ring); POLLIN without a sync only while *every* rx ring
  *    shows frames and none has slots to give back (head moved since the
  *    last sync) - netmap's lock-free first round;
  *  - unless NR_NO_TX_POLL, every poll runs txsync on the tx rings with
@@ -63,8 +63,9 @@ scan(struct unm_binding *b, short events)
 	struct unm_kr *tx = b->kr, *rx = b->kr + b->ntx;
 	short revents = 0;
 
+	/* a tx ring whose sync always fails (a monitor's) is synced, for its POLLERR */
 	for (unsigned i = 0; want_tx && i < b->ntx; i++)
-		if (tx[i].ring->cur != tx[i].ring->tail) {
+		if (tx[i].ring->cur != tx[i].ring->tail && !tx[i].ops->txsync_fails) {
 			revents |= want_tx;
 			want_tx = 0;
 		}
@@ -85,9 +86,10 @@ scan(struct unm_binding *b, short events)
 
 			if (!want_tx && kr->ring->head == kr->k->nr_hwcur)
 				continue;	/* nothing to push */
+			/* a failed sync still shows the room left, as netmap's poll does */
 			if (unm_kr_txsync(kr) < 0)
 				revents |= POLLERR;
-			else if (want_tx && kr->ring->cur != kr->ring->tail) {
+			if (want_tx && kr->ring->cur != kr->ring->tail) {
 				revents |= want_tx;
 				want_tx = 0;
 			}

@@ -93,8 +93,9 @@ refused(struct unm_kr *kr)
 
 /*
  * Monitors (lib/core/monitor.c) see a tx frame as it is handed over (copy)
- * or once completed (zero-copy), and an rx frame as it arrives (copy) or
- * once released (zero-copy).
+ * or once completed (zero-copy), and an rx frame as it arrives (copy: here
+ * at the latest; a pipe's peer copies them as it sends) or once released
+ * (zero-copy).
  */
 int
 unm_kr_txsync(struct unm_kr *kr)
@@ -102,18 +103,21 @@ unm_kr_txsync(struct unm_kr *kr)
 	struct unm_kring *k = kr->k;
 	bool mon = __atomic_load_n(&k->nmon, __ATOMIC_RELAXED) != 0;
 	uint32_t done;
+	int r;
 
 	if (prologue(kr) < 0)
 		return -1;
 	if (mon)
 		unm_mon_copy(kr, k->nr_hwcur, k->rhead);
-	done = k->rtail;
-	if (kr->ops->txsync(kr) < 0) {
-		refused(kr);
+	done = k->nr_hwtail;
+	if ((r = kr->ops->txsync(kr)) < 0) {
+		if (r != UNM_SYNC_EIO)
+			refused(kr);
 		return -1;
 	}
-	if (mon && k->nr_hwtail < kr->n)
-		unm_mon_zcopy(kr, done, k->nr_hwtail);
+	/* completed: [old hwtail + 1, new hwtail + 1), hwtail being the reserved slot */
+	if (mon && k->nr_hwtail < kr->n && done < kr->n)
+		unm_mon_zcopy(kr, unm_next(done, kr->n), unm_next(k->nr_hwtail, kr->n));
 	finalize(kr);
 	return 0;
 }
@@ -124,18 +128,20 @@ unm_kr_rxsync(struct unm_kr *kr)
 	struct unm_kring *k = kr->k;
 	bool mon = __atomic_load_n(&k->nmon, __ATOMIC_RELAXED) != 0;
 	uint32_t arrived;
+	int r;
 
 	if (prologue(kr) < 0)
 		return -1;
 	if (mon)	/* before the adapter, which hands NS_BUF_CHANGED slots on */
 		unm_mon_zcopy(kr, k->nr_hwcur, k->rhead);
 	arrived = k->nr_hwtail;
-	if (kr->ops->rxsync(kr) < 0) {
-		refused(kr);
+	if ((r = kr->ops->rxsync(kr)) < 0) {
+		if (r != UNM_SYNC_EIO)
+			refused(kr);
 		return -1;
 	}
 	if (mon && k->nr_hwtail < kr->n)
-		unm_mon_copy(kr, arrived, k->nr_hwtail);
+		unm_mon_arrived(kr, arrived, k->nr_hwtail);
 	finalize(kr);
 	return 0;
 }

@@ -238,8 +238,11 @@ nmport_ring_range(const struct netmap_if *nifp, unsigned int base,
 	*first = (uint16_t)i;
 	while (i < count && nifp->ring_ofs[base + i] != 0)
 		i++;
-	if (i == 0)		/* nothing bound and no ring at all */
+	if (i == 0) {		/* no ring at all: [1, 0], not [1, 65535] */
 		*first = 1;
+		*last = 0;
+		return;
+	}
 	*last = (uint16_t)(i - 1);
 }
 

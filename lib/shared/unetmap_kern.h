@@ -134,6 +134,12 @@ struct unm_kring {
 	uint32_t nmon;
 	uint32_t mon_ring[UNM_MAX_MONITORS];	/* monitor rx rings, same region */
 	uint16_t mon_flags[UNM_MAX_MONITORS];	/* UNM_MON_* */
+	/*
+	 * rx rings: where arrivals have been copied to each copy monitor,
+	 * written under that monitor ring's lock by whoever copies (the
+	 * ring's producer or its consumer); UINT32_MAX: nothing yet
+	 */
+	uint32_t mon_tail[UNM_MAX_MONITORS];
 };
 
 /* how a monitor sees a ring (mon_flags) */
@@ -204,7 +210,7 @@ enum unm_sync_kind {
 /* ------------------------------------------------------ wire protocol */
 
 #define UNM_PROTO_MAGIC   0x756e6d50u /* "unmP" */
-#define UNM_PROTO_VERSION 2	/* bump on any change of these structures */
+#define UNM_PROTO_VERSION 3	/* bump on any change of these structures (or of the kring) */
 #define UNM_MSG_MAX       (64 * 1024)
 #define UNM_FDS_PER_MSG   250	/* below the kernel's SCM_MAX_FD */
 #define UNM_ERRMSG_MAX    256

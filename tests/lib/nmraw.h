@@ -25,14 +25,14 @@ struct rawport {
 	struct netmap_if *nifp;
 };
 
-/* registers @name in @mode with @flags and maps it; 0 or -errno */
+/* registers @name with the request @req (rings, slots, mode, flags...) and maps it; 0 or -errno */
 __attribute__((unused)) static int
-raw_open(struct rawport *p, const char *name, uint32_t mode, uint64_t flags,
-    uint32_t extra_bufs)
+raw_open_req(struct rawport *p, const char *name, const struct nmreq_register *req)
 {
 	struct nmreq_header h;
 
 	memset(p, 0, sizeof(*p));
+	p->reg = *req;
 	p->mem = MAP_FAILED;
 	p->fd = open("/dev/netmap", O_RDWR);
 	if (p->fd < 0)
@@ -42,9 +42,6 @@ raw_open(struct rawport *p, const char *name, uint32_t mode, uint64_t flags,
 	h.nr_reqtype = NETMAP_REQ_REGISTER;
 	snprintf(h.nr_name, sizeof(h.nr_name), "%s", name);
 	h.nr_body = (uintptr_t)&p->reg;
-	p->reg.nr_mode = mode;
-	p->reg.nr_flags = flags;
-	p->reg.nr_extra_bufs = extra_bufs;
 	if (ioctl(p->fd, NIOCCTRL, &h) < 0) {
 		int err = -errno;
 
@@ -62,6 +59,20 @@ raw_open(struct rawport *p, const char *name, uint32_t mode, uint64_t flags,
 	}
 	p->nifp = NETMAP_IF(p->mem, p->reg.nr_offset);
 	return 0;
+}
+
+/* registers @name in @mode with @flags and maps it; 0 or -errno */
+__attribute__((unused)) static int
+raw_open(struct rawport *p, const char *name, uint32_t mode, uint64_t flags,
+    uint32_t extra_bufs)
+{
+	struct nmreq_register req;
+
+	memset(&req, 0, sizeof(req));
+	req.nr_mode = mode;
+	req.nr_flags = flags;
+	req.nr_extra_bufs = extra_bufs;
+	return raw_open_req(p, name, &req);
 }
 
 __attribute__((unused)) static void

@@ -153,6 +153,21 @@ check_host_ranges(void)
 }
 
 static void
+check_no_tx_ring(void)
+{
+	/* a port with no tx ring at all: the tx range must be empty, not [1, 65535] */
+	struct fake_geom g = { .ntx = 0, .nrx = 1, .nslots = 4, .bound_rx = "1" };
+	int fd = fake_memfd("nmtest-notx", &g);
+	struct nmport_d *d = fake_registered(fd, 12, &g);
+
+	TAP_EQ(nmport_mmap(d), 0, "nmport_mmap, no tx ring");
+	tap_ok(d->last_tx_ring + 1 == d->first_tx_ring,
+	    "an empty tx range [%u, %u]", d->first_tx_ring, d->last_tx_ring);
+	tap_ok(d->first_rx_ring == 0 && d->last_rx_ring == 0, "rx range [0, 0]");
+	nmport_close(d);
+}
+
+static void
 check_inject(void)
 {
 	struct fake_geom g = { .ntx = 2, .nrx = 1, .nslots = 4,
@@ -261,6 +276,7 @@ main(void)
 {
 	check_shared_mapping();
 	check_host_ranges();
+	check_no_tx_ring();
 	check_inject();
 	check_extmem_region();
 	check_state_errors();
