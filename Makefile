@@ -188,6 +188,12 @@ $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIBSO)
 # the raw AF_XDP loop bench/nic.sh compares with uses Debian's libxdp
 $(BUILD)/bench/xsk_rx: LIBS += -lxdp -lbpf
 
+# netmap's pkt-gen pattern from netmap's headers alone (legacy nm_open):
+# built as a netmap program is, libc only, to run with LD_PRELOAD
+$(BUILD)/bench/nm_pattern: $(BUILD)/obj/bench/nm_pattern.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $<
+
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(RPATH) -o $@ $< -L$(BUILD)/lib -lunetmap -lm $(LIBS)
