@@ -79,6 +79,9 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SR
 PRELOAD_BINS := $(addprefix $(BUILD)/tests/preload/,$(NETMAP_PROGS)) \
                 $(addsuffix -fortify,$(addprefix $(BUILD)/tests/preload/,$(NETMAP_PROGS)))
 LIBNETMAP_ONLY := $(BUILD)/lib/libnetmap-only.a
+# pkt-gen built as netmap builds it (rule below); set before "all", whose
+# prerequisites are expanded where it stands
+PKTGEN_NETMAP := $(if $(filter pkt-gen,$(TOOLS)),$(BUILD)/bench/pkt-gen-netmap)
 
 # programs linked with the shared library find it next to them
 RPATH := -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../../lib'
@@ -139,8 +142,8 @@ endef
 $(foreach t,$(sort $(TOOLS)),$(eval $(call tool_rule,$(t))))
 
 # pkt-gen as netmap builds it (static libnetmap, nothing of ours): what
-# bench/preload.sh runs under LD_PRELOAD against the linked build/bin/pkt-gen
-PKTGEN_NETMAP := $(if $(filter pkt-gen,$(TOOLS)),$(BUILD)/bench/pkt-gen-netmap)
+# bench/preload.sh runs under LD_PRELOAD against the linked build/bin/pkt-gen.
+# Its calls to unetmap_port_mode()/unetmap_mode_name() are weak (link.c)
 $(BUILD)/bench/pkt-gen-netmap: $(call obj,$(wildcard tools/pkt-gen/*.c)) $(LIBNETMAP_ONLY)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
@@ -190,6 +193,12 @@ $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIBSO)
 
 # the raw AF_XDP loop bench/nic.sh compares with uses Debian's libxdp
 $(BUILD)/bench/xsk_rx: LIBS += -lxdp -lbpf
+
+# netmap's pkt-gen pattern from netmap's headers alone (legacy nm_open):
+# built as a netmap program is, libc only, to run with LD_PRELOAD
+$(BUILD)/bench/nm_pattern: $(BUILD)/obj/bench/nm_pattern.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $<
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBSO)
 	@mkdir -p $(dir $@)

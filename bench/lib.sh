@@ -1,7 +1,10 @@
 # bench/lib.sh - what the benchmark scripts share; sourced, not run.
 #
-#   bench_init           private daemon on a temporary socket, cleanup on exit
-#   bench_mpps FILE      the Mpps of pkt-gen's "Speed:" line in FILE
+#   bench_init           what the build needs installed, everything built,
+#                        private daemon on a temporary socket, cleanup on exit
+#   bench_need PKG...    the Debian packages among PKG that are missing,
+#                        installed (as root)
+#   bench_mpps FILE      the rate of pkt-gen's "Speed:" line in FILE, in Mpps
 #   bench_memif SIZE     DPDK memif between two dpdk-testpmd processes
 #                        (txonly -> rxonly), best one-second Mpps, or nothing
 #   bench_ratio A B      A / B with two decimals, or nothing
@@ -17,8 +20,25 @@
 
 B=${BUILD:-build}
 T=${T:-5}
+# what "make all" needs (tests/run installs these and what the tests need)
+BENCH_BUILD_PACKAGES="make gcc libc6-dev clang libbpf-dev libelf-dev zlib1g-dev libxdp-dev linux-libc-dev"
+
+bench_need() {
+	local p missing=""
+	command -v dpkg-query >/dev/null || return 0
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "== installing$missing"
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+		{ echo "$0: cannot install$missing (as root, with a Debian mirror?)" >&2; return 1; }
+}
 
 bench_init() {
+	bench_need $BENCH_BUILD_PACKAGES || exit 1
 	PMD_DIR=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -n1)
 	if [ -n "${BENCH_DPDK:-}" ] && { ! command -v dpdk-testpmd >/dev/null || [ -z "$PMD_DIR" ]; }; then
 		echo "== installing dpdk-dev (for the memif comparison)"
@@ -43,8 +63,13 @@ bench_cleanup() {
 	rm -rf "$tmp"
 }
 
+# pkt-gen scales its units: "Speed: 14.205 Mpps", but "Speed: 812.345 Kpps"
 bench_mpps() {
-	awk '/^Speed:/ { for (i = 1; i <= NF; i++) if ($(i) == "Mpps") { print $(i-1); exit } }' "$1"
+	awk '/^Speed:/ {
+		f = $3 == "Gpps" ? 1000 : $3 == "Mpps" ? 1 : $3 == "Kpps" ? 1e-3 : $3 == "pps" ? 1e-6 : 0
+		if (f) printf "%.3f\n", $2 * f
+		exit
+	}' "$1"
 }
 
 bench_memif() {

@@ -15,6 +15,14 @@
 #include "pktgen.h"
 #include "unetmap.h"
 
+/*
+ * Weak: pkt-gen built as netmap builds it (build/bench/pkt-gen-netmap:
+ * its objects and static libnetmap, nothing of ours) has neither; run
+ * with LD_PRELOAD=libunetmap.so, the dynamic loader binds them from it.
+ */
+#pragma weak unetmap_port_mode
+#pragma weak unetmap_mode_name
+
 static bool
 carrier(const char *ifname)
 {
@@ -52,7 +60,11 @@ pg_wait_link(const char *ifname, int secs)
 void
 pg_print_mode(const struct pg_port *p, const char *ifname)
 {
-	int m = p->fd >= 0 ? unetmap_port_mode(p->fd) : -1;
+	int m;
+
+	if (!unetmap_port_mode || !unetmap_mode_name)
+		return;
+	m = p->fd >= 0 ? unetmap_port_mode(p->fd) : -1;
 
 	if (m > UNETMAP_MODE_SOFTWARE)
 		printf("%s: %s mode\n", ifname, unetmap_mode_name((unsigned)m));
