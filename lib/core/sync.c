@@ -128,10 +128,10 @@ unm_kr_rxsync(struct unm_kr *kr)
 	struct unm_kring *k = kr->k;
 	bool mon = __atomic_load_n(&k->nmon, __ATOMIC_RELAXED) != 0;
 	uint32_t arrived;
+	/* a ring reset by the prologue is still synced, as netmap's rxsync is (not tx) */
+	bool bad = prologue(kr) < 0;
 	int r;
 
-	if (prologue(kr) < 0)
-		return -1;
 	if (mon)	/* before the adapter, which hands NS_BUF_CHANGED slots on */
 		unm_mon_zcopy(kr, k->nr_hwcur, k->rhead);
 	arrived = k->nr_hwtail;
@@ -143,7 +143,7 @@ unm_kr_rxsync(struct unm_kr *kr)
 	if (mon && k->nr_hwtail < kr->n)
 		unm_mon_arrived(kr, arrived, k->nr_hwtail);
 	finalize(kr);
-	return 0;
+	return bad ? -1 : 0;
 }
 
 void

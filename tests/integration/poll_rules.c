@@ -193,6 +193,7 @@ test_err(enum how how)
 		tap_ok(0, "%s: open a pipe", how_name[how]);
 		return;
 	}
+	send_n(&p, 2);
 	p.srx->head = p.srx->cur = p.srx->num_slots + 3;
 	r = wait_once(how, p.s.fd, POLLIN);
 	if (how == SELECT || how == PSELECT)
@@ -200,6 +201,7 @@ test_err(enum how how)
 	else
 		tap_ok(r & POLLERR, "%s: a bad rx ring is POLLERR", how_name[how]);
 	tap_ok(p.srx->head < p.srx->num_slots, "and the ring was reset");
+	TAP_EQ(nm_ring_space(p.srx), 2, "and synced all the same: the frames waiting are there");
 	pair_close(&p);
 }
 
