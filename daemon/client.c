@@ -167,8 +167,9 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 		client_close(l, c);
 		return;
 	}
+	/* a request carries one descriptor at most: no follow-up is ever waited for */
 	r = unm_msg_recv(fd, &m, msgbuf, sizeof(msgbuf), &len, fds, UNM_FDS_PER_MSG,
-	    &nfds, MSG_DONTWAIT);
+	    &nfds, MSG_DONTWAIT, 0);
 	/*
 	 * A request may come with a netmap descriptor attached: it is about
 	 * that descriptor's binding, asked on a connection of its own (several
@@ -211,7 +212,14 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 		return;
 	}
 	if (r < 0) {
-		unm_warn("pid %d: malformed message (%s), dropping the connection",
+		struct unm_msg rm;
+
+		/* say so before hanging up: a client waiting for an answer gets one */
+		unm_msg_init(&rm, m.magic == UNM_PROTO_MAGIC ? m.op : 0);
+		rm.error = EPROTO;
+		snprintf(rm.errmsg, sizeof(rm.errmsg), "malformed message (%s)", strerror(-r));
+		send_reply(l, c, &rm, NULL, 0, NULL, 0);
+		unm_ratelimited(5, "pid %d: malformed message (%s), dropping the connection",
 		    (int)c->pid, strerror(-r));
 		client_close(l, c);
 		return;
@@ -279,7 +287,8 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 			snprintf(m.errmsg, sizeof(m.errmsg), "unetmapd (uid %d) refuses uid %d: only "
 			    "root and its own user may use it", (int)geteuid(), (int)cr.uid);
 			unm_msg_send(fd, &m, NULL, 0, NULL, 0, MSG_DONTWAIT);
-			unm_warn("refused pid %d: %s", (int)cr.pid, m.errmsg);
+			/* any local user can knock: the log does not grow with it */
+			unm_ratelimited(5, "refused pid %d: %s", (int)cr.pid, m.errmsg);
 			close(fd);
 			continue;
 		}

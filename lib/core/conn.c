@@ -29,6 +29,7 @@ static char *clean_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 
 #define REPLY_TIMEOUT_MS 30000
 #define START_TIMEOUT_MS 5000
+#define FOLLOW_UP_MS 1000	/* the daemon sends a reply's descriptor follow-ups at once */
 
 /*
  * The daemon owns the memory every port lives in: only one run by root or
@@ -247,7 +248,8 @@ exchange(int sock, int attach, struct unm_msg *m, const void *payload, size_t le
 
 	if (r == -EPIPE || r == -ECONNRESET) {
 		/* gone; but it may have said why before leaving (a refusal) */
-		r = unm_msg_recv(sock, rm, rbuf, rcap, rlen, fds, maxfds, nfds, MSG_DONTWAIT);
+		r = unm_msg_recv(sock, rm, rbuf, rcap, rlen, fds, maxfds, nfds, MSG_DONTWAIT,
+		    FOLLOW_UP_MS);
 		if (r == 0 && !rm->error)
 			r = -ECONNRESET;
 	}
@@ -255,7 +257,7 @@ exchange(int sock, int attach, struct unm_msg *m, const void *payload, size_t le
 		r = wait_readable(sock);
 		if (r == 0)
 			r = unm_msg_recv(sock, rm, rbuf, rcap, rlen, fds, maxfds, nfds,
-			    MSG_DONTWAIT);
+			    MSG_DONTWAIT, FOLLOW_UP_MS);
 		if (r == -EAGAIN) {
 			rm->magic = 0;
 			r = 0;	/* spurious wake-up; wait again */
@@ -266,7 +268,7 @@ exchange(int sock, int attach, struct unm_msg *m, const void *payload, size_t le
 		 * refusal): look once more.
 		 */
 		if (r == -ECONNRESET && unm_msg_recv(sock, rm, rbuf, rcap, rlen, fds, maxfds,
-		    nfds, MSG_DONTWAIT) == 0 && rm->error)
+		    nfds, MSG_DONTWAIT, FOLLOW_UP_MS) == 0 && rm->error)
 			r = 0;
 	}
 	if (r == 0 && rm->op != m->op) {

@@ -1,5 +1,8 @@
 /* proto.c - see proto.h */
 #include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <time.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -150,20 +153,43 @@ recv_one(int sock, struct unm_msg *m, void *payload, size_t cap, size_t *len,
 	return err;
 }
 
+/* waits up to @ms for @sock to be readable (the C library's poll, not ours) */
+static bool
+readable(int sock, int ms)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	long r;
+
+	do
+		r = syscall(SYS_ppoll, &p, 1, &ts, NULL, 0);
+	while (r < 0 && errno == EINTR);
+	return r > 0;
+}
+
 int
 unm_msg_recv(int sock, struct unm_msg *m, void *payload, size_t cap,
-    size_t *len, int *fds, unsigned maxfds, unsigned *nfds, int flags)
+    size_t *len, int *fds, unsigned maxfds, unsigned *nfds, int flags, int follow_ms)
 {
 	unsigned got = 0, more;
 	int r;
 
 	r = recv_one(sock, m, payload, cap, len, fds, maxfds, &got, flags);
 	more = r == 0 ? m->more_fds : 0;
-	/* follow-ups are sent right after, so wait for them even in DONTWAIT */
-	while (r == 0 && more) {
+	/*
+	 * Follow-ups are sent right after, so they are waited for even in
+	 * DONTWAIT, but not for ever and not without end: a peer that
+	 * promises descriptors and sends none (or sends more than it may)
+	 * gets EPROTO, and never holds the daemon's loop.
+	 */
+	for (unsigned n = 0; r == 0 && more; n++) {
 		struct unm_msg f;
 
-		r = recv_one(sock, &f, NULL, 0, NULL, fds, maxfds, &got, 0);
+		if (n > maxfds || !readable(sock, follow_ms)) {
+			r = -EPROTO;
+			break;
+		}
+		r = recv_one(sock, &f, NULL, 0, NULL, fds, maxfds, &got, MSG_DONTWAIT);
 		if (r == 0 && f.op != UNM_OP_FDS)
 			r = -EPROTO;
 		more = r == 0 ? f.more_fds : 0;

@@ -18,11 +18,13 @@ int unm_msg_send(int sock, struct unm_msg *m, const void *payload, size_t len,
 
 /*
  * Receives one message and all its descriptors (collecting UNM_OP_FDS
- * follow-ups).  *len gets the payload size.  Returns 0, -errno, or
- * -ECONNRESET when the peer has gone.  Descriptors are close-on-exec.
+ * follow-ups, each waited for up to @follow_ms: a peer promising
+ * descriptors it does not send gets -EPROTO).  *len gets the payload size.
+ * Returns 0, -errno, or -ECONNRESET when the peer has gone.  Descriptors
+ * are close-on-exec.
  */
 int unm_msg_recv(int sock, struct unm_msg *m, void *payload, size_t cap,
-    size_t *len, int *fds, unsigned maxfds, unsigned *nfds, int flags);
+    size_t *len, int *fds, unsigned maxfds, unsigned *nfds, int flags, int follow_ms);
 
 void unm_msg_init(struct unm_msg *m, enum unm_op op);
 void unm_close_fds(int *fds, unsigned n);
