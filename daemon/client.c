@@ -23,6 +23,7 @@ static struct client *clients;
 static int nclients;
 static struct ev_loop *loop;	/* for connections the daemon makes itself */
 static int listen_fd = -1;
+static bool accept_paused;	/* at the descriptor limit: the listening socket unwatched */
 static uint8_t msgbuf[UNM_MSG_MAX];
 
 int
@@ -40,6 +41,10 @@ client_close(struct ev_loop *l, struct client *c)
 		binding_release(c->b);
 	}
 	close(c->fd);
+	if (accept_paused && listen_fd >= 0 && ev_add(l, listen_fd, EPOLLIN, client_accept, NULL) == 0) {
+		accept_paused = false;
+		unm_info("a descriptor is free again: accepting clients");
+	}
 	for (struct client **pp = &clients; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -276,8 +281,21 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 		socklen_t cl = sizeof(cr);
 		struct client *c;
 
-		if (fd < 0)
+		if (fd < 0) {
+			/*
+			 * Out of descriptors, the connection stays pending and the
+			 * socket readable: stop watching it (or the loop spins on
+			 * it) until a client leaves, and say so once.
+			 */
+			if ((errno == EMFILE || errno == ENFILE) && !accept_paused) {
+				ev_del(l, lfd);
+				accept_paused = true;
+				unm_warn("out of descriptors (%s): no new client is accepted until one "
+				    "leaves (raise unetmapd's limit: LimitNOFILE=, ulimit -n)",
+				    strerror(errno));
+			}
 			return;
+		}
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 || !allowed(&cr)) {
 			struct unm_msg m;
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +28,25 @@
 #include "unetmapd.h"
 
 static uint64_t idle_since_ms;	/* 0: not idle */
+
+/*
+ * Every port holds descriptors here (a region's memfd, an eventfd a ring,
+ * AF_XDP sockets...), every client one more: the soft limit systemd and
+ * shells give (1024) runs out long before a full switch does.  Up to the
+ * hard limit, then.
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		unm_warn("cannot raise the descriptor limit to %llu: %s",
+		    (unsigned long long)rl.rlim_max, strerror(errno));
+}
 
 static void
 usage(FILE *f)
@@ -260,6 +280,7 @@ main(int argc, char **argv)
 		}
 		unm_log_set_fd(fd);
 	}
+	raise_fd_limit();
 	if (mkdirs(dcfg.socket_path) < 0) {
 		unm_err("cannot create the directory of %s: %s", dcfg.socket_path,
 		    strerror(errno));

@@ -239,9 +239,12 @@ region_ring_new(struct region *r, uint32_t slots, int dir, int ringid,
 		return -ctrl_fail(e, ENOMEM, "%s: memory region %u has no free ring (%u in use)",
 		    port, r->id, r->L.ring.num);
 	r->ring_evfd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (r->ring_evfd[i] < 0)
-		return -ctrl_fail(e, ENFILE, "%s: cannot create an eventfd: %s", port,
-		    strerror(errno));
+	if (r->ring_evfd[i] < 0) {
+		int err = errno;	/* EMFILE: our limit; ENFILE: the system's */
+
+		return -ctrl_fail(e, err, "%s: cannot create an eventfd for a ring: %s", port,
+		    strerror(err));
+	}
 	r->ring_used[i] = 1;
 
 	ring = region_ring(r, i);

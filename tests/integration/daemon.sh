@@ -54,6 +54,29 @@ ok $st "SIGTERM stops the daemon cleanly while clients are bound"
 grep -q "stopped" "$tmp/term.log"; ok $? "and it says so in its log"
 kill -9 $w 2>/dev/null; wait $w 2>/dev/null
 
+# --- out of descriptors: said once, and served again once a client leaves
+export UNETMAP_SOCKET=$tmp/fd.sock UNETMAP_NO_AUTOSTART=1
+( ulimit -n 40; exec "$B/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$tmp/fd.log" 2>>"$tmp/fd.log" ) &
+d=$!; pids="$pids $d"
+for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+timeout 20 python3 - "$UNETMAP_SOCKET" <<'PY' &
+import socket, sys, time
+held = []
+for i in range(60):	# more connections than the daemon has descriptors
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    held.append(s)
+time.sleep(1.5)
+PY
+py=$!; pids="$pids $py"
+for i in $(seq 100); do grep -q "out of descriptors" "$tmp/fd.log" && break; sleep 0.05; done
+[ "$(grep -c 'out of descriptors' "$tmp/fd.log")" = 1 ]; ok $? "at its descriptor limit the daemon says so, once: $(grep -o 'out of descriptors.*leaves' "$tmp/fd.log")"
+wait $py
+out=$(timeout 20 "$B/tests/integration/pipe_raw" 2>&1)
+echo "$out" | grep -q '^# done: 4 checks, 0 failed'; ok $? "once the clients left, it serves again"
+grep -q "accepting clients" "$tmp/fd.log"; ok $? "and says so"
+kill $d; wait $d 2>/dev/null
+
 # --- credentials
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	"$B/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$tmp/cred.log" &

@@ -324,8 +324,13 @@ vale_join(struct vswitch *s, struct port *p, struct ctrl_err *e)
 				err = inq_new(s, s->ports[q], idx, e);
 		}
 	if (err) {
+		char why[UNM_ERRMSG_MAX];
+
+		/* the queues are the other ports' too: say which port could not join */
+		snprintf(why, sizeof(why), "%s", e->msg);
 		vale_leave(p);
-		return err;
+		return ctrl_fail(e, err, "%s: cannot join %s (%d ports on it): %s", p->name,
+		    s->name, s->nports, why);
 	}
 	ps = &s->shm->port[idx];
 	ps->mem_id = p->reg->id;
