@@ -386,10 +386,3 @@ client_internal_free(struct client *c)
 	client_close(loop, c);
 }
 
-
-void
-clients_close_all(struct ev_loop *l)
-{
-	while (clients)
-		client_close(l, clients);
-}

@@ -53,6 +53,16 @@ ports_tick(void)
 			kinds[i]->tick();
 }
 
+void
+ports_stop(void)
+{
+	for (struct port *p = port_list(), *next; p; p = next) {
+		next = p->next;
+		if (p->ops->stop)
+			p->ops->stop(p);
+	}
+}
+
 const struct port_ops *
 port_ops_for_query(uint32_t type)
 {

@@ -70,8 +70,9 @@ usage(FILE *f)
 	    "      --no-nic         never take a network interface\n"
 	    "  -h, --help           this text\n"
 	    "\n"
-	    "SIGTERM and SIGINT stop it cleanly: every binding is released and the socket\n"
-	    "removed.  Only root and the daemon's own user may connect.\n");
+	    "SIGTERM and SIGINT stop it: network interfaces are given back and the socket\n"
+	    "removed; pipes and switches keep carrying traffic until their programs close,\n"
+	    "as after a crash.  Only root and the daemon's own user may connect.\n");
 }
 
 bool
@@ -324,9 +325,15 @@ main(int argc, char **argv)
 	if (ev_run(l) < 0)
 		unm_err("event loop failed: %s", strerror(errno));
 
-	/* give everything back before going: workers stopped first */
+	/*
+	 * A stop is no worse than a crash: interfaces are given back (the
+	 * switches' workers stopped first), and every other data path - pipes,
+	 * switches, monitors, living in memory their clients map - keeps
+	 * working until its clients close, as after SIGKILL.  Only the control
+	 * half goes: new requests find no daemon.
+	 */
 	attach_stop_all();
-	clients_close_all(l);
+	ports_stop();
 	unlink(dcfg.socket_path);
 	close(lfd);
 	ev_loop_free(l);

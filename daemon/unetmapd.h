@@ -163,6 +163,12 @@ struct port_ops {
 	int (*vnet_hdr)(struct port *p, int len, struct ctrl_err *e);
 	/* housekeeping, about four times a second */
 	void (*tick)(void);
+	/*
+	 * The daemon is stopping (SIGTERM): give back what must not outlive
+	 * it (an interface).  Everything else stays with the clients that map
+	 * it and keeps working, as after a crash of the daemon.
+	 */
+	void (*stop)(struct port *p);
 };
 
 struct port {
@@ -208,6 +214,8 @@ int port_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_regist
     bool create, struct port **out);
 /* every adapter's tick hook */
 void ports_tick(void);
+/* every port's stop hook, as the daemon stops */
+void ports_stop(void);
 /* the adapter that answers data-path query @type, or NULL */
 const struct port_ops *port_ops_for_query(uint32_t type);
 
@@ -334,9 +342,8 @@ bool worker_due(const struct worker *w);
 /* client.c: the daemon's own netmap descriptors (@app_fd: the application end) */
 struct ev_loop;
 void clients_init(struct ev_loop *l, int lfd);
-/* the listening socket's handler (an ev_fn), and the stop: every client dropped */
+/* the listening socket's handler (an ev_fn) */
 void client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg);
-void clients_close_all(struct ev_loop *l);
 struct client *client_internal_new(uint64_t netns, int *app_fd, struct ctrl_err *e);
 void client_internal_free(struct client *c);
 

@@ -54,6 +54,24 @@ ok $st "SIGTERM stops the daemon cleanly while clients are bound"
 grep -q "stopped" "$tmp/term.log"; ok $? "and it says so in its log"
 kill -9 $w 2>/dev/null; wait $w 2>/dev/null
 
+# --- a stop is no worse than a crash: traffic on a switch goes on after SIGTERM
+export UNETMAP_SOCKET=$tmp/vt.sock UNETMAP_NO_AUTOSTART=1
+"$B/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$tmp/vt.log" 2>>"$tmp/vt.log" &
+d=$!; pids="$pids $d"
+for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+timeout --foreground 30 "$B/bin/pkt-gen" -f rx -i "vale$$:b" -n 20000 >"$tmp/vt.rx" 2>&1 &
+rx=$!; pids="$pids $rx"
+for i in $(seq 100); do grep -q "^Receiving from\|^Working on" "$tmp/vt.rx" && break; sleep 0.05; done
+timeout --foreground 30 "$B/bin/pkt-gen" -f tx -i "vale$$:a" -n 20000 -R 10000 >"$tmp/vt.tx" 2>&1 &
+tx=$!; pids="$pids $tx"
+sleep 0.7
+kill -TERM $d; wait $d; st=$?
+ok $st "SIGTERM stops the daemon while two programs forward through a switch"
+wait $tx; txst=$?
+wait $rx; rxst=$?
+got=$(grep -o '[0-9]* packets' "$tmp/vt.rx" | tail -1 | cut -d' ' -f1)
+[ $txst = 0 ] && [ $rxst = 0 ] && [ "${got:-0}" = 20000 ]; ok $? "and the switch carried on, as after a crash: $got of 20000 frames arrived (exit $txst, $rxst)"
+
 # --- out of descriptors: said once, and served again once a client leaves
 export UNETMAP_SOCKET=$tmp/fd.sock UNETMAP_NO_AUTOSTART=1
 ( ulimit -n 40; exec "$B/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$tmp/fd.log" 2>>"$tmp/fd.log" ) &

@@ -512,6 +512,16 @@ nic_idle(struct port *p)
 	port_destroy(p);
 }
 
+/* the daemon stops: the interface goes back to the kernel now, bound or not */
+static void
+nic_stop(struct port *p)
+{
+	struct nic_port *np = p->priv;
+
+	if (np->taken)
+		give_back(np);
+}
+
 const struct port_ops nic_port_ops = {
 	.kind = "nic",
 	.lookup = nic_lookup,
@@ -521,4 +531,5 @@ const struct port_ops nic_port_ops = {
 	.ring_kind = nic_ring_kind,
 	.ring_fds = nic_ring_fds,
 	.bind = nic_bind,
+	.stop = nic_stop,
 };
