@@ -8,6 +8,8 @@
  * message names the port, the ring and the field.  A poll() that finds
  * it so reports POLLERR; NIOC*SYNC itself still succeeds, as in netmap.
  */
+#include <errno.h>
+#include <signal.h>
 #include <sys/time.h>
 
 #include "core/core.h"
@@ -84,6 +86,31 @@ finalize(struct unm_kr *kr)
 		gettimeofday(&ring->ts, NULL);
 }
 
+/*
+ * One sync of a ring at a time, whichever process or thread runs it, as
+ * netmap's nm_kr_tryget: a ring another live thread is syncing is skipped
+ * (the call succeeds and the ring does not move); one whose syncer died
+ * mid-sync is taken over (what it did not publish never happened).
+ */
+static bool
+sync_enter(struct unm_kring *k)
+{
+	uint32_t me = (uint32_t)gettid(), cur = 0;
+
+	if (__atomic_compare_exchange_n(&k->sync_owner, &cur, me, false, __ATOMIC_ACQUIRE,
+	    __ATOMIC_RELAXED))
+		return true;
+	return cur != me && kill((pid_t)cur, 0) < 0 && errno == ESRCH &&
+	    __atomic_compare_exchange_n(&k->sync_owner, &cur, me, false, __ATOMIC_ACQUIRE,
+	    __ATOMIC_RELAXED);
+}
+
+static void
+sync_leave(struct unm_kring *k)
+{
+	__atomic_store_n(&k->sync_owner, 0, __ATOMIC_RELEASE);
+}
+
 /* after an adapter refused a slot (and said why): restart at its nr_hwcur */
 static void
 refused(struct unm_kr *kr)
@@ -97,8 +124,8 @@ refused(struct unm_kr *kr)
  * at the latest; a pipe's peer copies them as it sends) or once released
  * (zero-copy).
  */
-int
-unm_kr_txsync(struct unm_kr *kr)
+static int
+txsync(struct unm_kr *kr)
 {
 	struct unm_kring *k = kr->k;
 	bool mon = __atomic_load_n(&k->nmon, __ATOMIC_RELAXED) != 0;
@@ -122,8 +149,8 @@ unm_kr_txsync(struct unm_kr *kr)
 	return 0;
 }
 
-int
-unm_kr_rxsync(struct unm_kr *kr)
+static int
+rxsync(struct unm_kr *kr)
 {
 	struct unm_kring *k = kr->k;
 	bool mon = __atomic_load_n(&k->nmon, __ATOMIC_RELAXED) != 0;
@@ -144,6 +171,30 @@ unm_kr_rxsync(struct unm_kr *kr)
 		unm_mon_arrived(kr, arrived, k->nr_hwtail);
 	finalize(kr);
 	return bad ? -1 : 0;
+}
+
+int
+unm_kr_txsync(struct unm_kr *kr)
+{
+	int r;
+
+	if (!sync_enter(kr->k))
+		return 0;	/* busy: skipped, as netmap does */
+	r = txsync(kr);
+	sync_leave(kr->k);
+	return r;
+}
+
+int
+unm_kr_rxsync(struct unm_kr *kr)
+{
+	int r;
+
+	if (!sync_enter(kr->k))
+		return 0;
+	r = rxsync(kr);
+	sync_leave(kr->k);
+	return r;
 }
 
 void

@@ -121,6 +121,7 @@ struct unm_kring {
 	uint32_t sync_errors;		/* re-initialisations */
 	uint64_t frames, bytes;		/* tx: sent; rx: received */
 	uint64_t drops;
+	uint32_t sync_owner;		/* thread id running a sync of it now; 0: none */
 
 	/* -- written by the other side of a link -- */
 	_Alignas(64) uint32_t pipe_tail;	/* what the peer published */
@@ -210,7 +211,7 @@ enum unm_sync_kind {
 /* ------------------------------------------------------ wire protocol */
 
 #define UNM_PROTO_MAGIC   0x756e6d50u /* "unmP" */
-#define UNM_PROTO_VERSION 3	/* bump on any change of these structures (or of the kring) */
+#define UNM_PROTO_VERSION 4	/* bump on any change of these structures (or of the kring) */
 #define UNM_MSG_MAX       (64 * 1024)
 #define UNM_FDS_PER_MSG   250	/* below the kernel's SCM_MAX_FD */
 #define UNM_ERRMSG_MAX    256
