@@ -76,6 +76,8 @@ in_daemon_ns(const char *name)
 	return strlen(name) < IF_NAMESIZE && if_nametoindex(name) != 0;
 }
 
+static void nic_idle(struct port *p);
+
 /* the host rings a request asks for: 0 means one (netmap's default) */
 static uint16_t
 host_rings(uint16_t asked)
@@ -93,12 +95,24 @@ regrant_host_rings(struct port *p, const struct nmreq_register *req, struct ctrl
 	uint16_t tx = req->nr_host_tx_rings ? req->nr_host_tx_rings : p->nhost[NR_TX];
 	uint16_t rx = req->nr_host_rx_rings ? req->nr_host_rx_rings : p->nhost[NR_RX];
 
-	if (tx == p->nhost[NR_TX] && rx == p->nhost[NR_RX])
+	uint16_t otx = p->nhost[NR_TX], orx = p->nhost[NR_RX];
+	struct ctrl_err e2;
+	int err;
+
+	if (tx == otx && rx == orx)
 		return 0;
 	port_free_rings(p);
 	p->nhost[NR_TX] = tx;
 	p->nhost[NR_RX] = rx;
-	return port_make_rings(p, e);
+	err = port_make_rings(p, e);
+	if (err) {
+		/* the rings it had, then: a port never stays without its rings */
+		p->nhost[NR_TX] = otx;
+		p->nhost[NR_RX] = orx;
+		if (port_make_rings(p, &e2) && p->holds == 0)
+			nic_idle(p);
+	}
+	return err;
 }
 
 static int
