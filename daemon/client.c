@@ -2,6 +2,14 @@
  * client.c - connections: accept with a credentials check, one request at
  * a time in, one reply out, and on hang-up (last close or crash of every
  * process holding the descriptor) the binding released.
+ *
+ * Who may use the daemon is decided when a descriptor is opened (root, or
+ * the daemon's own user).  A connection from anyone else is a guest: it
+ * may ask one thing on the authority of something opened by an allowed
+ * user - a request about a netmap descriptor it holds (attached to the
+ * message), or a data path's query carrying its binding's secret - and is
+ * then hung up on.  So a program that opened its ports as root and then
+ * dropped privileges keeps using them, as netmap's descriptors do.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +27,11 @@
 #include "shared/req.h"
 #include "unetmapd.h"
 
+/* guests at once: beyond, refused at accept (each holds a daemon descriptor) */
+#define MAX_GUESTS 32
+
 static struct client *clients;
-static int nclients;
+static int nclients, nguests;
 static struct ev_loop *loop;	/* for connections the daemon makes itself */
 static int listen_fd = -1;
 static bool accept_paused;	/* at the descriptor limit: the listening socket unwatched */
@@ -51,6 +62,7 @@ client_close(struct ev_loop *l, struct client *c)
 			break;
 		}
 	nclients--;
+	nguests -= c->guest;
 	free(c);
 }
 
@@ -104,12 +116,12 @@ handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len)
 
 /* a data path's question to its kind's control half (UNM_OP_QUERY) */
 static void
-handle_query(struct ev_loop *l, struct client *c, size_t len)
+handle_query(struct ev_loop *l, struct client *c, const struct client *asker, size_t len)
 {
 	struct unm_query q;
 	struct ctrl_reply rp = { 0 };
 	struct ctrl_err e = { "" };
-	struct ctrl_ctx cx = { .asker = c, .rp = &rp, .e = &e };
+	struct ctrl_ctx cx = { .asker = asker, .rp = &rp, .e = &e };
 	const struct port_ops *ops;
 	struct unm_msg rm;
 	int err;
@@ -158,10 +170,57 @@ by_descriptor(int fd)
 	return NULL;
 }
 
+/* why @uid may not use the daemon, as the answer to its first message */
+static void
+refusal(struct unm_msg *m, uid_t uid)
+{
+	unm_msg_init(m, UNM_OP_HELLO);
+	m->error = EACCES;
+	snprintf(m->errmsg, sizeof(m->errmsg), "unetmapd (uid %d) refuses uid %d: only root and "
+	    "its own user may open ports", (int)geteuid(), (int)uid);
+}
+
+/* the connection whose binding has the secret @cap (compared in constant time) */
+static struct client *
+by_cap(const uint8_t *cap)
+{
+	struct client *found = NULL;
+
+	for (struct client *c = clients; c; c = c->next) {
+		uint8_t d = 0;
+
+		if (!c->b || c->guest)
+			continue;
+		for (unsigned i = 0; i < UNM_CAP_BYTES; i++)
+			d |= c->b->cap[i] ^ cap[i];
+		if (!d)
+			found = c;
+	}
+	return found;
+}
+
+/*
+ * May guest @c ask @m (with @t the descriptor it attached, if any)?  The
+ * query's answer is then given as to the binding's owner (*asker).
+ */
+static bool
+guest_may(const struct unm_msg *m, size_t len, struct client *t, struct client **asker)
+{
+	struct unm_query q;
+
+	if ((m->op == UNM_OP_CTRL || m->op == UNM_OP_ADOPT) && t && !t->guest)
+		return true;
+	if (m->op != UNM_OP_QUERY || len != sizeof(q))
+		return false;
+	memcpy(&q, msgbuf, sizeof(q));
+	*asker = by_cap(q.cap);
+	return *asker != NULL;
+}
+
 static void
 client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 {
-	struct client *c = arg, *t;
+	struct client *c = arg, *t, *asker;
 	struct unm_msg m;
 	int fds[UNM_FDS_PER_MSG];
 	unsigned nfds = 0;
@@ -229,6 +288,17 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 		client_close(l, c);
 		return;
 	}
+	asker = c;
+	if (c->guest && !guest_may(&m, len, t, &asker)) {
+		struct unm_msg rm;
+
+		refusal(&rm, c->uid);
+		rm.op = m.op;
+		send_reply(l, c, &rm, NULL, 0, NULL, 0);
+		unm_ratelimited(5, "refused pid %d: %s", (int)c->pid, rm.errmsg);
+		client_close(l, c);
+		return;
+	}
 	switch (m.op) {
 	case UNM_OP_CTRL:
 		handle_ctrl(l, c, t, len);
@@ -237,7 +307,7 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 		handle_adopt(l, c, t);
 		break;
 	case UNM_OP_QUERY:
-		handle_query(l, c, len);
+		handle_query(l, c, asker, len);
 		break;
 	case UNM_OP_HELLO: {
 		struct unm_msg rm;
@@ -250,7 +320,10 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 		unm_warn("pid %d: unknown operation %u, dropping the connection",
 		    (int)c->pid, m.op);
 		client_close(l, c);
+		return;
 	}
+	if (c->guest)
+		client_close(l, c);	/* one question each */
 }
 
 /* the inode of @pid's network namespace (0 if it cannot be read) */
@@ -277,7 +350,7 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 {
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct ucred cr;
+		struct ucred cr = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 		socklen_t cl = sizeof(cr);
 		struct client *c;
 
@@ -296,14 +369,12 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 			}
 			return;
 		}
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 || !allowed(&cr)) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 ||
+		    (!allowed(&cr) && nguests >= MAX_GUESTS)) {
 			struct unm_msg m;
 
 			/* say why before hanging up: the client reads it as its HELLO reply */
-			unm_msg_init(&m, UNM_OP_HELLO);
-			m.error = EACCES;
-			snprintf(m.errmsg, sizeof(m.errmsg), "unetmapd (uid %d) refuses uid %d: only "
-			    "root and its own user may use it", (int)geteuid(), (int)cr.uid);
+			refusal(&m, cr.uid);
 			unm_msg_send(fd, &m, NULL, 0, NULL, 0, MSG_DONTWAIT);
 			/* any local user can knock: the log does not grow with it */
 			unm_ratelimited(5, "refused pid %d: %s", (int)cr.pid, m.errmsg);
@@ -319,6 +390,8 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 		}
 		c->fd = fd;
 		c->uid = cr.uid;
+		c->guest = !allowed(&cr);
+		nguests += c->guest;
 		c->pid = cr.pid;
 		if (unix_peer_inode(fd, &c->peer_ino) < 0 &&
 		    unix_peer_inode_ns(fd, cr.pid, &c->peer_ino) < 0)

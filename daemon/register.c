@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "unetmap.h"
 #include "unetmapd.h"
@@ -186,6 +187,7 @@ make_bind_reply(struct binding *b, struct ctrl_reply *rp, struct ctrl_err *e)
 	bi->nrings = (uint16_t)n;
 	bi->ntx = (uint16_t)(b->last[NR_TX] - b->first[NR_TX]);
 	bi->port_mode = p->mode ? p->mode : UNETMAP_MODE_SOFTWARE;
+	memcpy(bi->cap, b->cap, sizeof(bi->cap));
 	snprintf(bi->port, sizeof(bi->port), "%s", p->name);
 	rp->fds[rp->nfds++] = r->memfd;
 	for (int t = 0; t < NR_DIRS; t++)
@@ -268,6 +270,11 @@ ctrl_register(const struct ctrl_ctx *cx)
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return ctrl_fail(e, ENOMEM, "%s: out of memory", name);
+	if (getrandom(b->cap, sizeof(b->cap), 0) != sizeof(b->cap)) {
+		free(b);
+		return ctrl_fail(e, EIO, "%s: no random bytes for the binding's secret: %s", name,
+		    strerror(errno));
+	}
 	b->mode = req->nr_mode;	/* NR_REG_DEFAULT is the legacy API's, decoded there */
 	b->ringid = req->nr_ringid;
 	b->flags = req->nr_flags;

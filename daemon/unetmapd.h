@@ -228,6 +228,8 @@ struct client {
 	uint64_t peer_ino;	/* inode of the client's end: the netmap descriptor */
 	uint64_t netns;		/* inode of its network namespace, 0 if unknown */
 	bool internal;		/* a descriptor the daemon made for itself (vale/attach.c) */
+	bool guest;		/* a user who may not open ports: one request on the
+				   authority of a descriptor or binding (UNM_CAP_BYTES) */
 	struct binding *b;
 	struct client *next;
 };
@@ -241,6 +243,7 @@ struct binding {
 	uint16_t first[NR_DIRS], last[NR_DIRS];	/* [first, last) in ring arrays */
 	int nifp;		/* if object index */
 	uint32_t extra_bufs;
+	uint8_t cap[UNM_CAP_BYTES];	/* authorises its data path's queries */
 };
 
 /* the request handler: fills the reply; returns the reply's errno */

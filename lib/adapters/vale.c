@@ -104,7 +104,7 @@ peers_refresh(struct unm_kr *kr, struct vstate *st)
 	_Static_assert(sizeof(q.name) >= VALE_NAME_MAX, "a switch name fits a query");
 	memcpy(q.name, st->shm->name, VALE_NAME_MAX);
 	q.name[VALE_NAME_MAX - 1] = '\0';
-	r = unm_query(&q, buf, sizeof(buf), &len, fds, VALE_MAX_PORTS * 2 + 1, &nfds);
+	r = unm_query(kr->b, &q, buf, sizeof(buf), &len, fds, VALE_MAX_PORTS * 2 + 1, &nfds);
 	if (r < 0)
 		return r;
 	if (len < sizeof(*vp) || len != sizeof(*vp) + (size_t)vp->n * sizeof(vp->p[0])) {
@@ -149,7 +149,6 @@ peers_refresh(struct unm_kr *kr, struct vstate *st)
 	unm_close_fds(fds, nfds);
 	st->gen = vp->gen;
 	st->have_peers = true;
-	(void)kr;
 	return 0;
 }
 
@@ -195,7 +194,7 @@ follow(struct unm_kr *kr, struct vstate *st)
 
 	_Static_assert(sizeof(q.name) >= sizeof(kr->b->port), "a port name fits a query");
 	snprintf(q.name, sizeof(q.name), "%s", kr->b->port);
-	if (unm_query(&q, &a, sizeof(a), &len, fds, 1, &nfds) < 0 || len != sizeof(a)) {
+	if (unm_query(kr->b, &q, &a, sizeof(a), &len, fds, 1, &nfds) < 0 || len != sizeof(a)) {
 		unm_close_fds(fds, nfds);
 		map_switch(st, -1);
 	} else {

@@ -49,6 +49,7 @@ unm_binding_new(const struct unm_bind *bi, size_t len, int *fds, unsigned nfds, 
 	b->flags = bi->reg_flags;
 	b->mem_id = bi->mem_id;
 	b->port_mode = bi->port_mode;
+	memcpy(b->cap, bi->cap, sizeof(b->cap));
 	b->ntx = bi->ntx;
 	b->nrx = (uint16_t)(bi->nrings - bi->ntx);
 	snprintf(b->port, sizeof(b->port), "%.*s", (int)sizeof(b->port) - 1, bi->port);

@@ -182,14 +182,34 @@ hello(int fd)
 	return r;
 }
 
+/*
+ * The daemon this process talks to, found once: a program that drops
+ * privileges after opening its ports keeps talking to the same daemon
+ * (the default path depends on the euid: lib/shared/sockpath.c).
+ */
+static char daemon_path[108];
+static pthread_once_t daemon_path_once = PTHREAD_ONCE_INIT;
+
+static void
+find_daemon_path(void)
+{
+	unetmap_socket_path(daemon_path, sizeof(daemon_path));
+}
+
+static const char *
+daemon_socket(void)
+{
+	pthread_once(&daemon_path_once, find_daemon_path);
+	return daemon_path;
+}
+
 int
 unm_daemon_connect(int flags)
 {
-	char path[108];
+	const char *path = daemon_socket();
 	const char *no = secure_getenv("UNETMAP_NO_AUTOSTART");
 	int fd, r;
 
-	unetmap_socket_path(path, sizeof(path));
 	fd = try_connect(path, flags);
 	if ((fd == -ENOENT || fd == -ECONNREFUSED) && !(no && *no == '1')) {
 		struct timespec t0, t;
@@ -296,7 +316,6 @@ unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
     size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
     unsigned maxfds, unsigned *nfds)
 {
-	char path[108];
 	int side, r;
 
 	/*
@@ -305,10 +324,10 @@ unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
 	 * and a reply on it could be read by any of them.
 	 */
 	(void)d;
-	side = try_connect(unetmap_socket_path(path, sizeof(path)), O_CLOEXEC);
+	side = try_connect(daemon_socket(), O_CLOEXEC);
 	if (side < 0) {
-		unm_err("netmap descriptor %d: cannot reach unetmapd at %s: %s", fd, path,
-		    strerror(-side));
+		unm_err("netmap descriptor %d: cannot reach unetmapd at %s: %s", fd,
+		    daemon_socket(), strerror(-side));
 		return -ENXIO;
 	}
 	rm->magic = 0;
@@ -318,16 +337,16 @@ unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
 }
 
 int
-unm_query(const struct unm_query *q, void *out, size_t cap, size_t *len, int *fds,
-    unsigned maxfds, unsigned *nfds)
+unm_query(const struct unm_binding *b, struct unm_query *q, void *out, size_t cap,
+    size_t *len, int *fds, unsigned maxfds, unsigned *nfds)
 {
 	struct unm_msg m, rm;
-	char path[108];
 	int side, r;
 
-	side = try_connect(unetmap_socket_path(path, sizeof(path)), O_CLOEXEC);
+	side = try_connect(daemon_socket(), O_CLOEXEC);
 	if (side < 0)
 		return -ENXIO;
+	memcpy(q->cap, b->cap, sizeof(q->cap));
 	unm_msg_init(&m, UNM_OP_QUERY);
 	rm.magic = 0;
 	r = exchange(side, -1, &m, q, sizeof(*q), &rm, out, cap, len, fds, maxfds, nfds);

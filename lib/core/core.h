@@ -131,6 +131,7 @@ struct unm_binding {
 	int *fds;			/* eventfds to close with the binding */
 	unsigned nfds;
 	uint16_t port_mode;		/* UNETMAP_MODE_* (include/unetmap.h) */
+	uint8_t cap[UNM_CAP_BYTES];	/* the daemon's secret for our queries (unm_query) */
 	char port[NETMAP_REQ_IFNAMSIZ];
 };
 
@@ -211,9 +212,12 @@ int unm_daemon_connect(int flags);
 int unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
     size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
     unsigned maxfds, unsigned *nfds);
-/* a port kind's data path asks its control half (UNM_OP_QUERY) */
-int unm_query(const struct unm_query *q, void *out, size_t cap, size_t *len, int *fds,
-    unsigned maxfds, unsigned *nfds);
+/*
+ * A port kind's data path asks its control half (UNM_OP_QUERY), on the
+ * authority of binding @b (its secret goes into @q)
+ */
+int unm_query(const struct unm_binding *b, struct unm_query *q, void *out, size_t cap,
+    size_t *len, int *fds, unsigned maxfds, unsigned *nfds);
 
 /* port_mode.c: UNETMAP_ADMODE and friends as our port-mode option; false when none is set */
 struct nmreq_opt_unetmap_port_mode;

@@ -77,7 +77,7 @@ cache_of(struct unm_kr *kr, struct unm_kring *k, void **slot)
 	q.mem_id = kr->b->mem_id;
 	/* the ring object's index from where its kring is, not from what it says */
 	q.ring = (uint32_t)(((char *)k - rm->base - unm_kring_ofs(&rm->L, 0)) / sizeof(*k));
-	if (unm_query(&q, which, sizeof(which), &len, fds, UNM_MAX_MONITORS, &nfds) == 0 &&
+	if (unm_query(kr->b, &q, which, sizeof(which), &len, fds, UNM_MAX_MONITORS, &nfds) == 0 &&
 	    len == sizeof(which)) {
 		for (unsigned j = 0; j < UNM_MAX_MONITORS && used < nfds; j++)
 			if (which[j] != UINT32_MAX)

@@ -211,7 +211,7 @@ enum unm_sync_kind {
 /* ------------------------------------------------------ wire protocol */
 
 #define UNM_PROTO_MAGIC   0x756e6d50u /* "unmP" */
-#define UNM_PROTO_VERSION 4	/* bump on any change of these structures (or of the kring) */
+#define UNM_PROTO_VERSION 5	/* bump on any change of these structures (or of the kring) */
 #define UNM_MSG_MAX       (64 * 1024)
 #define UNM_FDS_PER_MSG   250	/* below the kernel's SCM_MAX_FD */
 #define UNM_ERRMSG_MAX    256
@@ -223,6 +223,16 @@ enum unm_op {
 	UNM_OP_HELLO = 4,	/* first message: may this process use the daemon? */
 	UNM_OP_QUERY = 5,	/* a data path's question (struct unm_query) */
 };
+
+/*
+ * A descriptor is authorised once, when it is opened (root, or the
+ * daemon's own user).  Its binding then gets a secret (struct unm_bind's
+ * cap) that authorises the data path's later questions (struct
+ * unm_query's cap) on connections of their own, whoever the process has
+ * become since: a program that drops privileges after opening its ports
+ * keeps using them, as a netmap program keeps its /dev/netmap descriptor.
+ */
+#define UNM_CAP_BYTES 16
 
 /*
  * UNM_OP_QUERY: what the data path of a port kind asks its control half
@@ -243,6 +253,7 @@ struct unm_query {
 	uint32_t ring;
 	uint32_t pad2;
 	char name[64];
+	uint8_t cap[UNM_CAP_BYTES];	/* the asking binding's (struct unm_bind) */
 };
 
 struct unm_msg {
@@ -292,6 +303,7 @@ struct unm_bind {
 	uint16_t ntx;
 	uint16_t port_mode;	/* UNETMAP_MODE_* (include/unetmap.h): what a NIC got */
 	uint16_t pad[2];
+	uint8_t cap[UNM_CAP_BYTES];	/* authorises its queries (UNM_CAP_BYTES) */
 	char port[NETMAP_REQ_IFNAMSIZ];
 	struct unm_bind_ring rings[];
 	/* fds: [0] the region memfd, then eventfds */
