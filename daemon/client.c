@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "shared/identity.h"
 #include "shared/proto.h"
 #include "shared/req.h"
 #include "unetmapd.h"
@@ -34,6 +35,7 @@ static struct client *clients;
 static int nclients, nguests;
 static struct ev_loop *loop;	/* for connections the daemon makes itself */
 static int listen_fd = -1;
+static int lives_fd = -1;	/* the lives file every client names itself on */
 static bool accept_paused;	/* at the descriptor limit: the listening socket unwatched */
 static uint8_t msgbuf[UNM_MSG_MAX];
 
@@ -312,8 +314,9 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 	case UNM_OP_HELLO: {
 		struct unm_msg rm;
 
+		/* go ahead, with the lives file its locks name it on (shared/identity.h) */
 		unm_msg_init(&rm, UNM_OP_HELLO);
-		send_reply(l, c, &rm, NULL, 0, NULL, 0);
+		send_reply(l, c, &rm, NULL, 0, &lives_fd, lives_fd >= 0);
 		break;
 	}
 	default:
@@ -408,6 +411,9 @@ clients_init(struct ev_loop *l, int lfd)
 {
 	loop = l;
 	listen_fd = lfd;
+	if (lives_fd < 0 && (lives_fd = unm_id_create()) < 0)
+		unm_warn("no lives file (%s): lock holders are named by pid, right within one "
+		    "pid namespace only", strerror(-lives_fd));
 }
 
 /*

@@ -320,6 +320,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	clients_init(l, lfd);
+	if (dcfg.nic)
+		hostif_reap_stale();
 	ev_set_tick(l, 250, on_tick, NULL);
 	unm_info("serving %s (pid %d)", dcfg.socket_path, (int)getpid());
 	if (ev_run(l) < 0)

@@ -7,9 +7,11 @@
  * all it takes.  A port keeps an fd on its namespace, so it can go back
  * there to give the interface back after the asker died.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,6 +41,41 @@ netns_open(pid_t pid, uint64_t *ino)
 	}
 	*ino = (uint64_t)st.st_ino;
 	return fd;
+}
+
+/* an entry of directory @dir whose @sub (may be "") is namespace @ino, opened; or -1 */
+static int
+find_in(const char *dir, const char *sub, bool pids, uint64_t ino)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int fd = -1;
+
+	if (!d)
+		return -1;
+	while (fd < 0 && (de = readdir(d))) {
+		char path[600];
+		struct stat st;
+
+		if (de->d_name[0] == '.' || (pids && (de->d_name[0] < '1' || de->d_name[0] > '9')))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s%s", dir, de->d_name, sub);
+		if (stat(path, &st) == 0 && (uint64_t)st.st_ino == ino)
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	closedir(d);
+	return fd;
+}
+
+int
+netns_find(uint64_t ino)
+{
+	int fd = find_in("/proc", "/ns/net", true, ino);
+
+	/* a namespace no process is in lives on where ip-netns(8) mounted it */
+	if (fd < 0)
+		fd = find_in("/run/netns", "", false, ino);
+	return fd < 0 ? -ENOENT : fd;
 }
 
 uint64_t

@@ -304,6 +304,7 @@ extern struct daemon_cfg dcfg;	/* config.c: the defaults, main.c: the command li
  */
 int netns_open(pid_t pid, uint64_t *ino);
 uint64_t netns_self(void);		/* the daemon's own namespace */
+int netns_find(uint64_t ino);		/* namespace @ino (a process's, or named), or -errno */
 int netns_enter(int nsfd);
 void netns_leave(void);
 /* sockdiag.c: the inode of the other end of connected UNIX socket @fd */
@@ -355,5 +356,7 @@ int vale_request(const struct ctrl_ctx *cx);
 /* housekeeping of switches' workers (daemon/adapters/vale/attach.c) */
 void attach_tick(void);
 void attach_stop_all(void);
+/* at start: the switch interfaces a daemon on our socket made and left by dying, removed */
+void hostif_reap_stale(void);
 
 #endif /* UNETMAPD_H */

@@ -25,8 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/adapters/adapters.h"
+#include "shared/identity.h"
 
 struct monitor {
 	struct monitor *next;		/* every monitor */
@@ -216,12 +218,47 @@ monitor_unbind(struct port *mp, struct binding *b)
 	unwatch(mp->priv);
 }
 
+/*
+ * Before a monitor ring is freed, nobody may still be writing into it: it
+ * is out of every list already (unwatch), and a producer that found it
+ * listed before that holds its lock while it writes, then checks the
+ * list again once it has the lock (lib/core/monitor.c).  So taking the
+ * lock - for good: the ring goes - is waiting for the last writer.  A
+ * dead holder is taken over; a live one that keeps it (a stopped
+ * process) for longer than the wait leaves the ring allocated, leaked
+ * rather than written into after reuse.
+ */
+static bool
+quiesce(struct unm_kring *k)
+{
+	uint32_t me = unm_id_self();
+
+	for (int i = 0; i < 2000; i++) {
+		uint32_t cur = 0;
+
+		if (__atomic_compare_exchange_n(&k->lock, &cur, me, false, __ATOMIC_SEQ_CST,
+		    __ATOMIC_SEQ_CST))
+			return true;
+		if (cur == me || (unm_id_dead(cur) && __atomic_compare_exchange_n(&k->lock, &cur,
+		    me, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)))
+			return true;
+		usleep(100);
+	}
+	return false;
+}
+
 static void
 monitor_free(struct port *mp)
 {
 	struct monitor *m = mp->priv;
 
 	unwatch(m);
+	for (uint32_t i = 0; i < mp->nrings[NR_RX]; i++)
+		if (mp->ring_idx[NR_RX][i] != UINT32_MAX && !quiesce(rx_kring(m, i))) {
+			unm_warn("%s: rx ring %u is still being written by a live process after "
+			    "200 ms: left allocated", mp->name, i);
+			mp->ring_idx[NR_RX][i] = UINT32_MAX;
+		}
 	for (struct monitor **pp = &monitors; *pp; pp = &(*pp)->next)
 		if (*pp == m) {
 			*pp = m->next;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "shared/identity.h"
 #include "core/real.h"
 #include "shared/proto.h"
 #include "shared/vale_shm.h"
@@ -346,7 +347,7 @@ learned_port(const struct vstate *st, const unsigned char *frame)
 static bool
 lock_queue(struct unm_kring *qk)
 {
-	uint32_t me = (uint32_t)getpid(), cur = 0;
+	uint32_t me = unm_id_self(), cur = 0;
 
 	for (int i = 0; i < LOCK_TRIES; i++) {
 		cur = 0;
@@ -354,7 +355,7 @@ lock_queue(struct unm_kring *qk)
 		    __ATOMIC_RELAXED))
 			return true;
 		/* a holder that died took nothing with it: what it wrote is unpublished */
-		if (cur && cur != me && kill((pid_t)cur, 0) < 0 && errno == ESRCH &&
+		if (cur && cur != me && unm_id_dead(cur) &&
 		    __atomic_compare_exchange_n(&qk->lock, &cur, me, false, __ATOMIC_ACQUIRE,
 		    __ATOMIC_RELAXED))
 			return true;

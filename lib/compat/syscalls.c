@@ -21,6 +21,7 @@
 
 #include "core/real.h"
 #include "core/core.h"
+#include "shared/identity.h"
 
 static int disabled = -1;
 
@@ -496,6 +497,7 @@ static void
 fork_child(void)
 {
 	fork_done(UNM_FORK_CHILD);
+	unm_id_atfork_child();
 }
 
 __attribute__((constructor)) static void

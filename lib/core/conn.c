@@ -21,6 +21,7 @@
 
 #include "core/core.h"
 #include "core/real.h"
+#include "shared/identity.h"
 #include "shared/proto.h"
 #include "unetmap.h"
 
@@ -174,6 +175,11 @@ hello(int fd)
 	unm_msg_init(&m, UNM_OP_HELLO);
 	rm.magic = 0;
 	r = exchange(fd, -1, &m, NULL, 0, &rm, NULL, 0, NULL, fds, 1, &nfds);
+	/* a go-ahead comes with the daemon's lives file (shared/identity.h) */
+	if (r == 0 && !rm.error && nfds == 1) {
+		unm_id_offer(fds[0]);
+		nfds = 0;
+	}
 	unm_close_fds(fds, nfds);
 	if (r == 0 && rm.error) {
 		unm_err("/dev/netmap: %.*s", (int)sizeof(rm.errmsg), rm.errmsg);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "shared/identity.h"
 #include "shared/proto.h"
 
 struct mon_cache {
@@ -114,14 +115,14 @@ unm_mon_free(struct unm_kr *kr)
 static bool
 lock(struct unm_kring *mk)
 {
-	uint32_t me = (uint32_t)getpid(), cur;
+	uint32_t me = unm_id_self(), cur;
 
 	for (int i = 0; i < 20000; i++) {
 		cur = 0;
 		if (__atomic_compare_exchange_n(&mk->lock, &cur, me, false, __ATOMIC_ACQUIRE,
 		    __ATOMIC_RELAXED))
 			return true;
-		if (cur && cur != me && kill((pid_t)cur, 0) < 0 && errno == ESRCH &&
+		if (cur && cur != me && unm_id_dead(cur) &&
 		    __atomic_compare_exchange_n(&mk->lock, &cur, me, false, __ATOMIC_ACQUIRE,
 		    __ATOMIC_RELAXED))
 			return true;
@@ -146,12 +147,26 @@ struct mring {
 	uint32_t n, prod, space;
 };
 
-/*
- * Monitor ring object @mi, locked, with its free room.  False when it is
- * no sane ring or its lock is stuck: whatever was for it is lost.
- */
+/* is monitor ring @mi still entry @j of @k's list? (the daemon takes it out before freeing it) */
 static bool
-mring_get(struct unm_region_map *rm, uint32_t mi, struct mring *mr)
+listed(struct unm_kring *k, unsigned j, uint32_t mi)
+{
+	return __atomic_load_n(&k->mon_ring[j], __ATOMIC_SEQ_CST) == mi;
+}
+
+enum mget { MR_OK, MR_BUSY, MR_GONE };
+
+/*
+ * Monitor ring object @mi, entry @j of @k's list, locked, with its free
+ * room.  MR_BUSY when it is no sane ring or its lock is stuck: whatever
+ * was for it is lost (and counted there).  MR_GONE when it left the list
+ * meanwhile: the daemon takes the lock of a departing monitor's ring
+ * after unlisting it and before freeing it, so a ring still listed once
+ * locked is not freed under us.
+ */
+static enum mget
+mring_get(struct unm_region_map *rm, struct unm_kring *k, unsigned j, uint32_t mi,
+    struct mring *mr)
 {
 	uint32_t cons;
 
@@ -159,15 +174,19 @@ mring_get(struct unm_region_map *rm, uint32_t mi, struct mring *mr)
 	mr->k = (struct unm_kring *)(rm->base + unm_kring_ofs(&rm->L, mi));
 	mr->n = mr->k->num_slots;
 	if (mr->n < 2 || unm_ring_objsize(mr->n) > rm->L.ring.objsize || !lock(mr->k))
-		return false;
+		return listed(k, j, mi) ? MR_BUSY : MR_GONE;
+	if (!listed(k, j, mi)) {
+		__atomic_store_n(&mr->k->lock, 0, __ATOMIC_RELEASE);
+		return MR_GONE;
+	}
 	mr->prod = mr->k->pipe_tail;
 	cons = __atomic_load_n(&mr->k->nr_hwcur, __ATOMIC_ACQUIRE);
 	if (mr->prod >= mr->n || cons >= mr->n) {
 		__atomic_store_n(&mr->k->lock, 0, __ATOMIC_RELEASE);
-		return false;
+		return MR_BUSY;
 	}
 	mr->space = mr->n - 1 - unm_dist(cons, mr->prod, mr->n);
-	return true;
+	return MR_OK;
 }
 
 /* publishes what was added, unlocks, counts the losses, wakes the reader */
@@ -243,12 +262,16 @@ feed(const struct mon_src *src, struct mon_cache *c, uint32_t from, uint32_t to,
 	for (unsigned j = 0; j < UNM_MAX_MONITORS && j < k->nmon; j++) {
 		uint32_t mi = k->mon_ring[j], added;
 		struct mring mr;
+		enum mget g;
 		uint64_t lost;
 
 		if (k->mon_flags[j] != how || mi >= rm->L.ring.num)
 			continue;
-		if (!mring_get(rm, mi, &mr)) {
-			__atomic_add_fetch(&mr.k->lost, unm_dist(from, to, src->n), __ATOMIC_RELAXED);
+		g = mring_get(rm, k, j, mi, &mr);
+		if (g != MR_OK) {
+			if (g == MR_BUSY)
+				__atomic_add_fetch(&mr.k->lost, unm_dist(from, to, src->n),
+				    __ATOMIC_RELAXED);
 			continue;
 		}
 		lost = mring_fill(&mr, src, from, to, how == UNM_MON_ZCOPY, &added);
@@ -277,12 +300,15 @@ arrivals(const struct mon_src *src, struct mon_cache *c, uint32_t from, uint32_t
 	for (unsigned j = 0; j < UNM_MAX_MONITORS && j < k->nmon; j++) {
 		uint32_t mi = k->mon_ring[j], added, t, e, start = from;
 		struct mring mr;
+		enum mget g;
 		uint64_t lost;
 
 		if (k->mon_flags[j] != UNM_MON_COPY || mi >= rm->L.ring.num)
 			continue;
-		if (!mring_get(rm, mi, &mr)) {
-			__atomic_add_fetch(&mr.k->lost, unm_dist(from, to, n), __ATOMIC_RELAXED);
+		g = mring_get(rm, k, j, mi, &mr);
+		if (g != MR_OK) {
+			if (g == MR_BUSY)
+				__atomic_add_fetch(&mr.k->lost, unm_dist(from, to, n), __ATOMIC_RELAXED);
 			continue;
 		}
 		t = __atomic_load_n(&k->mon_tail[j], __ATOMIC_RELAXED);

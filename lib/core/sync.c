@@ -13,6 +13,7 @@
 #include <sys/time.h>
 
 #include "core/core.h"
+#include "shared/identity.h"
 
 /* head and cur back to the kernel side's position */
 static void
@@ -88,19 +89,20 @@ finalize(struct unm_kr *kr)
 
 /*
  * One sync of a ring at a time, whichever process or thread runs it, as
- * netmap's nm_kr_tryget: a ring another live thread is syncing is skipped
- * (the call succeeds and the ring does not move); one whose syncer died
- * mid-sync is taken over (what it did not publish never happened).
+ * netmap's nm_kr_tryget: a ring another live process (or another thread
+ * of ours) is syncing is skipped (the call succeeds and the ring does not
+ * move); one whose syncer died mid-sync is taken over (what it did not
+ * publish never happened).  Holders are named as shared/identity.h says.
  */
 static bool
 sync_enter(struct unm_kring *k)
 {
-	uint32_t me = (uint32_t)gettid(), cur = 0;
+	uint32_t me = unm_id_self(), cur = 0;
 
 	if (__atomic_compare_exchange_n(&k->sync_owner, &cur, me, false, __ATOMIC_ACQUIRE,
 	    __ATOMIC_RELAXED))
 		return true;
-	return cur != me && kill((pid_t)cur, 0) < 0 && errno == ESRCH &&
+	return cur != me && unm_id_dead(cur) &&
 	    __atomic_compare_exchange_n(&k->sync_owner, &cur, me, false, __ATOMIC_ACQUIRE,
 	    __ATOMIC_RELAXED);
 }

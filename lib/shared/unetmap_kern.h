@@ -121,13 +121,13 @@ struct unm_kring {
 	uint32_t sync_errors;		/* re-initialisations */
 	uint64_t frames, bytes;		/* tx: sent; rx: received */
 	uint64_t drops;
-	uint32_t sync_owner;		/* thread id running a sync of it now; 0: none */
+	uint32_t sync_owner;		/* who runs a sync of it now (shared/identity.h); 0: none */
 
 	/* -- written by the other side of a link -- */
 	_Alignas(64) uint32_t pipe_tail;	/* what the peer published */
 	uint32_t need_kick;	/* a sleeper waits on this ring's eventfd */
 	uint32_t waiters;	/* how many sleep (more than one: short naps) */
-	uint32_t lock;		/* pid of the producer holding it (multi-producer rings) */
+	uint32_t lock;		/* producer holding it (shared/identity.h; multi-producer rings) */
 	uint64_t lost;		/* frames a producer could not place (monitor rings) */
 
 	/* -- monitors of this ring: written by the daemon, read by its syncs -- */

@@ -134,6 +134,20 @@ pings $NA 10.79.0.2; ok $? "and the switch forwards by itself again"
 tcp_ok $NA $NB 10.79.0.2 5001; ok $? "TCP to port 5001 too"
 grep -q "interception ended" $tmp/d.log; ok $? "the daemon log says so"
 
+# ---------------------------------------------------------------- a crashed daemon's pair
+# kill -9 of the daemon (and of its workers) leaves the switch's own veth
+# pair; the next daemon on the same socket removes it when it starts
+vc -n vale5; ip -n $NS link show vp_vale5 >/dev/null 2>&1; ok $? "valectl -n vale5 makes its pair"
 grep -qE 'AddressSanitizer|runtime error' $tmp/d.log; [ $? != 0 ]; ok $? "the daemon reported no sanitizer error"
+ws=$(pgrep -P "$dpid")
+kill -9 $dpid $ws 2>/dev/null; wait "$dpid" 2>/dev/null; dpid=""
+ip -n $NS link show vp_vale5 >/dev/null 2>&1 && ip -n $NS link show vale5 >/dev/null 2>&1
+ok $? "the pair outlives a kill -9 of the daemon"
+daemon_start
+for i in $(seq 100); do ip -n $NS link show vp_vale5 >/dev/null 2>&1 || break; sleep 0.05; done
+! ip -n $NS link show vp_vale5 >/dev/null 2>&1 && ! ip -n $NS link show vale5 >/dev/null 2>&1
+ok $? "the next daemon on that socket removes it, no valectl needed"
+grep -q "vale5: removing vale5 and vp_vale5, left by an unetmapd that did not stop" $tmp/d.log
+ok $? "and says so"
 echo "# done: $n checks, $failed failed"
 [ $failed = 0 ]

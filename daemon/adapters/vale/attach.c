@@ -460,6 +460,7 @@ attachment_free(struct attachment *a)
 		netns_leave();
 		if (r < 0)
 			unm_warn("%s: cannot remove the interface %s: %s", a->sw, a->sw, strerror(-r));
+		hostif_record(a->netns, a->sw, false);
 	}
 	if (a->nsfd >= 0)
 		close(a->nsfd);

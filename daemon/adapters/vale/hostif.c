@@ -5,6 +5,7 @@
  * Opening netmap:valeX then intercepts the switch (switch.c).
  */
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,86 @@ taken(const char *ifname)
 
 	snprintf(tap, sizeof(tap), "unmh%u-0", if_nametoindex(ifname) % 100000);
 	return if_nametoindex(tap) != 0;
+}
+
+/*
+ * The pairs this daemon made are written down in "<socket>.hostifs", one
+ * "<netns inode> <switch>" per line, so that a daemon started on the same
+ * socket after a crash (kill -9: nothing ran to remove them) finds and
+ * removes what its predecessor left, in whichever namespace it is.  Only
+ * pairs recorded there are touched: other daemons' are not ours to judge.
+ */
+#define MAX_RECORDS 256
+
+static void
+records_path(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.hostifs", dcfg.socket_path);
+}
+
+/* the records, @ino/@sw added or removed; written back whole */
+void
+hostif_record(uint64_t ino, const char *sw, bool add)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], line[128], name[VALE_NAME_MAX + 1];
+	unsigned long long i;
+	FILE *in, *out;
+	int n = 0;
+
+	records_path(path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	out = fopen(tmp, "we");
+	if (!out) {
+		unm_warn("%s: cannot write %s: %s", sw, tmp, strerror(errno));
+		return;
+	}
+	if ((in = fopen(path, "re"))) {
+		while (fgets(line, sizeof(line), in) && n < MAX_RECORDS)
+			if (sscanf(line, "%llu %16s", &i, name) == 2 &&
+			    !(i == ino && strcmp(name, sw) == 0)) {
+				fprintf(out, "%llu %s\n", i, name);
+				n++;
+			}
+		fclose(in);
+	}
+	if (add)
+		fprintf(out, "%llu %s\n", (unsigned long long)ino, sw);
+	if (fclose(out) != 0 || rename(tmp, path) < 0)
+		unm_warn("%s: cannot write %s: %s", sw, path, strerror(errno));
+}
+
+void
+hostif_reap_stale(void)
+{
+	char path[PATH_MAX], line[128], sw[VALE_NAME_MAX + 1], peer[IF_NAMESIZE + 8];
+	unsigned long long ino;
+	FILE *in;
+
+	records_path(path, sizeof(path));
+	in = fopen(path, "re");
+	if (!in)
+		return;
+	while (fgets(line, sizeof(line), in)) {
+		int nsfd;
+
+		if (sscanf(line, "%llu %16s", &ino, sw) != 2 || strlen(sw) + 3 >= IF_NAMESIZE)
+			continue;
+		hostif_peer(sw, peer, sizeof(peer));
+		nsfd = netns_find(ino);
+		if (nsfd < 0)
+			continue;	/* the namespace went, and the pair with it */
+		if (netns_enter(nsfd) == 0) {
+			if (if_nametoindex(peer) && nic_is_veth(peer) && !taken(peer)) {
+				unm_info("%s: removing %s and %s, left by an unetmapd that did not "
+				    "stop", sw, sw, peer);
+				nic_link_del(peer);	/* and its other end */
+			}
+			netns_leave();
+		}
+		close(nsfd);
+	}
+	fclose(in);
+	unlink(path);
 }
 
 /*
@@ -108,8 +189,10 @@ attach_hostif(const struct ctrl_ctx *cx, const char *sw)
 		netns_leave();
 	}
 	close(nsfd);
-	if (!err)
+	if (!err) {
+		hostif_record(ino, sw, true);
 		unm_info("%s: the switch's own interface is %s (port %s:%s)", sw, sw, sw, sw);
+	}
 	return err;
 }
 

@@ -98,5 +98,7 @@ void attach_undo_port(struct port *p);
 /* hostif.c: switch @sw's own interface, made; or removed (-1: it has none) */
 int attach_hostif(const struct ctrl_ctx *cx, const char *sw);
 int attach_hostif_del(const struct ctrl_ctx *cx, const char *sw);
+/* hostif.c: the record of the pairs we made (for a successor after a crash) */
+void hostif_record(uint64_t netns, const char *sw, bool add);
 
 #endif
