@@ -16,8 +16,8 @@
  * its rx ring by swapping buffer indices (no second copy) and hands the
  * slots back by moving the queue's nr_hwcur.  Only the tx rings of one
  * port ever write one queue, so its producers are excluded by a small
- * lock that records the holder's pid: a holder that died is noticed and
- * its lock taken over, and what it had half written was never published.
+ * lock that names its holder (shared/identity.h): a holder that died is
+ * noticed, in whatever pid namespace, and its lock taken over, and what it had half written was never published.
  * No lock is shared between ports, nothing is taken per packet, a full
  * queue drops (the sender never waits), and a crashed process can wedge
  * nothing but its own half of a queue.  Frames a sender queued before it
