@@ -262,7 +262,8 @@ left=0; for w in $ws; do alive "$w" && left=1; done
 ip -n $NS link show vale0 >/dev/null 2>&1; ok $? "the switch's interface (a veth pair) outlived the SIGKILL"
 daemon_start
 out=$(vc -v -n vale0 2>&1); ok $? "a new daemon makes it again: $out"
-grep -q "vale0: removing vp_vale0, left by an unetmapd that did not stop" $tmp/d.log; ok $? "after removing the stale pair, saying so"
+grep -q "vale0: removing vale0 and vp_vale0, left by an unetmapd that did not stop" $tmp/d.log
+ok $? "the stale pair was removed when the new daemon started, saying so"
 vc -r vale0 >/dev/null 2>&1 && ! ip -n $NS link show vale0 >/dev/null 2>&1; ok $? "and removes it on request"
 daemon_stop; ok $? "that daemon stops cleanly too"
 
