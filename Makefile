@@ -5,6 +5,7 @@
 #   make check           build, then run the whole suite (tests/run does the same
 #                        after installing what it needs)
 #   make install         PREFIX=/usr/local by default
+#   make fuzz-long       every fuzz target for FUZZ_TIME seconds (600) each
 #
 # Files are found by wildcard: a new .c file under lib/, daemon/ (and one
 # folder deeper in adapters/), tools/<name>/ or tests/ is built without
@@ -220,6 +221,11 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 check: all
 	tests/run --no-install --no-build
 
+# every fuzz target for FUZZ_TIME seconds each, then a table (tests/fuzz/long.sh)
+FUZZ_TIME ?= 600
+fuzz-long: fuzz
+	tests/fuzz/long.sh $(FUZZ_TIME)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	    $(DESTDIR)$(PREFIX)/include/net $(DESTDIR)$(PREFIX)/share/man/man8
@@ -236,5 +242,5 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check install clean fuzz
+.PHONY: all check install clean fuzz fuzz-long
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -11,7 +11,26 @@
 
 #include "daemon/unetmapd.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * Small pools, as a user sets netmap's buf_num/ring_num: regions made and
+ * unmade on every input cost page faults in proportion to what their
+ * rings touch, and running out of buffers or rings is a path worth
+ * reaching too.  The layout code is the same.
+ */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	region_cfg_global.if_num = 16;
+	region_cfg_global.ring_num = 64;
+	region_cfg_global.buf_num = 16384;
+	region_cfg_private.if_num = 8;
+	region_cfg_private.ring_num = 32;
+	region_cfg_private.buf_num = 8192;
+	return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
