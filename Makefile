@@ -46,6 +46,8 @@ INTEG_SRCS  := $(wildcard tests/integration/*.c)
 BENCH_SRCS  := $(wildcard bench/*.c)
 # programs the shell tests drive (not tests themselves)
 HELPER_SRCS := $(filter-out %.bpf.c,$(wildcard tests/helpers/*.c))
+# fault campaigns (tests/stress/): short passes in the suite, long ones on demand
+STRESS_SRCS := $(wildcard tests/stress/*.c)
 # netmap programs written only against netmap's headers: built a second
 # time without our library, as a binary built for netmap is, to run with
 # LD_PRELOAD (they may use libnetmap, which netmap ships as a static
@@ -77,6 +79,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(INTEG_SRCS))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
+STRESS_BINS := $(patsubst tests/stress/%.c,$(BUILD)/tests/stress/%,$(STRESS_SRCS))
 PRELOAD_BINS := $(addprefix $(BUILD)/tests/preload/,$(NETMAP_PROGS)) \
                 $(addsuffix -fortify,$(addprefix $(BUILD)/tests/preload/,$(NETMAP_PROGS)))
 LIBNETMAP_ONLY := $(BUILD)/lib/libnetmap-only.a
@@ -88,7 +91,7 @@ PKTGEN_NETMAP := $(if $(filter pkt-gen,$(TOOLS)),$(BUILD)/bench/pkt-gen-netmap)
 RPATH := -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/../../lib'
 
 all: $(LIBSO) $(LIBA) $(BUILD)/lib/libnetmap.so $(BUILD)/lib/libnetmap.a \
-     $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS) $(PRELOAD_BINS) $(HELPER_BINS) \
+     $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(INTEG_BINS) $(BENCH_BINS) $(PRELOAD_BINS) $(HELPER_BINS) $(STRESS_BINS) \
      $(PKTGEN_NETMAP) $(BPF_TEST_OBJ)
 
 V ?= 0
@@ -187,6 +190,10 @@ $(BUILD)/tests/preload/%-fortify: $(BUILD)/obj/tests/integration/%.fortify.o $(L
 $(BUILD)/tests/helpers/setuid_probe: $(BUILD)/obj/tests/helpers/setuid_probe.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+$(BUILD)/tests/stress/%: $(BUILD)/obj/tests/stress/%.o $(LIBSO)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(RPATH) -o $@ $< -L$(BUILD)/lib -lunetmap -lm $(LIBS)
 
 $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIBSO)
 	@mkdir -p $(dir $@)
