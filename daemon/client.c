@@ -406,6 +406,20 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 	}
 }
 
+int
+client_pids_of(const struct port *p, pid_t *pids, int max)
+{
+	int n = 0;
+
+	for (struct client *c = clients; c; c = c->next)
+		if (c->b && c->b->port == p && !c->internal) {
+			if (n < max)
+				pids[n] = c->pid;
+			n++;
+		}
+	return n;
+}
+
 void
 clients_init(struct ev_loop *l, int lfd)
 {

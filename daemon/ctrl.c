@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/adapters/nic/nic.h"
 #include "shared/req.h"
 #include "unetmap.h"
 #include "unetmapd.h"
@@ -240,6 +241,12 @@ ctrl_handle(const struct ctrl_ctx *cx)
 		return do_port_hdr(cx);
 	case NETMAP_REQ_UNETMAP_RING_STATS:
 		return do_ring_stats(cx);
+	case NETMAP_REQ_UNETMAP_CHECK: {
+		static const uint32_t consumes[] = { 0 };
+		int err = ctrl_options_check(cx, consumes);
+
+		return err ? err : nic_check(cx);
+	}
 	case NETMAP_REQ_VALE_ATTACH:
 	case NETMAP_REQ_VALE_DETACH:
 	case NETMAP_REQ_VALE_LIST:

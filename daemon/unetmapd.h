@@ -312,6 +312,8 @@ int unix_peer_inode(int fd, uint64_t *peer);
 /* the same for a client of another network namespace (pid: the client) */
 int unix_peer_inode_ns(int fd, pid_t pid, uint64_t *peer);
 int clients_count(void);
+/* the pids (as the daemon sees them) of the clients bound to @p; how many there are */
+int client_pids_of(const struct port *p, pid_t *pids, int max);
 bool daemon_has_state(void);	/* anything that must outlive the clients */
 
 /*

@@ -20,6 +20,8 @@ enum {
 	NETMAP_REQ_UNETMAP_VALE_STATS = 0x7502,
 	/* one ring's counters, of any port (nr_name the port; body below) */
 	NETMAP_REQ_UNETMAP_RING_STATS = 0x7503,
+	/* is interface nr_name fit to be a netmap port, and what to change (body below) */
+	NETMAP_REQ_UNETMAP_CHECK = 0x7504,
 };
 
 struct nmreq_unetmap_region_info {
@@ -54,6 +56,31 @@ struct nmreq_unetmap_ring_stats {
 	uint64_t lost;			/* out: frames it had no room for (monitor rings) */
 	uint32_t sync_errors;		/* out: resets after a bad head, cur or slot */
 	uint32_t nr_pad;
+};
+
+/*
+ * The doctor's findings on an interface (nm-doctor(8)), in the asker's
+ * network namespace, before anything is opened.  nr_findings holds one
+ * finding per line, four fields separated by tabs:
+ *
+ *	problem|note <TAB> what <TAB> why <TAB> fix (may be empty)
+ *
+ * Problems make the interface unfit (it would deliver frames netmap
+ * programs do not expect, or taking it would cut the host off); notes are
+ * worth knowing.
+ */
+#define UNETMAP_CHECK_TEXT 4096
+struct nmreq_unetmap_check {
+	uint32_t nr_problems;		/* out: findings that make it unfit (0: fit) */
+	uint32_t nr_notes;		/* out: the others */
+	uint32_t nr_mode;		/* out: UNETMAP_MODE_* a port would get now */
+	uint32_t nr_queues;		/* out: rx queues (ring pairs) */
+	uint32_t nr_mtu, nr_buf_size;	/* out */
+	uint32_t nr_carrier;		/* out: 1 when the link is up with a carrier */
+	uint32_t nr_held;		/* out: 1 when a netmap port has it now */
+	uint64_t nr_xdp_features;	/* out: NETDEV_XDP_ACT_* bits; UINT64_MAX unknown */
+	char nr_driver[32];		/* out */
+	char nr_findings[UNETMAP_CHECK_TEXT];	/* out: see above */
 };
 
 /*

@@ -490,6 +490,32 @@ take(struct nic_port *np, const struct ctrl_ctx *cx)
 	return 0;
 }
 
+int
+nic_holders(int ifindex, uint64_t netns, char *out, size_t len)
+{
+	size_t used = 0;
+	int n = 0;
+
+	out[0] = '\0';
+	for (struct nic_port *np = nics; np; np = np->next) {
+		pid_t pids[8];
+		int k;
+
+		if (!np->taken || np->fi.ifindex != ifindex || np->netns != netns)
+			continue;
+		k = client_pids_of(np->p, pids, 8);
+		used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%s (%s)",
+		    n++ ? "; " : "", np->p->name, mode_desc(np->p->mode));
+		if (np->p->claimed_by)
+			used += (size_t)snprintf(out + used, used < len ? len - used : 0, ", %s",
+			    np->p->claimed_by);
+		for (int i = 0; i < k && i < 8; i++)
+			used += (size_t)snprintf(out + used, used < len ? len - used : 0,
+			    "%s%d", i ? "," : ", by pid ", (int)pids[i]);
+	}
+	return n;
+}
+
 static int
 nic_bind(const struct ctrl_ctx *cx, struct port *p, struct binding *b)
 {

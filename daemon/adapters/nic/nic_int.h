@@ -32,6 +32,18 @@ struct nic_offloads {
 };
 /* fills @msg with the harmful settings for @mode; returns how many */
 int nic_offload_check(const char *ifname, unsigned mode, char *msg, size_t len);
+/* the same one by one: @fn(ethtool -K's name, why, @arg) for each; returns how many */
+typedef void nic_offload_fn(const char *knob, const char *why, void *arg);
+int nic_offload_each(const char *ifname, unsigned mode, nic_offload_fn *fn, void *arg);
+/* the driver's name (ETHTOOL_GDRVINFO; "" when it cannot be told) */
+int nic_driver(const char *ifname, char *out, size_t len);
+
+/* genl.c: NETDEV_XDP_ACT_* of the interface's driver (Linux 6.3+) */
+int nic_xdp_features(int ifindex, uint64_t *features);
+/* 1 when header/data split is on, 0 off or not reported, -errno */
+int nic_data_split(const char *ifname);
+/* nic.c: the ports that hold interface @ifindex of namespace @netns, described; how many */
+int nic_holders(int ifindex, uint64_t netns, char *out, size_t len);
 int nic_offload_fix(const char *ifname, unsigned mode, struct nic_offloads *saved,
     char *msg, size_t len);
 void nic_offload_restore(const char *ifname, const struct nic_offloads *saved);

@@ -155,17 +155,14 @@ changeable(const struct ethtool_gfeatures *gf, int i)
 }
 
 int
-nic_offload_check(const char *ifname, unsigned mode, char *msg, size_t len)
+nic_offload_each(const char *ifname, unsigned mode, nic_offload_fn *fn, void *arg)
 {
 	struct ethtool_gfeatures *gf;
-	char *names, off[160] = "";
+	bool veth = nic_is_veth(ifname);
+	char *names;
 	unsigned n;
 	int bad = 0;
-	size_t used = 0;
 
-	bool veth = nic_is_veth(ifname);
-
-	msg[0] = '\0';
 	if (features(ifname, &names, &gf, &n) < 0)
 		return 0;	/* a device without ethtool features has none of these */
 	for (size_t t = 0; t < NTABLE; t++) {
@@ -175,16 +172,52 @@ nic_offload_check(const char *ifname, unsigned mode, char *msg, size_t len)
 		    (veth && strcmp(table[t].feature, "rx-vlan-hw-parse") == 0))
 			continue;
 		bad++;
-		used += (size_t)snprintf(msg + used, used < len ? len - used : 0, "%s%s is on (%s)",
-		    bad > 1 ? "; " : "", table[t].knob, table[t].why);
-		snprintf(off + strlen(off), sizeof(off) - strlen(off), " %s off", table[t].knob);
+		fn(table[t].knob, table[t].why, arg);
 	}
-	if (bad && used < len)
-		snprintf(msg + used, len - used, "; fix: ethtool -K %s%s, or open with "
-		    "@fix-offloads", ifname, off);
 	free(names);
 	free(gf);
 	return bad;
+}
+
+struct check_msg {
+	char *msg;
+	size_t len, used;
+	int n;
+	char off[160];
+};
+
+static void
+add_to_msg(const char *knob, const char *why, void *arg)
+{
+	struct check_msg *m = arg;
+
+	m->used += (size_t)snprintf(m->msg + m->used, m->used < m->len ? m->len - m->used : 0,
+	    "%s%s is on (%s)", m->n++ ? "; " : "", knob, why);
+	snprintf(m->off + strlen(m->off), sizeof(m->off) - strlen(m->off), " %s off", knob);
+}
+
+int
+nic_offload_check(const char *ifname, unsigned mode, char *msg, size_t len)
+{
+	struct check_msg m = { .msg = msg, .len = len };
+	int bad;
+
+	msg[0] = '\0';
+	bad = nic_offload_each(ifname, mode, add_to_msg, &m);
+	if (bad && m.used < len)
+		snprintf(msg + m.used, len - m.used, "; fix: ethtool -K %s%s, or open with "
+		    "@fix-offloads", ifname, m.off);
+	return bad;
+}
+
+int
+nic_driver(const char *ifname, char *out, size_t len)
+{
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	int r = ethtool_ioctl(ifname, &di);
+
+	snprintf(out, len, "%s", r == 0 ? di.driver : "");
+	return r;
 }
 
 /* sets feature @i to @on; 0 when the kernel now reports it so */
