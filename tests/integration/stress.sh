@@ -36,5 +36,5 @@ fi
 kill "$dpid" 2>/dev/null; timeout 5 tail --pid="$dpid" -f /dev/null; dpid=""
 [ $rc = 0 ] || exit $rc
 # the give-back campaign numbers its checks after ours
-"$HERE/../stress/giveback.sh" "${GIVEBACK_ROUNDS:-15}" | sed -E 's/^(not )?ok [0-9]+ /\1ok - /'
+"$HERE/../stress/giveback.sh" "${GIVEBACK_ROUNDS:-15}" | sed -E "s/^(not )?ok [0-9]+ - /\1ok - /"
 exit "${PIPESTATUS[0]}"
