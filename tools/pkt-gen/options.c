@@ -120,6 +120,8 @@ static const char usage_text[] =
 "                 16 timestamps (tx stamps, rx reports one-way latency),\n"
 "                 32 indirect, 64 dump, 256 rubbish, 512 random src,\n"
 "                 1024 random dst, 2048 rate stats, 4096 update checksums\n"
+"  -J             reports and the summary as JSON lines on stdout (one object\n"
+"                 per line: \"type\" report, summary, rtt or rxseq)\n"
 "  -v             more messages\n"
 "  -h             this text\n"
 "\n"
@@ -271,7 +273,7 @@ pg_parse_args(int argc, char **argv)
 
 	opterr = 0;
 	while ((ch = getopt(argc, argv,
-	    ":46a:f:F:Nn:i:Il:d:s:D:S:b:c:o:p:T:w:WvR:XC:H:rP:zZAhBM:")) != -1) {
+	    ":46a:f:F:Nn:i:Il:d:s:D:S:b:c:o:p:T:w:WvJR:XC:H:rP:zZAhBM:")) != -1) {
 		switch (ch) {
 		case 'h':
 			pg_usage(0);
@@ -374,6 +376,9 @@ pg_parse_args(int argc, char **argv)
 			break;
 		case 'v':
 			pg.verbose++;
+			break;
+		case 'J':
+			pg.json = true;
 			break;
 		case 'R':
 			pg.rate = num('R', optarg, 0, 1000000000000ull, true);

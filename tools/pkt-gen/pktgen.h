@@ -110,6 +110,7 @@ struct pg_conf {
 	unsigned	framing_bits;	/* -B: 24 bytes per packet, in bits */
 	const char	*ring_conf;	/* -C */
 	int		verbose;	/* -v */
+	bool		json;		/* -J: reports and summary as JSON lines on stdout */
 	int		ncpus;		/* online CPUs */
 };
 

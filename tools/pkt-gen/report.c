@@ -114,8 +114,8 @@ struct window {
 };
 
 static void
-report_line(const char *tag, const struct totals *d, uint64_t usec, struct window *win,
-    const char *extra)
+report_line(const char *tag, bool senders, const struct totals *d, uint64_t usec,
+    struct window *win, const char *extra)
 {
 	char b1[40], b2[40], b3[40], b4[120] = "";
 	double pps = usec ? d->pkts * 1e6 / (double)usec : 0;
@@ -145,6 +145,16 @@ report_line(const char *tag, const struct totals *d, uint64_t usec, struct windo
 		    pg_norm(b1, sizeof(b1), avg), pg_norm(b2, sizeof(b2), dev));
 	}
 	gettimeofday(&tv, NULL);
+	if (pg.json) {
+		printf("{\"type\":\"report\",\"time\":%lld.%06d,\"direction\":\"%s\","
+		    "\"pps\":%.0f,\"bps\":%.0f,\"packets\":%llu,\"bytes\":%llu,\"usec\":%llu,"
+		    "\"avg_batch\":%.2f}\n", (long long)tv.tv_sec, (int)tv.tv_usec,
+		    senders ? "tx" : "rx", pps, bps, (unsigned long long)d->pkts,
+		    (unsigned long long)d->bytes, (unsigned long long)usec,
+		    d->events ? (double)d->pkts / (double)d->events : 0.0);
+		fflush(stdout);
+		return;
+	}
 	fprintf(stderr, "%03d.%06d pkt-gen:%s %spps %s(%spkts %sbps in %llu usec) %.2f avg_batch%s\n",
 	    (int)(tv.tv_sec % 1000), (int)tv.tv_usec, tag, pg_norm(b1, sizeof(b1), pps), b4,
 	    pg_norm(b2, sizeof(b2), (double)d->pkts), pg_norm(b3, sizeof(b3), bps),
@@ -184,7 +194,7 @@ pg_report_loop(void)
 			d.bytes = cur.bytes - prev[s].bytes;
 			d.events = cur.events - prev[s].events;
 			prev[s] = cur;
-			report_line(both ? (s ? " tx" : " rx") : "", &d, (now - last) / 1000,
+			report_line(both ? (s ? " tx" : " rx") : "", s, &d, (now - last) / 1000,
 			    &win[s], s == (pg.func == PG_PING) ? extra : "");
 		}
 		last = now;
@@ -228,11 +238,23 @@ summary_lines(bool senders)
 			toc = t->toc;
 		any = true;
 	}
+	dt = any ? seconds(&tic, &toc) : 0;
+	if (pg.json) {
+		double t = dt > 0 ? dt : 1e-6;
+
+		printf("{\"type\":\"summary\",\"direction\":\"%s\",\"packets\":%llu,"
+		    "\"bytes\":%llu,\"events\":%llu,\"seconds\":%.6f,\"pps\":%.0f,\"bps\":%.0f,"
+		    "\"raw_bps\":%.0f,\"avg_batch\":%.2f}\n", senders ? "tx" : "rx",
+		    (unsigned long long)s.pkts, (unsigned long long)s.bytes,
+		    (unsigned long long)s.events, dt, (double)s.pkts / t, 8.0 * (double)s.bytes / t,
+		    (8.0 * (double)s.bytes + (double)s.pkts * pg.framing_bits) / t,
+		    s.events ? (double)s.pkts / (double)s.events : 0.0);
+		return;
+	}
 	if (s.pkts == 0) {
 		printf("%s nothing.\n", what);
 		return;
 	}
-	dt = any ? seconds(&tic, &toc) : 0;
 	printf("%s %llu packets %llu bytes %llu events %d bytes each in %.2f seconds.\n", what,
 	    (unsigned long long)s.pkts, (unsigned long long)s.bytes,
 	    (unsigned long long)s.events, (int)(s.bytes / s.pkts), dt);
@@ -266,6 +288,15 @@ rtt_summary(void)
 			r.n += x->n;
 		}
 	}
+	if (pg.json) {
+		printf("{\"type\":\"rtt\",\"kind\":\"%s\",\"sent\":%llu,\"replies\":%llu,"
+		    "\"lost\":%llu,\"samples\":%llu,\"min_ns\":%llu,\"avg_ns\":%llu,"
+		    "\"max_ns\":%llu}\n", pg.func == PG_PING ? "rtt" : "one-way",
+		    (unsigned long long)r.sent, (unsigned long long)r.received,
+		    (unsigned long long)r.lost, (unsigned long long)r.n, (unsigned long long)r.min,
+		    (unsigned long long)(r.n ? r.sum / r.n : 0), (unsigned long long)r.max);
+		return;
+	}
 	if (pg.func == PG_PING)
 		printf("ping: %llu sent, %llu replies, %llu lost\n", (unsigned long long)r.sent,
 		    (unsigned long long)r.received, (unsigned long long)r.lost);
@@ -287,6 +318,16 @@ seq_summary(void)
 
 		if (t->role != ROLE_RXSEQ)
 			continue;
+		if (pg.json) {
+			printf("{\"type\":\"rxseq\",\"packets\":%llu,\"first\":%u,\"last\":%u,"
+			    "\"gaps\":%llu,\"missing\":%llu,\"out_of_order\":%llu,"
+			    "\"fragment_errors\":%llu,\"malformed\":%llu}\n",
+			    (unsigned long long)s->packets, s->first, s->last,
+			    (unsigned long long)s->gaps, (unsigned long long)s->missing,
+			    (unsigned long long)s->reorder, (unsigned long long)s->frag_errors,
+			    (unsigned long long)s->malformed);
+			continue;
+		}
 		printf("rxseq: %llu packets (seq %u..%u), %llu gaps (%llu missing), "
 		    "%llu out of order, %llu fragment errors, %llu malformed\n",
 		    (unsigned long long)s->packets, s->first, s->last,
