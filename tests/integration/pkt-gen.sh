@@ -149,6 +149,19 @@ pair d "-f rxseq -i netmap:pgd}1 -n 20000" "-f txseq -i netmap:pgd{1 -n 20000 -F
 grep -q "^rxseq: 20000 packets (seq 0..19999), 0 gaps (0 missing), 0 out of order, 0 fragment errors, 0 malformed" "$TMP/d_rx.out"
 ok $? "txseq -F 3 with random sizes and sources: rxseq sees no errors"
 
+# ------------------------------------------------------------ JSON lines
+pair j "-f rx -i netmap:pgj}1 -n 100000 -J" "-f tx -i netmap:pgj{1 -n 100000 -J"
+python3 -c '
+import json, sys
+for f, d in ((sys.argv[1], "rx"), (sys.argv[2], "tx")):
+    lines = [json.loads(l) for l in open(f) if l.startswith("{")]
+    s = [l for l in lines if l["type"] == "summary"]
+    assert len(s) == 1 and s[0]["direction"] == d and s[0]["packets"] == 100000, s
+    assert s[0]["bytes"] == 100000 * 60 and s[0]["pps"] > 0
+' "$TMP/j_rx.out" "$TMP/j_tx.out"
+ok $? "-J: the summaries are JSON lines a parser reads (100000 packets each way)"
+[ "$RC_j_tx" = 0 ] && [ "$RC_j_rx" = 0 ] || report_failure j_tx.out j_tx.err j_rx.out j_rx.err
+
 # ------------------------------------------------------------ ping / pong
 pair e "-f pong -i netmap:pge}1 -n 500" "-f ping -i netmap:pge{1 -n 500"
 grep -q "^ping: 500 sent, 500 replies, 0 lost" "$TMP/e_tx.out"

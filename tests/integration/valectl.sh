@@ -271,6 +271,23 @@ full=$(col list5 "$SW:$P0" drop-full)
 [ "$RC_flood" = 0 ] && [ "${full:-0}" -gt 0 ]
 ok $? "3000 frames to a port nobody reads: drop-full counts what did not fit ($full)"
 
+# the listing as JSON: the same numbers, read by a JSON parser
+run jlist "$V" -j -l "$SW"
+python3 -c '
+import json, sys
+ports = {p["name"]: p for p in json.load(open(sys.argv[1]))}
+p0 = ports[sys.argv[2] + ":" + sys.argv[3]]
+assert p0["switch"] == sys.argv[2] and p0["counters"] is True
+assert p0["drop_full"] == int(sys.argv[4]), (p0["drop_full"], sys.argv[4])
+assert all(k in p0 for k in ("rx_frames", "tx_frames", "drop_bad", "drop_nodst", "drop_busy"))
+' "$TMP/jlist.out" "$SW" "$P0" "${full:-0}"
+ok $? "valectl -j -l $SW: a JSON array with the table's numbers"
+run jloc "$V" -j -l "$SW:$P0"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert len(d) == 1 and d[0]["name"] == sys.argv[2]' "$TMP/jloc.out" "$SW:$P0"
+ok $? "valectl -j -l $SW:$P0: that port alone"
+run jbad "$V" -j -a "$SW:x"
+fails jbad 2 "-j goes with the listings" "-j with a command that lists nothing: exit 2"
+
 # ------------------------------------------------------- nm-ctl
 run mk2 "$V" -n "$P2"
 run nat "$N" -i "$P2" -p "$SW3:$P2"

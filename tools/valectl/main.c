@@ -44,6 +44,8 @@ static const char usage_text[] =
 "                  -C 1[,first[,count]]: count threads, ring i on cpu i\n"
 "  -P valeX:Y      stop them\n"
 "  -v              say what was done; listings add the ring counts\n"
+"  -j              listings as JSON: an array of ports, the counters under\n"
+"                  the table's column names\n"
 "  --help          this text\n"
 "\n"
 "The listing's counters (from the port's side): rx frames and bytes\n"
@@ -60,6 +62,7 @@ struct opts {
 	const char *conf;	/* -C */
 	const char *memid;	/* -m */
 	bool verbose;
+	bool json;		/* -j */
 	struct nmreq_vale_newif newif;		/* -n, from -C and -m */
 	struct nmreq_vale_polling poll;		/* -p, from -C */
 };
@@ -119,6 +122,10 @@ parse(int argc, char **argv, struct opts *o)
 				o->verbose = true;
 				continue;
 			}
+			if (f == 'j') {
+				o->json = true;
+				continue;
+			}
 			if (!strchr("adhglnrpPCm", f))
 				vc_usage_error("unknown option -%c", f);
 			if (c[1])
@@ -151,6 +158,8 @@ parse(int argc, char **argv, struct opts *o)
 		vc_usage_error("-C goes with -n (ring and slot counts) or -p (polling threads)");
 	if (o->memid && o->cmd != 'n')
 		vc_usage_error("-m goes with -n (the new port's memory region)");
+	if (o->json && o->cmd && o->cmd != 'l')
+		vc_usage_error("-j goes with the listings (no command, or -l)");
 }
 
 /* a whole decimal number in [0, max], nothing around it */
@@ -216,7 +225,7 @@ fail(const char *what, const char *name, int err)
 }
 
 static int
-list(int fd, const char *sw, bool verbose)
+list(int fd, const char *sw, bool verbose, bool json)
 {
 	struct vc_list l;
 	int err = vc_list_ports(fd, sw, &l);
@@ -227,7 +236,9 @@ list(int fd, const char *sw, bool verbose)
 		vc_warn("%s: no such switch (a switch exists while it has ports)", sw);
 		return VC_EXIT_FAIL;
 	}
-	if (l.n)
+	if (json)
+		vc_print_json(stdout, &l);
+	else if (l.n)
 		vc_print_table(stdout, &l, verbose);
 	vc_list_free(&l);
 	return 0;
@@ -235,7 +246,7 @@ list(int fd, const char *sw, bool verbose)
 
 /* -l valeX:Y: where is it? */
 static int
-locate(int fd, const char *name, bool verbose)
+locate(int fd, const char *name, bool verbose, bool json)
 {
 	struct nmreq_vale_list l;
 	char sw[NETMAP_REQ_IFNAMSIZ];
@@ -250,8 +261,9 @@ locate(int fd, const char *name, bool verbose)
 		vc_warn("%s: no such port on %s (switch %u)", name, sw, l.nr_bridge_idx);
 		return VC_EXIT_FAIL;
 	}
-	printf("%s at bridge:%u port:%u\n", name, l.nr_bridge_idx, l.nr_port_idx);
-	if (verbose) {
+	if (!json)
+		printf("%s at bridge:%u port:%u\n", name, l.nr_bridge_idx, l.nr_port_idx);
+	if (verbose || json) {
 		struct vc_list one = { .n = 1 };
 		struct vc_port p;
 
@@ -261,7 +273,10 @@ locate(int fd, const char *name, bool verbose)
 		p.port = l.nr_port_idx;
 		p.counted = vc_ctrl(fd, NETMAP_REQ_UNETMAP_VALE_STATS, name, &p.st) == 0;
 		one.v = &p;
-		vc_print_table(stdout, &one, true);
+		if (json)
+			vc_print_json(stdout, &one);
+		else
+			vc_print_table(stdout, &one, true);
 	}
 	return 0;
 }
@@ -433,13 +448,13 @@ main(int argc, char **argv)
 	fd = vc_open();
 	switch (o.cmd) {
 	case 0:
-		rc = list(fd, NULL, o.verbose);
+		rc = list(fd, NULL, o.verbose, o.json);
 		break;
 	case 'l':
 		if (o.arg && strchr(o.arg, ':'))
-			rc = locate(fd, o.arg, o.verbose);
+			rc = locate(fd, o.arg, o.verbose, o.json);
 		else
-			rc = list(fd, o.arg, o.verbose);
+			rc = list(fd, o.arg, o.verbose, o.json);
 		break;
 	case 'g':
 		rc = info(fd, o.arg, o.verbose);

@@ -386,4 +386,37 @@ vc_print_table(FILE *f, const struct vc_list *l, bool rings)
 	}
 }
 
+/*
+ * The same as JSON: an array of objects, one per port, with the table's
+ * numbers under their column names ('-' in names becomes '_'), "switch"
+ * the part before the ':', and "counters" false (and no counters) for a
+ * port that left before they were read.
+ */
+static inline void
+vc_print_json(FILE *f, const struct vc_list *l)
+{
+	fputc('[', f);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct vc_port *p = &l->v[i];
+		const char *colon = strchr(p->name, ':');
+
+		fprintf(f, "%s{\"name\":\"%s\",\"switch\":\"%.*s\",\"counters\":%s", i ? "," : "",
+		    p->name, colon ? (int)(colon - p->name) : (int)strlen(p->name), p->name,
+		    p->counted ? "true" : "false");
+		for (int c = 0; c < VC_NCOLS; c++) {
+			char key[32];
+
+			if (c > VC_COL_PORT && !p->counted)
+				continue;
+			snprintf(key, sizeof(key), "%s", vc_col_name[c]);
+			for (char *k = key; *k; k++)
+				if (*k == '-')
+					*k = '_';
+			fprintf(f, ",\"%s\":%" PRIu64, key, vc_col(p, c));
+		}
+		fputc('}', f);
+	}
+	fputs("]\n", f);
+}
+
 #endif
