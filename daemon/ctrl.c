@@ -98,6 +98,34 @@ do_pools_info(const struct ctrl_ctx *cx)
 	return 0;
 }
 
+/* NETMAP_REQ_UNETMAP_PARAM: a tunable read, set, or the index-th listed */
+static int
+do_param(const struct ctrl_ctx *cx)
+{
+	static const uint32_t consumes[] = { 0 };
+	struct nmreq_unetmap_param *pr = cx->rq->body;
+	char name[sizeof(pr->nr_param) + 1], val[sizeof(pr->nr_newval) + 1];
+	unsigned idx = pr->nr_index;
+	int err = ctrl_options_check(cx, consumes);
+
+	if (err)
+		return err;
+	snprintf(name, sizeof(name), "%.*s", (int)sizeof(pr->nr_param), pr->nr_param);
+	snprintf(val, sizeof(val), "%.*s", (int)sizeof(pr->nr_newval), pr->nr_newval);
+	if (pr->nr_set && !name[0])
+		return ctrl_fail(cx->e, EINVAL, "which parameter? (nr_param is empty)");
+	if (pr->nr_set && (err = params_set(name, val, cx->e)))
+		return err;
+	memset(pr, 0, sizeof(*pr));
+	if (params_get(idx, name, pr) < 0)
+		return name[0] ? ctrl_fail(cx->e, ENOENT, "%s: no such parameter (nm-sysctl -a "
+		    "lists them)", name) : ctrl_fail(cx->e, ENOENT, "no parameter %u (there are %u)",
+		    idx, params_count());
+	pr->nr_index = idx;
+	pr->nr_count = params_count();
+	return 0;
+}
+
 static int
 do_region_info(const struct ctrl_ctx *cx)
 {
@@ -241,6 +269,8 @@ ctrl_handle(const struct ctrl_ctx *cx)
 		return do_port_hdr(cx);
 	case NETMAP_REQ_UNETMAP_RING_STATS:
 		return do_ring_stats(cx);
+	case NETMAP_REQ_UNETMAP_PARAM:
+		return do_param(cx);
 	case NETMAP_REQ_UNETMAP_CHECK: {
 		static const uint32_t consumes[] = { 0 };
 		int err = ctrl_options_check(cx, consumes);

@@ -61,6 +61,13 @@ usage(FILE *f)
 	    "  -f, --foreground     log to stderr (the default unless --autostart)\n"
 	    "  -l, --log FILE       append log lines to FILE\n"
 	    "  -v, --verbose        log every request (debug level)\n"
+	    "  -p, --param NAME=VALUE\n"
+	    "                       set one of netmap's parameters (buf_size, buf_num, ring_size,\n"
+	    "                       ring_num, if_size, if_num, the same with priv_, admode,\n"
+	    "                       verbose; nm-sysctl(8) lists them); may be repeated, and wins\n"
+	    "                       over the config file\n"
+	    "      --config FILE    read parameters from FILE (name = value lines; default\n"
+	    "                       " UNETMAPD_CONF ", if it exists)\n"
 	    "      --autostart      detach from the terminal and exit once no client,\n"
 	    "                       port or region has been left for --idle-exit ms\n"
 	    "      --idle-exit MS   idle time before an autostarted daemon exits (2000)\n"
@@ -209,16 +216,21 @@ main(int argc, char **argv)
 		{ "idle-exit", required_argument, 0, 'I' },
 		{ "admode", required_argument, 0, 'M' },
 		{ "no-nic", no_argument, 0, 'N' },
+		{ "config", required_argument, 0, 'c' },
+		{ "param", required_argument, 0, 'p' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	char pathbuf[108];
 	struct ev_loop *l;
 	sigset_t mask;
-	int c, lfd, sfd, lockfd, verbose = 0;
+	int c, lfd, sfd, lockfd, verbose = 0, nparams = 0;
+	const char *config = NULL, *param[64];
+	unsigned admode_cli = 0;
 
 	unm_log_init("unetmapd");
-	while ((c = getopt_long(argc, argv, "s:fl:vh", opts, NULL)) != -1) {
+	params_init();
+	while ((c = getopt_long(argc, argv, "s:fl:vp:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': dcfg.socket_path = optarg; break;
 		case 'f': dcfg.foreground = true; break;
@@ -248,10 +260,19 @@ main(int argc, char **argv)
 				    "emulated, not '%s'\n", optarg);
 				return 2;
 			}
-			dcfg.admode = UNETMAP_ADMODE_BEST + i;
+			admode_cli = UNETMAP_ADMODE_BEST + i;
 			break;
 		}
 		case 'N': dcfg.nic = false; break;
+		case 'c': config = optarg; break;
+		case 'p':
+			if (nparams == 64 || !strchr(optarg, '=')) {
+				fprintf(stderr, "unetmapd: --param takes name=value (at most 64 of "
+				    "them), not '%s'\n", optarg);
+				return 2;
+			}
+			param[nparams++] = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -281,6 +302,21 @@ main(int argc, char **argv)
 		}
 		unm_log_set_fd(fd);
 	}
+	/* the parameters: the config file, then the command line's, which win */
+	if (params_load(config ? config : UNETMAPD_CONF, config != NULL) < 0)
+		return 2;
+	for (int i = 0; i < nparams; i++) {
+		struct ctrl_err e = { "" };
+		char name[64], *eq = strchr(param[i], '=');
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - param[i]), param[i]);
+		if (params_set(name, eq + 1, &e)) {
+			unm_err("--param %s: %s", param[i], e.msg);
+			return 2;
+		}
+	}
+	if (admode_cli)
+		dcfg.admode = admode_cli;
 	raise_fd_limit();
 	if (mkdirs(dcfg.socket_path) < 0) {
 		unm_err("cannot create the directory of %s: %s", dcfg.socket_path,

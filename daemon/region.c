@@ -169,6 +169,16 @@ fail:
 	return NULL;
 }
 
+void
+region_config_changed(void)
+{
+	struct region *r = region_find(1);
+
+	/* in use, it keeps its geometry until the last user leaves (region_unref) */
+	if (r && r->refs <= 0)
+		region_destroy(r);
+}
+
 struct region *
 region_global(struct ctrl_err *e)
 {

@@ -71,6 +71,8 @@ struct region *region_new_private(const struct unm_region_cfg *cfg, struct ctrl_
 void region_ref(struct region *r);
 void region_unref(struct region *r);
 struct region *region_list(void);
+/* region_cfg_* changed: an idle global region goes, to be made again with them */
+void region_config_changed(void);
 
 /* one ring: a netmap_ring, its kring and its eventfd; returns the object index */
 int region_ring_new(struct region *r, uint32_t slots, int dir, int ringid,
@@ -298,6 +300,15 @@ struct daemon_cfg {
 };
 
 extern struct daemon_cfg dcfg;	/* config.c: the defaults, main.c: the command line */
+
+/* params.c: netmap's tunables (buf_size ...) */
+struct nmreq_unetmap_param;
+void params_init(void);			/* the defaults, as they are at start */
+int params_set(const char *name, const char *value, struct ctrl_err *e);
+int params_get(unsigned idx, const char *name, struct nmreq_unetmap_param *out);
+unsigned params_count(void);
+int params_load(const char *path, bool must_exist);	/* the config file */
+#define UNETMAPD_CONF "/etc/unetmap/unetmapd.conf"
 /*
  * netns.c: the network namespace of process @pid (an fd, and its inode in
  * *ino); entering one and coming back (nested calls are counted)

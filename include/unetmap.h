@@ -22,6 +22,26 @@ enum {
 	NETMAP_REQ_UNETMAP_RING_STATS = 0x7503,
 	/* is interface nr_name fit to be a netmap port, and what to change (body below) */
 	NETMAP_REQ_UNETMAP_CHECK = 0x7504,
+	/* a tunable (netmap's names: buf_size, ...): read, set, or listed by index (body below) */
+	NETMAP_REQ_UNETMAP_PARAM = 0x7505,
+};
+
+/*
+ * One of the daemon's parameters (nm-sysctl(8)).  With nr_param empty, the
+ * nr_index-th one (ENOENT past the last); with nr_set, nr_newval is set
+ * first (EINVAL with the allowed values when it is not one of them).
+ */
+struct nmreq_unetmap_param {
+	uint32_t nr_index;		/* in */
+	uint32_t nr_set;		/* in: 1 to set */
+	char nr_param[32];		/* in/out: the name */
+	char nr_newval[32];		/* in: a number (admode: or its name) */
+	uint32_t nr_value;		/* out: the value now */
+	uint32_t nr_default;		/* out: the built-in default (netmap's, or ours where it differs) */
+	uint32_t nr_min, nr_max;	/* out: allowed values ... */
+	uint32_t nr_step;		/* out: ... in multiples of this */
+	uint32_t nr_count;		/* out: how many parameters there are */
+	char nr_help[128];		/* out */
 };
 
 struct nmreq_unetmap_region_info {

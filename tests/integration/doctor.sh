@@ -82,6 +82,9 @@ out=$(inS timeout 10 "$D" xb0)
 echo "$out" | grep -q "held: taken now by this daemon: xb0 (generic XDP.*by pid [0-9]"; ok $? "a holder is named, with its pid"
 inS timeout 10 "$D" -j xb0 | python3 -c 'import json, sys; assert json.load(sys.stdin)["held"] is True'
 ok $? "-j: held is true"
+# a buffer smaller than the frames of an interface taken now is refused
+out=$(timeout 10 "$B/bin/nm-sysctl" buf_size=1024 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "frames of up to 1518 bytes"; ok $? "nm-sysctl buf_size=1024 while a 1500-MTU interface is taken: refused, saying why"
 kill $hp; wait $hp 2>/dev/null; hp=""
 
 # ---------------------------------------------------------------- bad input

@@ -94,7 +94,7 @@ examine(struct report *r, const struct ctrl_ctx *cx, const struct nic_ifinfo *fi
 	ck->nr_xdp_features = known ? f : UINT64_MAX;
 	ck->nr_queues = fi->queues;
 	ck->nr_mtu = (uint32_t)fi->mtu;
-	ck->nr_buf_size = UNM_BUF_SIZE;
+	ck->nr_buf_size = region_cfg_global.buf_size;
 	ck->nr_carrier = (fi->flags & IFF_UP) && (fi->flags & IFF_RUNNING);
 	ck->nr_mode = predicted_mode(f, known);
 
@@ -124,11 +124,12 @@ examine(struct report *r, const struct ctrl_ctx *cx, const struct nic_ifinfo *fi
 		finding(r, true, "header/data split", fix, "the NIC puts TCP payloads in buffers "
 		    "of their own: XDP, and so the port, sees the headers only");
 	}
-	if ((unsigned)fi->mtu + 18 > UNM_BUF_SIZE) {
-		snprintf(fix, sizeof(fix), "ip link set %s mtu %d", name, UNM_BUF_SIZE - 18);
+	if ((unsigned)fi->mtu + 18 > ck->nr_buf_size) {
+		snprintf(fix, sizeof(fix), "ip link set %s mtu %u, or nm-sysctl buf_size=%u", name,
+		    ck->nr_buf_size - 18, ((unsigned)fi->mtu + 18 + 63) / 64 * 64);
 		finding(r, false, "mtu", fix, "MTU %d: frames of up to %d bytes span several %d-byte "
 		    "buffers (NS_MOREFRAG); programs that do not follow NS_MOREFRAG see them cut",
-		    fi->mtu, fi->mtu + 18, UNM_BUF_SIZE);
+		    fi->mtu, fi->mtu + 18, ck->nr_buf_size);
 	}
 	if (!(fi->flags & IFF_UP)) {
 		snprintf(fix, sizeof(fix), "ip link set %s up", name);

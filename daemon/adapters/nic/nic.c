@@ -490,6 +490,17 @@ take(struct nic_port *np, const struct ctrl_ctx *cx)
 	return 0;
 }
 
+unsigned
+nic_largest_frame(void)
+{
+	unsigned m = 0;
+
+	for (struct nic_port *np = nics; np; np = np->next)
+		if (np->taken && (unsigned)np->fi.mtu + 18 > m)
+			m = (unsigned)np->fi.mtu + 18;
+	return m;
+}
+
 int
 nic_holders(int ifindex, uint64_t netns, char *out, size_t len)
 {

@@ -30,6 +30,9 @@ bool nic_is_veth(const char *ifname);
 /* turns feature @feature (the kernel's name) off for good: 0 or -errno */
 int nic_offload_off(const char *ifname, const char *feature);
 
+/* nic.c: the largest frame an interface taken now brings (MTU, header, a VLAN tag); 0: none */
+unsigned nic_largest_frame(void);
+
 /* check.c: NETMAP_REQ_UNETMAP_CHECK, the doctor's findings on interface nr_name */
 int nic_check(const struct ctrl_ctx *cx);
 

@@ -64,14 +64,29 @@ nic_xsk_open(struct nic_xsk *x, struct region *r, int ifindex, unsigned queue, i
 		return ctrl_fail(e, errno, "%s: cannot create an AF_XDP socket: %s", ifname,
 		    strerror(errno));
 	if (umem_fd < 0) {
+		/*
+		 * A chunk is the headroom and as much of the buffer as a page
+		 * allows (unaligned chunks are 2048 to 4096 bytes): buf_size
+		 * 2048 gives UNM_XSK_CHUNK, 4096 frames of up to 3840 bytes in
+		 * one slot; larger frames are multi-slot either way.
+		 */
+		uint32_t frame = r->L.buf.objsize < 4096 - UNM_XSK_HEADROOM ? r->L.buf.objsize :
+		    4096 - UNM_XSK_HEADROOM;
 		struct xdp_umem_reg mr = {
 			.addr = (uint64_t)(uintptr_t)(r->base + r->L.buf.ofs),
 			.len = (uint64_t)r->L.buf.num * r->L.buf.objsize,
-			.chunk_size = UNM_XSK_CHUNK,
+			.chunk_size = frame + UNM_XSK_HEADROOM,
 			.headroom = 0,
 			.flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG,
 		};
 
+		if (frame + UNM_XSK_HEADROOM < 2048) {
+			close(fd);
+			return ctrl_fail(e, EINVAL, "%s: buffers of %u bytes are too small for "
+			    "AF_XDP (at least %u): set buf_size to 2048 (nm-sysctl), or take the "
+			    "interface in emulated mode (netmap:%s with admode 3)", ifname,
+			    r->L.buf.objsize, 2048 - UNM_XSK_HEADROOM, ifname);
+		}
 		if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof(mr)) < 0) {
 			err = errno;
 			close(fd);
@@ -95,8 +110,9 @@ nic_xsk_open(struct nic_xsk *x, struct region *r, int ifindex, unsigned queue, i
 		    .sxdp_ifindex = sa.sxdp_ifindex, .sxdp_queue_id = queue }) : -EINVAL;
 		if (err == -EINVAL || err == -EOPNOTSUPP) {
 			if (sg)
-				unm_info("%s: no multi-buffer AF_XDP here: frames above 2048 bytes "
-				    "will be dropped", ifname);
+				unm_info("%s: no multi-buffer AF_XDP here: frames above %u bytes "
+				    "will be dropped", ifname, r->L.buf.objsize < 4096 - UNM_XSK_HEADROOM ?
+				    r->L.buf.objsize : 4096 - UNM_XSK_HEADROOM);
 			err = bind_retry(fd, &sa);
 		}
 	}
