@@ -162,9 +162,19 @@ global_region(void)
 	}
 	raw_close(&a);
 	usleep(100000);		/* the daemon sees the close */
-	if (raw_open(&b, "lo{7", NR_REG_ALL_NIC, 0, 0) == 0) {
+	if (raw_open(&b, "lo{7", NR_REG_ALL_NIC, 0, 0) == 0 &&
+	    raw_open(&a, "lo}7", NR_REG_ALL_NIC, 0, 0) == 0) {
+		struct netmap_ring *rx = NETMAP_RXRING(a.nifp, 0);
+
 		TAP_EQ(NETMAP_TXRING(b.nifp, 0)->nr_buf_size, 4096, "once unused, it is made again "
 		    "with the new buf_size");
+		raw_put(NETMAP_TXRING(b.nifp, 0), 4000, 0x66);
+		ioctl(b.fd, NIOCTXSYNC, NULL);
+		ioctl(a.fd, NIOCRXSYNC, NULL);
+		tap_ok(nm_ring_space(rx) == 1 && rx->slot[rx->head].len == 4000 &&
+		    !(rx->slot[rx->head].flags & NS_MOREFRAG), "and a port opened after "
+		    "buf_size=4096 carries a 4000-byte frame in one slot");
+		raw_close(&a);
 		raw_close(&b);
 	} else {
 		tap_ok(0, "a pipe on lo after the region was freed");
