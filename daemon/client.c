@@ -13,6 +13,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,8 +180,8 @@ refusal(struct unm_msg *m, uid_t uid)
 {
 	unm_msg_init(m, UNM_OP_HELLO);
 	m->error = EACCES;
-	snprintf(m->errmsg, sizeof(m->errmsg), "unetmapd (uid %d) refuses uid %d: only root and "
-	    "its own user may open ports", (int)geteuid(), (int)uid);
+	snprintf(m->errmsg, sizeof(m->errmsg), "unetmapd (uid %d) refuses uid %d: only root, "
+	    "its own user and members of group netmap may open ports", (int)geteuid(), (int)uid);
 }
 
 /* the connection whose binding has the secret @cap (compared in constant time) */
@@ -340,11 +342,86 @@ netns_of(pid_t pid)
 	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
-/* root, and the daemon's own user, may use it */
+/* root, and the daemon's own user, may use it without limits */
 static bool
 allowed(const struct ucred *cr)
 {
 	return cr->uid == 0 || cr->uid == geteuid();
+}
+
+/*
+ * Members of group "netmap" may use it too, as /dev/netmap's group
+ * permissions allow in netmap: SO_PEERGROUPS gives the peer's
+ * supplementary groups as they were when it connected.
+ */
+static bool
+in_netmap_group(int fd, const struct ucred *cr)
+{
+	struct group *g = getgrnam("netmap");
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (!g)
+		return false;
+	if (cr->gid == g->gr_gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == g->gr_gid)
+			return true;
+	return false;
+}
+
+/* CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or CAP_SYS_ADMIN) in @pid's effective set */
+static bool
+has_net_caps(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned long long eff = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &eff) == 1;
+	fclose(f);
+	return found && (eff & (1ull << CAP_NET_ADMIN)) && (eff & (1ull << CAP_NET_RAW)) &&
+	    (eff & (1ull << 39 /* CAP_BPF, Linux 5.8 */) || eff & (1ull << CAP_SYS_ADMIN));
+}
+
+bool
+client_may_take_interfaces(const struct client *c)
+{
+	return !c->member || c->net_caps;
+}
+
+bool
+client_may_see(const struct client *c, const struct region *r)
+{
+	return !c || !c->member || c->net_caps || (r->priv && r->owned && r->owner == c->uid);
+}
+
+int
+client_may_map(const struct client *c, const char *name, struct region *r, struct ctrl_err *e)
+{
+	bool limited = c->member && !c->net_caps;
+
+	if (limited && !r->priv)
+		return ctrl_fail(e, EPERM, "%s: lives in memory region %u, where the network "
+		    "interfaces' frames are: a member of group netmap needs CAP_NET_ADMIN and "
+		    "CAP_NET_RAW for it (open pipes on no interface, or VALE ports)", name, r->id);
+	if (r->priv && !r->owned) {
+		r->owned = true;	/* its first user's: root's ports stay root's */
+		r->owner = c->uid;
+	} else if (limited && r->priv && r->owner != c->uid) {
+		return ctrl_fail(e, EPERM, "%s: its memory (region %u) belongs to uid %d: a member "
+		    "of group netmap shares memory only with its own ports", name, r->id,
+		    (int)r->owner);
+	}
+	return 0;
 }
 
 
@@ -372,8 +449,10 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 			}
 			return;
 		}
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 ||
-		    (!allowed(&cr) && nguests >= MAX_GUESTS)) {
+		bool ok = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0;
+		bool member = ok && !allowed(&cr) && in_netmap_group(fd, &cr);
+
+		if (!ok || (!allowed(&cr) && !member && nguests >= MAX_GUESTS)) {
 			struct unm_msg m;
 
 			/* say why before hanging up: the client reads it as its HELLO reply */
@@ -393,7 +472,9 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 		}
 		c->fd = fd;
 		c->uid = cr.uid;
-		c->guest = !allowed(&cr);
+		c->member = member;
+		c->net_caps = member && has_net_caps(cr.pid);
+		c->guest = !allowed(&cr) && !member;
 		nguests += c->guest;
 		c->pid = cr.pid;
 		if (unix_peer_inode(fd, &c->peer_ino) < 0 &&

@@ -285,6 +285,8 @@ ctrl_register(const struct ctrl_ctx *cx)
 		return err;
 	}
 	b->port = p;
+	if ((err = client_may_map(cx->asker, name, p->reg, e)))
+		goto fail;
 	if (p->claimed_by && !c->internal) {
 		err = ctrl_fail(e, EBUSY, "%s: %s", name, p->claimed_by);
 		goto fail;

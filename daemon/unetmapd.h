@@ -59,6 +59,8 @@ struct region {
 	uint32_t buf_free;
 	uint32_t buf_hint;
 	int *ring_evfd;		/* eventfd of each ring object, -1 when free */
+	bool owned;		/* private: owner set by its first registration */
+	uid_t owner;		/* who may use it (client.c's policy for group members) */
 };
 
 extern struct unm_region_cfg region_cfg_global, region_cfg_private;
@@ -232,6 +234,9 @@ struct client {
 	bool internal;		/* a descriptor the daemon made for itself (vale/attach.c) */
 	bool guest;		/* a user who may not open ports: one request on the
 				   authority of a descriptor or binding (UNM_CAP_BYTES) */
+	bool member;		/* not root nor our user: a member of group "netmap" */
+	bool net_caps;		/* it had CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or
+				   CAP_SYS_ADMIN) when it connected: it may take interfaces */
 	struct binding *b;
 	struct client *next;
 };
@@ -323,6 +328,17 @@ int unix_peer_inode(int fd, uint64_t *peer);
 /* the same for a client of another network namespace (pid: the client) */
 int unix_peer_inode_ns(int fd, pid_t pid, uint64_t *peer);
 int clients_count(void);
+/*
+ * May @c take network interfaces (root, our user, or a group member with
+ * the capabilities the kernel wants for XDP and raw sockets)?  And may it
+ * bind port @p, whose memory it will map?  0, or a positive errno with
+ * @e filled, naming @name.
+ */
+bool client_may_take_interfaces(const struct client *c);
+int client_may_map(const struct client *c, const char *name, struct region *r,
+    struct ctrl_err *e);
+/* may @c map region @r (a VALE peer's)?  Group members see only their own */
+bool client_may_see(const struct client *c, const struct region *r);
 /* the pids (as the daemon sees them) of the clients bound to @p; how many there are */
 int client_pids_of(const struct port *p, pid_t *pids, int max);
 bool daemon_has_state(void);	/* anything that must outlive the clients */

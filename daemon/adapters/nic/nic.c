@@ -140,6 +140,10 @@ nic_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *r
 	for (np = nics; np; np = np->next)
 		if (np->netns == ino && strcmp(np->ifname, name) == 0) {
 			close(nsfd);
+			if (!client_may_take_interfaces(asker))
+				return ctrl_fail(e, EPERM, "%s: taking a network interface needs "
+				    "CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF, which pid %d did not "
+				    "have when it opened /dev/netmap", name, (int)asker->pid);
 			if (o && o->nro_admode && np->taken && o->nro_admode != np->admode &&
 			    o->nro_admode != UNETMAP_ADMODE_BEST)
 				return ctrl_fail(e, EBUSY, "%s: already open in %s mode; admode %s "
@@ -157,6 +161,13 @@ nic_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *r
 	}
 	err = nic_if_info(name, &fi, e);
 	netns_leave();
+	if (!err && !client_may_take_interfaces(asker)) {
+		close(nsfd);
+		return ctrl_fail(e, EPERM, "%s: taking a network interface needs CAP_NET_ADMIN, "
+		    "CAP_NET_RAW and CAP_BPF, which pid %d did not have when it opened "
+		    "/dev/netmap (a member of group netmap may open pipes and VALE ports)", name,
+		    (int)asker->pid);
+	}
 	if (err) {
 		close(nsfd);
 		if (err > 0)

@@ -703,7 +703,8 @@ query_peers(const struct client *asker, const char *arg, struct ctrl_reply *rp,
 		struct port *p = s->ports[i];
 		struct vale_peer_info *pi;
 
-		if (!p)
+		/* a group member's ports reach only its own: the sender writes into the receiver's memory */
+		if (!p || !client_may_see(asker, p->reg))
 			continue;
 		pi = &vp->p[n++];
 		pi->port = i;
