@@ -112,6 +112,9 @@ do_param(const struct ctrl_ctx *cx)
 		return err;
 	snprintf(name, sizeof(name), "%.*s", (int)sizeof(pr->nr_param), pr->nr_param);
 	snprintf(val, sizeof(val), "%.*s", (int)sizeof(pr->nr_newval), pr->nr_newval);
+	if (pr->nr_set && cx->asker->member)
+		return ctrl_fail(cx->e, EPERM, "%s: parameters are set by root or unetmapd's own "
+		    "user (a member of group netmap may read them)", name);
 	if (pr->nr_set && !name[0])
 		return ctrl_fail(cx->e, EINVAL, "which parameter? (nr_param is empty)");
 	if (pr->nr_set && (err = params_set(name, val, cx->e)))
@@ -291,6 +294,16 @@ ctrl_handle(const struct ctrl_ctx *cx)
 		 */
 		static const uint32_t consumes[] = { 0 };
 		static const uint32_t attach_consumes[] = { NETMAP_REQ_OPT_UNETMAP_PORT_MODE, 0 };
+
+		/* switches' own interfaces and attached ones, and their workers: as REGISTER's */
+		if (h->nr_reqtype != NETMAP_REQ_VALE_LIST &&
+		    h->nr_reqtype != NETMAP_REQ_UNETMAP_VALE_STATS &&
+		    !client_may_take_interfaces(cx->asker))
+			return ctrl_fail(e, EPERM, "%s: changing switches (attaching interfaces, "
+			    "switch interfaces, persistent ports, polling) needs CAP_NET_ADMIN, "
+			    "CAP_NET_RAW and CAP_BPF, which pid %d did not have when it opened "
+			    "/dev/netmap; a member of group netmap may list them", h->nr_name,
+			    (int)cx->asker->pid);
 		struct nmreq_option *pm;
 		int err = ctrl_options_check(cx, h->nr_reqtype == NETMAP_REQ_VALE_ATTACH ?
 		    attach_consumes : consumes);

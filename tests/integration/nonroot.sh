@@ -85,6 +85,15 @@ out=$(as "$M" timeout 20 "$PG" -i "vale$id:r" -f rx -n 1 -w 0 2>&1); rc=$?
 ok $? "nor bind root's VALE port (rc $rc)"
 kill $hp; wait $hp 2>/dev/null; hp=""
 
+out=$(as "$M" timeout 20 "$B/bin/valectl" -a "vale$id:ny0" 2>&1); rc=$?
+[ $rc != 0 ] && echo "$out" | grep -q "changing switches .* needs CAP_NET_ADMIN"
+ok $? "nor attach an interface to a switch (rc $rc)"
+as "$M" timeout 20 "$B/bin/valectl" -l >/dev/null 2>&1; ok $? "but may list the switches"
+out=$(as "$M" timeout 20 "$B/bin/nm-sysctl" buf_num=200000 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "parameters are set by root"
+ok $? "and may read parameters but not set them (rc $rc)"
+as "$M" timeout 20 "$B/bin/nm-sysctl" buf_size >/dev/null 2>&1; ok $? "(reading works)"
+
 grep -qE 'AddressSanitizer|runtime error' $tmp/d.log; [ $? != 0 ]; ok $? "the daemon reported no sanitizer error"
 echo "# done: $n checks, $failed failed"
 [ $failed = 0 ]
