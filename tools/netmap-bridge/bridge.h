@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #define LIBNETMAP_NOTHREADSAFE
 #include <libnetmap.h>
@@ -31,5 +32,41 @@ int nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, 
     volatile sig_atomic_t *stop);
 /* slots waiting in the rx rings of @d */
 uint32_t nb_rx_pending(struct nmport_d *d);
+
+/*
+ * Busy polling (-p) is adaptive, as NAPI is: the rings are synced in a
+ * loop while frames come; after NB_IDLE_US without one the poller sleeps
+ * in poll() until some arrive (at most a second), then loops again.  So a
+ * poller gives its core back when there is nothing to do - on a machine
+ * whose cores are shared, the generator feeding it may need that core.
+ */
+#define NB_IDLE_US 50
+
+struct nb_idle {
+	uint64_t since_ns;	/* when the passes started finding nothing; 0: they find some */
+};
+
+/* after a pass that moved @moved slots: time to sleep? */
+static inline bool
+nb_idle_long(struct nb_idle *s, uint64_t moved)
+{
+	struct timespec t;
+	uint64_t now;
+
+	if (moved) {
+		s->since_ns = 0;
+		return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	now = (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+	if (!s->since_ns) {
+		s->since_ns = now;
+		return false;
+	}
+	if (now - s->since_ns < NB_IDLE_US * 1000ull)
+		return false;
+	s->since_ns = 0;
+	return true;
+}
 
 #endif

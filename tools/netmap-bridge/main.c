@@ -51,8 +51,9 @@ usage(FILE *f)
 	    "  -w secs   wait this long for the links before forwarding (default 2)\n"
 	    "  -c        copy frames even when the ports share memory (default: swap buffers)\n"
 	    "  -a cpu    run on this CPU only\n"
-	    "  -p        busy-poll: never sleep in poll(), sync the rings in a loop (a core\n"
-	    "            at 100%%, for the lowest latency; what valectl -p asks of unetmapd)\n"
+	    "  -p        busy-poll: sync the rings in a loop while frames come, for the\n"
+	    "            lowest latency (what valectl -p asks of unetmapd); after 50 us\n"
+	    "            without a frame, sleep in poll() until one comes, as NAPI does\n"
 	    "  -v        say more (port modes, counts every second)\n"
 	    "  -h        this text\n");
 }
@@ -232,6 +233,7 @@ main(int argc, char **argv)
 	char *spec_a, *spec_b;
 	struct nmport_d *pa, *pb;
 	struct nb_stats ab = { 0 }, ba = { 0 };
+	struct nb_idle idle = { 0 };
 	char la[96], lb[96];
 	bool zcopy;
 	time_t last = time(NULL);
@@ -316,7 +318,9 @@ main(int argc, char **argv)
 	}
 
 	while (!stop && busy) {
-		/* polling mode: no sleeping, the rings are synced every pass */
+		uint64_t before = ab.slots + ba.slots;
+
+		/* polling mode: the rings are synced every pass (bridge.h: sleeping when idle) */
 		ioctl(pa->fd, NIOCRXSYNC, NULL);
 		if (!loopback)
 			ioctl(pb->fd, NIOCRXSYNC, NULL);
@@ -326,6 +330,12 @@ main(int argc, char **argv)
 		ioctl(pb->fd, NIOCTXSYNC, NULL);
 		if (!loopback)
 			ioctl(pa->fd, NIOCTXSYNC, NULL);
+		if (nb_idle_long(&idle, ab.slots + ba.slots - before)) {
+			struct pollfd pfd[2] = { { .fd = pa->fd, .events = POLLIN },
+			    { .fd = pb->fd, .events = POLLIN } };
+
+			poll(pfd, loopback ? 1 : 2, 1000);
+		}
 		if (verbose > 1 && time(NULL) != last) {
 			last = time(NULL);
 			fprintf(stderr, "netmap-bridge: %llu frames ->, %llu frames <-\n",

@@ -19,6 +19,8 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 	struct pollfd *pfd = calloc(n, sizeof(*pfd));
 	struct nb_stats *st = calloc(n, sizeof(*st));	/* st[i]: frames out of port i */
 	bool *zc = calloc(n / 2, sizeof(*zc));
+	struct nb_idle idle = { 0 };
+	uint64_t moved = 0;		/* slots moved so far, for the idle check */
 
 	if (!pfd || !st || !zc) {
 		free(pfd);
@@ -52,6 +54,18 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 				nb_move(port[i], port[i ^ 1], batch, zc[i / 2], &st[i]);
 		for (unsigned i = 0; i < n && busy; i++)
 			ioctl(port[i]->fd, NIOCTXSYNC, NULL);
+		if (busy) {
+			uint64_t now = 0;
+
+			for (unsigned i = 0; i < n; i++)
+				now += st[i].slots;
+			if (nb_idle_long(&idle, now - moved)) {
+				for (unsigned i = 0; i < n; i++)
+					pfd[i].events = POLLIN;
+				poll(pfd, n, 1000);	/* nothing for a while: sleep until something comes */
+			}
+			moved = now;
+		}
 	}
 	for (unsigned i = 0; i < n; i++)
 		ioctl(port[i]->fd, NIOCTXSYNC, NULL);
