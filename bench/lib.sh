@@ -8,6 +8,8 @@
 #   bench_memif SIZE     DPDK memif between two dpdk-testpmd processes
 #                        (txonly -> rxonly), best one-second Mpps, or nothing
 #   bench_ratio A B      A / B with two decimals, or nothing
+#   bench_result KEY VALUE   one "result KEY VALUE" line, what bench/all.sh
+#                        collects (nothing when VALUE is empty)
 #
 # For the benchmarks on veth pairs between namespaces (nic.sh, vale_nic.sh):
 #   bench_bg OUT CMD...  CMD in the background in a process group of its own,
@@ -124,4 +126,9 @@ bench_median_pps() {
 	grep -oE '^[0-9]+ pps|[0-9.]+ Kpps|[0-9.]+ Mpps' "$1" | awk '
 	    / pps/ { print int($1) } / Kpps/ { print int($1 * 1000) } / Mpps/ { print int($1 * 1000000) }' |
 	    grep -v '^0$' | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
+}
+
+bench_result() {
+	[ -n "${2:-}" ] && [ "$2" != "-" ] && echo "result $1 $2"
+	return 0
 }

@@ -41,9 +41,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-for t in trafgen dpdk-testpmd; do
-	command -v $t >/dev/null || echo "# $t missing (apt-get install netsniff-ng dpdk-dev librte-net-af-xdp23 librte-net-af-packet23): skipped" >&2
-done
+# what it needs: the build, and the peers (trafgen: netsniff-ng; testpmd's
+# AF_XDP and AF_PACKET drivers); a peer that cannot be installed leaves its
+# rows empty, and the table says why
+bench_need $BENCH_BUILD_PACKAGES || exit 1
+bench_need netsniff-ng || echo "# trafgen could not be installed: its tx row stays empty" >&2
+bench_need dpdk librte-net-af-xdp23 librte-net-af-packet23 librte-mempool-ring23 ||
+	echo "# dpdk-testpmd could not be installed: its rows stay empty" >&2
+make -s -j2 all >/dev/null || { echo "bench/nic.sh: build failed" >&2; exit 1; }
+PMDS=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -1)
+[ "${GEN:-pktgen}" = trafgen ] && ! command -v trafgen >/dev/null &&
+	{ echo "bench/nic.sh: GEN=trafgen, but trafgen is missing" >&2; exit 1; }
+declare -A WHY	# why a row is empty
+command -v trafgen >/dev/null || WHY[tx,trafgen]="trafgen is not installed"
+if ! command -v dpdk-testpmd >/dev/null; then
+	for k in tx,pmd_xdp tx,pmd_pkt br,pmd_xdp; do WHY[$k]="dpdk-testpmd is not installed"; done
+fi
 exec 9>/tmp/bench.lock
 flock 9
 
@@ -104,8 +117,8 @@ for size in 60 1514; do
 		R[tx,pmd_pkt,$size]=$(measure $S s1); bench_stop $p
 		ip -n $X link set x1 xdp off 2>/dev/null
 	fi
-	# ------------------------------------------------------------ rx
-	if command -v trafgen >/dev/null; then
+	# ------------------------------------------------------------ rx (pkt-gen generates, unless GEN=trafgen)
+	{
 		p=$(bench_bg $tmp/rx.log ip netns exec $X $T0 "$B/bin/pkt-gen" -i netmap:x1 -f rx -w 0); running="$running $p"
 		sleep 1
 		g=$(gen $S s1 $size); running="$running $g"
@@ -117,9 +130,9 @@ for size in 60 1514; do
 		sleep $((DUR + 1)); bench_stop $g $p
 		R[rx,raw_xdp,$size]=$(bench_median_pps $tmp/xrx.log)
 		ip -n $X link set x1 xdp off 2>/dev/null	# in case the loop left libxdp's program
-	fi
+	}
 	# ------------------------------------------------------------ bridge
-	if command -v trafgen >/dev/null; then
+	{
 		p=$(bench_bg /dev/null ip netns exec $X $T0 "$B/bin/netmap-bridge" -w 0 -i netmap:x0 -i netmap:x1); running="$running $p"
 		sleep 0.5
 		g=$(gen $G g0 $size); running="$running $g"
@@ -137,12 +150,16 @@ for size in 60 1514; do
 			R[br,pmd_xdp,$size]=$(measure $S s1); bench_stop $g $p
 			ip -n $X link set x0 xdp off 2>/dev/null; ip -n $X link set x1 xdp off 2>/dev/null
 		fi
-	fi
+	}
 done
 
 ratio() { [ "${2:-0}" -gt 0 ] 2>/dev/null && awk "BEGIN { printf \"%.2f\", $1 / $2 }" || echo "-"; }
 printf '%-44s %12s %12s\n' "measurement (pps)" "60 B" "1514 B"
-row() { printf '%-44s %12s %12s\n' "$1" "${R[$2,60]:--}" "${R[$2,1514]:--}"; }
+row() {
+	printf '%-44s %12s %12s%s\n' "$1" "${R[$2,60]:--}" "${R[$2,1514]:--}" \
+	    "${WHY[$2]:+   (empty: ${WHY[$2]})}"
+	[ -z "${R[$2,60]:-}${WHY[$2]:-}" ] && echo "   ^ no figure: the measurement gave nothing (see above)"
+}
 row "tx: pkt-gen netmap:x1" tx,pktgen
 row "tx: trafgen" tx,trafgen
 row "tx: dpdk-testpmd txonly af_xdp" tx,pmd_xdp
@@ -159,4 +176,11 @@ for size in 60 1514; do
 	    "rx pkt-gen/raw AF_XDP $(ratio ${R[rx,pktgen,$size]:-0} ${R[rx,raw_xdp,$size]:-0})," \
 	    "bridge netmap/testpmd $(ratio ${R[br,netmap,$size]:-0} ${R[br,pmd_xdp,$size]:-0})," \
 	    "netmap/Linux bridge $(ratio ${R[br,netmap,$size]:-0} ${R[br,linux,$size]:-0})"
+	for k in "${!R[@]}"; do
+		[ "${k##*,}" = "$size" ] && bench_result "nic.${size}B.$(echo "${k%,*}" | tr , .)_pps" "${R[$k]}"
+	done
+	bench_result "nic.${size}B.ratio_tx_pktgen/best_peer" "$(ratio ${R[tx,pktgen,$size]:-0} $best)"
+	bench_result "nic.${size}B.ratio_rx_pktgen/raw_af_xdp" "$(ratio ${R[rx,pktgen,$size]:-0} ${R[rx,raw_xdp,$size]:-0})"
+	bench_result "nic.${size}B.ratio_bridge_netmap/linux" "$(ratio ${R[br,netmap,$size]:-0} ${R[br,linux,$size]:-0})"
+	bench_result "nic.${size}B.ratio_bridge_netmap/testpmd" "$(ratio ${R[br,netmap,$size]:-0} ${R[br,pmd_xdp,$size]:-0})"
 done

@@ -37,13 +37,21 @@ unetmap_pipe() {
 }
 
 raw=$($B/bench/raw_ring desc "$T" | awk '{ print $4 }')
+results=""
 printf '\n%-8s %12s %12s %12s %10s %10s\n' "frame" "unetmap" "raw ring" "memif" "/raw" "/memif"
 for size in 60 1514; do
 	u=$(unetmap_pipe "$size")
 	m=$(bench_memif "$size")
 	printf '%-8s %9s Mpps %7s Mpps %7s Mpps %10s %10s\n' "${size}B" "${u:--}" "$raw" "${m:--}" \
 		"$(bench_ratio "$u" "$raw")" "$(bench_ratio "$u" "$m")"
+	results="$results
+$(bench_result "pipe.${size}B.unetmap_Mpps" "$u")
+$(bench_result "pipe.${size}B.raw_ring_Mpps" "$raw")
+$(bench_result "pipe.${size}B.memif_Mpps" "$m")
+$(bench_result "pipe.${size}B.ratio_unetmap/raw_ring" "$(bench_ratio "$u" "$raw")")
+$(bench_result "pipe.${size}B.ratio_unetmap/memif" "$(bench_ratio "$u" "$m")")"
 done
+echo "$results" | grep '^result' 
 echo
 echo "unetmap: pkt-gen tx -> netmap pipe -> pkt-gen rx, burst 512, cpus 0 and 1"
 echo "raw ring: bench/raw_ring desc (8-byte descriptors, batches of 256)"

@@ -164,3 +164,9 @@ for c in b c; do
 	done
 	printf '  (%s) / (a)%s\n' "$c" "$row"
 done
+for c in $cases; do
+	for k in $ports; do
+		bench_result "preload.$c.${k}_Mpps" "${med[$c.$k]}"
+		[ "$c" != a ] && bench_result "preload.ratio_$c/a.$k" "$(ratio "${med[$c.$k]}" "${med[a.$k]}")"
+	done
+done

@@ -47,6 +47,7 @@ vale_run() {
 
 gbps() { awk -v m="$1" -v s="$2" 'BEGIN { printf "%.1f", m * s * 8 / 1000 }'; }
 
+results=""
 printf '\n%-28s %10s %8s %12s %8s %12s %8s\n' "case" "vale Mpps" "Gbit/s" "copy ring" "/ring" "memif" "/memif"
 for size in 60 1514; do
 	v=$(vale_run "vale1vb$$" "$size" 1 1)
@@ -54,11 +55,19 @@ for size in 60 1514; do
 	m=$(bench_memif "$size")
 	printf '%-28s %10s %8s %12s %8s %12s %8s\n' "1 -> 1, ${size} B" "$v" "$(gbps "$v" "$size")" \
 		"$c" "$(bench_ratio "$v" "$c")" "${m:--}" "$(bench_ratio "$v" "$m")"
+	results="$results
+$(bench_result "vale.1to1.${size}B.vale_Mpps" "$v")
+$(bench_result "vale.1to1.${size}B.copy_ring_Mpps" "$c")
+$(bench_result "vale.1to1.${size}B.memif_Mpps" "$m")
+$(bench_result "vale.1to1.${size}B.ratio_vale/copy_ring" "$(bench_ratio "$v" "$c")")
+$(bench_result "vale.1to1.${size}B.ratio_vale/memif" "$(bench_ratio "$v" "$m")")"
 done
 v=$(vale_run "vale2vb$$" 60 2 1)
 printf '%-28s %10s %8s\n' "2 -> 1, 60 B" "$v" "$(gbps "$v" 60)"
 v=$(vale_run "vale3vb$$" 60 1 4)
 printf '%-28s %10s %8s   (sum over the 4 receivers)\n' "1 -> broadcast to 4, 60 B" "$v" "$(gbps "$v" 60)"
+echo "$results" | grep '^result'
+bench_result vale.1to4.60B.vale_Mpps "$v"
 echo
 echo "pkt-gen sends broadcast frames (its default destination), so 1 -> 4 floods;"
 echo "processes share 2 cores: with 5 of them the broadcast case is CPU bound."

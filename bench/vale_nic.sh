@@ -132,4 +132,12 @@ for size in 60 1514; do
 	    "switch/testpmd $(ratio ${R[vale,$size]:-0} ${R[pmd_xdp,$size]:-0})," \
 	    "intercepted/not $(ratio ${R[vale_icpt,$size]:-0} ${R[vale_if,$size]:-0})," \
 	    "switch/ceiling $(ratio ${R[vale,$size]:-0} ${R[ceiling,$size]:-0})"
+	for k in "${!R[@]}"; do
+		[ "${k##*,}" = "$size" ] && bench_result "vale_nic.${size}B.${k%,*}_pps" "${R[$k]}"
+	done
+	bench_result "vale_nic.${size}B.ratio_switch/linux_bridge" "$(ratio ${R[vale,$size]:-0} ${R[linux,$size]:-0})"
+	bench_result "vale_nic.${size}B.ratio_polled/linux_bridge" "$(ratio ${R[vale_poll,$size]:-0} ${R[linux,$size]:-0})"
+	bench_result "vale_nic.${size}B.ratio_polled/switch" "$(ratio ${R[vale_poll,$size]:-0} ${R[vale,$size]:-0})"
+	bench_result "vale_nic.${size}B.ratio_intercepted/not" "$(ratio ${R[vale_icpt,$size]:-0} ${R[vale_if,$size]:-0})"
+	bench_result "vale_nic.${size}B.ratio_switch/testpmd" "$(ratio ${R[vale,$size]:-0} ${R[pmd_xdp,$size]:-0})"
 done
