@@ -46,7 +46,7 @@ trap 'exit 1' INT TERM
 # rows empty, and the table says why
 bench_need $BENCH_BUILD_PACKAGES || exit 1
 bench_need netsniff-ng || echo "# trafgen could not be installed: its tx row stays empty" >&2
-bench_need dpdk librte-net-af-xdp23 librte-net-af-packet23 librte-mempool-ring23 ||
+bench_need dpdk-dev librte-net-af-xdp23 librte-net-af-packet23 librte-mempool-ring23 ||
 	echo "# dpdk-testpmd could not be installed: its rows stay empty" >&2
 make -s -j2 all >/dev/null || { echo "bench/nic.sh: build failed" >&2; exit 1; }
 PMDS=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -1)

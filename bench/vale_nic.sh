@@ -49,7 +49,7 @@ trap 'exit 1' INT TERM
 # what it needs: the build, and testpmd's AF_XDP driver (its row stays empty,
 # saying why, when it cannot be installed)
 bench_need $BENCH_BUILD_PACKAGES iproute2 ethtool || exit 1
-bench_need dpdk librte-net-af-xdp23 librte-mempool-ring23 ||
+bench_need dpdk-dev librte-net-af-xdp23 librte-mempool-ring23 ||
 	echo "# dpdk-testpmd could not be installed: its row stays empty" >&2
 make -s -j2 all >/dev/null || { echo "bench/vale_nic.sh: build failed" >&2; exit 1; }
 PMDS=$(ls -d /usr/lib/*/dpdk/pmds-* 2>/dev/null | head -1)

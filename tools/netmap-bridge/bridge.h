@@ -5,6 +5,7 @@
 #ifndef NETMAP_BRIDGE_H
 #define NETMAP_BRIDGE_H
 
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,6 +46,18 @@ uint32_t nb_rx_pending(struct nmport_d *d);
 struct nb_idle {
 	uint64_t since_ns;	/* when the passes started finding nothing; 0: they find some */
 };
+
+/*
+ * And between passes that found less than a full batch, the poller yields
+ * its core (sched_yield: at once when nobody else wants it), so that the
+ * process feeding it is not starved on a machine with few cores.
+ */
+static inline void
+nb_pass_done(uint64_t moved, uint32_t batch)
+{
+	if (moved < batch)
+		sched_yield();
+}
 
 /* after a pass that moved @moved slots: time to sleep? */
 static inline bool

@@ -330,6 +330,7 @@ main(int argc, char **argv)
 		ioctl(pb->fd, NIOCTXSYNC, NULL);
 		if (!loopback)
 			ioctl(pa->fd, NIOCTXSYNC, NULL);
+		nb_pass_done(ab.slots + ba.slots - before, (uint32_t)batch);
 		if (nb_idle_long(&idle, ab.slots + ba.slots - before)) {
 			struct pollfd pfd[2] = { { .fd = pa->fd, .events = POLLIN },
 			    { .fd = pb->fd, .events = POLLIN } };

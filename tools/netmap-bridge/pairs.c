@@ -59,6 +59,7 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 
 			for (unsigned i = 0; i < n; i++)
 				now += st[i].slots;
+			nb_pass_done(now - moved, batch);
 			if (nb_idle_long(&idle, now - moved)) {
 				for (unsigned i = 0; i < n; i++)
 					pfd[i].events = POLLIN;
