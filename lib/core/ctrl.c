@@ -285,8 +285,10 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 	    sizeof(fds) / sizeof(fds[0]), &nfds);
 	if (r < 0)
 		goto out;
+	/* the errno's name too: what the program will print, and what troubleshooting.md explains */
 	if (rm.error && rm.errmsg[0] && !said_before(rm.error, hdr.nr_reqtype))
-		unm_warn("%.*s", (int)sizeof(rm.errmsg), rm.errmsg);
+		unm_warn("%.*s [%s]", (int)sizeof(rm.errmsg), rm.errmsg,
+		    strerrorname_np(rm.error) ? strerrorname_np(rm.error) : "?");
 	else if (!rm.error && rm.errmsg[0])
 		unm_warn("%.*s", (int)sizeof(rm.errmsg), rm.errmsg);	/* a warning */
 	if (rlen) {

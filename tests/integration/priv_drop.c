@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -24,6 +26,27 @@
 #define UNPRIV 65534
 #endif
 #define WANT 10u	/* frames each watcher must see */
+
+/* the daemon at @path accepts connections (bounded wait); bind() comes before listen() */
+static bool
+daemon_ready(const char *path, pid_t pid)
+{
+	for (int i = 0; i < 250; i++) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), ok;
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%.*s", (int)sizeof(sa.sun_path) - 1, path);
+		ok = s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		if (s >= 0)
+			close(s);
+		if (ok)
+			return true;
+		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid)
+			return false;
+		usleep(20000);
+	}
+	return false;
+}
 
 static char sw_s[64], sw_r[64], sw_late[64], sw_new[64], pm[64], ps[64];
 
@@ -249,8 +272,7 @@ main(void)
 		execl(bin, bin, "-f", "-s", sock, "-l", logf, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 200 && access(sock, F_OK) != 0; i++)
-		usleep(20000);
+	daemon_ready(sock, d);
 	t = fork();
 	if (t == 0)
 		_exit(body());
