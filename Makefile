@@ -120,6 +120,12 @@ $(BUILD)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# CPPFLAGS (a distribution's -D_FORTIFY_SOURCE=2) for the daemon's and the
+# tools' own objects; not the library's, which defines open, poll... as
+# fortified headers do too
+$(BUILD)/obj/daemon/%.o: CFLAGS += $(CPPFLAGS)
+$(BUILD)/obj/tools/%.o: CFLAGS += $(CPPFLAGS)
+
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/unm_nic_maps.h lib/shared/nic_abi.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BPF     $<")
