@@ -4,7 +4,8 @@
 #   make SAN=1           the same with address+undefined sanitizers, into build-san/
 #   make check           build, then run the whole suite (tests/run does the same
 #                        after installing what it needs)
-#   make install         PREFIX=/usr/local by default
+#   make install         PREFIX=/usr/local by default (DESTDIR, LIBDIR, ... below)
+#   make deb             the Debian packages, into this directory (contrib/make-deb)
 #   make fuzz-long       every fuzz target for FUZZ_TIME seconds (600) each
 #
 # Files are found by wildcard: a new .c file under lib/, daemon/ (and one
@@ -14,6 +15,16 @@
 CC      ?= cc
 CLANG   ?= clang
 PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# the version is debian/changelog's; the library's ABI version its SONAME's
+VERSION_SED := 1s/^[^(]*(\([^)-]*\).*/\1/p
+VERSION ?= $(or $(shell sed -n '$(VERSION_SED)' debian/changelog 2>/dev/null),0)
+SOVERSION := 0
 SAN     ?=
 
 ifeq ($(SAN),)
@@ -71,6 +82,9 @@ DAEMON_OBJS := $(call obj,$(DAEMON_SRCS))
 DAEMON_CORE_SRCS := $(filter-out daemon/main.c,$(DAEMON_SRCS))
 DAEMON_CORE_OBJS := $(call obj,$(DAEMON_CORE_SRCS))
 
+# libunetmap.so.0 (the SONAME, what programs load), libunetmap.so the link
+# a linker finds with -lunetmap
+LIBSO_REAL := $(BUILD)/lib/libunetmap.so.$(SOVERSION)
 LIBSO  := $(BUILD)/lib/libunetmap.so
 LIBA   := $(BUILD)/lib/libunetmap.a
 DAEMON := $(BUILD)/bin/unetmapd
@@ -106,6 +120,12 @@ $(BUILD)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# CPPFLAGS (a distribution's -D_FORTIFY_SOURCE=2) for the daemon's and the
+# tools' own objects; not the library's, which defines open, poll... as
+# fortified headers do too
+$(BUILD)/obj/daemon/%.o: CFLAGS += $(CPPFLAGS)
+$(BUILD)/obj/tools/%.o: CFLAGS += $(CPPFLAGS)
+
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/unm_nic_maps.h lib/shared/nic_abi.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BPF     $<")
@@ -119,9 +139,11 @@ $(BPF_TEST_OBJ): tests/helpers/vlan_push.bpf.c
 	@$(if $(Q),echo "  BPF     $<")
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(LIBSO): $(LIB_OBJS)
+$(LIBSO_REAL): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libunetmap.so $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) -shared -Wl,-soname,libunetmap.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(LIBSO): $(LIBSO_REAL)
+	ln -sf libunetmap.so.$(SOVERSION) $@
 
 $(LIBA): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -233,21 +255,44 @@ FUZZ_TIME ?= 600
 fuzz-long: fuzz
 	tests/fuzz/long.sh $(FUZZ_TIME)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
-	    $(DESTDIR)$(PREFIX)/include/net $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libunetmap.so $(DESTDIR)$(PREFIX)/lib/libnetmap.so
-	ln -sf libunetmap.a $(DESTDIR)$(PREFIX)/lib/libnetmap.a
-	install -m 755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/
-	$(if $(TOOL_BINS),install -m 755 $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/)
-	install -m 644 include/net/*.h $(DESTDIR)$(PREFIX)/include/net/
-	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/
-	-install -m 644 docs/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/ 2>/dev/null
+# what "make install" installs: the library, the daemon, the tools
+programs: $(LIBSO) $(LIBA) $(BUILD)/lib/libnetmap.so $(BUILD)/lib/libnetmap.a $(DAEMON) $(TOOL_BINS)
+
+# pkg-config files, from contrib/*.pc.in with this install's directories
+PC_FILES := $(BUILD)/pkgconfig/netmap.pc $(BUILD)/pkgconfig/unetmap.pc
+$(BUILD)/pkgconfig/%.pc: contrib/%.pc.in FORCE
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< >$@
+
+MAN8 := $(wildcard docs/man/*.8)
+MAN7 := $(wildcard docs/man/*.7)
+
+install: programs $(PC_FILES)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(INCLUDEDIR)/net $(DESTDIR)$(PKGCONFIGDIR) \
+	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 $(LIBSO_REAL) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
+	ln -sf libunetmap.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libunetmap.so
+	ln -sf libunetmap.so $(DESTDIR)$(LIBDIR)/libnetmap.so
+	ln -sf libunetmap.a $(DESTDIR)$(LIBDIR)/libnetmap.a
+	install -m 755 $(DAEMON) $(DESTDIR)$(SBINDIR)/
+	$(if $(TOOL_BINS),install -m 755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/)
+	install -m 644 include/net/*.h $(DESTDIR)$(INCLUDEDIR)/net/
+	install -m 644 include/*.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(PC_FILES) $(DESTDIR)$(PKGCONFIGDIR)/
+	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
+	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+
+# the Debian packages (debian/), built from a copy of this tree; the build
+# dependencies are installed first if missing (as root)
+deb:
+	contrib/make-deb
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check install clean fuzz fuzz-long
+.PHONY: all programs check install deb clean fuzz fuzz-long FORCE
+FORCE:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
