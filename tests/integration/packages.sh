@@ -37,7 +37,7 @@ SOCK=$TMP/d.sock
 INSTALLED=0
 DAEMON_PID=""
 PIDS=()
-group_before=$(getent group unetmap >/dev/null && echo yes || echo no)
+group_before=$(getent group netmap >/dev/null && echo yes || echo no)
 run_before=$([ -e /run/unetmap ] && echo yes || echo no)
 
 purge() {	# apt, else dpkg (a half-installed state apt refuses to touch)
@@ -137,6 +137,8 @@ ok $? "the installed library's SONAME is libunetmap.so.0"
 ok $? "the service is enabled (multi-user.target.wants)"
 dpkg-query -W -f='${Conffiles}\n' unetmapd | grep -q '^ /etc/unetmap/unetmapd.conf '
 ok $? "/etc/unetmap/unetmapd.conf is a conffile"
+
+getent group netmap >/dev/null; ok $? "the daemon's package made group netmap (use without root)"
 
 # every parameter in the default configuration, commented out
 timeout 10 /usr/sbin/unetmapd -f -s "$SOCK" -l "$TMP/daemon.log" 2>>"$TMP/daemon.log" &
@@ -380,8 +382,8 @@ done
 [ -z "$procs" ]
 ok $? "no daemon of the packages runs (${procs:- none})"
 if [ "$group_before" = no ]; then
-	! getent group unetmap >/dev/null
-	ok $? "no group unetmap left"
+	! getent group netmap >/dev/null
+	ok $? "no group netmap left (the package made it, the purge removed it)"
 fi
 if [ "$run_before" = no ]; then
 	[ ! -e /run/unetmap ]
