@@ -4,8 +4,9 @@
  * which may drop but never corrupts, duplicates or reorders), victims of
  * every kind are started and killed with SIGKILL at random moments:
  *
- *   co-sender      binds tx ring 1 of the steady VALE sender's port and
- *                  floods (sharing its queues, their locks, the sync)
+ *   co-sender      binds a tx ring of the steady VALE sender's port (one
+ *                  of its own: rings 1-3) and floods (sharing the port's
+ *                  queues and their locks)
  *   pidns-sender   the same from a pid namespace of its own
  *   receiver       a new port on the switch, receiving the floods
  *   monitor        a copy monitor on the steady pipe or the VALE receiver
@@ -48,6 +49,8 @@ static volatile struct shared {
 	volatile uint64_t pipe_sent, pipe_got, pipe_bad;
 	volatile uint64_t vale_sent, vale_got, vale_bad, vale_order;
 	volatile int pipe_done, vale_done;
+	volatile uint64_t bad_seq, bad_len, bad_at;	/* the first corrupted VALE frame */
+	volatile unsigned char bad_head[32];
 } *sh;
 
 static uint64_t
@@ -174,7 +177,7 @@ vale_sender(void)
 {
 	struct rawport s;
 	struct nmreq_register req = { .nr_mode = NR_REG_ONE_NIC, .nr_ringid = 0,
-	    .nr_tx_rings = 2, .nr_rx_rings = 1 };
+	    .nr_tx_rings = 4, .nr_rx_rings = 1 };
 	char name[64];
 	uint64_t seq = 0;
 
@@ -224,7 +227,12 @@ vale_receiver(void)
 					continue;
 				if (!steady_ok((const char *)f, sl->len, &seq) ||
 				    sl->len != steady_len(seq)) {
-					bad++;
+					if (!bad++) {
+						sh->bad_seq = sl->len >= 22 ? seq : ~0ull;
+						sh->bad_len = sl->len;
+						sh->bad_at = got;
+						memcpy((void *)sh->bad_head, f, 32);
+					}
 					continue;
 				}
 				if (any && seq <= last)
@@ -265,22 +273,27 @@ flood(int fd, struct netmap_if *nifp, unsigned ring)
 	}
 }
 
+/*
+ * Tx ring 1 + @slot of the steady sender's port: the victims of one
+ * iteration (slot 0..2) never share a ring - two processes writing one
+ * ring's slots race each other, in netmap as here.
+ */
 static void __attribute__((noreturn))
-co_sender(void)
+co_sender(unsigned slot)
 {
 	struct rawport s;
-	struct nmreq_register req = { .nr_mode = NR_REG_ONE_NIC, .nr_ringid = 1 };
+	struct nmreq_register req = { .nr_mode = NR_REG_ONE_NIC, .nr_ringid = (uint16_t)(1 + slot % 3) };
 	char name[64];
 
 	snprintf(name, sizeof(name), "%s:s0", sw);
 	if (raw_open_req(&s, name, &req))
 		_exit(2);
-	flood(s.fd, s.nifp, 1);
+	flood(s.fd, s.nifp, 1 + slot % 3);
 	_exit(0);
 }
 
 static void __attribute__((noreturn))
-pidns_sender(void)
+pidns_sender(unsigned slot)
 {
 	pid_t k;
 
@@ -288,7 +301,7 @@ pidns_sender(void)
 		_exit(2);
 	k = fork();
 	if (k == 0)
-		co_sender();
+		co_sender(slot);
 	waitpid(k, NULL, 0);
 	_exit(0);
 }
@@ -460,8 +473,8 @@ victim(int kind, unsigned id)
 		return p;
 	setpgid(0, 0);
 	switch (kind) {
-	case 0: co_sender();
-	case 1: pidns_sender();
+	case 0: co_sender(id % 3);
+	case 1: pidns_sender(id % 3);
 	case 2: receiver(id);
 	case 3: monitor(id);
 	case 4: extra_bufs(id);
@@ -630,6 +643,14 @@ main(int argc, char **argv)
 	    "(%llu of %llu)", (unsigned long long)sh->pipe_got, (unsigned long long)sh->pipe_sent);
 	TAP_EQ(sh->pipe_bad, 0, "pipe: none corrupted or out of order");
 	TAP_EQ(sh->vale_bad, 0, "VALE: none corrupted");
+	if (sh->vale_bad) {
+		printf("#   the first: after %llu good ones, len %llu, seq field %llu (last good %llu), "
+		    "head", (unsigned long long)sh->bad_at, (unsigned long long)sh->bad_len,
+		    (unsigned long long)sh->bad_seq, (unsigned long long)sh->vale_got);
+		for (int i = 0; i < 32; i++)
+			printf(" %02x", sh->bad_head[i]);
+		printf("\n");
+	}
 	TAP_EQ(sh->vale_order, 0, "VALE: none duplicated or out of order");
 	printf("# VALE: %llu of %llu steady frames delivered (a full queue drops)\n",
 	    (unsigned long long)sh->vale_got, (unsigned long long)sh->vale_sent);
