@@ -8,6 +8,8 @@
  *       frame each way per flow (the reply with addresses and ports
  *       swapped), on PORT.  Each frame ends with a trailer: flow, direction,
  *       a sequence number from FIRST_SEQ (0) up.  Prints "sent N".
+ *       With LB_FLOWS_NO_LEARN set, the slots carry NS_NO_LEARN (a VALE
+ *       switch then floods every frame to its other ports).
  *
  *   lb_flows recv TOTAL SECS GROUP:NPIPES...
  *       opens GROUP}0..GROUP}NPIPES-1 of every group, prints "ready", then
@@ -233,6 +235,7 @@ do_send(const char *port, uint32_t flows, uint32_t reps, uint32_t seq)
 	struct nmport_d *d = nmport_open(port);
 	uint32_t total = flows * reps * 2, sent = 0;
 	double end = now() + 30;
+	bool nolearn = getenv("LB_FLOWS_NO_LEARN") != NULL;
 
 	if (!d) {
 		fprintf(stderr, "lb_flows: cannot open %s: %s\n", port, strerror(errno));
@@ -250,7 +253,7 @@ do_send(const char *port, uint32_t flows, uint32_t reps, uint32_t seq)
 			make_frame((uint8_t *)NETMAP_BUF(r, s->buf_idx), k % flows, (int)(sent & 1),
 			    seq + sent);
 			s->len = FRAME_LEN;
-			s->flags = 0;
+			s->flags = nolearn ? NS_NO_LEARN : 0;
 			r->head = r->cur = nm_ring_next(r, r->head);
 			sent++;
 		}
@@ -315,7 +318,8 @@ do_recv(uint32_t total, double secs, int ng, char **specs)
 		for (int k = 0; k < g[i].n; k++) {
 			char port[128];
 
-			snprintf(port, sizeof(port), "netmap:%s}%d", g[i].name, k);
+			snprintf(port, sizeof(port), "%s%s}%d",
+			    strncmp(g[i].name, "vale", 4) ? "netmap:" : "", g[i].name, k);
 			g[i].p[k].d = nmport_open(port);
 			if (!g[i].p[k].d) {
 				fprintf(stderr, "lb_flows: cannot open %s: %s\n", port, strerror(errno));
@@ -475,7 +479,8 @@ open_pipe(struct run_group *g, int k)
 {
 	char port[128];
 
-	snprintf(port, sizeof(port), "netmap:%s}%d", g->name, k);
+	snprintf(port, sizeof(port), "%s%s}%d", strncmp(g->name, "vale", 4) ? "netmap:" : "",
+	    g->name, k);
 	g->d[k] = nmport_open(port);
 	if (!g->d[k]) {
 		fprintf(stderr, "lb_flows: cannot open %s: %s\n", port, strerror(errno));
