@@ -411,9 +411,13 @@ do_recv(uint32_t total, double secs, int ng, char **specs)
 		printf("\n");
 		fails += missing || g[i].dups || g[i].bad || split;
 	}
-	for (int i = 0; i < ng; i++)
+	for (int i = 0; i < ng; i++) {
 		for (int k = 0; k < g[i].n; k++)
 			nmport_close(g[i].p[k].d);
+		free(g[i].seen);
+		free(g[i].flow_pipe);
+	}
+	free(g);
 	return fails ? 1 : 0;
 }
 
@@ -633,10 +637,14 @@ do_run(const char *port, uint32_t flows, uint32_t reps, uint32_t chunk, int ng, 
 			    (k >= 0 && G->first[k] != oldest);
 		}
 	}
-	for (int i = 0; i < ng; i++)
+	for (int i = 0; i < ng; i++) {
 		for (int k = 0; k < g[i].n; k++)
 			if (g[i].d[k])
 				nmport_close(g[i].d[k]);
+		free(g[i].seen);
+		free(g[i].flow_pipe);
+	}
+	free(g);
 	nmport_close(tx);
 	return fails ? 1 : 0;
 }

@@ -774,7 +774,7 @@ give_back(void)
 	for (int i = 0; i < arg.npipes; i++)
 		while (pipes[i].oq.n)
 			oq_drop_first(&pipes[i]);
-	for (int tries = 0; shared && tries < 50; tries++) {
+	for (int tries = 0; shared && tries < 20; tries++) {
 		shared = false;
 		for (int i = 0; i < arg.npipes; i++) {
 			struct pipe *p = &pipes[i];
@@ -805,9 +805,11 @@ give_back(void)
 		if (shared)
 			usleep(10000);
 	}
-	if (shared)
-		fprintf(stderr, "lb: some frames are still held by consumers of several groups "
-		    "at once\n");
+	/*
+	 * Left shared: slots a consumer still holds (or never gave back before
+	 * closing).  Each pipe frees the buffer when it goes; the daemon frees a
+	 * buffer once, whoever asks first.
+	 */
 	for (uint32_t i = 0; i < pool_n; i++) {
 		uint32_t next = in->nifp->ni_bufs_head;
 
@@ -968,8 +970,15 @@ drain:
 		    "ring slots?)\n", anomalies);
 	printf("%" PRIu64 " packets forwarded.  %" PRIu64 " packets dropped. Total %" PRIu64 "\n",
 	    tot_fwd, tot_drop, tot_fwd + tot_drop);
-	for (int i = 0; i < arg.npipes; i++)
+	for (int i = 0; i < arg.npipes; i++) {
 		nmport_close(pipes[i].d);
+		free(pipes[i].shadow);
+		free(pipes[i].oq.s);
+	}
 	nmport_close(in);
+	free(pipes);
+	free(pfd);
+	free(pool);
+	free(bstate);
 	return 0;
 }
