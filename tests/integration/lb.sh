@@ -26,12 +26,14 @@ export UNETMAP_SOCKET=$TMP/d.sock
 export UNETMAP_NO_AUTOSTART=1
 PIDS=()
 DAEMON_PID=""
+VETH=""
 
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
+	[ -n "$VETH" ] && ip link del "$VETH" 2>/dev/null
 	if [ -n "$DAEMON_PID" ]; then
 		kill "$DAEMON_PID" 2>/dev/null
 		timeout 5 tail --pid="$DAEMON_PID" -f /dev/null 2>/dev/null
@@ -284,6 +286,41 @@ if lb_start vale -i vale0:in; then
 else
 	show vale.err
 	ok 1 "lb -i vale0:in starts"
+fi
+
+# ---------------------------------------------------------------- an interface
+
+# lb on a network interface (one end of a veth pair; IPv6 off, so the
+# kernel sends nothing of its own), the frames sent from the other end:
+# the pipes live in the global region with the interface's buffers
+if [ "$(id -u)" = 0 ] && ip link add "lbv$$" type veth peer name "lbw$$" 2>/dev/null; then
+	VETH=lbv$$
+	for i in "lbv$$" "lbw$$"; do
+		sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1" 2>/dev/null
+		ip link set "$i" up
+	done
+	if lb_start nic -i "lbv$$" -w 0 -o 3600; then
+		timeout --foreground -k 2 60 "$FLOWS" recv 468 40 "lbv$$:2" >"$TMP/nic_rx.out" 2>"$TMP/nic_rx.err" &
+		rx=$!
+		PIDS+=($rx)
+		for _ in $(seq 200); do grep -q '^ready' "$TMP/nic_rx.out" && break; sleep 0.05; done
+		timeout --foreground -k 2 60 "$FLOWS" send "netmap:lbw$$" 26 9 >/dev/null 2>&1
+		ok $? "468 frames sent from the veth's other end"
+		wait $rx
+		ok $? "read back from lbv$$}0 and lbv$$}1"
+		oks nic_rx.out
+		lb_stop nic
+		[ "$RC_nic" = 0 ] && ! grep -q COPIED "$TMP/nic.err" &&
+			grep -q '"interface":"netmap:lbv[0-9]*{0/xT@1"' "$TMP/nic.out"
+		ok $? "pipes of an interface, in the global region (@1), zero copy, clean exit"
+	else
+		show nic.err
+		ok 1 "lb -i lbv$$ starts"
+	fi
+	ip link del "lbv$$" 2>/dev/null
+	VETH=""
+else
+	echo "# not root or no veth: lb on an interface not checked"
 fi
 
 # ---------------------------------------------------------------- multi-slot frames
