@@ -13,14 +13,18 @@
  * back.  A pipe that cannot be had in the input's region (its other end
  * was opened first, in a region of its own) is fed by copying, loudly.
  *
- * Buffer accounting, which the forwarding path relies on: lb holds the
- * buffers named by the slots of its zero-copy pipe rings (refs[] counts,
- * for each, the slots and overflow-queue entries naming it) and the
- * buffers of its pool (free: refs 0, B_POOLED).  A frame placed in k >= 1
- * rings frees at least k - 1 ring slots' worth of buffers, so once the
- * overflow queues are empty the pool always holds a buffer to give the
- * input ring back (see take_buffer()).  The extra buffers of -B start in
- * the pool; all of the pool goes back to the input's ni_bufs_head at exit.
+ * Buffer accounting, which the forwarding path relies on.  lb holds the
+ * buffers named by the slots of its zero-copy pipe rings, by its overflow
+ * queues (bstate[] counts the slots and queue entries naming each) and
+ * those of its pool (free: no reference, B_POOLED).  Together with the
+ * input's rx slots they are a fixed number, T ring slots + E extra + R rx
+ * slots.  A frame of n slots placed in k >= 1 rings names n buffers from k
+ * * n ring slots, so at most T - (k - 1) * n distinct buffers are in
+ * rings, and the pool holds at least E + k * n >= n once the queues are
+ * empty: enough to give the input ring n buffers back.  A frame that only
+ * goes to queues takes its n from the pool, so queues are cut before it is
+ * queued, never after (forward()).  The extra buffers of -B start in the
+ * pool; all of the pool goes back to the input's ni_bufs_head at exit.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -391,27 +395,26 @@ oq_drain(struct pipe *p)
 }
 
 /*
- * A free buffer for the input ring.  When the pool is empty, backlogs are
- * cut, the longest first, BUF_REVOKE slots at a time (newer frames win,
- * as in netmap's lb).  Returns 0 only if the accounting is broken.
+ * At least @n buffers in the pool, if the overflow queues can give them:
+ * backlogs are cut, the longest first, BUF_REVOKE slots at a time (newer
+ * frames win, as in netmap's lb).
  */
-static uint32_t
-take_buffer(void)
+static void
+fill_pool(uint32_t n)
 {
-	while (pool_n == 0) {
+	while (pool_n < n) {
 		struct pipe *lp = NULL;
 
 		for (int i = 0; i < arg.npipes; i++)
 			if (pipes[i].oq.n && (!lp || pipes[i].oq.n > lp->oq.n))
 				lp = &pipes[i];
 		if (!lp)
-			return 0;
+			return;
 		for (uint32_t got = 0; lp->oq.n && got < BUF_REVOKE; ) {
 			got += oq_first_len(&lp->oq);
 			oq_drop_first(lp);
 		}
 	}
-	return pool[--pool_n];
 }
 
 /* ------------------------------------------------------------ forwarding */
@@ -425,7 +428,7 @@ forward(struct netmap_ring *ring, uint32_t head, uint32_t nf)
 {
 	struct netmap_slot *first = &ring->slot[head];
 	uint32_t bytes = 0, h;
-	bool ip, held = false;
+	bool ip, held = false, can_queue = false;
 
 	h = lb_hash((const uint8_t *)NETMAP_BUF(ring, first->buf_idx), first->len, &ip);
 	if (!ip)
@@ -434,6 +437,17 @@ forward(struct netmap_ring *ring, uint32_t head, uint32_t nf)
 		bytes += ring->slot[j].len;
 	received++;
 	received_bytes += bytes;
+	/*
+	 * The input ring will want a buffer for each slot of this frame.  A
+	 * frame that goes to a ring frees at least as many there (see the top
+	 * of this file); one that only waits in queues needs them from the
+	 * pool, so queues are cut now, before this frame is in one of them.
+	 */
+	if (have_oq) {
+		if (pool_n < nf)
+			fill_pool(nf);
+		can_queue = pool_n >= nf;
+	}
 
 	for (int gi = 0; gi < arg.ngroups; gi++) {
 		struct group *g = &arg.groups[gi];
@@ -453,7 +467,7 @@ forward(struct netmap_ring *ring, uint32_t head, uint32_t nf)
 			held |= !p->copy;
 			continue;
 		}
-		if (have_oq) {
+		if (can_queue) {
 			/* a full queue loses its oldest frames: newer frames win */
 			while (p->oq.n && p->oq.n + nf > p->oq.size)
 				oq_drop_first(p);
@@ -472,25 +486,14 @@ forward(struct netmap_ring *ring, uint32_t head, uint32_t nf)
 		struct netmap_slot *s = &ring->slot[j];
 		uint32_t nb;
 
-		if (bstate[s->buf_idx] & B_REFS) {
-			nb = take_buffer();
-			if (!nb) {
-				/* never with honest consumers: see the top of this file */
-				anomalies++;
-				continue;
-			}
-		} else if (bstate[s->buf_idx] & B_POOLED) {
-			/* revoked from every queue it was in: the input may keep it */
-			for (uint32_t i = pool_n; i-- > 0; )
-				if (pool[i] == s->buf_idx) {
-					pool[i] = pool[--pool_n];
-					break;
-				}
-			bstate[s->buf_idx] = 0;
-			continue;
-		} else {
+		if (!(bstate[s->buf_idx] & B_REFS))
+			continue;	/* a copy-only frame: the input keeps it */
+		if (__builtin_expect(pool_n == 0, 0)) {
+			/* never with consumers that leave their slots alone */
+			anomalies++;
 			continue;
 		}
+		nb = pool[--pool_n];
 		s->buf_idx = nb;
 		bstate[nb] = 0;
 		s->flags = NS_BUF_CHANGED;
@@ -901,9 +904,9 @@ main(int argc, char **argv)
 
 	for (int s = 0; s < arg.wait_link * 10 && !stop; s++)
 		usleep(100000);
-	fprintf(stderr, "lb: forwarding from %s to %d pipes in %d group%s (%s, %u extra buffers)\n",
-	    arg.ifname, arg.npipes, arg.ngroups, arg.ngroups > 1 ? "s" : "",
-	    in->hdr.nr_name, extra_got);
+	fprintf(stderr, "lb: forwarding from %s (memory region %u) to %d pipes in %d group%s, "
+	    "%u extra buffers\n", arg.ifname, (unsigned)in->reg.nr_mem_id, arg.npipes,
+	    arg.ngroups, arg.ngroups > 1 ? "s" : "", extra_got);
 
 	last_out = last_log = last_out_t = last_log_t = now_s();
 	while (!stop) {
