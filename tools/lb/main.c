@@ -77,6 +77,7 @@ struct pipe {
 	struct netmap_ring *ring;
 	uint32_t *shadow;	/* zero copy: the buffer lb put in each slot */
 	bool copy;		/* not in the input's region: frames are copied */
+	uint32_t nbufs;		/* copy: buffers in the pipe's region */
 	bool dirty;		/* slots filled since the last txsync */
 	struct oq oq;
 	struct ctrs c, prev;
@@ -294,7 +295,13 @@ slot_put(struct pipe *p, uint32_t j, uint32_t idx, uint16_t len, uint16_t flags)
 	if (p->copy) {
 		if (len > p->ring->nr_buf_size)
 			len = (uint16_t)p->ring->nr_buf_size;
-		memcpy(NETMAP_BUF(p->ring, ts->buf_idx), buf_addr(idx), len);
+		if (__builtin_expect(ts->buf_idx < 2 || ts->buf_idx >= p->nbufs, 0)) {
+			/* the consumer put a buffer of no region there: nothing to copy into */
+			anomalies++;
+			len = 0;
+		} else {
+			memcpy(NETMAP_BUF(p->ring, ts->buf_idx), buf_addr(idx), len);
+		}
 		ts->len = len;
 		ts->flags = flags & NS_MOREFRAG;
 		return;
@@ -622,12 +629,19 @@ report(bool to_stdout, bool to_syslog, double dt)
 
 /* ------------------------------------------------------------ setup */
 
+/* the buffers of @d's memory region, counted from @r's buffer base */
+static uint32_t
+region_bufs(struct nmport_d *d, struct netmap_ring *r)
+{
+	char *mem = (char *)d->nifp - d->reg.nr_offset;
+
+	return (uint32_t)(((uint64_t)(uintptr_t)(mem + d->reg.nr_memsize) -
+	    (uint64_t)(uintptr_t)((char *)r + r->buf_ofs)) / r->nr_buf_size);
+}
+
 static void
 open_input(void)
 {
-	struct netmap_ring *r;
-	char *mem;
-
 	in = nmport_prepare(arg.ifname);
 	if (!in)
 		die("%s: not a valid port name: %s", arg.ifname, strerror(errno));
@@ -637,10 +651,7 @@ open_input(void)
 	if (in->last_rx_ring < in->first_rx_ring)
 		die("%s: no receive ring to read (opened with /T?)", arg.ifname);
 	in_ref = NETMAP_RXRING(in->nifp, in->first_rx_ring);
-	r = in_ref;
-	mem = (char *)in->nifp - in->reg.nr_offset;
-	nbufs = (uint32_t)(((uint64_t)(uintptr_t)(mem + in->reg.nr_memsize) -
-	    (uint64_t)(uintptr_t)((char *)r + r->buf_ofs)) / r->nr_buf_size);
+	nbufs = region_bufs(in, in_ref);
 	bstate = calloc(nbufs, sizeof(*bstate));
 	if (!bstate)
 		die("out of memory (%u buffers)", nbufs);
@@ -702,6 +713,7 @@ open_pipes(void)
 			p->ring = NETMAP_TXRING(p->d->nifp, p->d->first_tx_ring);
 			p->copy = p->d->mem != in->mem || p->d->reg.nr_mem_id != in->reg.nr_mem_id;
 			if (p->copy) {
+				p->nbufs = region_bufs(p->d, p->ring);
 				fprintf(stderr,
 				    "lb: WARNING: %s is in memory region %u, not in the input's (%u):\n"
 				    "lb: WARNING: its frames are COPIED, not swapped (zero copy needs\n"
