@@ -427,8 +427,8 @@ fill_pool(uint32_t n)
 /* ------------------------------------------------------------ forwarding */
 
 /*
- * One packet of @nf slots at @rs[0..nf) (consecutive in the ring, @ring
- * wraps them): to one pipe of each group.  Returns false if it must wait.
+ * One packet of @nf slots from slot @head of the input ring @ring on (the
+ * ring wraps them): to one pipe of each group, or dropped there.
  */
 static void
 forward(struct netmap_ring *ring, uint32_t head, uint32_t nf)
@@ -437,13 +437,19 @@ forward(struct netmap_ring *ring, uint32_t head, uint32_t nf)
 	uint32_t bytes = 0, h;
 	bool ip, held = false, can_queue = false;
 
-	h = lb_hash((const uint8_t *)NETMAP_BUF(ring, first->buf_idx), first->len, &ip);
+	received++;
+	for (uint32_t k = 0, j = head; k < nf; k++, j = nm_ring_next(ring, j)) {
+		bytes += ring->slot[j].len;
+		if (__builtin_expect(!buf_valid(ring->slot[j].buf_idx), 0)) {
+			anomalies++;	/* not from any adapter of ours: left alone */
+			return;
+		}
+	}
+	received_bytes += bytes;
+	h = lb_hash((const uint8_t *)NETMAP_BUF(ring, first->buf_idx),
+	    first->len < ring->nr_buf_size ? first->len : ring->nr_buf_size, &ip);
 	if (!ip)
 		non_ip++;
-	for (uint32_t k = 0, j = head; k < nf; k++, j = nm_ring_next(ring, j))
-		bytes += ring->slot[j].len;
-	received++;
-	received_bytes += bytes;
 	/*
 	 * The input ring will want a buffer for each slot of this frame.  A
 	 * frame that goes to a ring frees at least as many there (see the top
