@@ -384,7 +384,7 @@ fi
 
 # ---------------------------------------------------------------- statistics
 
-if lb_start stats -i netmap:in}0 -p s:2 -w 0 -o 1; then
+if lb_start stats -i netmap:in}0 -p s:2 -p s:1 -w 0 -o 1; then
 	for _ in $(seq 100); do [ "$(grep -c '"output_ring":null' "$TMP/stats.out")" -ge 2 ] && break; sleep 0.05; done
 	lb_stop stats
 	[ "$(grep -c '"output_ring":null' "$TMP/stats.out")" -ge 2 ] &&
@@ -392,6 +392,8 @@ if lb_start stats -i netmap:in}0 -p s:2 -w 0 -o 1; then
 	ok $? "-o 1: a JSON line per pipe and one for the whole, every second"
 	grep -q '"interface":"netmap:s{1/xT@[0-9]*","output_ring":1,' "$TMP/stats.out"
 	ok $? "the pipes opened as netmap's lb opens them (name{N/xT@memid)"
+	grep -q '"interface":"netmap:s{2/xT@[0-9]*","output_ring":2,' "$TMP/stats.out"
+	ok $? "a second group of the same name numbers on (-p s:2 -p s:1: s{2)"
 else
 	ok 1 "lb starts with -o 1"
 fi
