@@ -48,17 +48,19 @@ plain_pipe() {
 
 # lb SIZE GROUPS PIPE...: lb's input rate in Mpps (frames delivered / groups)
 lb_run() {
-	local size=$1 groups=$2 in="lbi$$x$size" lb i p
+	local size=$1 groups=$2 in="lbi$BASHPID" lb i p
 	shift 2
 	local pargs=() ports=()
+	# names of this run only: a pipe left by an earlier one would be reused
 	for p in "$@"; do
-		pargs+=(-p "$p")
-		for i in $(seq 0 $((${p#*:} - 1))); do ports+=("netmap:${p%%:*}}$i"); done
+		pargs+=(-p "${p%%:*}$BASHPID:${p#*:}")
+		for i in $(seq 0 $((${p#*:} - 1))); do ports+=("netmap:${p%%:*}$BASHPID}$i"); done
 	done
 	timeout $((T + 20)) taskset -c 1 $B/bin/lb -i "netmap:$in}0" "${pargs[@]}" -w 0 -W \
 		-B 4096 >"$tmp/lb.out" 2>"$tmp/lb.err" &
 	lb=$!
-	for i in $(seq 100); do grep -q '^lb: forwarding' "$tmp/lb.err" && break; sleep 0.05; done
+	# the consumers must come after lb has made the pipes (else lb copies)
+	for i in $(seq 600); do grep -q '^lb: forwarding' "$tmp/lb.err" && break; sleep 0.05; done
 	timeout $((T + 15)) taskset -c 0 $B/bench/lb_sink "$T" -t "netmap:$in{0" "$size" "${ports[@]}" \
 		>"$tmp/sink.out" 2>&1
 	kill -INT $lb 2>/dev/null; wait $lb 2>/dev/null
