@@ -194,10 +194,14 @@ parse_group(const char *spec)
 			    NAME_MAX_LEN - 8);
 		memcpy(g->name, spec, l);
 		g->name[l] = '\0';
-		for (size_t i = 0; i < l; i++)
-			if (strchr("{}/@^*- \t", g->name[i]))
-				die("-p %s: '%c' cannot be part of a pipe group name", spec,
-				    g->name[i]);
+		for (size_t i = 0; i < l; i++) {
+			char c = g->name[i];
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':'))
+				die("-p %s: '%c' cannot be part of a pipe group name (letters, "
+				    "digits, '_', '.' and ':')", spec, c);
+		}
 		g->custom = true;
 		num = colon + 1;
 	}
@@ -583,11 +587,31 @@ emit(bool to_stdout, bool to_syslog, const char *line)
 		syslog(LOG_INFO, "%s", line);
 }
 
+/* @src as the inside of a JSON string, in @dst of @n bytes */
+static const char *
+json_str(char *dst, size_t n, const char *src)
+{
+	size_t o = 0;
+
+	for (; *src && o + 7 < n; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		if (c == '"' || c == '\\')
+			o += (size_t)snprintf(dst + o, n - o, "\\%c", c);
+		else if (c < 0x20)
+			o += (size_t)snprintf(dst + o, n - o, "\\u%04x", c);
+		else
+			dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
 /* one JSON line per pipe and one for the whole, as netmap's lb prints them */
 static void
 report(bool to_stdout, bool to_syslog, double dt)
 {
-	char line[1024];
+	char line[1024], name[256];
 	double ts = now_s();
 	struct ctrs tot = { 0 }, ptot = { 0 };
 
@@ -600,7 +624,7 @@ report(bool to_stdout, bool to_syslog, double dt)
 		    "\"data_forward_rate_Mbps\":%.4f,\"data_drop_rate_Mbps\":%.4f,"
 		    "\"packet_forward_rate_kpps\":%.4f,\"packet_drop_rate_kpps\":%.4f,"
 		    "\"overflow_queue_size\":%" PRIu32 "}",
-		    ts, p->spec, i, p->c.pkts, p->c.drop,
+		    ts, json_str(name, sizeof(name), p->spec), i, p->c.pkts, p->c.drop,
 		    rate(p->c.bytes, p->prev.bytes, dt, 1024.0 * 1024.0 / 8.0),
 		    rate(p->c.drop_bytes, p->prev.drop_bytes, dt, 1024.0 * 1024.0 / 8.0),
 		    rate(p->c.pkts, p->prev.pkts, dt, 1000.0),
@@ -623,7 +647,7 @@ report(bool to_stdout, bool to_syslog, double dt)
 	    "\"data_forward_rate_Mbps\":%.4f,\"data_drop_rate_Mbps\":%.4f,"
 	    "\"packet_forward_rate_kpps\":%.4f,\"packet_drop_rate_kpps\":%.4f,"
 	    "\"free_buffer_slots\":%" PRIu32 "}",
-	    ts, arg.ifname, received, tot.pkts, tot.drop, non_ip,
+	    ts, json_str(name, sizeof(name), arg.ifname), received, tot.pkts, tot.drop, non_ip,
 	    rate(tot.bytes, ptot.bytes, dt, 1024.0 * 1024.0 / 8.0),
 	    rate(tot.drop_bytes, ptot.drop_bytes, dt, 1024.0 * 1024.0 / 8.0),
 	    rate(tot.pkts, ptot.pkts, dt, 1000.0), rate(tot.drop, ptot.drop, dt, 1000.0),
