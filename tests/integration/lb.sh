@@ -165,7 +165,7 @@ if lb_start two -i netmap:in}0 -p a:4 -p b:2 -B 20000 -w 0 -o 3600; then
 	timeout --foreground -k 2 60 "$FLOWS" recv 6500 40 a:4 b:2 >"$TMP/two_rx.out" 2>"$TMP/two_rx.err" &
 	rx=$!
 	PIDS+=($rx)
-	for _ in $(seq 200); do grep -q '^ready' "$TMP/two_rx.out" && break; sleep 0.05; done
+	for _ in $(seq 200); do grep -q '^ready' "$TMP/two_rx.out" 2>/dev/null && break; sleep 0.05; done
 	timeout --foreground -k 2 60 "$FLOWS" send 'netmap:in{0' 65 50 >"$TMP/two_tx.out" 2>&1
 	ok $? "6500 frames sent into lb's input"
 	wait $rx
@@ -259,7 +259,7 @@ if lb_start swap -i netmap:in}0 -p s:1 -B 20000 -w 0 -o 3600; then
 	timeout --foreground -k 2 60 "$FLOWS" recv 2600 40 zz:1 >"$TMP/swap_rx.out" 2>"$TMP/swap_rx.err" &
 	rx=$!
 	PIDS+=($rx)
-	for _ in $(seq 200); do grep -q '^ready' "$TMP/swap_rx.out" && break; sleep 0.05; done
+	for _ in $(seq 200); do grep -q '^ready' "$TMP/swap_rx.out" 2>/dev/null && break; sleep 0.05; done
 	timeout --foreground -k 2 60 "$FLOWS" send 'netmap:in{0' 26 50 >/dev/null 2>&1
 	ok $? "2600 frames sent"
 	wait $rx
@@ -281,7 +281,7 @@ fi
 timeout --foreground -k 2 60 "$FLOWS" recv 2600 40 c:1 >"$TMP/copy_rx.out" 2>"$TMP/copy_rx.err" &
 rx=$!
 PIDS+=($rx)
-for _ in $(seq 200); do grep -q '^ready' "$TMP/copy_rx.out" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q '^ready' "$TMP/copy_rx.out" 2>/dev/null && break; sleep 0.05; done
 if lb_start copy -i netmap:in}0 -p c:1 -B 5000 -w 0 -o 3600; then
 	grep -q 'COPIED' "$TMP/copy.err"
 	ok $? "lb warns that a pipe made by its consumer is fed by copying"
@@ -306,7 +306,7 @@ if lb_start vale -i vale0:in; then
 	timeout --foreground -k 2 60 "$FLOWS" recv 468 40 vale0:in:2 >"$TMP/vale_rx.out" 2>"$TMP/vale_rx.err" &
 	rx=$!
 	PIDS+=($rx)
-	for _ in $(seq 200); do grep -q '^ready' "$TMP/vale_rx.out" && break; sleep 0.05; done
+	for _ in $(seq 200); do grep -q '^ready' "$TMP/vale_rx.out" 2>/dev/null && break; sleep 0.05; done
 	LB_FLOWS_NO_LEARN=1 timeout --foreground -k 2 60 "$FLOWS" send vale0:src 26 9 >/dev/null 2>&1
 	ok $? "468 frames sent to the switch"
 	wait $rx
@@ -335,7 +335,7 @@ if [ "$(id -u)" = 0 ] && ip link add "lbv$$" type veth peer name "lbw$$" 2>/dev/
 		timeout --foreground -k 2 60 "$FLOWS" recv 468 40 "lbv$$:2" >"$TMP/nic_rx.out" 2>"$TMP/nic_rx.err" &
 		rx=$!
 		PIDS+=($rx)
-		for _ in $(seq 200); do grep -q '^ready' "$TMP/nic_rx.out" && break; sleep 0.05; done
+		for _ in $(seq 200); do grep -q '^ready' "$TMP/nic_rx.out" 2>/dev/null && break; sleep 0.05; done
 		timeout --foreground -k 2 60 "$FLOWS" send "netmap:lbw$$" 26 9 >/dev/null 2>&1
 		ok $? "468 frames sent from the veth's other end"
 		wait $rx
