@@ -74,7 +74,7 @@ ok $? "unetmapd listens on a private socket"
 # ---------------------------------------------------------------- helpers
 
 # lb_start NAME ARGS...: lb in the background, output in $TMP/NAME.{out,err};
-# waits (10 s at most) until it says it forwards.  timeout --foreground, as
+# waits (30 s at most) until it says it forwards.  timeout --foreground, as
 # pkt-gen.sh explains, so a signal reaches lb alone
 lb_start() {
 	local name=$1 i
@@ -82,7 +82,7 @@ lb_start() {
 	timeout --foreground -k 2 120 "$LB" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
 	PIDS+=($!)
 	eval "LB_$name=$!"
-	for i in $(seq 200); do
+	for i in $(seq 600); do
 		grep -q '^lb: forwarding' "$TMP/$name.err" 2>/dev/null && return 0
 		sleep 0.05
 	done
@@ -165,7 +165,7 @@ if lb_start two -i netmap:in}0 -p a:4 -p b:2 -B 20000 -w 0 -o 3600; then
 	timeout --foreground -k 2 60 "$FLOWS" recv 6500 40 a:4 b:2 >"$TMP/two_rx.out" 2>"$TMP/two_rx.err" &
 	rx=$!
 	PIDS+=($rx)
-	for _ in $(seq 200); do grep -q '^ready' "$TMP/two_rx.out" 2>/dev/null && break; sleep 0.05; done
+	for _ in $(seq 600); do grep -q '^ready' "$TMP/two_rx.out" 2>/dev/null && break; sleep 0.05; done
 	timeout --foreground -k 2 60 "$FLOWS" send 'netmap:in{0' 65 50 >"$TMP/two_tx.out" 2>&1
 	ok $? "6500 frames sent into lb's input"
 	wait $rx
@@ -254,12 +254,12 @@ if lb_start swap -i netmap:in}0 -p s:1 -B 20000 -w 0 -o 3600; then
 	br=$!
 	PIDS+=($br)
 	# the bridge makes zz{0 in lb's region before the consumer opens zz}0
-	for _ in $(seq 100); do grep -q 'zz' "$TMP/swap_br.out" 2>/dev/null && break; sleep 0.05; done
+	for _ in $(seq 600); do grep -q 'zz' "$TMP/swap_br.out" 2>/dev/null && break; sleep 0.05; done
 	sleep 0.5
 	timeout --foreground -k 2 60 "$FLOWS" recv 2600 40 zz:1 >"$TMP/swap_rx.out" 2>"$TMP/swap_rx.err" &
 	rx=$!
 	PIDS+=($rx)
-	for _ in $(seq 200); do grep -q '^ready' "$TMP/swap_rx.out" 2>/dev/null && break; sleep 0.05; done
+	for _ in $(seq 600); do grep -q '^ready' "$TMP/swap_rx.out" 2>/dev/null && break; sleep 0.05; done
 	timeout --foreground -k 2 60 "$FLOWS" send 'netmap:in{0' 26 50 >/dev/null 2>&1
 	ok $? "2600 frames sent"
 	wait $rx
@@ -281,7 +281,7 @@ fi
 timeout --foreground -k 2 60 "$FLOWS" recv 2600 40 c:1 >"$TMP/copy_rx.out" 2>"$TMP/copy_rx.err" &
 rx=$!
 PIDS+=($rx)
-for _ in $(seq 200); do grep -q '^ready' "$TMP/copy_rx.out" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 600); do grep -q '^ready' "$TMP/copy_rx.out" 2>/dev/null && break; sleep 0.05; done
 if lb_start copy -i netmap:in}0 -p c:1 -B 5000 -w 0 -o 3600; then
 	grep -q 'COPIED' "$TMP/copy.err"
 	ok $? "lb warns that a pipe made by its consumer is fed by copying"
@@ -306,7 +306,7 @@ if lb_start vale -i vale0:in; then
 	timeout --foreground -k 2 60 "$FLOWS" recv 468 40 vale0:in:2 >"$TMP/vale_rx.out" 2>"$TMP/vale_rx.err" &
 	rx=$!
 	PIDS+=($rx)
-	for _ in $(seq 200); do grep -q '^ready' "$TMP/vale_rx.out" 2>/dev/null && break; sleep 0.05; done
+	for _ in $(seq 600); do grep -q '^ready' "$TMP/vale_rx.out" 2>/dev/null && break; sleep 0.05; done
 	LB_FLOWS_NO_LEARN=1 timeout --foreground -k 2 60 "$FLOWS" send vale0:src 26 9 >/dev/null 2>&1
 	ok $? "468 frames sent to the switch"
 	wait $rx
@@ -335,7 +335,7 @@ if [ "$(id -u)" = 0 ] && ip link add "lbv$$" type veth peer name "lbw$$" 2>/dev/
 		timeout --foreground -k 2 60 "$FLOWS" recv 468 40 "lbv$$:2" >"$TMP/nic_rx.out" 2>"$TMP/nic_rx.err" &
 		rx=$!
 		PIDS+=($rx)
-		for _ in $(seq 200); do grep -q '^ready' "$TMP/nic_rx.out" 2>/dev/null && break; sleep 0.05; done
+		for _ in $(seq 600); do grep -q '^ready' "$TMP/nic_rx.out" 2>/dev/null && break; sleep 0.05; done
 		timeout --foreground -k 2 60 "$FLOWS" send "netmap:lbw$$" 26 9 >/dev/null 2>&1
 		ok $? "468 frames sent from the veth's other end"
 		wait $rx
@@ -365,7 +365,7 @@ if lb_start frag -i netmap:in}0 -p f:2 -B 20000 -w 0 -o 3600; then
 		eval "FRX$k=$!"
 	done
 	for k in 0 1; do
-		for _ in $(seq 100); do grep -q 'Receiving from\|Working on' "$TMP/frag_rx$k.out" "$TMP/frag_rx$k.err" 2>/dev/null && break; sleep 0.05; done
+		for _ in $(seq 600); do grep -q 'Receiving from\|Working on' "$TMP/frag_rx$k.out" "$TMP/frag_rx$k.err" 2>/dev/null && break; sleep 0.05; done
 	done
 	timeout --foreground -k 2 60 "$PKTGEN" -f tx -i 'netmap:in{0' -n 3000 -F 3 -l 1000 -z -Z >"$TMP/frag_tx.out" 2>&1
 	ok $? "3000 three-slot frames sent"
@@ -385,7 +385,7 @@ fi
 # ---------------------------------------------------------------- statistics
 
 if lb_start stats -i netmap:in}0 -p s:2 -p s:1 -w 0 -o 1; then
-	for _ in $(seq 100); do [ "$(grep -c '"output_ring":null' "$TMP/stats.out")" -ge 2 ] && break; sleep 0.05; done
+	for _ in $(seq 600); do [ "$(grep -c '"output_ring":null' "$TMP/stats.out")" -ge 2 ] && break; sleep 0.05; done
 	lb_stop stats
 	[ "$(grep -c '"output_ring":null' "$TMP/stats.out")" -ge 2 ] &&
 		! grep -v '^{"ts":[0-9.]*,"interface":"[^"]*","output_ring":[0-9null]*,"packets_' "$TMP/stats.out" | grep -v 'packets forwarded' | grep -q .
