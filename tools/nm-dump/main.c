@@ -17,6 +17,7 @@
  * with no port name on the monitor's own descriptor, reads those counts.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 
 #define ND_MAX_SNAPLEN	262144u	/* tcpdump's default and largest */
 #define ND_MAX_FRAGS	64u	/* slots of one frame, as netmap's NETMAP_MAX_FRAGS */
+#define ND_MON_SLOTS	4096u	/* slots of a monitor ring: netmap's largest, the most room */
 
 struct nd {
 	struct nmport_d *d;
@@ -64,7 +66,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: nm-dump [-hlrt] [-c count] [-s snaplen] [-w file [-C megabytes]]\n"
+	    "usage: nm-dump [-hlrt] [-B slots] [-c count] [-s snaplen] [-w file [-C megabytes]]\n"
 	    "               -i port [expression]\n"
 	    "\n"
 	    "Captures the frames of a netmap port through a copy monitor, as tcpdump\n"
@@ -78,6 +80,9 @@ usage(FILE *f)
 	    "  -r            only the frames the port receives (its rx rings: /r)\n"
 	    "  -t            only the frames the port sends (its tx rings: /t)\n"
 	    "                (neither, or both: every frame, /rt)\n"
+	    "  -B slots      slots of each monitor ring: its room for frames not yet\n"
+	    "                taken (64 to 4096, the default; a name with @conf:rx-slots\n"
+	    "                sets its own)\n"
 	    "  -c count      stop after count frames captured\n"
 	    "  -s snaplen    keep at most snaplen bytes of each frame (%u; 0: %u)\n"
 	    "  -w file       write the frames to a pcap file (\"-\": standard output)\n"
@@ -187,6 +192,36 @@ monitor_drops(const struct nmport_d *d)
 		lost += (int64_t)rs.lost;
 	}
 	return lost;
+}
+
+/*
+ * @want slots, or fewer if a ring that large does not fit the ring objects
+ * of @port's memory region (where its monitors live)
+ */
+static uint32_t
+fit_slots(const char *port, uint32_t want)
+{
+	struct nmreq_pools_info pi;
+	struct nmreq_header h;
+	int fd = open("/dev/netmap", O_RDWR);
+
+	if (fd < 0)
+		return want;
+	memset(&pi, 0, sizeof(pi));
+	memset(&h, 0, sizeof(h));
+	h.nr_version = NETMAP_API;
+	h.nr_reqtype = NETMAP_REQ_POOLS_INFO_GET;
+	h.nr_body = (uintptr_t)&pi;
+	snprintf(h.nr_name, sizeof(h.nr_name), "%s", port);
+	if (ioctl(fd, NIOCCTRL, &h) == 0 && pi.nr_ring_pool_objsize > sizeof(struct netmap_ring)) {
+		uint32_t max = (uint32_t)((pi.nr_ring_pool_objsize - sizeof(struct netmap_ring)) /
+		    sizeof(struct netmap_slot));
+
+		if (want > max)
+			want = max;
+	}
+	close(fd);
+	return want;
 }
 
 static void
@@ -302,6 +337,7 @@ main(int argc, char **argv)
 	struct nd nd = { .snaplen = ND_MAX_SNAPLEN };
 	const char *port = NULL, *wfile = NULL;
 	bool rx = false, tx = false, given, line = false;
+	uint32_t slots = ND_MON_SLOTS;
 	double mbytes = 0;
 	char name[NETMAP_REQ_IFNAMSIZ + 64], *end;
 	pcap_t *dead;
@@ -309,7 +345,7 @@ main(int argc, char **argv)
 	int64_t drops;
 	int c, rc = 0;
 
-	while ((c = getopt(argc, argv, "hlrtc:s:w:C:i:")) != -1) {
+	while ((c = getopt(argc, argv, "hlrtc:s:w:C:i:B:")) != -1) {
 		switch (c) {
 		case 'i': port = optarg; break;
 		case 'r': rx = true; break;
@@ -328,6 +364,12 @@ main(int argc, char **argv)
 				nd.snaplen = ND_MAX_SNAPLEN;
 			break;
 		case 'w': wfile = optarg; break;
+		case 'B':
+			slots = (uint32_t)number(optarg, "-B %s: a monitor ring has 64 to 4096 slots",
+			    ND_MON_SLOTS);
+			if (slots < 64)
+				bad("-B %s: a monitor ring has 64 to 4096 slots", optarg);
+			break;
 		case 'C':
 			errno = 0;
 			mbytes = strtod(optarg, &end);
@@ -367,7 +409,19 @@ main(int argc, char **argv)
 		nd.filter = true;
 	}
 
-	nd.d = nmport_open(name);
+	/* the monitor's rings: -B slots each (netmap bounds them at 4096), unless the name says */
+	nd.d = nmport_prepare(name);
+	if (nd.d) {
+		if (nd.d->reg.nr_rx_slots == 0)
+			nd.d->reg.nr_rx_slots = fit_slots(nd.d->hdr.nr_name, slots);
+		if (nmport_open_desc(nd.d) < 0) {
+			int e = errno;
+
+			nmport_close(nd.d);
+			nd.d = NULL;
+			errno = e;
+		}
+	}
 	if (!nd.d) {
 		fprintf(stderr, "nm-dump: cannot open a monitor of %s (%s): %s\n", port, name,
 		    strerror(errno));
@@ -404,9 +458,10 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;	/* no SA_RESTART: poll() returns at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	fprintf(stderr, "nm-dump: listening on %s, %u rx ring%s, snaplen %u%s%s%s\n", name,
-	    nd.d->last_rx_ring - nd.d->first_rx_ring + 1u,
-	    nd.d->last_rx_ring == nd.d->first_rx_ring ? "" : "s", nd.snaplen,
+	fprintf(stderr, "nm-dump: listening on %s, %u rx ring%s of %u slots, snaplen %u%s%s%s\n",
+	    name, nd.d->last_rx_ring - nd.d->first_rx_ring + 1u,
+	    nd.d->last_rx_ring == nd.d->first_rx_ring ? "" : "s",
+	    NETMAP_RXRING(nd.d->nifp, nd.d->first_rx_ring)->num_slots, nd.snaplen,
 	    nd.filter ? ", filter \"" : "", nd.filter ? nd.filter_text : "", nd.filter ? "\"" : "");
 
 	while (!stop) {
