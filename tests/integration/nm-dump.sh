@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # nm-dump.sh - nm-dump end to end: captures of pkt-gen traffic over a netmap
-# pipe and a VALE port, read back with tcpdump -r and compared with what
+# pipe, a VALE port and a switch's interception point, read back with tcpdump -r and compared with what
 # pkt-gen sent (count, lengths, every byte); filters, -c, -C rotation, the
 # drop count, the text lines, bad input.
 #
@@ -24,11 +24,14 @@ export UNETMAP_NO_AUTOSTART=1
 PIDS=()
 DAEMON_PID=""
 
+MADE_SW=""
+
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
+	[ -n "$MADE_SW" ] && "$BUILD/bin/valectl" -r "$MADE_SW" 2>/dev/null
 	if [ -n "$DAEMON_PID" ]; then
 		kill "$DAEMON_PID" 2>/dev/null
 		timeout 5 tail --pid="$DAEMON_PID" -f /dev/null 2>/dev/null
@@ -188,6 +191,29 @@ finish c6_tx; finish c6_rx; finish c6_dump
 grep -Eq ' rx 80: .*, IPv6 fd00::1\.5000 > fd00::2\.53 UDP, length 18$' "$TMP/c6_dump.out" &&
 	[ "$(wc -l <"$TMP/c6_dump.out")" = 20 ]
 ok $? "IPv6 frames decoded: addresses and ports"
+
+# ------------------------------------------------ a switch's interception point
+# valectl -n gives switch SW an interface; netmap:SW (held by nm-filter)
+# sees every frame entering the switch; nm-dump watches it
+SW="valend$$"
+if "$BUILD/bin/valectl" -n "$SW" 2>"$TMP/sw.err"; then
+	MADE_SW=$SW
+	bg i_filter "$BUILD/bin/nm-filter" -i "netmap:$SW"
+	ready i_filter err "^nm-filter: netmap:$SW"
+	bg i_rx "$PKTGEN" -f rx -i "$SW:b" -n 20
+	ready i_rx out "^Receiving from"
+	bg i_dump "$DUMP" -i "netmap:$SW" -r -c 20 udp
+	ready i_dump err "^nm-dump: listening on netmap:$SW/r"
+	bg i_tx "$PKTGEN" -f tx -i "$SW:a" -n 20 -R 1000
+	finish i_tx; finish i_rx; finish i_dump
+	kill -INT "$PID_i_filter"; finish i_filter
+	[ "$RC_i_dump" = 0 ] && [ "$(grep -c ' rx 60: .* UDP, length 18$' "$TMP/i_dump.out")" = 20 ]
+	ok $? "the interception point netmap:$SW: the 20 UDP frames entering the switch"
+	"$BUILD/bin/valectl" -r "$SW" 2>/dev/null && MADE_SW=""
+else
+	sed 's/^/# /' "$TMP/sw.err"
+	ok 1 "valectl -n $SW (a switch's interface, for its interception point)"
+fi
 
 # ------------------------------------------------ filters
 capture d 'netmap:ndd}1' 'netmap:ndd{1' "-i netmap:ndd}1 -w $TMP/d.pcap udp src port 1237" \
