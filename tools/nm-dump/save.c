@@ -8,9 +8,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 
 #include "dump.h"
+
+#define ND_SAVE_BUF	(1u << 20)	/* stdio buffer of a pcap file */
 
 static int
 open_next(struct nd_save *s)
@@ -26,10 +29,31 @@ open_next(struct nd_save *s)
 		fprintf(stderr, "nm-dump: -w %s: the name is too long\n", s->path);
 		return -1;
 	}
-	s->d = pcap_dump_open(s->dead, name);
-	if (!s->d) {
-		fprintf(stderr, "nm-dump: cannot write %s: %s\n", name, pcap_geterr(s->dead));
-		return -1;
+	if (strcmp(name, "-") == 0) {
+		s->d = pcap_dump_open(s->dead, name);
+		if (!s->d) {
+			fprintf(stderr, "nm-dump: cannot write %s: %s\n", name, pcap_geterr(s->dead));
+			return -1;
+		}
+	} else {
+		/*
+		 * our FILE for pcap_dump: one thread uses it, so no lock per
+		 * call, and a large buffer, so few write()s
+		 */
+		FILE *f = fopen(name, "wb");
+
+		if (!f) {
+			fprintf(stderr, "nm-dump: cannot write %s: %s\n", name, strerror(errno));
+			return -1;
+		}
+		__fsetlocking(f, FSETLOCKING_BYCALLER);
+		setvbuf(f, NULL, _IOFBF, ND_SAVE_BUF);
+		s->d = pcap_dump_fopen(s->dead, f);
+		if (!s->d) {
+			fprintf(stderr, "nm-dump: cannot write %s: %s\n", name, pcap_geterr(s->dead));
+			fclose(f);
+			return -1;
+		}
 	}
 	s->files++;
 	return 0;
