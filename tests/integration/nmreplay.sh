@@ -128,25 +128,33 @@ finish() {	# finish NAME: wait for it (60 s at most), status in RC_NAME
 	eval "RC_$1=$?"
 }
 
-# replay TAG PIPE COUNT "REPLAY ARGS": pkt-gen rx on PIPE}1 (until 1 s of
-# silence), nm-dump capturing COUNT frames from it into $TMP/TAG.pcap (none
-# for COUNT 0), nmreplay ARGS into PIPE{1; all of them finish
+# replay TAG PIPE COUNT "REPLAY ARGS": nmreplay ARGS into PIPE{1, pkt-gen
+# rx out of PIPE}1, and nm-dump capturing the COUNT frames it receives into
+# $TMP/TAG.pcap.  COUNT 0: an unknown number (losses), no capture, and
+# nmreplay starts first (the pipe holds what it sends until the receiver
+# comes), so that the receiver's -W (a second of silence ends it) starts
+# with traffic
 replay() {
 	local tag=$1 pipe=$2 cnt=$3 args=$4
-	bg "${tag}_rx" "$PKTGEN" -f rx -i "netmap:$pipe}1" -W
-	ready "${tag}_rx" out "^Receiving from"
 	if [ "$cnt" != 0 ]; then
+		bg "${tag}_rx" "$PKTGEN" -f rx -i "netmap:$pipe}1" -n "$cnt"
+		ready "${tag}_rx" out "^Receiving from"
 		bg "${tag}_dump" "$DUMP" -i "netmap:$pipe}1" -r -c "$cnt" -w "$TMP/$tag.pcap"
 		ready "${tag}_dump" err "^nm-dump: listening on"
-	fi
-	# shellcheck disable=SC2086
-	bg "${tag}_tx" "$REPLAY" -i "netmap:$pipe{1" $args
-	finish "${tag}_tx"
-	finish "${tag}_rx"
-	if [ "$cnt" != 0 ]; then
+		# shellcheck disable=SC2086
+		bg "${tag}_tx" "$REPLAY" -i "netmap:$pipe{1" $args
+		finish "${tag}_tx"
+		finish "${tag}_rx"
 		# nm-dump ends on -c, or here if some never came
 		eval "kill -INT \$PID_${tag}_dump" 2>/dev/null
 		finish "${tag}_dump"
+	else
+		# shellcheck disable=SC2086
+		bg "${tag}_tx" "$REPLAY" -i "netmap:$pipe{1" $args
+		ready "${tag}_tx" err "replaying into"
+		bg "${tag}_rx" "$PKTGEN" -f rx -i "netmap:$pipe}1" -W
+		finish "${tag}_tx"
+		finish "${tag}_rx"
 	fi
 }
 
