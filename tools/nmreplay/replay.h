@@ -62,8 +62,9 @@ struct rp_cfg {
 
 struct rp_entry {
 	uint64_t t;		/* ns after the start */
+	uint64_t off;		/* the frame's bytes in rp_trace.data */
+	uint32_t len;		/* and its length: the sender reads nothing else */
 	uint32_t idx;		/* frame of the trace */
-	uint32_t pad;
 };
 
 struct rp_sched {

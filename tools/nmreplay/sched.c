@@ -339,6 +339,8 @@ rp_sched_next(struct rp_sched *s)
 				s->qtx = t >= s->qtx + tt ? t : s->qtx + tt;
 				s->e[s->ne].t = (uint64_t)s->qtx;
 				s->e[s->ne].idx = (uint32_t)i;
+				s->e[s->ne].off = s->tr->f[i].off;
+				s->e[s->ne].len = s->tr->f[i].len;
 				s->ne++;
 			}
 		}
