@@ -145,9 +145,16 @@ send() {
 	bench_stop $rx
 	bench_mpps "$tmp/$tag.rx"
 }
-pg=$(send pg "$B/bin/pkt-gen" -f tx -a 0 -b 512 -l 60 -i)
-nr=$(send nr "$B/bin/nmreplay" -f "$tmp/trace.pcap" -B 0 -b 512 -C 0 -i)
-printf '\n60-byte frames into a netmap pipe, %s s, received by pkt-gen rx\n' "$DUR"
+# alternating, twice each, the better of the two: others' load on a small VM
+# comes and goes within seconds
+pg1=$(send pg1 "$B/bin/pkt-gen" -f tx -a 0 -b 512 -l 60 -i)
+nr1=$(send nr1 "$B/bin/nmreplay" -f "$tmp/trace.pcap" -B 0 -b 512 -C 0 -i)
+pg2=$(send pg2 "$B/bin/pkt-gen" -f tx -a 0 -b 512 -l 60 -i)
+nr2=$(send nr2 "$B/bin/nmreplay" -f "$tmp/trace.pcap" -B 0 -b 512 -C 0 -i)
+pg=$(printf '%s\n' "${pg1:-0}" "${pg2:-0}" | sort -n | tail -n 1)
+nr=$(printf '%s\n' "${nr1:-0}" "${nr2:-0}" | sort -n | tail -n 1)
+echo "# runs: pkt-gen $pg1 $pg2, nmreplay $nr1 $nr2 Mpps"
+printf '\n60-byte frames into a netmap pipe, %s s, received by pkt-gen rx (better of two runs)\n' "$DUR"
 printf '%-44s %7s Mpps\n' "pkt-gen -f tx" "${pg:--}" "nmreplay -B 0 (10000-frame trace)" "${nr:--}"
 echo "nmreplay/pkt-gen: $(bench_ratio "${nr:-0}" "${pg:-0}")"
 echo

@@ -105,8 +105,11 @@ fill(const struct rp_tx *x, struct netmap_ring *ring, size_t *k, uint64_t limit,
 			break;
 		room -= need;
 		/* the buffer a few slots on, and the frame a few entries on */
-		if (room > 4)
-			__builtin_prefetch(NETMAP_BUF(ring, ring->slot[(cur + 4) % ring->num_slots].buf_idx), 1);
+		if (room > 4) {
+			uint32_t ahead = cur + 4 >= ring->num_slots ? cur + 4 - ring->num_slots : cur + 4;
+
+			__builtin_prefetch(NETMAP_BUF(ring, ring->slot[ahead].buf_idx), 1);
+		}
 		if (i + 4 < s->ne)
 			__builtin_prefetch(data + s->e[i + 4].off);
 		for (;;) {
