@@ -221,6 +221,10 @@ $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(RPATH) -o $@ $< -L$(BUILD)/lib -lunetmap -lm $(LIBS)
 
+# nm-dump compiles filters and writes pcap files with libpcap; nmreplay reads them
+$(BUILD)/bin/nm-dump: LIBS += -lpcap
+$(BUILD)/bin/nmreplay: LIBS += -lpcap
+
 # the raw AF_XDP loop bench/nic.sh compares with uses Debian's libxdp
 $(BUILD)/bench/xsk_rx: LIBS += -lxdp -lbpf
 

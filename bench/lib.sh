@@ -23,7 +23,7 @@
 B=${BUILD:-build}
 T=${T:-5}
 # what "make all" needs (tests/run installs these and what the tests need)
-BENCH_BUILD_PACKAGES="make gcc libc6-dev clang libbpf-dev libelf-dev zlib1g-dev libxdp-dev linux-libc-dev"
+BENCH_BUILD_PACKAGES="make gcc libc6-dev clang libbpf-dev libelf-dev zlib1g-dev libxdp-dev linux-libc-dev libpcap-dev"
 
 bench_need() {
 	local p missing=""

@@ -215,9 +215,22 @@ do_ring_stats(const struct ctrl_ctx *cx)
 
 	if (err)
 		return err;
-	err = port_lookup(cx, rq->hdr.nr_name, &req, false, &p);
-	if (err)
-		return err;
+	if (rq->hdr.nr_name[0] == '\0') {
+		/*
+		 * No name: the port the descriptor is bound to.  The one way to
+		 * a monitor's rings (and their lost counts): no name finds a
+		 * monitor, as in netmap.
+		 */
+		if (!cx->target || !cx->target->b)
+			return ctrl_fail(e, EINVAL, "ring counters without a port name are "
+			    "those of the descriptor's port, and it is bound to none");
+		p = cx->target->b->port;
+		p->holds++;
+	} else {
+		err = port_lookup(cx, rq->hdr.nr_name, &req, false, &p);
+		if (err)
+			return err;
+	}
 	if (t >= NR_DIRS || i >= (uint32_t)p->nrings[t] + p->nhost[t]) {
 		err = ctrl_fail(e, EINVAL, "%s: no %s ring %u", p->name, t ? "rx" : "tx", i);
 		port_release(p);

@@ -18,7 +18,11 @@ enum {
 	NETMAP_REQ_UNETMAP_REGION_INFO = 0x7501,
 	/* a VALE port's counters (nr_name "valeX:Y"; body below) */
 	NETMAP_REQ_UNETMAP_VALE_STATS = 0x7502,
-	/* one ring's counters, of any port (nr_name the port; body below) */
+	/*
+	 * one ring's counters, of any port (nr_name the port; body below).
+	 * An empty nr_name means the port the descriptor is bound to: the
+	 * way to a monitor's rings, which no name finds
+	 */
 	NETMAP_REQ_UNETMAP_RING_STATS = 0x7503,
 	/* is interface nr_name fit to be a netmap port, and what to change (body below) */
 	NETMAP_REQ_UNETMAP_CHECK = 0x7504,

@@ -167,6 +167,15 @@ test_pipe(void)
 		tap_ok(rs.frames == 3015 && rs.bytes == 3015 * 60 && rs.sync_errors == 0,
 		    "count every frame sent (%llu)", (unsigned long long)rs.frames);
 	}
+	{
+		/* ours: no name, the descriptor's own port: the way to a monitor's counts */
+		struct nmreq_unetmap_ring_stats rs = { .nr_dir = 1, .nr_ring = 0 };
+
+		TAP_EQ(raw_ctrl(mt.fd, NETMAP_REQ_UNETMAP_RING_STATS, "", &rs, NULL), 0,
+		    "ring counters with no name: the monitor's own rx ring");
+		tap_ok(rs.lost == 3005 - 1023, "the idle monitor counted what it lost (%llu)",
+		    (unsigned long long)rs.lost);
+	}
 	raw_close(&mt);
 	raw_close(&mr);
 	raw_close(&mz);
@@ -193,6 +202,14 @@ test_errors(void)
 	snprintf(name, sizeof(name), "nosuch%d", (int)getpid() % 100000);
 	TAP_EQ(raw_open(&x, name, NR_REG_ALL_NIC, NR_MONITOR_TX, 0), -ENXIO,
 	    "of a name that is no port at all: ENXIO");
+	{
+		struct nmreq_unetmap_ring_stats rs = { .nr_dir = 1, .nr_ring = 0 };
+		int fd = open("/dev/netmap", O_RDWR);
+
+		TAP_EQ(raw_ctrl(fd, NETMAP_REQ_UNETMAP_RING_STATS, "", &rs, NULL), -EINVAL,
+		    "ring counters with no name on a descriptor bound to nothing: EINVAL");
+		close(fd);
+	}
 	raw_close(&pm);
 }
 
