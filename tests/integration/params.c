@@ -16,29 +16,9 @@
 #include <sys/wait.h>
 
 #include "../lib/nmraw.h"
+#include "../lib/clock.h"
 #include "../lib/tap.h"
 #include "unetmap.h"
-
-/* the daemon at @path accepts connections (bounded wait); bind() comes before listen() */
-static bool
-daemon_ready(const char *path, pid_t pid)
-{
-	for (int i = 0; i < 250; i++) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), ok;
-
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%.*s", (int)sizeof(sa.sun_path) - 1, path);
-		ok = s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-		if (s >= 0)
-			close(s);
-		if (ok)
-			return true;
-		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid)
-			return false;
-		usleep(20000);
-	}
-	return false;
-}
 
 static char dir[] = "/tmp/params.XXXXXX", sock[128];
 static pid_t dpid;

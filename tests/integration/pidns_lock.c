@@ -18,28 +18,12 @@
 #include <time.h>
 
 #include "../lib/nmraw.h"
+#include "../lib/clock.h"
 #include "../lib/tap.h"
 
 #define ROUNDS 12
 
 static char sname[64], rname[64];
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
-static void
-nap_us(long us)
-{
-	struct timespec t = { us / 1000000, (us % 1000000) * 1000 };
-
-	nanosleep(&t, NULL);
-}
 
 /* frames in every rx ring of @p (released); @mark: was one of type 0x5a5a? */
 static unsigned

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "../lib/nmraw.h"
+#include "../lib/clock.h"
 #include "../lib/tap.h"
 
 #ifndef UNPRIV
@@ -27,37 +28,7 @@
 #endif
 #define WANT 10u	/* frames each watcher must see */
 
-/* the daemon at @path accepts connections (bounded wait); bind() comes before listen() */
-static bool
-daemon_ready(const char *path, pid_t pid)
-{
-	for (int i = 0; i < 250; i++) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), ok;
-
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%.*s", (int)sizeof(sa.sun_path) - 1, path);
-		ok = s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-		if (s >= 0)
-			close(s);
-		if (ok)
-			return true;
-		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid)
-			return false;
-		usleep(20000);
-	}
-	return false;
-}
-
 static char sw_s[64], sw_r[64], sw_late[64], sw_new[64], pm[64], ps[64];
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
 
 /* frames waiting in every rx ring of @p, released */
 static unsigned

@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "../lib/nmraw.h"
+#include "../lib/clock.h"
 #include "../lib/tap.h"
 #include "unetmap.h"
 
@@ -52,23 +53,6 @@ static volatile struct shared {
 	volatile uint64_t bad_seq, bad_len, bad_at;	/* the first corrupted VALE frame */
 	volatile unsigned char bad_head[32];
 } *sh;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
-static void
-nap_us(long us)
-{
-	struct timespec t = { us / 1000000, (us % 1000000) * 1000 };
-
-	nanosleep(&t, NULL);
-}
 
 /* frame @seq of a steady flow: header, then bytes that depend on @seq */
 static void
