@@ -95,7 +95,12 @@ handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len)
 
 	err = ctrl_unpack(msgbuf, len, &rq, &e);
 	if (!err) {
-		struct ctrl_ctx cx = { .asker = c, .target = t, .rq = &rq, .rp = &rp, .e = &e };
+		/*
+		 * A guest acts on the authority of the descriptor it attached:
+		 * with its opener's rights (uid, group, capabilities), not more
+		 */
+		struct ctrl_ctx cx = { .asker = c->guest ? t : c, .target = t, .rq = &rq, .rp = &rp,
+		    .e = &e };
 
 		err = ctrl_handle(&cx);
 	}
@@ -255,6 +260,8 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 			    "descriptor of this daemon");
 			send_reply(l, c, &rm, NULL, 0, NULL, 0);
 			unm_close_fds(fds, nfds);
+			if (c->guest)
+				client_close(l, c);	/* one question each */
 			return;
 		}
 	}
@@ -373,15 +380,25 @@ in_netmap_group(int fd, const struct ucred *cr)
 	return false;
 }
 
-/* CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or CAP_SYS_ADMIN) in @pid's effective set */
+/*
+ * CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or CAP_SYS_ADMIN) in @pid's
+ * effective set - which counts only in the daemon's own user namespace:
+ * a process in one of its own (unshare -U -r) has every capability there
+ * and none over the host's interfaces.
+ */
 static bool
 has_net_caps(pid_t pid)
 {
 	char path[64], line[128];
 	unsigned long long eff = 0;
+	struct stat mine, theirs;
 	bool found = false;
 	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	if (stat("/proc/self/ns/user", &mine) < 0 || stat(path, &theirs) < 0 ||
+	    mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev)
+		return false;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if (!(f = fopen(path, "re")))
 		return false;

@@ -163,9 +163,11 @@ static int exchange(int sock, int attach, struct unm_msg *m, const void *payload
     size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
     unsigned maxfds, unsigned *nfds);
 
-/* the daemon's first word: go ahead, or why not */
+static const char *daemon_socket(void);
+
+/* the daemon's first word: go ahead, or why not (said unless @quiet) */
 static int
-hello(int fd)
+hello_q(int fd, bool quiet)
 {
 	struct unm_msg m, rm;
 	unsigned nfds = 0;
@@ -182,10 +184,32 @@ hello(int fd)
 	}
 	unm_close_fds(fds, nfds);
 	if (r == 0 && rm.error) {
-		unm_err("/dev/netmap: %.*s", (int)sizeof(rm.errmsg), rm.errmsg);
+		if (!quiet)
+			unm_err("/dev/netmap: %.*s", (int)sizeof(rm.errmsg), rm.errmsg);
 		r = -rm.error;
 	}
 	return r;
+}
+
+static int
+hello(int fd)
+{
+	return hello_q(fd, false);
+}
+
+void
+unm_id_ensure(void)
+{
+	int fd;
+
+	if (unm_id_self() & UNM_ID_LIVES)
+		return;
+	/* a HELLO of our own brings the lives file (a guest's is refused: pid, then) */
+	fd = try_connect(daemon_socket(), O_CLOEXEC);
+	if (fd >= 0) {
+		hello_q(fd, true);
+		REAL(close)(fd);
+	}
 }
 
 /*

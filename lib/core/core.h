@@ -208,6 +208,12 @@ struct unm_dev *unm_adopt(int fd);
 
 /* conn.c: a connection to unetmapd that passed HELLO (starting it if needed), or -errno */
 int unm_daemon_connect(int flags);
+/*
+ * A name for our locks on the daemon's lives file (shared/identity.h), if
+ * we have none yet: a process that only adopted descriptors (exec) never
+ * said HELLO
+ */
+void unm_id_ensure(void);
 /* send @m + payload on a connection of its own with @fd attached; the reply into @rm/@rbuf/@fds */
 int unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
     size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,

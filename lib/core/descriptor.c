@@ -119,6 +119,7 @@ unm_adopt(int fd)
 	}
 	__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);	/* the caller's */
 	unm_fd_install(fd, d);
+	unm_id_ensure();
 out:
 	pthread_mutex_unlock(&adopt_lock);
 	return d;

@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "shared/identity.h"
 
 static int lives_fd = -1;	/* our own open file description of the lives file */
+static int prev_fd = -1;	/* the one before, kept while its name may still be in a lock */
 static uint32_t self_id;	/* 0 until known */
 static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -70,15 +72,38 @@ reopen(int fd)
 int
 unm_id_create(void)
 {
-	int fd = memfd_create("unetmap-lives", MFD_CLOEXEC);
+	int fd = memfd_create("unetmap-lives", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
 	if (fd < 0)
 		return -errno;
+	/* only its locks matter: empty for good, so no client can grow it */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
 	/* the daemon is an ordinary holder: its own description, not the one it hands out */
 	unm_id_offer(dup(fd));
 	return fd;
 }
 
+/* is @fd the same file as our lives file? */
+static bool
+same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_ino == sb.st_ino &&
+	    sa.st_dev == sb.st_dev;
+}
+
+/*
+ * A file other than ours comes from a daemon started since (the one that
+ * made ours died): the newest wins, as every client that comes now names
+ * itself on it.  The old description stays open, so that a lock taken
+ * under the old name is not seen as a dead holder's by old clients.
+ */
 void
 unm_id_offer(int fd)
 {
@@ -87,10 +112,13 @@ unm_id_offer(int fd)
 	if (fd < 0)
 		return;
 	pthread_mutex_lock(&id_lock);
-	if (lives_fd < 0 && (own = reopen(fd)) >= 0) {
+	if ((lives_fd < 0 || !same_file(fd, lives_fd)) && (own = reopen(fd)) >= 0) {
 		uint32_t id = take(own);
 
 		if (id) {
+			if (prev_fd >= 0)
+				close(prev_fd);
+			prev_fd = lives_fd;
 			lives_fd = own;
 			__atomic_store_n(&self_id, id, __ATOMIC_RELEASE);
 		} else {
@@ -136,6 +164,9 @@ unm_id_atfork_child(void)
 	int old = lives_fd;
 
 	pthread_mutex_init(&id_lock, NULL);
+	if (prev_fd >= 0)
+		close(prev_fd);
+	prev_fd = -1;
 	lives_fd = -1;
 	self_id = 0;
 	if (old >= 0) {

@@ -7,8 +7,9 @@
  * A pid does not do: a holder in another pid namespace has a pid that
  * means some other process (often init) where the checker looks, and a
  * dead holder's pid may already be someone else's.  Instead the daemon
- * makes one "lives" file (a memfd) and hands it to every client (HELLO
- * and ADOPT replies).  Each process opens it again as an open file
+ * makes one "lives" file (a sealed, empty memfd) and hands it to every
+ * client that says HELLO (a process that only adopted descriptors says
+ * one for it).  Each process opens it again as an open file
  * description of its own and takes an OFD lock on one byte at a random
  * offset: the offset, with UNM_ID_LIVES set, is its identity.  The kernel
  * drops the lock when the last descriptor of that open file description
@@ -20,8 +21,10 @@
  *
  * Without a lives file (a process that could not reopen it: /proc
  * missing, or a fork after dropping privileges makes /proc/self/fd
- * unreadable) a process names itself by its pid, checked with kill(), as
- * before: correct within one pid namespace.
+ * unreadable; a guest, refused its HELLO) a process names itself by its
+ * pid, checked with kill(), as before: correct within one pid namespace.
+ * A daemon started after the one that made our file hands out a new
+ * file: the newest wins (identity.c).
  *
  * Threads of a process share its identity: a lock held by another thread
  * of the same process is held by a live holder.

@@ -74,6 +74,17 @@ out=$(ip netns exec $NS runuser -u "$M" -- env UNETMAP_SOCKET="$UNETMAP_SOCKET" 
 [ $rc != 0 ] && echo "$out" | grep -q "nx0: taking a network interface needs CAP_NET_ADMIN"
 ok $? "a member without capabilities cannot take an interface (rc $rc)"
 ip -n $NS -d link show nx0 | grep -q xdp; [ $? != 0 ]; ok $? "and the interface was never touched (no XDP program)"
+# root of a user namespace of its own has every capability there, none over the host's interfaces
+if ip netns exec $NS runuser -u "$M" -- unshare -U -r true 2>/dev/null; then
+	out=$(ip netns exec $NS runuser -u "$M" -- env UNETMAP_SOCKET="$UNETMAP_SOCKET" UNETMAP_NO_AUTOSTART=1 \
+	    unshare -U -r timeout 20 "$PG" -i netmap:nx0 -f rx -n 1 -w 0 2>&1); rc=$?
+	# (the library there refuses a daemon whose uid it cannot see; a raw client meets the daemon's refusal)
+	[ $rc != 0 ] && echo "$out" | grep -Eq "nx0: taking a network interface needs CAP_NET_ADMIN|runs as uid 65534: refused" &&
+	    ! ip -n $NS -d link show nx0 | grep -q xdp
+	ok $? "nor as root of a user namespace of its own (unshare -U -r), the interface untouched (rc $rc)"
+else
+	echo "# unprivileged user namespaces are off here: the unshare -U -r check skipped"
+fi
 out=$(as "$M" timeout 20 "$PG" -i "netmap:lo{3" -f tx -n 1 -w 0 2>&1); rc=$?
 [ $rc != 0 ] && echo "$out" | grep -q "lives in memory region 1, where the network interfaces' frames are"
 ok $? "nor open a pipe in the interfaces' memory region (rc $rc)"
