@@ -32,6 +32,8 @@
 
 /* guests at once: beyond, refused at accept (each holds a daemon descriptor) */
 #define MAX_GUESTS 32
+/* a guest asks at once: one that said nothing for this long is hung up on */
+#define GUEST_MS 2000
 
 static struct client *clients;
 static int nclients, nguests;
@@ -489,6 +491,7 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 		}
 		c->fd = fd;
 		c->uid = cr.uid;
+		c->since_ms = ev_now_ms();
 		c->member = member;
 		c->net_caps = member && has_net_caps(cr.pid);
 		c->guest = !allowed(&cr) && !member;
@@ -501,6 +504,21 @@ client_accept(struct ev_loop *l, int lfd, uint32_t events, void *arg)
 		c->next = clients;
 		clients = c;
 		nclients++;
+	}
+}
+
+void
+clients_tick(void)
+{
+	uint64_t now = ev_now_ms();
+
+	for (struct client *c = clients, *next; c; c = next) {
+		next = c->next;
+		if (c->guest && now - c->since_ms > GUEST_MS) {
+			unm_ratelimited(5, "pid %d (uid %d): a guest connection silent for %d ms, "
+			    "hung up on", (int)c->pid, (int)c->uid, GUEST_MS);
+			client_close(loop, c);
+		}
 	}
 }
 

@@ -94,6 +94,7 @@ on_tick(struct ev_loop *l, void *arg)
 {
 	ports_tick();
 	attach_tick();
+	clients_tick();
 	if (!dcfg.autostart)
 		return;
 	if (clients_count() || daemon_has_state()) {

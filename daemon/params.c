@@ -242,6 +242,15 @@ params_load(const char *path, bool must_exist)
 		int k;
 
 		n++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			int ch;
+
+			unm_err("%s:%d: a line longer than %zu characters", path, n, sizeof(line) - 2);
+			bad = 1;
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			continue;
+		}
 		if (hash)
 			*hash = '\0';
 		int used = 0;

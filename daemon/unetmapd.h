@@ -235,6 +235,7 @@ struct client {
 	bool guest;		/* a user who may not open ports: one request on the
 				   authority of a descriptor or binding (UNM_CAP_BYTES) */
 	bool member;		/* not root nor our user: a member of group "netmap" */
+	uint64_t since_ms;	/* accepted then (guests are hung up on after GUEST_MS) */
 	bool net_caps;		/* it had CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or
 				   CAP_SYS_ADMIN) when it connected: it may take interfaces */
 	struct binding *b;
@@ -328,6 +329,8 @@ int unix_peer_inode(int fd, uint64_t *peer);
 /* the same for a client of another network namespace (pid: the client) */
 int unix_peer_inode_ns(int fd, pid_t pid, uint64_t *peer);
 int clients_count(void);
+/* every tick: guests that said nothing for a while hung up on (their slots are few) */
+void clients_tick(void);
 /*
  * May @c take network interfaces (root, our user, or a group member with
  * the capabilities the kernel wants for XDP and raw sockets)?  And may it

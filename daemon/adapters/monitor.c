@@ -425,6 +425,8 @@ monitor_query(const struct ctrl_ctx *cx, const struct unm_query *q)
 	if (!r || q->ring >= r->L.ring.num || !r->ring_used[q->ring])
 		return ctrl_fail(cx->e, EINVAL, "monitor: no ring %u in memory region %u",
 		    q->ring, q->mem_id);
+	if (!client_may_see(cx->asker, r))
+		return ctrl_fail(cx->e, EPERM, "monitor: memory region %u is not yours", r->id);
 	k = region_kring(r, q->ring);
 	which = calloc(UNM_MAX_MONITORS, sizeof(*which));
 	if (!which)

@@ -94,9 +94,12 @@ ask(struct genl_msg *req, char *out, size_t cap)
 		size_t alen;
 
 		if (nh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *err = NLMSG_DATA(nh);
+			struct nlmsgerr err;
 
-			r = err->error ? err->error : -EIO;
+			if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(err)))
+				break;
+			memcpy(&err, NLMSG_DATA(nh), sizeof(err));
+			r = err.error ? err.error : -EIO;
 			break;
 		}
 		if (nh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
@@ -132,7 +135,12 @@ family(const char *name)
 	a = find_attr(attrs, (size_t)n, CTRL_ATTR_FAMILY_ID);
 	if (!a || a->nla_len < NLA_HDRLEN + sizeof(uint16_t))
 		return -EIO;
-	return *(const uint16_t *)((const char *)a + NLA_HDRLEN);
+	{
+		uint16_t id;
+
+		memcpy(&id, (const char *)a + NLA_HDRLEN, sizeof(id));
+		return id;
+	}
 }
 
 int

@@ -519,20 +519,19 @@ nic_holders(int ifindex, uint64_t netns, char *out, size_t len)
 	int n = 0;
 
 	out[0] = '\0';
-	for (struct nic_port *np = nics; np; np = np->next) {
+	for (struct nic_port *np = nics; np && used < len; np = np->next) {
 		pid_t pids[8];
 		int k;
 
 		if (!np->taken || np->fi.ifindex != ifindex || np->netns != netns)
 			continue;
 		k = client_pids_of(np->p, pids, 8);
-		used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%s (%s)",
+		used += (size_t)snprintf(out + used, len - used, "%s%s (%s)",
 		    n++ ? "; " : "", np->p->name, mode_desc(np->p->mode));
-		if (np->p->claimed_by)
-			used += (size_t)snprintf(out + used, used < len ? len - used : 0, ", %s",
-			    np->p->claimed_by);
-		for (int i = 0; i < k && i < 8; i++)
-			used += (size_t)snprintf(out + used, used < len ? len - used : 0,
+		if (np->p->claimed_by && used < len)
+			used += (size_t)snprintf(out + used, len - used, ", %s", np->p->claimed_by);
+		for (int i = 0; i < k && i < 8 && used < len; i++)
+			used += (size_t)snprintf(out + used, len - used,
 			    "%s%d", i ? "," : ", by pid ", (int)pids[i]);
 	}
 	return n;

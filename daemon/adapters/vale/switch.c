@@ -661,7 +661,8 @@ vale_ring_fds(struct port *p, int t, uint32_t i, int *fds, unsigned max)
 
 /* UNM_Q_VALE_PORT: which switch is it on now? the answer carries the switch's memfd */
 static int
-query_port(const char *name, struct ctrl_reply *rp, struct ctrl_err *e)
+query_port(const struct client *asker, const char *name, struct ctrl_reply *rp,
+    struct ctrl_err *e)
 {
 	struct port *p = port_find(name);
 	struct vale_attachment *a;
@@ -669,6 +670,9 @@ query_port(const char *name, struct ctrl_reply *rp, struct ctrl_err *e)
 
 	if (!p || p->ops != &vale_port_ops)
 		return ctrl_fail(e, ENXIO, "%s: no such VALE port", name);
+	/* the switch's memory goes to its ports' users only (a group member: its own port) */
+	if (!client_may_see(asker, p->reg))
+		return ctrl_fail(e, EPERM, "%s: not a port of yours", name);
 	v = p->priv;
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -733,7 +737,7 @@ static int
 vale_query(const struct ctrl_ctx *cx, const struct unm_query *q)
 {
 	if (q->type == UNM_Q_VALE_PORT)
-		return query_port(q->name, cx->rp, cx->e);
+		return query_port(cx->asker, q->name, cx->rp, cx->e);
 	return query_peers(cx->asker, q->name, cx->rp, cx->e);
 }
 
