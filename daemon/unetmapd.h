@@ -303,6 +303,7 @@ struct daemon_cfg {
 	const char *log_path;
 	bool nic;		/* may take network interfaces (main.c; off in fuzzers and unit tests) */
 	unsigned admode;	/* UNETMAP_ADMODE_* for requests that do not say */
+	uint32_t generic_ringsize;	/* slots of an interface's rings (params.c) */
 };
 
 extern struct daemon_cfg dcfg;	/* config.c: the defaults, main.c: the command line */
@@ -311,6 +312,7 @@ extern struct daemon_cfg dcfg;	/* config.c: the defaults, main.c: the command li
 struct nmreq_unetmap_param;
 void params_init(void);			/* the defaults, as they are at start */
 int params_set(const char *name, const char *value, struct ctrl_err *e);
+int params_no_such(const char *name, struct ctrl_err *e);	/* ENOENT, and why */
 int params_get(unsigned idx, const char *name, struct nmreq_unetmap_param *out);
 unsigned params_count(void);
 int params_load(const char *path, bool must_exist);	/* the config file */
