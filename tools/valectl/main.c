@@ -13,6 +13,7 @@
 #include <sys/sysinfo.h>
 
 #include "tools/valectl/vale.h"
+#include "tools/nm_errno.h"
 
 static const char usage_text[] =
 "usage: valectl [-v] [command]\n"
@@ -220,7 +221,7 @@ check_port(char f, const char *arg)
 static int
 fail(const char *what, const char *name, int err)
 {
-	vc_warn("cannot %s %s: %s", what, name, strerror(err));
+	vc_warn("cannot %s %s: %s", what, name, nm_errstr(err));
 	return VC_EXIT_FAIL;
 }
 

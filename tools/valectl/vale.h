@@ -24,6 +24,7 @@
 
 #include <net/netmap.h>
 #include "unetmap.h"
+#include "tools/nm_errno.h"
 
 #define VC_EXIT_FAIL	1	/* the request failed */
 #define VC_EXIT_USAGE	2	/* the command line is wrong */
@@ -143,7 +144,7 @@ vc_open(void)
 	int fd = open("/dev/netmap", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		vc_warn("cannot open /dev/netmap: %s", strerror(errno));
+		vc_warn("cannot open /dev/netmap: %s", nm_errstr(errno));
 		exit(VC_EXIT_FAIL);
 	}
 	return fd;
