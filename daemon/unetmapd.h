@@ -357,6 +357,7 @@ struct worker {
 	pid_t pid;			/* 0: not running */
 	uint64_t started_ms, restart_at_ms;
 	int quick_fails;
+	unsigned restarts;		/* deaths it was started again after */
 };
 #define WORKER_MAX_FDS 128	/* descriptors one worker may be given */
 /*

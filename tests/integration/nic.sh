@@ -118,6 +118,12 @@ for mode in generic emulated; do
 done
 # generic_ringsize: the rings of an interface taken from then on (every mode)
 "$B/bin/nm-sysctl" generic_ringsize=2048 >/dev/null 2>&1; ok $? "nm-sysctl generic_ringsize=2048 is taken"
+"$B/bin/nm-sysctl" -j -a 2>/dev/null | python3 -c '
+import json, sys
+p = {x["name"]: x for x in json.load(sys.stdin)}
+g = p["generic_ringsize"]
+sys.exit(0 if (g["value"], g["default"], g["min"], g["max"]) == (2048, 1024, 64, 16384) and "admode" in p else 1)'
+ok $? "nm-sysctl -j -a: JSON with generic_ringsize 2048 (default 1024, 64 to 16384)"
 for mode in native emulated; do
 	count_bg $NA netmap:$VA@admode=$mode $tmp/rs 3000
 	inA "$P" info $VA >$tmp/rsi 2>&1

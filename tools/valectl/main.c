@@ -241,6 +241,8 @@ list(int fd, const char *sw, bool verbose, bool json)
 		vc_print_json(stdout, &l);
 	else if (l.n)
 		vc_print_table(stdout, &l, verbose);
+	for (size_t i = 0; verbose && !json && i < l.n; i++)
+		vc_print_attachment(stdout, &l.v[i]);
 	vc_list_free(&l);
 	return 0;
 }
@@ -276,8 +278,10 @@ locate(int fd, const char *name, bool verbose, bool json)
 		one.v = &p;
 		if (json)
 			vc_print_json(stdout, &one);
-		else
+		else {
 			vc_print_table(stdout, &one, true);
+			vc_print_attachment(stdout, &p);
+		}
 	}
 	return 0;
 }
