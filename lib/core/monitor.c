@@ -263,6 +263,7 @@ mring_fill(struct mring *mr, const struct mon_src *src, uint32_t from, uint32_t 
 			s->buf_idx = dbuf;
 			s->len = d->len;
 			d->len = sv.len;
+			d->ptr = sv.ptr;	/* the frame's data offset, in the watched ring's bits */
 			s->flags = sv.flags | NS_BUF_CHANGED;
 		} else if (!mon_copy(mr, src, &sv, d, bufs, bsz)) {
 			lost++;
