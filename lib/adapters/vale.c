@@ -567,10 +567,9 @@ vale_txsync(struct unm_kr *kr)
 
 			for (; x != head && f < UNM_MAX_FRAGS + 1; x = unm_next(x, n)) {
 				const struct netmap_slot *s = &ts[x];
-
-				f++;
 				uint32_t off;
 
+				f++;
 				/* NS_INDIRECT: the data is at slot->ptr, in the sender's memory */
 				if (s->len > kr->buf_size || (!(s->flags & NS_INDIRECT) &&
 				    (s->buf_idx < 2 || s->buf_idx >= kr->nbufs ||
@@ -616,9 +615,17 @@ vale_txsync(struct unm_kr *kr)
 				d = from >= VALE_MAX_PORTS ? DROP : route(st, &ts[j], hdr, from,
 				    learn, icpt);
 			} else {
-				const unsigned char *fr = (const unsigned char *)st->bufs +
-				    (uint64_t)ts[j].buf_idx * kr->buf_size + (ts[j].ptr & k->off_mask);
+				const unsigned char *fr;
+				uint32_t off0;
 
+				/* checked again: the kring, in shared memory, may have changed */
+				if (!unm_slot_off(k, &ts[j], kr->buf_size, &off0)) {
+					bad++;
+					j = x;
+					continue;
+				}
+				fr = (const unsigned char *)st->bufs + (uint64_t)ts[j].buf_idx *
+				    kr->buf_size + off0;
 				if (reinject)
 					from = learned_port(st, fr);
 				d = from >= VALE_MAX_PORTS ? DROP : route(st, &ts[j], fr, from, learn,
