@@ -149,6 +149,11 @@ struct port_ops {
 	const char *(*nifp_name)(struct port *p);
 	/* descriptors the data path of that ring needs (an AF_XDP socket...) */
 	unsigned (*ring_fds)(struct port *p, int t, uint32_t i, int *fds, unsigned max);
+	/*
+	 * May binding @b of this port use data offsets (NETMAP_REQ_OPT_OFFSETS;
+	 * netmap's NAF_OFFSETS)?  NULL: never.
+	 */
+	bool (*offsets)(struct port *p, const struct binding *b);
 	/* a binding is made / released (e.g. take or give back an interface) */
 	int (*bind)(const struct ctrl_ctx *cx, struct port *p, struct binding *b);
 	void (*unbind)(struct port *p, struct binding *b);
@@ -292,6 +297,22 @@ struct nmreq_option *ctrl_option(const struct ctrl_ctx *cx, uint32_t type, size_
 int ctrl_register(const struct ctrl_ctx *cx);
 int ctrl_adopt(struct client *c, struct ctrl_reply *rp, struct ctrl_err *e);
 void binding_release(struct binding *b);
+
+/*
+ * offsets.c: NETMAP_REQ_OPT_OFFSETS, checked before anything of the
+ * registration is made, applied once it has succeeded
+ */
+struct offsets_plan {
+	struct nmreq_opt_offsets *opt;	/* NULL: the request has none */
+	uint64_t mask, max, initial;
+};
+int offsets_check(const struct ctrl_ctx *cx, struct port *p, const struct binding *b,
+    struct offsets_plan *pl);
+void offsets_apply(struct port *p, const struct binding *b, const struct offsets_plan *pl);
+/* port_ops->offsets of kinds whose every data path honours offsets */
+bool offsets_always(struct port *p, const struct binding *b);
+/* the port's last binding went: its rings carry no offsets any more */
+void offsets_forget(struct port *p);
 
 /* ------------------------------------------------------------ daemon */
 

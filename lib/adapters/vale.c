@@ -14,6 +14,10 @@
  * rxsync moves published packets from the port's inbound queues into rx
  * ring 0, swapping buffers, visiting the queues round robin.
  *
+ * Data offsets: a frame is read at the sender's slot offset and written at
+ * the receiver's rx ring offset (its initial one), which travels in the
+ * queue slot's ptr (frag_copy; rxsync puts it in the rx slot).
+ *
  * NS_INDIRECT (data at slot->ptr, in the sender's own memory) is read with
  * unm_copy_in, so a bad pointer drops the frame instead of crashing; it
  * costs a system call per fragment and holds at most one buffer (2048 B).
@@ -364,6 +368,34 @@ lock_queue(struct unm_kring *qk)
 	return false;
 }
 
+/*
+ * Data offsets (NETMAP_REQ_OPT_OFFSETS): fragment @s of ours, read at its
+ * slot's offset (or at slot->ptr for NS_INDIRECT), is written into buffer
+ * @bi of @pe at @doff, the receiver's rx offset, and cut to what fits
+ * there.  Returns the length written; a fragment whose offset no longer
+ * fits (the ring's offsets changed since it was checked) or whose
+ * NS_INDIRECT pointer cannot be read is written empty.
+ */
+static uint16_t
+frag_copy(struct unm_kr *kr, struct vstate *st, const struct peer *pe,
+    struct netmap_slot *s, uint32_t bi, uint32_t doff)
+{
+	char *dst = pe->bufs + (uint64_t)bi * pe->bufsize + doff;
+	uint32_t len = s->len, soff;
+
+	if (len > pe->bufsize - doff)
+		len = pe->bufsize - doff;
+	if (s->flags & NS_INDIRECT) {
+		if (unm_copy_in(dst, (const void *)(uintptr_t)s->ptr, len) < 0)
+			s->len = 0;	/* a bad pointer: an empty fragment, nothing read */
+		return s->len ? (uint16_t)len : 0;
+	}
+	if (!unm_slot_off(kr->k, s, kr->buf_size, &soff))
+		return 0;
+	memcpy(dst, st->bufs + (uint64_t)s->buf_idx * kr->buf_size + soff, len);
+	return (uint16_t)len;
+}
+
 /* delivers this batch's packets for @d (and the flooded ones) to @d's queue */
 static void
 deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
@@ -377,7 +409,7 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 	uint64_t frames = 0, full = 0, busy = 0;
 	struct netmap_ring *q;
 	struct unm_kring *qk;
-	uint32_t prod, cons, space;
+	uint32_t prod, cons, space, doff;
 	bool locked = false;
 
 	if (!pe->rm || qi >= pe->rm->L.ring.num) {
@@ -397,6 +429,9 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 		goto count;
 	}
 	space = VALE_INQ_SLOTS - 1 - unm_dist(cons, prod, VALE_INQ_SLOTS);
+	/* where the receiver wants its frames: its rx ring's offset */
+	doff = unm_rx_off(pe->rx1k && st->me + 1 == __atomic_load_n(&st->shm->host_port,
+	    __ATOMIC_RELAXED) ? pe->rx1k : pe->rx0k, pe->bufsize);
 	/* the two chains are in batch order: merge them */
 	while (a != NONE || b != NONE) {
 		uint16_t p;
@@ -423,13 +458,8 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 
 			if (bi < 2 || bi >= pe->nbufs)
 				bi = 0;	/* a receiver scribbled: write where harm is none */
-			if (!(ts[j].flags & NS_INDIRECT))
-				memcpy(pe->bufs + (uint64_t)bi * pe->bufsize,
-				    st->bufs + (uint64_t)ts[j].buf_idx * kr->buf_size, ts[j].len);
-			else if (unm_copy_in(pe->bufs + (uint64_t)bi * pe->bufsize,
-			    (const void *)(uintptr_t)ts[j].ptr, ts[j].len) < 0)
-				ts[j].len = 0;	/* a bad pointer: an empty fragment, nothing read */
-			qs->len = ts[j].len;
+			qs->len = frag_copy(kr, st, pe, &ts[j], bi, doff);
+			qs->ptr = doff;
 			qs->flags = (uint16_t)((f + 1 < nf ? NS_MOREFRAG : 0) | (nf - f) << 8);
 			prod = unm_next(prod, VALE_INQ_SLOTS);
 		}
@@ -537,11 +567,13 @@ vale_txsync(struct unm_kr *kr)
 
 			for (; x != head && f < UNM_MAX_FRAGS + 1; x = unm_next(x, n)) {
 				const struct netmap_slot *s = &ts[x];
+				uint32_t off;
 
 				f++;
 				/* NS_INDIRECT: the data is at slot->ptr, in the sender's memory */
 				if (s->len > kr->buf_size || (!(s->flags & NS_INDIRECT) &&
-				    (s->buf_idx < 2 || s->buf_idx >= kr->nbufs)))
+				    (s->buf_idx < 2 || s->buf_idx >= kr->nbufs ||
+				    !unm_slot_off(k, s, kr->buf_size, &off))))
 					ok = false;
 				if (!(s->flags & NS_MOREFRAG)) {
 					complete = true;
@@ -564,7 +596,7 @@ vale_txsync(struct unm_kr *kr)
 			}
 			if (!ok || len0 < 14) {
 				bad_packet(kr, j, ok ? "shorter than an Ethernet header" :
-				    "invalid buffer index or length");
+				    "invalid buffer index, length or offset");
 				bad++;
 				j = x;
 				continue;
@@ -583,9 +615,17 @@ vale_txsync(struct unm_kr *kr)
 				d = from >= VALE_MAX_PORTS ? DROP : route(st, &ts[j], hdr, from,
 				    learn, icpt);
 			} else {
-				const unsigned char *fr = (const unsigned char *)st->bufs +
-				    (uint64_t)ts[j].buf_idx * kr->buf_size;
+				const unsigned char *fr;
+				uint32_t off0;
 
+				/* checked again: the kring, in shared memory, may have changed */
+				if (!unm_slot_off(k, &ts[j], kr->buf_size, &off0)) {
+					bad++;
+					j = x;
+					continue;
+				}
+				fr = (const unsigned char *)st->bufs + (uint64_t)ts[j].buf_idx *
+				    kr->buf_size + off0;
 				if (reinject)
 					from = learned_port(st, fr);
 				d = from >= VALE_MAX_PORTS ? DROP : route(st, &ts[j], fr, from, learn,
@@ -713,9 +753,15 @@ vale_rxsync(struct unm_kr *kr)
 				uint32_t spare = rs[t].buf_idx;
 
 				if (qs->buf_idx >= 2 && qs->buf_idx < kr->nbufs) {
+					uint64_t qo = qs->ptr;	/* where the sender put the data */
+
+					if (qo > k->off_max || qo + qs->len > kr->buf_size ||
+					    (qo & k->off_mask) != qo)
+						qo = qs->len = 0;	/* scribbled: an empty frame */
 					rs[t].buf_idx = qs->buf_idx;
 					rs[t].len = qs->len <= kr->buf_size ? qs->len : 0;
 					rs[t].flags = qs->flags;
+					unm_slot_set_off(&rs[t], k->off_mask, (uint32_t)qo);
 					qs->buf_idx = spare;
 				} else {
 					rs[t].len = 0;	/* a sender scribbled: an empty frame */

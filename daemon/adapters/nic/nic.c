@@ -591,6 +591,8 @@ const struct port_ops nic_port_ops = {
 	.idle = nic_idle,
 	.ring_kind = nic_ring_kind,
 	.ring_fds = nic_ring_fds,
+	/* every data path (xsk, packet, host) sends from and receives at an offset */
+	.offsets = offsets_always,
 	.bind = nic_bind,
 	.stop = nic_stop,
 };
