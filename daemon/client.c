@@ -87,7 +87,7 @@ send_reply(struct ev_loop *l, struct client *c, struct unm_msg *m, const void *p
 static void
 handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len, int ext_fd)
 {
-	struct ctrl_req rq = { .ext_fd = ext_fd };
+	struct ctrl_req rq = { .ext_fd = ext_fd, .pid = c->pid };
 	struct ctrl_reply rp = { 0 };
 	struct ctrl_err e = { "" };
 	static uint8_t out[UNM_MSG_MAX];

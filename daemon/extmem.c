@@ -43,12 +43,17 @@ object_fd(const struct ctrl_ctx *cx, const struct unm_opt_extmem_src *src, bool 
 	*own = false;
 	if (src->attached && cx->rq->ext_fd >= 0)
 		return cx->rq->ext_fd;
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)cx->asker->pid,
+	/*
+	 * The sender's own memory (never the descriptor's opener's, for a
+	 * guest): it is alive, waiting for our answer, so its pid is its own.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)cx->rq->pid,
 	    (unsigned long long)src->vma_start, (unsigned long long)src->vma_end);
-	fd = cx->asker->pid > 0 ? open(path, O_RDWR | O_CLOEXEC) : -1;
+	errno = ESRCH;
+	fd = cx->rq->pid > 0 ? open(path, O_RDWR | O_CLOEXEC) : -1;
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot open pid %d's %.40s (%.32s): map a file (hugetlbfs, "
-		    "tmpfs) or a memfd, or run unetmapd as root", (int)cx->asker->pid, src->path,
+		    "tmpfs) or a memfd, or run unetmapd as root", (int)cx->rq->pid, src->path,
 		    strerror(errno));
 		return -1;
 	}

@@ -280,6 +280,7 @@ struct ctrl_req {
 	struct nmreq_option **opts;	/* each with its body after it */
 	uint32_t *opt_size;
 	int ext_fd;		/* external memory's object, attached by the library; or -1 */
+	pid_t pid;		/* who sent it (its connection's SO_PEERCRED; a guest's own) */
 };
 
 struct ctrl_reply {

@@ -23,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -199,8 +201,37 @@ get(int fd, struct netmap_if *nifp)
 }
 
 /*
- * A pipe in external memory: the master's process supplies the memory, a
- * second process opens the other end and maps it through the daemon.
+ * In a child: opens @name (a pipe's other end, or a monitor), says so on
+ * @ready, and expects FRAMES frames numbered 0, 1, ... on its rx ring 0.
+ */
+static int
+receiver(const char *name, uint64_t flags, int go, int ready)
+{
+	struct rawport s;
+	int n = 0;
+	char c;
+
+	if (read(go, &c, 1) != 1)
+		return 2;
+	if (raw_open(&s, name, NR_REG_ALL_NIC, flags, 0) < 0)
+		return 3;
+	if (write(ready, "r", 1) != 1)
+		return 4;
+	for (int i = 0; i < FRAMES; i++) {
+		int b = get(s.fd, s.nifp);
+
+		if (b < 0)
+			break;
+		n += b == (i & 0xff);
+	}
+	raw_close(&s);
+	return n == FRAMES ? 0 : 5;
+}
+
+/*
+ * A pipe in external memory: the master's process supplies the memory;
+ * two other processes, the pipe's other end and a copy monitor of the
+ * master's tx ring, map it through the daemon.
  */
 static void
 t_pipe(void)
@@ -208,46 +239,38 @@ t_pipe(void)
 	struct nmreq_pools_info pi;
 	struct nmreq_opt_extmem e;
 	struct nmreq_register req;
-	char name[64];
-	int go[2], done[2], fd, st = 0, got = 0;
-	pid_t pid;
+	char name[2][64], mname[64];
+	int go[2], ready[2], fd, st[2] = { 0, 0 }, got = 0;
+	pid_t pid[2];
 	void *mem;
 	char c;
 
-	if (pipe(go) < 0 || pipe(done) < 0)
+	if (pipe(go) < 0 || pipe(ready) < 0)
 		return;
-	pid = fork();
-	if (pid == 0) {
-		struct rawport s;
-		int n = 0;
-
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(2);
-		snprintf(name, sizeof(name), "xpipe%d}3", (int)getppid());
-		if (raw_open(&s, name, NR_REG_ALL_NIC, 0, 0) < 0)
-			_exit(3);
-		for (int i = 0; i < FRAMES; i++) {
-			int b = get(s.fd, s.nifp);
-
-			if (b < 0)
-				break;
-			n += b == (i & 0xff);
+	snprintf(mname, sizeof(mname), "xpipe%d{3", (int)getpid());
+	snprintf(name[0], sizeof(name[0]), "xpipe%d}3", (int)getpid());
+	snprintf(name[1], sizeof(name[1]), "xpipe%d{3", (int)getpid());	/* its monitor */
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			alarm(30);
+			close(go[1]);
+			close(ready[0]);
+			_exit(receiver(name[i], i ? NR_MONITOR_TX : 0, go[0], ready[1]));
 		}
-		_exit(n == FRAMES ? 0 : 4);
 	}
 	close(go[0]);
+	close(ready[1]);
 	pools_fill(&pi);
 	mem = mmap(NULL, pi.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	extmem_opt(&e, mem, &pi);
 	memset(&req, 0, sizeof(req));
 	req.nr_mode = NR_REG_ALL_NIC;
 	req.nr_tx_slots = req.nr_rx_slots = 256;	/* ring objects of 9216 bytes */
-	snprintf(name, sizeof(name), "xpipe%d{3", (int)getpid());
-	fd = reg_with(name, &req, &e.nro_opt);
+	fd = reg_with(mname, &req, &e.nro_opt);
 	tap_ok(fd >= 0, "a pipe's master end in external memory (%s)",
 	    fd < 0 ? strerror(-fd) : "ok");
-	if (write(go[1], "g", 1) != 1)
+	if (write(go[1], "gg", 2) != 2 || read(ready[0], &c, 1) != 1 || read(ready[0], &c, 1) != 1)
 		fd = -1;
 	if (fd >= 0) {
 		struct netmap_if *nifp = NETMAP_IF(mem, req.nr_offset);
@@ -264,15 +287,18 @@ t_pipe(void)
 			ioctl(fd, NIOCTXSYNC, 0);
 		}
 	}
-	waitpid(pid, &st, 0);
-	tap_ok(got == FRAMES && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	    "%d frames through the pipe into another process (child exit %d)", got,
-	    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	for (int i = 0; i < 2; i++)
+		waitpid(pid[i], &st[i], 0);
+	tap_ok(got == FRAMES && WIFEXITED(st[0]) && WEXITSTATUS(st[0]) == 0,
+	    "%d frames through the pipe into another process (exit %d)", got,
+	    WIFEXITED(st[0]) ? WEXITSTATUS(st[0]) : -1);
+	tap_ok(WIFEXITED(st[1]) && WEXITSTATUS(st[1]) == 0,
+	    "a copy monitor of the master's tx ring, in a third process, saw them all (exit %d)",
+	    WIFEXITED(st[1]) ? WEXITSTATUS(st[1]) : -1);
 	if (fd >= 0)
 		close(fd);
 	close(go[1]);
-	close(done[0]);
-	close(done[1]);
+	close(ready[0]);
 	munmap(mem, pi.nr_memsize);
 }
 
@@ -532,6 +558,85 @@ t_libnetmap(void)
 	raw_close(&plain);
 }
 
+/*
+ * Without CAP_SYS_ADMIN and CAP_CHECKPOINT_RESTORE a process cannot open
+ * its own /proc/self/map_files: an anonymous shared area is then opened by
+ * the daemon (root) through /proc/<pid>/map_files, a memfd the program
+ * holds through its descriptor.  Exit: 0 all well, 77 caps not dropped.
+ */
+static int
+nopriv_child(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	struct nmreq_pools_info pi;
+	struct nmreq_opt_extmem e;
+	struct nmreq_register req;
+	char name[64], mf[96];
+	void *mem;
+	int fd, mfd;
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return 77;
+	d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+	d[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
+	d[CAP_CHECKPOINT_RESTORE / 32].effective &= ~(1u << (CAP_CHECKPOINT_RESTORE % 32));
+	d[CAP_CHECKPOINT_RESTORE / 32].permitted &= ~(1u << (CAP_CHECKPOINT_RESTORE % 32));
+	if (syscall(SYS_capset, &h, d) < 0)
+		return 77;
+	pools_fill(&pi);
+	mem = mmap(NULL, pi.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	snprintf(mf, sizeof(mf), "/proc/self/map_files/%lx-%lx", (unsigned long)mem,
+	    (unsigned long)mem + pi.nr_memsize);
+	fd = open(mf, O_RDWR);
+	if (fd >= 0)
+		return 77;	/* still allowed: nothing to show */
+	extmem_opt(&e, mem, &pi);
+	memset(&req, 0, sizeof(req));
+	req.nr_mode = NR_REG_ALL_NIC;
+	req.nr_tx_slots = req.nr_rx_slots = 256;
+	snprintf(name, sizeof(name), "%s:np1", sw);
+	fd = reg_with(name, &req, &e.nro_opt);
+	if (fd < 0)
+		return 2;
+	close(fd);
+	mfd = memfd_create("extmem-test", MFD_CLOEXEC);
+	if (mfd < 0 || ftruncate(mfd, (off_t)pi.nr_memsize) < 0)
+		return 3;
+	mem = mmap(NULL, pi.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	extmem_opt(&e, mem, &pi);
+	snprintf(name, sizeof(name), "%s:np2", sw);
+	memset(&req, 0, sizeof(req));
+	req.nr_mode = NR_REG_ALL_NIC;
+	req.nr_tx_slots = req.nr_rx_slots = 256;
+	fd = reg_with(name, &req, &e.nro_opt);
+	if (fd < 0)
+		return 4;
+	close(fd);
+	return 0;
+}
+
+static void
+t_no_privileges(void)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		alarm(30);
+		_exit(nopriv_child());
+	}
+	waitpid(pid, &st, 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+		printf("ok %d - without CAP_SYS_ADMIN # SKIP the capabilities could not be "
+		    "dropped\n", ++tap_n);
+	else
+		tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		    "a process that cannot open its own map_files: an anonymous shared area "
+		    "(the daemon opens it) and a memfd it holds (exit %d)",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 /* ---------------------------------------------------------------- huge pages */
 
 static long
@@ -704,6 +809,7 @@ main(void)
 	t_vale_two_processes();
 	t_refusals();
 	t_libnetmap();
+	t_no_privileges();
 	t_hugepages();
 	return tap_done();
 }
