@@ -88,18 +88,18 @@ struct vma {
 static bool
 parse_vma(const char *line, struct vma *v)
 {
+	size_t len = strcspn(line, "\n");
 	int n = 0;
 
 	v->path[0] = '\0';
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n",
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 "%n",
 	    &v->start, &v->end, v->perms, &v->ofs, &v->maj, &v->min, &v->ino, &n) < 7)
 		return false;
-	if (n > 0) {
-		const char *p = line + n;
-		size_t l = strcspn(p, "\n");
-
-		snprintf(v->path, sizeof(v->path), "%.*s", (int)l, p);
-	}
+	/* the name, if the line has one (never the next line's start) */
+	while (n > 0 && (size_t)n < len && line[n] == ' ')
+		n++;
+	if (n > 0 && (size_t)n < len)
+		snprintf(v->path, sizeof(v->path), "%.*s", (int)(len - (size_t)n), line + n);
 	return true;
 }
 
