@@ -347,7 +347,9 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 		goto out;
 	}
 	uc->nopts = nopts;
-	r = extmem_source(&hdr, o, &nopts, buf, UNM_MSG_MAX - sizeof(m), &used, &xfd, &ext_hint);
+	/* a descriptor already bound: the daemon says EBUSY first, as netmap does */
+	r = d->bind ? 0 : extmem_source(&hdr, o, &nopts, buf, UNM_MSG_MAX - sizeof(m), &used,
+	    &xfd, &ext_hint);
 	if (r < 0)
 		goto out;
 	env_option(&hdr, o, &nopts, buf, UNM_MSG_MAX - sizeof(m), &used, &env_pm);
