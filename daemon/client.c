@@ -85,9 +85,9 @@ send_reply(struct ev_loop *l, struct client *c, struct unm_msg *m, const void *p
 
 /* @c asked, on behalf of @t (itself, or the descriptor it attached) */
 static void
-handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len)
+handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len, int ext_fd)
 {
-	struct ctrl_req rq = { 0 };
+	struct ctrl_req rq = { .ext_fd = ext_fd, .pid = c->pid };
 	struct ctrl_reply rp = { 0 };
 	struct ctrl_err e = { "" };
 	static uint8_t out[UNM_MSG_MAX];
@@ -123,6 +123,8 @@ handle_ctrl(struct ev_loop *l, struct client *c, struct client *t, size_t len)
 	send_reply(l, c, &rm, out, olen, rp.fds, rp.nfds);
 	free(rp.bind);
 	ctrl_req_free(&rq);
+	if (ext_fd >= 0)
+		close(ext_fd);	/* a region made of it keeps a copy */
 }
 
 /* a data path's question to its kind's control half (UNM_OP_QUERY) */
@@ -233,7 +235,7 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct client *c = arg, *t, *asker;
 	struct unm_msg m;
-	int fds[UNM_FDS_PER_MSG];
+	int fds[UNM_FDS_PER_MSG], ext_fd = -1;
 	unsigned nfds = 0;
 	size_t len = 0;
 	int r;
@@ -242,7 +244,10 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 		client_close(l, c);
 		return;
 	}
-	/* a request carries one descriptor at most: no follow-up is ever waited for */
+	/*
+	 * a request carries one descriptor (two with external memory) at
+	 * most: no follow-up is ever waited for
+	 */
 	r = unm_msg_recv(fd, &m, msgbuf, sizeof(msgbuf), &len, fds, UNM_FDS_PER_MSG,
 	    &nfds, MSG_DONTWAIT, 0);
 	/*
@@ -251,7 +256,7 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 	 * processes may share one descriptor, but not its replies).
 	 */
 	t = c;
-	if (r == 0 && nfds == 1) {
+	if (r == 0 && nfds >= 1) {
 		t = by_descriptor(fds[0]);
 		if (!t) {
 			struct unm_msg rm;
@@ -267,8 +272,13 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 			return;
 		}
 	}
+	/* a REGISTER with external memory brings the memory's object too */
+	if (r == 0 && nfds == 2 && m.op == UNM_OP_CTRL) {
+		ext_fd = fds[1];
+		fds[1] = -1;
+	}
 	unm_close_fds(fds, nfds);
-	if (r == 0 && nfds > 1)
+	if (r == 0 && nfds > 1 && ext_fd < 0)
 		r = -EPROTO;
 	if (r == -EAGAIN)
 		return;
@@ -309,12 +319,15 @@ client_event(struct ev_loop *l, int fd, uint32_t events, void *arg)
 		rm.op = m.op;
 		send_reply(l, c, &rm, NULL, 0, NULL, 0);
 		unm_ratelimited(5, "refused pid %d: %s", (int)c->pid, rm.errmsg);
+		if (ext_fd >= 0)
+			close(ext_fd);
 		client_close(l, c);
 		return;
 	}
 	switch (m.op) {
 	case UNM_OP_CTRL:
-		handle_ctrl(l, c, t, len);
+		handle_ctrl(l, c, t, len, ext_fd);
+		ext_fd = -1;	/* closed there */
 		break;
 	case UNM_OP_ADOPT:
 		handle_adopt(l, c, t);

@@ -53,10 +53,8 @@ ctrl_options_check(const struct ctrl_ctx *cx, const uint32_t *consumes)
 			ours |= rq->opts[i]->nro_reqtype == *c;
 		if (!ours)
 			err = ctrl_fail(e, EOPNOTSUPP, "%s: option type %u is not supported by "
-			    "%s requests%s", rq->hdr.nr_name, rq->opts[i]->nro_reqtype,
-			    unm_req_name(rq->hdr.nr_reqtype),
-			    rq->opts[i]->nro_reqtype == NETMAP_REQ_OPT_EXTMEM ?
-			    " (extmem is not in this build yet)" : "");
+			    "%s requests", rq->hdr.nr_name, rq->opts[i]->nro_reqtype,
+			    unm_req_name(rq->hdr.nr_reqtype));
 	}
 	return err;
 }

@@ -86,9 +86,13 @@ region_destroy(struct region *r)
 		if (r->ring_evfd[i] >= 0)
 			close(r->ring_evfd[i]);
 	if (r->base)
-		munmap(r->base, r->L.total);
+		munmap(r->base, r->ext ? r->ext_len : r->L.total);
+	if (r->ext && r->kbase)
+		munmap(r->kbase, r->L.total);
 	if (r->memfd >= 0)
 		close(r->memfd);
+	if (r->ext && r->kfd >= 0)
+		close(r->kfd);
 	unm_debug("region %u destroyed", r->id);
 	free(r->if_used);
 	free(r->ring_used);
@@ -97,12 +101,33 @@ region_destroy(struct region *r)
 	free(r);
 }
 
+/* a sealed memfd of @size bytes: a client shrinking it would make the daemon fault */
+static int
+sealed_memfd(uint16_t id, uint64_t size)
+{
+	char name[32];
+	int fd;
+
+	snprintf(name, sizeof(name), "unetmap-mem%u", id);
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd >= 0 && (ftruncate(fd, (off_t)size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* the allocators and the kernel part's header of a region whose memory is mapped */
+static struct region *region_setup(struct region *r, struct ctrl_err *e);
+
 static struct region *
 region_create(const struct unm_region_cfg *cfg, bool priv, struct ctrl_err *e)
 {
 	struct region *r = calloc(1, sizeof(*r));
-	struct unm_region_hdr *h;
-	char name[32];
 	int err;
 
 	if (!r) {
@@ -110,6 +135,7 @@ region_create(const struct unm_region_cfg *cfg, bool priv, struct ctrl_err *e)
 		return NULL;
 	}
 	r->memfd = -1;
+	r->kfd = -1;
 	r->priv = priv;
 	r->id = free_id(priv);
 	err = unm_layout_compute(cfg, &r->L);
@@ -118,11 +144,8 @@ region_create(const struct unm_region_cfg *cfg, bool priv, struct ctrl_err *e)
 		    err ? "bad pool sizes" : "no free memory id");
 		goto fail;
 	}
-	snprintf(name, sizeof(name), "unetmap-mem%u", r->id);
-	r->memfd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (r->memfd < 0 || ftruncate(r->memfd, (off_t)r->L.total) < 0 ||
-	    /* a client shrinking the file would make the daemon fault */
-	    fcntl(r->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+	r->memfd = sealed_memfd(r->id, r->L.total);
+	if (r->memfd < 0) {
 		ctrl_fail(e, ENOMEM, "cannot create memory region %u: %s", r->id,
 		    strerror(errno));
 		goto fail;
@@ -135,6 +158,77 @@ region_create(const struct unm_region_cfg *cfg, bool priv, struct ctrl_err *e)
 		    strerror(errno));
 		goto fail;
 	}
+	r->kbase = r->base + r->L.kern_ofs;
+	return region_setup(r, e);
+fail:
+	region_destroy(r);
+	return NULL;
+}
+
+struct region *
+region_new_ext(const struct unm_region_cfg *cfg, int fd, uint64_t ofs, uint64_t len,
+    struct ctrl_err *e)
+{
+	struct region *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		ctrl_fail(e, ENOMEM, "out of memory creating a memory region");
+		return NULL;
+	}
+	r->memfd = -1;
+	r->kfd = -1;
+	r->priv = true;
+	r->ext = true;
+	r->id = free_id(true);
+	unm_layout_extmem(cfg, &r->L);
+	r->ext_ofs = ofs;
+	r->ext_len = len;
+	if (!r->id) {
+		ctrl_fail(e, ENOMEM, "cannot make a memory region: no free memory id");
+		goto fail;
+	}
+	r->memfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	r->kfd = sealed_memfd(r->id, r->L.total);
+	if (r->memfd < 0 || r->kfd < 0) {
+		ctrl_fail(e, ENOMEM, "cannot create memory region %u: %s", r->id,
+		    strerror(errno));
+		goto fail;
+	}
+	r->base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd, (off_t)ofs);
+	if (r->base == MAP_FAILED) {
+		r->base = NULL;
+		ctrl_fail(e, EFAULT, "cannot map the external memory (%llu bytes at %llu of its "
+		    "object): %s", (unsigned long long)len, (unsigned long long)ofs,
+		    strerror(errno));
+		goto fail;
+	}
+	r->kbase = mmap(NULL, r->L.total, PROT_READ | PROT_WRITE, MAP_SHARED, r->kfd, 0);
+	if (r->kbase == MAP_FAILED) {
+		r->kbase = NULL;
+		ctrl_fail(e, ENOMEM, "cannot map memory region %u: %s", r->id, strerror(errno));
+		goto fail;
+	}
+	return region_setup(r, e);
+fail:
+	region_destroy(r);
+	return NULL;
+}
+
+struct region *
+region_find_ext(uint64_t dev, uint64_t ino, uint64_t ofs, uint64_t len)
+{
+	for (struct region *r = regions; r; r = r->next)
+		if (r->ext && r->ext_dev == dev && r->ext_ino == ino && r->ext_ofs == ofs &&
+		    r->ext_len == len)
+			return r;
+	return NULL;
+}
+
+static struct region *
+region_setup(struct region *r, struct ctrl_err *e)
+{
+	struct unm_region_hdr *h;
+
 	r->if_used = calloc(r->L.ifp.num, 1);
 	r->ring_used = calloc(r->L.ring.num, 1);
 	r->buf_map = calloc((r->L.buf.num + 63) / 64, 8);
@@ -154,9 +248,10 @@ region_create(const struct unm_region_cfg *cfg, bool priv, struct ctrl_err *e)
 		r->buf_map[i / 64] |= 1ull << (i % 64);
 	if (getrandom(&r->uuid, sizeof(r->uuid), 0) != sizeof(r->uuid))
 		r->uuid = (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)r;
-	h = (struct unm_region_hdr *)(r->base + r->L.kern_ofs);
+	h = (struct unm_region_hdr *)r->kbase;
 	h->magic = UNM_REGION_MAGIC;
 	h->mem_id = r->id;
+	h->flags = r->ext ? UNM_REGION_EXT : 0;
 	h->uuid = r->uuid;
 	h->layout = r->L;
 	r->next = regions;
@@ -227,7 +322,7 @@ region_ring(struct region *r, uint32_t idx)
 struct unm_kring *
 region_kring(struct region *r, uint32_t idx)
 {
-	return (struct unm_kring *)(r->base + unm_kring_ofs(&r->L, idx));
+	return (struct unm_kring *)(r->kbase + unm_kring_kofs(idx));
 }
 
 int

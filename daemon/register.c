@@ -190,6 +190,12 @@ make_bind_reply(struct binding *b, struct ctrl_reply *rp, struct ctrl_err *e)
 	memcpy(bi->cap, b->cap, sizeof(bi->cap));
 	snprintf(bi->port, sizeof(bi->port), "%s", p->name);
 	rp->fds[rp->nfds++] = r->memfd;
+	if (r->ext) {
+		bi->ext = 1;
+		bi->ext_ofs = r->ext_ofs;
+		bi->ext_len = r->ext_len;
+		rp->fds[rp->nfds++] = r->kfd;
+	}
 	for (int t = 0; t < NR_DIRS; t++)
 		for (uint32_t i = b->first[t]; i < b->last[t]; i++, k++) {
 			struct unm_bind_ring *br = &bi->rings[k];
@@ -241,8 +247,9 @@ int
 ctrl_register(const struct ctrl_ctx *cx)
 {
 	static const uint32_t consumes[] = { NETMAP_REQ_OPT_UNETMAP_PORT_MODE,
-	    NETMAP_REQ_OPT_OFFSETS, 0 };
+	    NETMAP_REQ_OPT_OFFSETS, NETMAP_REQ_OPT_EXTMEM, NETMAP_REQ_OPT_UNETMAP_EXTMEM_SRC, 0 };
 	struct offsets_plan offs = { 0 };
+	struct region *ext = NULL;
 	struct client *c = cx->target;
 	struct ctrl_req *rq = cx->rq;
 	struct ctrl_reply *rp = cx->rp;
@@ -269,13 +276,24 @@ ctrl_register(const struct ctrl_ctx *cx)
 	if (req->nr_mode == NR_REG_PIPE_MASTER || req->nr_mode == NR_REG_PIPE_SLAVE)
 		return ctrl_fail(e, EINVAL, "%s: pipe modes exist only in the legacy API; "
 		    "name the pipe as x{N or x}N", name);
+	/* as netmap: external memory first, and the port is made in it */
+	err = extmem_region(cx, &ext);
+	if (err)
+		return err;
+	if (ext) {
+		region_ref(ext);	/* for this request: a fresh region lives until it is done */
+		req->nr_mem_id = ext->id;
+	}
 	b = calloc(1, sizeof(*b));
-	if (!b)
-		return ctrl_fail(e, ENOMEM, "%s: out of memory", name);
+	if (!b) {
+		err = ctrl_fail(e, ENOMEM, "%s: out of memory", name);
+		goto drop_ext;
+	}
 	if (getrandom(b->cap, sizeof(b->cap), 0) != sizeof(b->cap)) {
 		free(b);
-		return ctrl_fail(e, EIO, "%s: no random bytes for the binding's secret: %s", name,
+		err = ctrl_fail(e, EIO, "%s: no random bytes for the binding's secret: %s", name,
 		    strerror(errno));
+		goto drop_ext;
 	}
 	b->mode = req->nr_mode;	/* NR_REG_DEFAULT is the legacy API's, decoded there */
 	b->ringid = req->nr_ringid;
@@ -284,9 +302,15 @@ ctrl_register(const struct ctrl_ctx *cx)
 	err = port_lookup(cx, name, req, true, &p);
 	if (err) {
 		free(b);
-		return err;
+		goto drop_ext;
 	}
 	b->port = p;
+	if (ext && p->reg != ext) {
+		/* an interface, or a port made before in memory of its own */
+		err = ctrl_fail(e, EINVAL, "%s: the port lives in memory region %u: it cannot "
+		    "use external memory", name, p->reg->id);
+		goto fail;
+	}
 	if ((err = client_may_map(cx->asker, name, p->reg, e)))
 		goto fail;
 	if (p->claimed_by && !c->internal) {
@@ -345,10 +369,15 @@ ctrl_register(const struct ctrl_ctx *cx)
 	unm_debug("pid %d bound %s mode %u rings tx [%u,%u) rx [%u,%u), %u extra buffers",
 	    (int)c->pid, p->name, b->mode, b->first[NR_TX], b->last[NR_TX],
 	    b->first[NR_RX], b->last[NR_RX], b->extra_bufs);
+	if (ext)
+		region_unref(ext);	/* its port holds it now */
 	return 0;
 fail:
 	port_release(p);
 	free(b);
+drop_ext:
+	if (ext)
+		region_unref(ext);	/* gone with this request if nothing else uses it */
 	return err;
 }
 

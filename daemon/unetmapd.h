@@ -61,6 +61,15 @@ struct region {
 	int *ring_evfd;		/* eventfd of each ring object, -1 when free */
 	bool owned;		/* private: owner set by its first registration */
 	uid_t owner;		/* who may use it (client.c's policy for group members) */
+	/*
+	 * External memory (NETMAP_REQ_OPT_EXTMEM, extmem.c): the pools are in
+	 * the application's object (memfd above, mapped from ext_ofs, ext_len
+	 * bytes), the kernel part in a memfd of its own (kfd, at kbase).
+	 */
+	bool ext;
+	int kfd;
+	char *kbase;		/* the kernel part: struct unm_region_hdr, then krings */
+	uint64_t ext_dev, ext_ino, ext_ofs, ext_len;
 };
 
 extern struct unm_region_cfg region_cfg_global, region_cfg_private;
@@ -70,6 +79,14 @@ struct region *region_global(struct ctrl_err *e);	/* id 1, made on first use */
 /* a region asked for by id: 1 always exists (as netmap's global one), others may not */
 struct region *region_by_id(uint16_t id, struct ctrl_err *e);
 struct region *region_new_private(const struct unm_region_cfg *cfg, struct ctrl_err *e);
+/*
+ * a private region whose pools lie in external memory: object @fd (dup'ed),
+ * @len bytes from @ofs, laid out as @cfg asks (unm_layout_extmem)
+ */
+struct region *region_new_ext(const struct unm_region_cfg *cfg, int fd, uint64_t ofs,
+    uint64_t len, struct ctrl_err *e);
+/* the region already made of those bytes of that object (netmap_mem_ext_search) */
+struct region *region_find_ext(uint64_t dev, uint64_t ino, uint64_t ofs, uint64_t len);
 void region_ref(struct region *r);
 void region_unref(struct region *r);
 struct region *region_list(void);
@@ -267,6 +284,8 @@ struct ctrl_req {
 	uint32_t nopts;
 	struct nmreq_option **opts;	/* each with its body after it */
 	uint32_t *opt_size;
+	int ext_fd;		/* external memory's object, attached by the library; or -1 */
+	pid_t pid;		/* who sent it (its connection's SO_PEERCRED; a guest's own) */
 };
 
 struct ctrl_reply {
@@ -292,6 +311,13 @@ int ctrl_handle(const struct ctrl_ctx *cx);
 int ctrl_options_check(const struct ctrl_ctx *cx, const uint32_t *consumes);
 /* the option of @type in the request, if it has one of at least @size bytes */
 struct nmreq_option *ctrl_option(const struct ctrl_ctx *cx, uint32_t type, size_t size);
+
+/*
+ * extmem.c: the region of a REGISTER's NETMAP_REQ_OPT_EXTMEM (made, or
+ * found when the same memory was given before), in *out; NULL without the
+ * option.  0 or an errno, the option's status set as netmap sets it.
+ */
+int extmem_region(const struct ctrl_ctx *cx, struct region **out);
 
 /* register.c: REGISTER binds cx->target; ADOPT tells what @c is bound to */
 int ctrl_register(const struct ctrl_ctx *cx);

@@ -99,7 +99,7 @@ peers_refresh(struct unm_kr *kr, struct vstate *st)
 {
 	static __thread uint8_t buf[sizeof(struct vale_peers) +
 	    VALE_MAX_PORTS * sizeof(struct vale_peer_info)];
-	int fds[VALE_MAX_PORTS * 2 + 1];
+	int fds[VALE_MAX_PORTS * 4 + 1];
 	struct vale_peers *vp = (struct vale_peers *)buf;
 	unsigned nfds = 0;
 	size_t len = 0;
@@ -109,7 +109,7 @@ peers_refresh(struct unm_kr *kr, struct vstate *st)
 	_Static_assert(sizeof(q.name) >= VALE_NAME_MAX, "a switch name fits a query");
 	memcpy(q.name, st->shm->name, VALE_NAME_MAX);
 	q.name[VALE_NAME_MAX - 1] = '\0';
-	r = unm_query(kr->b, &q, buf, sizeof(buf), &len, fds, VALE_MAX_PORTS * 2 + 1, &nfds);
+	r = unm_query(kr->b, &q, buf, sizeof(buf), &len, fds, VALE_MAX_PORTS * 4 + 1, &nfds);
 	if (r < 0)
 		return r;
 	if (len < sizeof(*vp) || len != sizeof(*vp) + (size_t)vp->n * sizeof(vp->p[0])) {
@@ -121,16 +121,25 @@ peers_refresh(struct unm_kr *kr, struct vstate *st)
 		struct vale_peer_info *pi = &vp->p[i];
 		struct peer *p;
 		int err;
+		struct unm_region_src src;
+		bool ext;
 
 		if (pi->port >= VALE_MAX_PORTS || pi->memfd < 0 || (unsigned)pi->memfd >= nfds ||
 		    pi->evfd < 0 || (unsigned)pi->evfd >= nfds || fds[pi->memfd] < 0)
 			continue;
+		ext = pi->kfd >= 0;
+		if (ext && ((unsigned)pi->kfd >= nfds || fds[pi->kfd] < 0))
+			continue;
 		p = &st->peer[pi->port];
 		if (p->rm)
 			continue;
-		p->rm = unm_region_attach(pi->region_uuid, fds[pi->memfd], pi->region_total,
-		    pi->memsize, &err);
+		src = (struct unm_region_src){ .uuid = pi->region_uuid, .total = pi->region_total,
+		    .memsize = pi->memsize, .memfd = fds[pi->memfd], .kfd = ext ? fds[pi->kfd] : -1,
+		    .ext_ofs = pi->ext_ofs, .ext_len = pi->ext_len };
+		p->rm = unm_region_attach(&src, &err);
 		fds[pi->memfd] = -1;
+		if (ext)
+			fds[pi->kfd] = -1;
 		if (!p->rm || pi->rx0 >= p->rm->L.ring.num) {
 			if (p->rm)
 				unm_region_detach(p->rm);
@@ -139,11 +148,10 @@ peers_refresh(struct unm_kr *kr, struct vstate *st)
 		}
 		p->evfd = fds[pi->evfd];
 		fds[pi->evfd] = -1;
-		p->rx0k = (struct unm_kring *)(p->rm->base + unm_kring_ofs(&p->rm->L, pi->rx0));
+		p->rx0k = unm_rm_kring(p->rm, pi->rx0);
 		if (pi->rx1 < p->rm->L.ring.num && pi->evfd1 >= 0 && (unsigned)pi->evfd1 < nfds &&
 		    fds[pi->evfd1] >= 0) {
-			p->rx1k = (struct unm_kring *)(p->rm->base +
-			    unm_kring_ofs(&p->rm->L, pi->rx1));
+			p->rx1k = unm_rm_kring(p->rm, pi->rx1);
 			p->evfd1 = fds[pi->evfd1];
 			fds[pi->evfd1] = -1;
 		}
@@ -416,8 +424,8 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 		busy = ~0ull;	/* not there (yet): count them all below */
 		goto count;
 	}
-	q = (struct netmap_ring *)(pe->rm->base + unm_ring_ofs(&pe->rm->L, qi));
-	qk = (struct unm_kring *)(pe->rm->base + unm_kring_ofs(&pe->rm->L, qi));
+	q = unm_rm_ring(pe->rm, qi);
+	qk = unm_rm_kring(pe->rm, qi);
 	if (qk->num_slots != VALE_INQ_SLOTS || !(locked = lock_queue(qk))) {
 		busy = ~0ull;
 		goto count;
@@ -727,8 +735,8 @@ vale_rxsync(struct unm_kr *kr)
 			continue;
 		if (icpt_me && (s == hostp) != st->host_ring)
 			continue;	/* the interface's frames on the host ring, others' on 0 */
-		q = (struct netmap_ring *)(rm->base + unm_ring_ofs(&rm->L, qi));
-		qk = (struct unm_kring *)(rm->base + unm_kring_ofs(&rm->L, qi));
+		q = unm_rm_ring(rm, qi);
+		qk = unm_rm_kring(rm, qi);
 		cons = qk->nr_hwcur;
 		prod = __atomic_load_n(&qk->pipe_tail, __ATOMIC_ACQUIRE);
 		if (qk->num_slots != VALE_INQ_SLOTS || cons >= VALE_INQ_SLOTS ||

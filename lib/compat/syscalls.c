@@ -202,7 +202,8 @@ map_dev(struct unm_dev *d, void *addr, size_t len, int prot, int flags, off_t of
 		errno = EINVAL;
 		return MAP_FAILED;
 	}
-	p = REAL(mmap)(addr, len, prot, flags, b->rm->memfd, off);
+	/* external memory: the application's object, where the pools start in it */
+	p = REAL(mmap)(addr, len, prot, flags, b->rm->memfd, off + (off_t)b->rm->pool_ofs);
 	unm_dev_put(d);
 	return p;
 }

@@ -19,12 +19,16 @@ ring_sane(const struct unm_region_map *rm, uint32_t idx)
 }
 
 struct unm_binding *
-unm_binding_new(const struct unm_bind *bi, size_t len, int *fds, unsigned nfds, int *err)
+unm_binding_new(const struct unm_bind *bi, size_t len, int *fds, unsigned nfds, void *ext_hint,
+    int *err)
 {
 	struct unm_binding *b;
+	struct unm_region_src src;
+	/* the region's descriptors come first: one, or two for external memory */
+	unsigned nreg = bi->ext ? 2 : 1;
 
 	*err = EPROTO;
-	if (len < sizeof(*bi) || nfds < 1 ||
+	if (len < sizeof(*bi) || nfds < nreg ||
 	    len != sizeof(*bi) + (size_t)bi->nrings * sizeof(bi->rings[0]) ||
 	    bi->ntx > bi->nrings || bi->nifp_ofs + sizeof(struct netmap_if) > bi->memsize)
 		goto fail_fds;
@@ -39,8 +43,13 @@ unm_binding_new(const struct unm_bind *bi, size_t len, int *fds, unsigned nfds, 
 		*err = ENOMEM;
 		goto fail_b;
 	}
-	b->rm = unm_region_attach(bi->region_uuid, fds[0], bi->region_total, bi->memsize, err);
+	src = (struct unm_region_src){ .uuid = bi->region_uuid, .total = bi->region_total,
+	    .memsize = bi->memsize, .memfd = fds[0], .kfd = bi->ext ? fds[1] : -1,
+	    .ext_ofs = bi->ext_ofs, .ext_len = bi->ext_len, .hint = bi->ext ? ext_hint : NULL };
+	b->rm = unm_region_attach(&src, err);
 	fds[0] = -1;
+	if (bi->ext)
+		fds[1] = -1;
 	if (!b->rm)
 		goto fail_b;
 	b->nifp = (struct netmap_if *)(b->rm->base + bi->nifp_ofs);
@@ -60,25 +69,26 @@ unm_binding_new(const struct unm_bind *bi, size_t len, int *fds, unsigned nfds, 
 
 		*err = EPROTO;
 		if (!ring_sane(b->rm, br->idx) || br->sync_kind >= UNM_SYNC_MAX ||
-		    !unm_sync_table[br->sync_kind] || br->evfd < 1 || (unsigned)br->evfd >= nfds ||
+		    !unm_sync_table[br->sync_kind] || br->evfd < (int)nreg ||
+		    (unsigned)br->evfd >= nfds ||
 		    (br->link != UINT32_MAX && (!ring_sane(b->rm, br->link) ||
-		    br->link_evfd < 1 || (unsigned)br->link_evfd >= nfds)))
+		    br->link_evfd < (int)nreg || (unsigned)br->link_evfd >= nfds)))
 			goto fail_rings;
-		kr->ring = (struct netmap_ring *)(b->rm->base + unm_ring_ofs(L, br->idx));
-		kr->k = (struct unm_kring *)(b->rm->base + unm_kring_ofs(L, br->idx));
+		kr->ring = unm_rm_ring(b->rm, br->idx);
+		kr->k = unm_rm_kring(b->rm, br->idx);
 		kr->n = kr->ring->num_slots;
 		if (kr->n < 2 || unm_ring_objsize(kr->n) > L->ring.objsize)
 			goto fail_rings;
 		kr->evfd = fds[br->evfd];
 		kr->link_evfd = -1;
 		if (br->link != UINT32_MAX) {
-			kr->lring = (struct netmap_ring *)(b->rm->base + unm_ring_ofs(L, br->link));
-			kr->lk = (struct unm_kring *)(b->rm->base + unm_kring_ofs(L, br->link));
+			kr->lring = unm_rm_ring(b->rm, br->link);
+			kr->lk = unm_rm_kring(b->rm, br->link);
 			kr->link_evfd = fds[br->link_evfd];
 			if (kr->lring->num_slots != kr->n)
 				goto fail_rings;
 		}
-		if (br->nxfd > 4 || (br->nxfd && (br->xfd < 1 ||
+		if (br->nxfd > 4 || (br->nxfd && (br->xfd < (int)nreg ||
 		    (unsigned)br->xfd + br->nxfd > nfds)))
 			goto fail_rings;
 		for (unsigned x = 0; x < br->nxfd; x++)
@@ -92,8 +102,8 @@ unm_binding_new(const struct unm_bind *bi, size_t len, int *fds, unsigned nfds, 
 		snprintf(kr->name, sizeof(kr->name), "%s %s ring %u", b->port,
 		    br->dir == NR_TX ? "tx" : "rx", kr->ring->ringid);
 	}
-	/* keep the other descriptors; the region memfd went to the region map */
-	for (unsigned i = 1; i < nfds; i++)
+	/* keep the other descriptors; the region's went to the region map */
+	for (unsigned i = nreg; i < nfds; i++)
 		b->fds[b->nfds++] = fds[i];
 	for (unsigned i = 0; i < bi->nrings; i++) {
 		struct unm_kr *kr = &b->kr[i];

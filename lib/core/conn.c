@@ -159,7 +159,7 @@ start_daemon(const char *path)
 	return 0;
 }
 
-static int exchange(int sock, int attach, struct unm_msg *m, const void *payload,
+static int exchange(int sock, int attach, int extra, struct unm_msg *m, const void *payload,
     size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
     unsigned maxfds, unsigned *nfds);
 
@@ -176,7 +176,7 @@ hello_q(int fd, bool quiet)
 
 	unm_msg_init(&m, UNM_OP_HELLO);
 	rm.magic = 0;
-	r = exchange(fd, -1, &m, NULL, 0, &rm, NULL, 0, NULL, fds, 1, &nfds);
+	r = exchange(fd, -1, -1, &m, NULL, 0, &rm, NULL, 0, NULL, fds, 1, &nfds);
 	/* a go-ahead comes with the daemon's lives file (shared/identity.h) */
 	if (r == 0 && !rm.error && nfds == 1) {
 		unm_id_offer(fds[0]);
@@ -287,14 +287,16 @@ wait_readable(int fd)
 
 /*
  * One request and its reply on @sock, with @attach (a netmap descriptor)
- * passed along when it is not -1.
+ * passed along when it is not -1, and after it @extra (external memory's
+ * object) when that is not -1.
  */
 static int
-exchange(int sock, int attach, struct unm_msg *m, const void *payload, size_t len,
+exchange(int sock, int attach, int extra, struct unm_msg *m, const void *payload, size_t len,
     struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
     unsigned maxfds, unsigned *nfds)
 {
-	int r = unm_msg_send(sock, m, payload, len, &attach, attach >= 0, 0);
+	int att[2] = { attach, extra };
+	int r = unm_msg_send(sock, m, payload, len, att, attach < 0 ? 0 : extra < 0 ? 1 : 2, 0);
 
 	if (r == -EPIPE || r == -ECONNRESET) {
 		/* gone; but it may have said why before leaving (a refusal) */
@@ -342,7 +344,7 @@ exchange(int sock, int attach, struct unm_msg *m, const void *payload, size_t le
 }
 
 int
-unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
+unm_request(int fd, int extra_fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
     size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
     unsigned maxfds, unsigned *nfds)
 {
@@ -361,7 +363,7 @@ unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
 		return -ENXIO;
 	}
 	rm->magic = 0;
-	r = exchange(side, fd, m, payload, len, rm, rbuf, rcap, rlen, fds, maxfds, nfds);
+	r = exchange(side, fd, extra_fd, m, payload, len, rm, rbuf, rcap, rlen, fds, maxfds, nfds);
 	REAL(close)(side);
 	return r;
 }
@@ -379,7 +381,7 @@ unm_query(const struct unm_binding *b, struct unm_query *q, void *out, size_t ca
 	memcpy(q->cap, b->cap, sizeof(q->cap));
 	unm_msg_init(&m, UNM_OP_QUERY);
 	rm.magic = 0;
-	r = exchange(side, -1, &m, q, sizeof(*q), &rm, out, cap, len, fds, maxfds, nfds);
+	r = exchange(side, -1, -1, &m, q, sizeof(*q), &rm, out, cap, len, fds, maxfds, nfds);
 	REAL(close)(side);
 	if (r == 0 && rm.error) {
 		unm_close_fds(fds, *nfds);

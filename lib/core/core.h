@@ -33,15 +33,44 @@ struct unm_region_map {
 	struct unm_region_map *next;
 	uint64_t uuid;
 	uint16_t mem_id;
+	bool ext;		/* external memory (NETMAP_REQ_OPT_EXTMEM) */
+	bool own_base;		/* base is our mapping (not the application's memory) */
 	int memfd;		/* kept open: applications mmap through it */
-	char *base;		/* the library's mapping of the whole memfd */
+	int kfd;		/* external memory: the kernel part's memfd; else -1 */
+	uint64_t pool_ofs;	/* where the pools start in memfd */
+	uint64_t base_len;	/* external memory: length of our mapping at base */
+	char *base;		/* the pools: the library's mapping of the memfd, or
+				   the application's own memory where it registered */
+	char *kbase;		/* the kernel part (struct unm_region_hdr, krings) */
 	struct unm_layout L;
 	int refs;		/* bindings of this process using it */
 };
 
-/* maps (or finds) the region of @memfd; consumes @memfd either way */
-struct unm_region_map *unm_region_attach(uint64_t uuid, int memfd, uint64_t total,
-    uint64_t memsize, int *err);
+/* what the daemon says about a region, and its descriptors */
+struct unm_region_src {
+	uint64_t uuid;
+	uint64_t total;		/* of the memfd, or of the kernel part's (external) */
+	uint64_t memsize;
+	int memfd;
+	int kfd;		/* external memory: the kernel part; else -1 */
+	uint64_t ext_ofs, ext_len;
+	void *hint;		/* external memory: the application's own mapping, if ours */
+};
+
+/* maps (or finds) the region of @s; consumes its descriptors either way */
+struct unm_region_map *unm_region_attach(const struct unm_region_src *s, int *err);
+
+static inline struct unm_kring *
+unm_rm_kring(const struct unm_region_map *rm, uint32_t idx)
+{
+	return (struct unm_kring *)(rm->kbase + unm_kring_kofs(idx));
+}
+
+static inline struct netmap_ring *
+unm_rm_ring(const struct unm_region_map *rm, uint32_t idx)
+{
+	return (struct netmap_ring *)(rm->base + unm_ring_ofs(&rm->L, idx));
+}
 void unm_region_detach(struct unm_region_map *rm);
 
 /* ------------------------------------------------------------ rings */
@@ -135,8 +164,9 @@ struct unm_binding {
 	char port[NETMAP_REQ_IFNAMSIZ];
 };
 
+/* @ext_hint: where the application's own memory is, for a REGISTER with EXTMEM */
 struct unm_binding *unm_binding_new(const struct unm_bind *bi, size_t len, int *fds,
-    unsigned nfds, int *err);
+    unsigned nfds, void *ext_hint, int *err);
 void unm_binding_free(struct unm_binding *b);
 
 /* ------------------------------------------------------------ data path */
@@ -214,8 +244,11 @@ int unm_daemon_connect(int flags);
  * said HELLO
  */
 void unm_id_ensure(void);
-/* send @m + payload on a connection of its own with @fd attached; the reply into @rm/@rbuf/@fds */
-int unm_request(int fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
+/*
+ * send @m + payload on a connection of its own with @fd attached (and
+ * @extra_fd after it, unless -1); the reply into @rm/@rbuf/@fds
+ */
+int unm_request(int fd, int extra_fd, struct unm_dev *d, struct unm_msg *m, const void *payload,
     size_t len, struct unm_msg *rm, void *rbuf, size_t rcap, size_t *rlen, int *fds,
     unsigned maxfds, unsigned *nfds);
 /*

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/extmem.h"
 #include "shared/proto.h"
 #include "shared/req.h"
 #include "unetmap.h"
@@ -40,7 +41,7 @@ env_option(const struct nmreq_header *hdr, struct uopt *o, uint32_t *nopts, uint
 		struct nmreq_option *x = (struct nmreq_option *)(void *)o[i].uptr;
 		uint32_t type;
 
-		if (unm_copy_in(&type, &x->nro_reqtype, sizeof(type)) == 0 &&
+		if (x && unm_copy_in(&type, &x->nro_reqtype, sizeof(type)) == 0 &&
 		    type == NETMAP_REQ_OPT_UNETMAP_PORT_MODE)
 			return;
 	}
@@ -52,6 +53,69 @@ env_option(const struct nmreq_header *hdr, struct uopt *o, uint32_t *nopts, uint
 	memcpy(out + *used + 8, pm, sizeof(*pm));
 	*used += 8 + padded;
 	(*nopts)++;
+}
+
+/*
+ * A REGISTER with external memory (NETMAP_REQ_OPT_EXTMEM): what object is
+ * behind the application's memory goes along, as our option appended to
+ * the message only, with the object itself as a second descriptor in *xfd
+ * when we could open it.  Memory we cannot share (not mapped, MAP_PRIVATE)
+ * fails here, the EXTMEM option's status set as netmap's
+ * netmap_mem_ext_create sets it.  *hint: the application's memory, the
+ * region's base in this process if the registration succeeds.
+ */
+static int
+extmem_source(const struct nmreq_header *hdr, struct uopt *o, uint32_t *nopts, uint8_t *out,
+    size_t cap, size_t *used, int *xfd, void **hint)
+{
+	struct unm_ctrl *uc = (struct unm_ctrl *)out;
+	size_t off = sizeof(*uc) + uc->body_size;
+	struct nmreq_opt_extmem e;
+	struct unm_opt_extmem_src src;
+	uint64_t padded = (sizeof(src) + 7) & ~7ull;
+	char why[200];
+	uint32_t i;
+	int err;
+
+	if (hdr->nr_reqtype != NETMAP_REQ_REGISTER)
+		return 0;
+	for (i = 0; i < *nopts; i++) {
+		uint64_t sz;
+		struct nmreq_option oh;
+
+		memcpy(&sz, out + off, 8);
+		memcpy(&oh, out + off + 8, sizeof(oh));
+		if (oh.nro_reqtype == NETMAP_REQ_OPT_EXTMEM && o[i].size >= sizeof(e)) {
+			memcpy(&e, out + off + 8, sizeof(e));
+			break;
+		}
+		off += 8 + sz;
+	}
+	if (i == *nopts)
+		return 0;
+	err = unm_extmem_source(e.nro_usrptr, e.nro_info.nr_memsize, &src, xfd, why, sizeof(why));
+	if (err) {
+		uint32_t st = (uint32_t)err;
+
+		unm_warn("%.64s: external memory refused: %s [%s]", hdr->nr_name, why,
+		    strerrorname_np(err) ? strerrorname_np(err) : "?");
+		unm_copy_out(&o[i].uptr->nro_status, &st, sizeof(st));
+		return -err;
+	}
+	if (*nopts >= MAX_OPTS || *used + 8 + padded > cap) {
+		if (*xfd >= 0)
+			unm_close_fds(xfd, 1);
+		return -EMSGSIZE;
+	}
+	/* appended to the message only: the application's chain is never touched */
+	o[*nopts] = (struct uopt){ .uptr = NULL, .size = sizeof(src), .padded = padded };
+	memcpy(out + *used, &padded, 8);
+	memset(out + *used + 8, 0, padded);
+	memcpy(out + *used + 8, &src, sizeof(src));
+	*used += 8 + padded;
+	(*nopts)++;
+	*hint = (void *)(uintptr_t)e.nro_usrptr;
+	return 0;
 }
 
 /*
@@ -187,6 +251,10 @@ copy_back(void *uarg, const struct nmreq_header *hdr, uint8_t *r, size_t rlen,
 		if (sz != o[i].padded || rlen - off < sz)
 			return -EPROTO;
 		memcpy(&oh, r + off, sizeof(oh));
+		if (!o[i].uptr) {
+			off += sz;	/* ours, appended to the message only */
+			continue;
+		}
 		if (unm_copy_out(&o[i].uptr->nro_status, &oh.nro_status, sizeof(oh.nro_status)))
 			return -EFAULT;
 		if (ok && oh.nro_status == 0 && o[i].size > sizeof(oh) &&
@@ -223,7 +291,8 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 	size_t used, rlen = 0, bind_at = 0;
 	uint32_t nopts = 0;
 	struct nmreq_opt_unetmap_port_mode env_pm;
-	int bs, r;
+	int bs, r, xfd = -1;
+	void *ext_hint = NULL;
 
 	if (unm_copy_in(&hdr, arg, sizeof(hdr)))
 		return -EFAULT;
@@ -277,11 +346,17 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 		r = -EINVAL;
 		goto out;
 	}
+	uc->nopts = nopts;
+	/* a descriptor already bound: the daemon says EBUSY first, as netmap does */
+	r = d->bind ? 0 : extmem_source(&hdr, o, &nopts, buf, UNM_MSG_MAX - sizeof(m), &used,
+	    &xfd, &ext_hint);
+	if (r < 0)
+		goto out;
 	env_option(&hdr, o, &nopts, buf, UNM_MSG_MAX - sizeof(m), &used, &env_pm);
 	uc->nopts = nopts;
 
 	unm_msg_init(&m, UNM_OP_CTRL);
-	r = unm_request(fd, d, &m, buf, used, &rm, rbuf, UNM_MSG_MAX, &rlen, fds,
+	r = unm_request(fd, xfd, d, &m, buf, used, &rm, rbuf, UNM_MSG_MAX, &rlen, fds,
 	    sizeof(fds) / sizeof(fds[0]), &nfds);
 	if (r < 0)
 		goto out;
@@ -303,7 +378,7 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 	if (bind_at) {
 		int err = 0;
 		struct unm_binding *b = unm_binding_new((struct unm_bind *)(rbuf + bind_at),
-		    rlen - bind_at, fds, nfds, &err);
+		    rlen - bind_at, fds, nfds, ext_hint, &err);
 
 		nfds = 0;
 		if (!b) {
@@ -322,6 +397,8 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 	r = 0;
 out:
 	unm_close_fds(fds, nfds);
+	if (xfd >= 0)
+		unm_close_fds(&xfd, 1);
 	free(buf);
 	free(rbuf);
 	return r;

@@ -99,12 +99,12 @@ unm_adopt(int fd)
 	if (!d)
 		goto out;
 	unm_msg_init(&m, UNM_OP_ADOPT);
-	r = unm_request(fd, d, &m, NULL, 0, &rm, buf, sizeof(buf), &len, fds,
+	r = unm_request(fd, -1, d, &m, NULL, 0, &rm, buf, sizeof(buf), &len, fds,
 	    sizeof(fds) / sizeof(fds[0]), &nfds);
 	if (r == 0 && rm.error)
 		r = -rm.error;
 	if (r == 0 && len) {
-		d->bind = unm_binding_new((struct unm_bind *)buf, len, fds, nfds, &err);
+		d->bind = unm_binding_new((struct unm_bind *)buf, len, fds, nfds, NULL, &err);
 		nfds = 0;
 		if (!d->bind)
 			r = -err;

@@ -79,7 +79,7 @@ cache_of(struct unm_kr *kr, struct unm_kring *k, void **slot)
 	cache_drop(c);
 	q.mem_id = kr->b->mem_id;
 	/* the ring object's index from where its kring is, not from what it says */
-	q.ring = (uint32_t)(((char *)k - rm->base - unm_kring_ofs(&rm->L, 0)) / sizeof(*k));
+	q.ring = (uint32_t)(((char *)k - rm->kbase - unm_kring_kofs(0)) / sizeof(*k));
 	if (unm_query(kr->b, &q, which, sizeof(which), &len, fds, UNM_MAX_MONITORS, &nfds) == 0 &&
 	    len == sizeof(which)) {
 		for (unsigned j = 0; j < UNM_MAX_MONITORS && used < nfds; j++)
@@ -172,8 +172,8 @@ mring_get(struct unm_region_map *rm, struct unm_kring *k, unsigned j, uint32_t m
 {
 	uint32_t cons;
 
-	mr->ring = (struct netmap_ring *)(rm->base + unm_ring_ofs(&rm->L, mi));
-	mr->k = (struct unm_kring *)(rm->base + unm_kring_ofs(&rm->L, mi));
+	mr->ring = unm_rm_ring(rm, mi);
+	mr->k = unm_rm_kring(rm, mi);
 	mr->n = mr->k->num_slots;
 	if (mr->n < 2 || unm_ring_objsize(mr->n) > rm->L.ring.objsize || !lock(mr->k))
 		return listed(k, j, mi) ? MR_BUSY : MR_GONE;

@@ -2,7 +2,9 @@
  * region_map.c - each region is mapped once per process, whole (netmap
  * part and kernel part), and shared by every binding of the process that
  * lives in it.  The memfd stays open: an application's own mmap() of its
- * descriptor maps the same file.
+ * descriptor maps the same file.  A region in external memory is two
+ * objects: the application's (mapped where it registered: its own memory
+ * is the region there, as in netmap) and the kernel part's memfd.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,19 +25,76 @@ close_fd(int fd)
 	syscall(SYS_close, fd);
 }
 
+/* maps the pools and the kernel part of @s into @rm; 0 or an errno */
+static int
+map_region(struct unm_region_map *rm, const struct unm_region_src *s)
+{
+	struct stat st;
+
+	if (s->kfd < 0) {
+		/* one memfd: the pools, then the kernel part */
+		if (fstat(s->memfd, &st) < 0 || (uint64_t)st.st_size < s->total ||
+		    s->memsize >= s->total)
+			return EPROTO;
+		rm->base = REAL(mmap)(NULL, s->total, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    s->memfd, 0);
+		if (rm->base == MAP_FAILED)
+			return errno;
+		rm->own_base = true;
+		rm->base_len = s->total;
+		rm->kbase = rm->base + s->memsize;
+		return 0;
+	}
+	/* external memory: the application's object, and a memfd for the kernel part */
+	if (fstat(s->kfd, &st) < 0 || (uint64_t)st.st_size < s->total || s->memsize > s->ext_len ||
+	    s->total < UNM_PAGE)
+		return EPROTO;
+	rm->kbase = REAL(mmap)(NULL, s->total, PROT_READ | PROT_WRITE, MAP_SHARED, s->kfd, 0);
+	if (rm->kbase == MAP_FAILED)
+		return errno;
+	rm->ext = true;
+	rm->pool_ofs = s->ext_ofs;
+	if (s->hint) {
+		/* where it registered, the application's own memory is the region */
+		rm->base = s->hint;
+		return 0;
+	}
+	rm->base = REAL(mmap)(NULL, s->ext_len, PROT_READ | PROT_WRITE, MAP_SHARED, s->memfd,
+	    (off_t)s->ext_ofs);
+	if (rm->base == MAP_FAILED) {
+		int err = errno;
+
+		munmap(rm->kbase, s->total);
+		return err;
+	}
+	rm->own_base = true;
+	rm->base_len = s->ext_len;
+	return 0;
+}
+
+static void
+unmap_region(struct unm_region_map *rm, uint64_t total)
+{
+	if (rm->ext)
+		munmap(rm->kbase, total);
+	if (rm->own_base)
+		munmap(rm->base, rm->base_len);
+}
+
 struct unm_region_map *
-unm_region_attach(uint64_t uuid, int memfd, uint64_t total, uint64_t memsize, int *err)
+unm_region_attach(const struct unm_region_src *s, int *err)
 {
 	struct unm_region_map *rm;
 	const struct unm_region_hdr *h;
-	struct stat st;
 
 	pthread_mutex_lock(&maps_lock);
 	for (rm = maps; rm; rm = rm->next)
-		if (rm->uuid == uuid) {
+		if (rm->uuid == s->uuid) {
 			rm->refs++;
 			pthread_mutex_unlock(&maps_lock);
-			close_fd(memfd);
+			close_fd(s->memfd);
+			if (s->kfd >= 0)
+				close_fd(s->kfd);
 			return rm;
 		}
 	rm = calloc(1, sizeof(*rm));
@@ -43,27 +102,22 @@ unm_region_attach(uint64_t uuid, int memfd, uint64_t total, uint64_t memsize, in
 		*err = ENOMEM;
 		goto fail;
 	}
+	*err = map_region(rm, s);
+	if (*err)
+		goto fail;
 	/* what the daemon says must match what the file is */
-	if (fstat(memfd, &st) < 0 || (uint64_t)st.st_size < total || memsize >= total) {
-		*err = EPROTO;
-		goto fail;
-	}
-	rm->base = REAL(mmap)(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-	if (rm->base == MAP_FAILED) {
-		*err = errno;
-		goto fail;
-	}
-	h = (const struct unm_region_hdr *)(rm->base + memsize);
-	if (h->magic != UNM_REGION_MAGIC || h->uuid != uuid || h->layout.total != total ||
-	    h->layout.memsize != memsize) {
-		munmap(rm->base, total);
+	h = (const struct unm_region_hdr *)rm->kbase;
+	if (h->magic != UNM_REGION_MAGIC || h->uuid != s->uuid || h->layout.total != s->total ||
+	    h->layout.memsize != s->memsize || !(h->flags & UNM_REGION_EXT) != (s->kfd < 0)) {
+		unmap_region(rm, s->total);
 		*err = EPROTO;
 		goto fail;
 	}
 	rm->L = h->layout;	/* a private copy: the shared one is writable by anyone */
-	rm->uuid = uuid;
+	rm->uuid = s->uuid;
 	rm->mem_id = h->mem_id;
-	rm->memfd = memfd;
+	rm->memfd = s->memfd;
+	rm->kfd = s->kfd;
 	rm->refs = 1;
 	rm->next = maps;
 	maps = rm;
@@ -72,7 +126,9 @@ unm_region_attach(uint64_t uuid, int memfd, uint64_t total, uint64_t memsize, in
 fail:
 	pthread_mutex_unlock(&maps_lock);
 	free(rm);
-	close_fd(memfd);
+	close_fd(s->memfd);
+	if (s->kfd >= 0)
+		close_fd(s->kfd);
 	return NULL;
 }
 
@@ -90,8 +146,10 @@ unm_region_detach(struct unm_region_map *rm)
 			break;
 		}
 	pthread_mutex_unlock(&maps_lock);
-	munmap(rm->base, rm->L.total);
+	unmap_region(rm, rm->L.total);
 	close_fd(rm->memfd);
+	if (rm->kfd >= 0)
+		close_fd(rm->kfd);
 	free(rm);
 }
 

@@ -86,16 +86,34 @@ struct unm_region_cfg {
 };
 
 int unm_layout_compute(const struct unm_region_cfg *cfg, struct unm_layout *L);
+/*
+ * External memory (NETMAP_REQ_OPT_EXTMEM): the pools packed one after the
+ * other from offset 0 of the application's memory, as netmap's
+ * netmap_mem_ext_create lays them; the kernel part is a memfd of its own
+ * (kern_ofs 0, total its size).  @cfg must have been checked
+ * (unm_extmem_check).
+ */
+void unm_layout_extmem(const struct unm_region_cfg *cfg, struct unm_layout *L);
+/*
+ * netmap's rules for the pools of an external allocator (the private
+ * allocators' limits of netmap_config_obj_allocator), on @pi in place:
+ * zeros become netmap's defaults, sizes are rounded up to 64 bytes.
+ * 0, or EINVAL with *what naming the bad field.
+ */
+int unm_extmem_check(struct nmreq_pools_info *pi, struct unm_region_cfg *cfg,
+    const char **what);
 /* the ring object size that holds @slots slots, as netmap rounds it */
 uint32_t unm_ring_objsize(uint32_t slots);
 
 #define UNM_REGION_MAGIC 0x756e6d52u /* "unmR" */
+/* the pools live in the application's memory; the kernel part in a memfd of its own */
+#define UNM_REGION_EXT 0x1
 
 /* first thing of the kernel part: lets anyone who maps a region check it */
 struct unm_region_hdr {
 	uint32_t magic;
 	uint16_t mem_id;
-	uint16_t pad;
+	uint16_t flags;		/* UNM_REGION_EXT */
 	uint64_t uuid;		/* unique across daemon restarts */
 	struct unm_layout layout;
 };
@@ -163,11 +181,15 @@ struct unm_kring {
 
 _Static_assert(sizeof(struct unm_kring) == 256, "kring is four cache lines");
 
-/* where the kring of ring object @idx lives */
+/*
+ * where the kring of ring object @idx lives, from the start of the kernel
+ * part (which follows the pools in a region's memfd, or is a memfd of its
+ * own for external memory)
+ */
 static inline uint64_t
-unm_kring_ofs(const struct unm_layout *L, uint32_t idx)
+unm_kring_kofs(uint32_t idx)
 {
-	return L->kern_ofs + UNM_PAGE + (uint64_t)idx * sizeof(struct unm_kring);
+	return UNM_PAGE + (uint64_t)idx * sizeof(struct unm_kring);
 }
 
 static inline uint64_t
@@ -260,7 +282,7 @@ enum unm_sync_kind {
 /* ------------------------------------------------------ wire protocol */
 
 #define UNM_PROTO_MAGIC   0x756e6d50u /* "unmP" */
-#define UNM_PROTO_VERSION 6	/* bump on any change of these structures (or of the kring) */
+#define UNM_PROTO_VERSION 7	/* bump on any change of these structures (or of the kring) */
 #define UNM_MSG_MAX       (64 * 1024)
 #define UNM_FDS_PER_MSG   250	/* below the kernel's SCM_MAX_FD */
 #define UNM_ERRMSG_MAX    256
@@ -351,11 +373,38 @@ struct unm_bind {
 	uint16_t nrings;	/* tx rings first, then rx */
 	uint16_t ntx;
 	uint16_t port_mode;	/* UNETMAP_MODE_* (include/unetmap.h): what a NIC got */
-	uint16_t pad[2];
+	uint16_t ext;		/* external memory: fds[1] is the kernel part */
+	uint16_t pad;
+	uint64_t ext_ofs;	/* external: where the pools start in fds[0] */
+	uint64_t ext_len;	/* external: how much of fds[0] to map from there */
 	uint8_t cap[UNM_CAP_BYTES];	/* authorises its queries (UNM_CAP_BYTES) */
 	char port[NETMAP_REQ_IFNAMSIZ];
 	struct unm_bind_ring rings[];
-	/* fds: [0] the region memfd, then eventfds */
+	/*
+	 * fds: [0] the region memfd (external memory: the object behind the
+	 * application's memory, then [1] the kernel part's memfd), then
+	 * eventfds
+	 */
+};
+
+/*
+ * External memory: what the library found behind the application's
+ * [usrptr, usrptr + memsize), sent with a REGISTER that carries
+ * NETMAP_REQ_OPT_EXTMEM (lib/core/extmem.c, daemon/extmem.c).  The object
+ * itself comes attached to the request when the library could open it;
+ * otherwise the daemon opens /proc/<pid>/map_files/<start>-<end> of the
+ * asker.  Either way it must be inode @ino of device @dev.
+ */
+#define NETMAP_REQ_OPT_UNETMAP_EXTMEM_SRC 0x7581
+
+struct unm_opt_extmem_src {
+	struct nmreq_option nro_opt;
+	uint64_t dev, ino;	/* the backing object */
+	uint64_t file_ofs;	/* where usrptr lies in it */
+	uint64_t vma_start, vma_end;	/* the mapping that holds usrptr */
+	uint32_t attached;	/* 1: the object is the request's second descriptor */
+	uint32_t pad;
+	char path[64];		/* for messages */
 };
 
 #endif /* UNETMAP_KERN_H */

@@ -147,7 +147,9 @@ struct vale_peer_info {
 	int16_t evfd1;			/* the interceptor's host rx ring's eventfd, or -1 */
 	int16_t pad16;
 	uint32_t rx1;			/* the interceptor's host rx ring, or UINT32_MAX */
-	uint32_t pad;
+	int16_t kfd;			/* external memory: the kernel part's memfd, else -1 */
+	uint16_t pad;
+	uint64_t ext_ofs, ext_len;	/* external memory: the pools in memfd */
 };
 
 /* the answer to UNM_Q_VALE_PORT: where the port is now */

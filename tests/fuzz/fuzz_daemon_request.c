@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[UNM_MSG_MAX], out[UNM_MSG_MAX];
 	struct client c = { .fd = -1 };
-	struct ctrl_req rq = { 0 };
+	struct ctrl_req rq = { .ext_fd = -1 };
 	struct ctrl_reply rp = { 0 };
 	struct ctrl_err e = { "" };
 	struct ctrl_ctx cx = { .asker = &c, .target = &c, .rq = &rq, .rp = &rp, .e = &e };

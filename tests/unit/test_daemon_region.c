@@ -4,6 +4,7 @@
  * allocator that never hands out or frees a buffer twice, rings whose
  * buf_ofs points at the buffer pool, and the global region's geometry.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,48 @@ test_layout(void)
 	c.buf_num = 10;
 	c.ring_size = 100;
 	tap_ok(unm_layout_compute(&c, &L) < 0, "rings smaller than their header are refused");
+}
+
+/* external memory: netmap's limits and defaults, pools packed from offset 0 */
+static void
+test_extmem(void)
+{
+	struct nmreq_pools_info pi = { 0 };
+	struct unm_region_cfg c;
+	struct unm_layout L;
+	const char *what = "";
+
+	TAP_EQ(unm_extmem_check(&pi, &c, &what), 0, "all zeros: netmap's defaults");
+	tap_ok(pi.nr_if_pool_objtotal == 2 && pi.nr_if_pool_objsize == 1024 &&
+	    pi.nr_ring_pool_objtotal == 4 && pi.nr_ring_pool_objsize == 5 * 4096 &&
+	    pi.nr_buf_pool_objtotal == 4098 && pi.nr_buf_pool_objsize == 2048,
+	    "written back as netmap_min_priv_params has them");
+	pi = (struct nmreq_pools_info){ .nr_if_pool_objtotal = 2, .nr_if_pool_objsize = 1000,
+		.nr_ring_pool_objtotal = 64, .nr_ring_pool_objsize = 512,
+		.nr_buf_pool_objtotal = 4096, .nr_buf_pool_objsize = 2048 };
+	TAP_EQ(unm_extmem_check(&pi, &c, &what), 0, "netmap ctrl-api-test's pools");
+	TAP_EQ(pi.nr_if_pool_objsize, 1024, "sizes rounded up to 64 bytes");
+	unm_layout_extmem(&c, &L);
+	tap_ok(L.ifp.ofs == 0 && L.ring.ofs == 2048 && L.buf.ofs == 2048 + 64 * 512 &&
+	    L.memsize == L.buf.ofs + 4096ull * 2048, "pools packed one after the other");
+	tap_ok(L.kern_ofs == 0 && L.total >= 4096 + 64 * sizeof(struct unm_kring),
+	    "the kernel part is a file of its own");
+	pi.nr_ring_pool_objsize = 1 << 20;
+	tap_ok(unm_extmem_check(&pi, &c, &what) == EINVAL && strcmp(what, "ring") == 0,
+	    "a 1 MB ring object: EINVAL");
+	pi.nr_ring_pool_objsize = 512;
+	pi.nr_ring_pool_objtotal = 1;
+	TAP_EQ(unm_extmem_check(&pi, &c, &what), EINVAL, "one ring object: EINVAL");
+	pi.nr_ring_pool_objtotal = 1024;
+	pi.nr_buf_pool_objsize = 65536 + 1;
+	TAP_EQ(unm_extmem_check(&pi, &c, &what), EINVAL, "65537-byte buffers: EINVAL");
+	pi.nr_buf_pool_objsize = 65536;
+	pi.nr_buf_pool_objtotal = 1000001;
+	TAP_EQ(unm_extmem_check(&pi, &c, &what), EINVAL, "a million and one buffers: EINVAL");
+	pi.nr_buf_pool_objtotal = 1000000;
+	pi.nr_if_pool_objtotal = 100;
+	pi.nr_if_pool_objsize = 4096;
+	TAP_EQ(unm_extmem_check(&pi, &c, &what), 0, "every limit at its largest");
 }
 
 static void
@@ -108,6 +151,7 @@ main(void)
 	dcfg.nic = false;	/* no interfaces here */
 	unm_log_set_level(UNM_LOG_ERR);
 	test_layout();
+	test_extmem();
 	test_global();
 	test_buffers();
 	return tap_done();

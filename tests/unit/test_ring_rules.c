@@ -27,7 +27,7 @@ static void
 make_ring(struct fake *f, uint32_t idx, uint32_t n, int dir)
 {
 	struct netmap_ring *r = (struct netmap_ring *)(f->base + unm_ring_ofs(&f->L, idx));
-	struct unm_kring *k = (struct unm_kring *)(f->base + unm_kring_ofs(&f->L, idx));
+	struct unm_kring *k = (struct unm_kring *)(f->base + f->L.kern_ofs + unm_kring_kofs(idx));
 	uint32_t tail = dir == NR_TX ? n - 1 : 0;
 
 	*(int64_t *)&r->buf_ofs = (int64_t)f->L.buf.ofs - (int64_t)unm_ring_ofs(&f->L, idx);
@@ -57,9 +57,9 @@ setup(struct fake *f, uint32_t n)
 		uint32_t me = (uint32_t)i, peer = 1 - me;
 
 		kr->ring = (struct netmap_ring *)(f->base + unm_ring_ofs(&f->L, me));
-		kr->k = (struct unm_kring *)(f->base + unm_kring_ofs(&f->L, me));
+		kr->k = (struct unm_kring *)(f->base + f->L.kern_ofs + unm_kring_kofs(me));
 		kr->lring = (struct netmap_ring *)(f->base + unm_ring_ofs(&f->L, peer));
-		kr->lk = (struct unm_kring *)(f->base + unm_kring_ofs(&f->L, peer));
+		kr->lk = (struct unm_kring *)(f->base + f->L.kern_ofs + unm_kring_kofs(peer));
 		kr->evfd = kr->link_evfd = -1;
 		kr->n = n;
 		kr->nbufs = f->L.buf.num;

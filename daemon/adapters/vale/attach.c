@@ -129,6 +129,7 @@ register_own(const struct ctrl_ctx *cx, const char *name, uint32_t mode, uint16_
 		return EIO;
 	own.target = c;
 	memset(&rq, 0, sizeof(rq));
+	rq.ext_fd = -1;
 	memset(&req, 0, sizeof(req));
 	rq.hdr.nr_version = NETMAP_API;
 	rq.hdr.nr_reqtype = NETMAP_REQ_REGISTER;

@@ -718,6 +718,13 @@ query_peers(const struct client *asker, const char *arg, struct ctrl_reply *rp,
 		pi->memsize = p->reg->L.memsize;
 		pi->memfd = (int16_t)rp->nfds;
 		rp->fds[rp->nfds++] = p->reg->memfd;
+		pi->kfd = -1;
+		if (p->reg->ext) {	/* external memory: the kernel part too */
+			pi->kfd = (int16_t)rp->nfds;
+			rp->fds[rp->nfds++] = p->reg->kfd;
+			pi->ext_ofs = p->reg->ext_ofs;
+			pi->ext_len = p->reg->ext_len;
+		}
 		pi->evfd = (int16_t)rp->nfds;
 		rp->fds[rp->nfds++] = p->reg->ring_evfd[pi->rx0];
 		pi->rx1 = UINT32_MAX;
