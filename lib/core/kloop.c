@@ -17,7 +17,8 @@
  * Between idle rounds the loop sleeps, as netmap's does:
  *  - without NETMAP_REQ_OPT_SYNC_KLOOP_EVENTFDS (or with a negative
  *    ioeventfd), "busy wait": sleep_us, never asking for kicks
- *    (kern_need_kick stays 0 while the loop runs);
+ *    (kern_need_kick stays 0 while the loop runs); sleep_us 0 only
+ *    yields the core, as netmap's usleep_range(0, 0) does;
  *  - with them, until a kick: the loop raises kern_need_kick when a ring
  *    goes idle and sleeps on the ioeventfds (netmap: up to 3 s at a time).
  * Either way it also sleeps on the wake-ups the library already has: each
@@ -47,6 +48,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -606,8 +608,14 @@ unm_kloop_start(struct unm_binding *b, uint32_t sleep_us, struct nmreq_option **
 	while (!(__atomic_load_n(&b->kloop_state, __ATOMIC_ACQUIRE) & UNM_KLOOP_STOPPING)) {
 		if (round_robin(&L, R_PLAIN))
 			continue;
-		if (L.busy_wait && L.sleep_us == 0)
-			continue;	/* asked to spin */
+		if (L.busy_wait && L.sleep_us == 0) {
+			/*
+			 * no sleep asked: netmap's usleep_range(0, 0) still lets
+			 * whoever waits for the core run; so does this
+			 */
+			sched_yield();
+			continue;
+		}
 		if ((r = sleep_idle(&L, stopfd)) < 0)
 			break;
 		round_robin(&L, R_KICKED);	/* the direct rings kicked or woken */
