@@ -17,6 +17,8 @@
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 
+#include <libnetmap.h>
+
 #include "../lib/clock.h"
 #include "../lib/nmraw.h"
 #include "../lib/tap.h"
@@ -504,6 +506,45 @@ by_eventfds_from_a_child(uint32_t mode)
 	raw_close(&s);
 }
 
+/* the same through libnetmap: a CSB option pushed on a prepared port, then the loop */
+static void
+via_libnetmap(void)
+{
+	char spec[96];
+	struct csb c = csb_new(2);
+	struct nmreq_opt_csb o;
+	struct nmport_d *d;
+	struct loop l;
+
+	snprintf(spec, sizeof(spec), "netmap:kl%dlib{3", (int)getpid());
+	d = nmport_prepare(spec);
+	if (!d) {
+		tap_ok(0, "libnetmap: nmport_prepare(%s)", spec);
+		return;
+	}
+	csb_opt(&o, c);
+	nmreq_push_option(&d->hdr, &o.nro_opt);
+	errno = 0;
+	tap_ok(nmport_open_desc(d) < 0 && errno == EINVAL,
+	    "libnetmap: a CSB option on a port opened without /x: EINVAL");
+	nmport_undo_prepare(d);
+
+	snprintf(spec, sizeof(spec), "netmap:kl%dlib{3/x", (int)getpid());
+	d = nmport_prepare(spec);
+	if (!d) {
+		tap_ok(0, "libnetmap: nmport_prepare(%s)", spec);
+		return;
+	}
+	csb_opt(&o, c);
+	nmreq_push_option(&d->hdr, &o.nro_opt);
+	TAP_EQ(nmport_open_desc(d), 0, "libnetmap: nmport_open_desc with a CSB option (/x)");
+	TAP_EQ(o.nro_opt.nro_status, 0, "libnetmap: the option's status is 0");
+	loop_start(&l, d->fd, 50, NULL);
+	tap_ok(loop_running(&l, &c.ktoa[0]), "libnetmap: the port's sync loop runs");
+	TAP_EQ(loop_stop(&l), 0, "libnetmap: and stops");
+	nmport_close(d);
+}
+
 int
 main(void)
 {
@@ -518,5 +559,6 @@ main(void)
 	frames_by_csb(0);
 	by_eventfds_from_a_child(0);
 	by_eventfds_from_a_child(NM_OPT_SYNC_KLOOP_DIRECT_TX | NM_OPT_SYNC_KLOOP_DIRECT_RX);
+	via_libnetmap();
 	return tap_done();
 }
