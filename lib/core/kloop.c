@@ -528,16 +528,21 @@ claim(struct unm_binding *b)
 
 	for (;;) {
 		uint32_t want = st | UNM_KLOOP_RUNNING;
+		pid_t owner = __atomic_load_n(&b->kloop_pid, __ATOMIC_ACQUIRE);
 
-		if ((st & UNM_KLOOP_RUNNING) && b->kloop_pid == me)
+		if ((st & UNM_KLOOP_RUNNING) && owner == me)
 			return -EBUSY;
 		if (st & UNM_KLOOP_RUNNING)
 			want = UNM_KLOOP_RUNNING;	/* a copy made by fork: no thread of ours runs it */
+		/*
+		 * the binding is this process's memory: only our threads write
+		 * the owner, all with our pid, so it may go first (a STOP that
+		 * sees RUNNING then sees us)
+		 */
+		__atomic_store_n(&b->kloop_pid, me, __ATOMIC_RELEASE);
 		if (__atomic_compare_exchange_n(&b->kloop_state, &st, want, false,
-		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			b->kloop_pid = me;
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return 0;
-		}
 	}
 }
 
@@ -642,7 +647,8 @@ unm_kloop_stop(struct unm_binding *b)
 		uint32_t st = __atomic_load_n(&b->kloop_state, __ATOMIC_ACQUIRE);
 		struct timespec ts = { 0, 1000000 };
 
-		if (!(st & UNM_KLOOP_RUNNING) || b->kloop_pid != getpid())
+		if (!(st & UNM_KLOOP_RUNNING) ||
+		    __atomic_load_n(&b->kloop_pid, __ATOMIC_ACQUIRE) != getpid())
 			return 0;
 		nanosleep(&ts, NULL);
 	}
