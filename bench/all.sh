@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.." || exit 2
 ROUNDS=${1:-3}
 OUT=${2:-bench-results-$(date +%Y%m%d-%H%M).md}
 case "$ROUNDS" in ''|*[!0-9]*|0) echo "bench/all.sh: ROUNDS is a positive number, not '$ROUNDS'" >&2; exit 2 ;; esac
-SCRIPTS=${ONLY:-pipe vale vale_nic nic preload lb dump}
+SCRIPTS=${ONLY:-pipe vale vale_nic nic preload lb dump kloop}
 tmp=$(mktemp -d /tmp/unm-benchall.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM

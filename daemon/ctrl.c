@@ -326,9 +326,25 @@ ctrl_handle(const struct ctrl_ctx *cx)
 			pm->nro_status = 0;
 		return vale_request(cx);
 	}
+	case NETMAP_REQ_UNETMAP_UNBIND: {
+		static const uint32_t consumes[] = { 0 };
+		int err = ctrl_options_check(cx, consumes);
+
+		if (err)
+			return err;
+		if (!cx->target || !cx->target->b)
+			return ctrl_fail(e, ENXIO, "the descriptor is bound to no port");
+		binding_release(cx->target->b);
+		return 0;
+	}
 	default:
-		return ctrl_fail(e, EOPNOTSUPP, "%s: %s (CSB / in-kernel sync loop) has no "
-		    "meaning without a kernel and is not supported", h->nr_name,
-		    unm_req_name(h->nr_reqtype));
+		/*
+		 * CSB_ENABLE and SYNC_KLOOP_START/STOP: served by libunetmap in
+		 * the application's process, which alone reaches the CSB and runs
+		 * the loop (lib/core/csb.c, kloop.c); a client that sends them
+		 * here is not our library.
+		 */
+		return ctrl_fail(e, EINVAL, "%s: %s is served by libunetmap in the application's "
+		    "process, not by unetmapd", h->nr_name, unm_req_name(h->nr_reqtype));
 	}
 }

@@ -243,11 +243,37 @@ port_mode_reply(const struct ctrl_ctx *cx, struct port *p)
 	}
 }
 
+/*
+ * NETMAP_REQ_OPT_CSB: netmap_csb_validate's first rule, NR_EXCLUSIVE for a
+ * binding that has rings, is ours; the arrays themselves are in the
+ * application's memory, checked and set up by the library once the
+ * binding exists (lib/core/csb.c), which undoes it if they are bad.
+ */
+static int
+check_csb(const struct ctrl_ctx *cx, const struct binding *b, const char *name)
+{
+	struct nmreq_option *o = ctrl_option(cx, NETMAP_REQ_OPT_CSB, sizeof(struct nmreq_opt_csb));
+	unsigned n = 0;
+
+	if (!o)
+		return 0;
+	for (int t = 0; t < NR_DIRS; t++)
+		n += (unsigned)(b->last[t] - b->first[t]);
+	if (n && !(b->flags & NR_EXCLUSIVE)) {
+		o->nro_status = EINVAL;
+		return ctrl_fail(cx->e, EINVAL, "%s: CSB mode needs NR_EXCLUSIVE (the rings' one "
+		    "owner drives them)", name);
+	}
+	o->nro_status = 0;
+	return 0;
+}
+
 int
 ctrl_register(const struct ctrl_ctx *cx)
 {
 	static const uint32_t consumes[] = { NETMAP_REQ_OPT_UNETMAP_PORT_MODE,
-	    NETMAP_REQ_OPT_OFFSETS, NETMAP_REQ_OPT_EXTMEM, NETMAP_REQ_OPT_UNETMAP_EXTMEM_SRC, 0 };
+	    NETMAP_REQ_OPT_OFFSETS, NETMAP_REQ_OPT_EXTMEM, NETMAP_REQ_OPT_UNETMAP_EXTMEM_SRC,
+	    NETMAP_REQ_OPT_CSB, 0 };
 	struct offsets_plan offs = { 0 };
 	struct region *ext = NULL;
 	struct client *c = cx->target;
@@ -324,6 +350,8 @@ ctrl_register(const struct ctrl_ctx *cx)
 		err = check_exclusive(b, p, e);
 	if (!err)
 		err = offsets_check(cx, p, b, &offs);
+	if (!err)
+		err = check_csb(cx, b, name);
 	if (err)
 		goto fail;
 	b->extra_bufs = alloc_extra(p->reg, req->nr_extra_bufs, &head);

@@ -28,6 +28,12 @@ enum {
 	NETMAP_REQ_UNETMAP_CHECK = 0x7504,
 	/* a tunable (netmap's names: buf_size, ...): read, set, or listed by index (body below) */
 	NETMAP_REQ_UNETMAP_PARAM = 0x7505,
+	/*
+	 * undo the descriptor's registration (no body, no name needed): what
+	 * the library sends when it refuses a REGISTER the daemon accepted
+	 * (a bad CSB), as netmap unregisters then; the descriptor stays open
+	 */
+	NETMAP_REQ_UNETMAP_UNBIND = 0x7506,
 };
 
 /*

@@ -165,10 +165,18 @@ ioctl(int fd, unsigned long req, ...)
 		return REAL(ioctl)(fd, req, arg);
 	switch (req) {
 	case NIOCTXSYNC:
-		r = d->bind ? (unm_txsync(d->bind), 0) : -ENXIO;
-		break;
 	case NIOCRXSYNC:
-		r = d->bind ? (unm_rxsync(d->bind), 0) : -ENXIO;
+		if (!d->bind) {
+			r = -ENXIO;
+		} else if (__builtin_expect(unm_csb_mode(d->bind), 0)) {
+			/* netmap: the rings belong to the CSB and its sync loop */
+			unm_ratelimited(5, "%s: NIOC%cXSYNC in CSB mode (the sync loop moves the "
+			    "rings)", d->bind->port, req == NIOCTXSYNC ? 'T' : 'R');
+			r = -EBUSY;
+		} else {
+			req == NIOCTXSYNC ? unm_txsync(d->bind) : unm_rxsync(d->bind);
+			r = 0;
+		}
 		break;
 	case NIOCCTRL:
 		r = unm_ioctl_ctrl(fd, d, arg);

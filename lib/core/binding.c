@@ -37,6 +37,7 @@ unm_binding_new(const struct unm_bind *bi, size_t len, int *fds, unsigned nfds, 
 		*err = ENOMEM;
 		goto fail_fds;
 	}
+	b->kloop_evfd = -1;
 	b->kr = calloc(bi->nrings ? bi->nrings : 1, sizeof(*b->kr));
 	b->fds = malloc(sizeof(int) * nfds);
 	if (!b->kr || !b->fds) {
@@ -138,6 +139,8 @@ unm_binding_free(struct unm_binding *b)
 		unm_mon_free(&b->kr[i]);
 	}
 	unm_close_fds(b->fds, b->nfds);
+	if (b->kloop_evfd >= 0)
+		syscall(SYS_close, b->kloop_evfd);
 	unm_region_detach(b->rm);
 	free(b->fds);
 	free(b->kr);

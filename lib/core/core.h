@@ -162,12 +162,48 @@ struct unm_binding {
 	uint16_t port_mode;		/* UNETMAP_MODE_* (include/unetmap.h) */
 	uint8_t cap[UNM_CAP_BYTES];	/* the daemon's secret for our queries (unm_query) */
 	char port[NETMAP_REQ_IFNAMSIZ];
+	/*
+	 * CSB mode (csb.c): set, the application drives the rings through
+	 * these arrays in its memory (tx rings first, then rx), and only a
+	 * sync loop (kloop.c) moves them; NIOC*SYNC and poll refuse.
+	 */
+	struct nm_csb_atok *csb_atok;
+	struct nm_csb_ktoa *csb_ktoa;
+	uint32_t kloop_state;		/* UNM_KLOOP_*, atomic */
+	pid_t kloop_pid;		/* whose thread runs it: fork copies the state, not the thread */
+	int kloop_evfd;			/* STOP wakes a sleeping loop through it; -1 until a START */
 };
+
+#define UNM_KLOOP_RUNNING	0x1u
+#define UNM_KLOOP_STOPPING	0x2u
 
 /* @ext_hint: where the application's own memory is, for a REGISTER with EXTMEM */
 struct unm_binding *unm_binding_new(const struct unm_bind *bi, size_t len, int *fds,
     unsigned nfds, void *ext_hint, int *err);
 void unm_binding_free(struct unm_binding *b);
+
+/* ------------------------------------------------------------ CSB mode */
+
+/* is @b in CSB mode (syncs and poll refuse, as netmap's do)? */
+static inline bool
+unm_csb_mode(const struct unm_binding *b)
+{
+	return __atomic_load_n(&b->csb_atok, __ATOMIC_ACQUIRE) != NULL;
+}
+
+/*
+ * csb.c: NETMAP_REQ_OPT_CSB's arrays at @atok and @ktoa (application
+ * addresses) checked and initialised from the rings, as
+ * netmap_csb_validate; 0 or -errno, with a message naming the port
+ */
+int unm_csb_enable(struct unm_binding *b, uint64_t atok, uint64_t ktoa);
+
+/* kloop.c: NETMAP_REQ_SYNC_KLOOP_START, in the calling thread until a STOP; 0 or -errno */
+struct nmreq_option;
+int unm_kloop_start(struct unm_binding *b, uint32_t sleep_us, struct nmreq_option **opts,
+    uint32_t nopts);
+/* NETMAP_REQ_SYNC_KLOOP_STOP: returns once the loop (if any) has ended */
+int unm_kloop_stop(struct unm_binding *b);
 
 /* ------------------------------------------------------------ data path */
 

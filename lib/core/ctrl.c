@@ -5,6 +5,7 @@
  * and set up the binding a REGISTER made.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -266,6 +267,147 @@ copy_back(void *uarg, const struct nmreq_header *hdr, uint8_t *r, size_t rlen,
 	return 0;
 }
 
+/* the options of a message in unm_ctrl's layout (a request or its reply), at most @max */
+static uint32_t
+msg_options(uint8_t *msg, size_t len, struct nmreq_option **out, uint32_t max)
+{
+	struct unm_ctrl *uc = (struct unm_ctrl *)msg;
+	size_t off = sizeof(*uc) + uc->body_size;
+	uint32_t n = 0;
+
+	while (n < uc->nopts && n < max && off <= len && len - off >= 8) {
+		uint64_t sz;
+
+		memcpy(&sz, msg + off, 8);
+		off += 8;
+		if (sz < sizeof(struct nmreq_option) || len - off < sz)
+			break;
+		out[n++] = (struct nmreq_option *)(void *)(msg + off);
+		off += sz;
+	}
+	return n;
+}
+
+static struct nmreq_option *
+find_option(struct nmreq_option **opts, uint32_t n, uint32_t type)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (opts[i]->nro_reqtype == type)
+			return opts[i];
+	return NULL;
+}
+
+/*
+ * CSB mode and the sync loop are served here, in the application's
+ * process, which alone can reach the CSB and run the loop (docs/design.md,
+ * "The sync loop"): after the same copy-in as any request, every option
+ * marked EOPNOTSUPP until a handler takes it, and copied back as netmap's
+ * nmreq_copyout does.  The daemon never sees these requests.
+ */
+static bool
+served_here(unsigned type)
+{
+	return type == NETMAP_REQ_CSB_ENABLE || type == NETMAP_REQ_SYNC_KLOOP_START ||
+	    type == NETMAP_REQ_SYNC_KLOOP_STOP;
+}
+
+static int
+serve_here(struct unm_dev *d, void *uarg, const struct nmreq_header *hdr, uint8_t *buf,
+    size_t used, const struct uopt *o, uint32_t nopts)
+{
+	struct nmreq_option *opt[MAX_OPTS], *csb;
+	uint32_t n = msg_options(buf, used, opt, MAX_OPTS);
+	struct unm_binding *b = d->bind;
+	size_t bind_at;
+	int r, cr;
+
+	for (uint32_t i = 0; i < n; i++)
+		opt[i]->nro_status = EOPNOTSUPP;
+	switch (hdr->nr_reqtype) {
+	case NETMAP_REQ_CSB_ENABLE:
+		csb = find_option(opt, n, NETMAP_REQ_OPT_CSB);
+		if (!csb) {
+			unm_warn("%.64s: CSB_ENABLE without a NETMAP_REQ_OPT_CSB option",
+			    b ? b->port : hdr->nr_name);
+			r = -EINVAL;
+			break;
+		}
+		r = b ? unm_csb_enable(b, ((struct nmreq_opt_csb *)(void *)csb)->csb_atok,
+		    ((struct nmreq_opt_csb *)(void *)csb)->csb_ktoa) : 0;
+		csb->nro_status = (uint32_t)-r;
+		break;
+	case NETMAP_REQ_SYNC_KLOOP_START: {
+		const struct nmreq_sync_kloop_start *st =
+		    (const void *)(buf + sizeof(struct unm_ctrl));
+
+		if (st->sleep_us > 1000000) {
+			unm_warn("%.64s: SYNC_KLOOP_START: sleep_us %u is over a second",
+			    b ? b->port : hdr->nr_name, st->sleep_us);
+			r = -EINVAL;
+		} else if (!b) {
+			r = -ENXIO;
+		} else {
+			r = unm_kloop_start(b, st->sleep_us, opt, n);
+		}
+		break;
+	}
+	default:	/* NETMAP_REQ_SYNC_KLOOP_STOP */
+		r = b ? unm_kloop_stop(b) : -ENXIO;
+		break;
+	}
+	cr = copy_back(uarg, hdr, buf, used, o, nopts, r == 0, &bind_at);
+	return cr < 0 ? cr : r;
+}
+
+/* a REGISTER the library itself refuses after the daemon bound it (a bad CSB): undone */
+static void
+unbind(int fd, struct unm_dev *d, const char *name)
+{
+	struct unm_ctrl uc;
+	struct unm_msg m, rm;
+	uint8_t rb[sizeof(struct unm_ctrl) + 256];
+	int fds[4];
+	unsigned nfds = 0;
+	size_t rlen = 0;
+
+	memset(&uc, 0, sizeof(uc));
+	uc.hdr.nr_version = NETMAP_API;
+	uc.hdr.nr_reqtype = NETMAP_REQ_UNETMAP_UNBIND;
+	snprintf(uc.hdr.nr_name, sizeof(uc.hdr.nr_name), "%.63s", name);
+	unm_msg_init(&m, UNM_OP_CTRL);
+	if (unm_request(fd, -1, d, &m, &uc, sizeof(uc), &rm, rb, sizeof(rb), &rlen, fds, 4,
+	    &nfds) < 0 || rm.error)
+		unm_warn("%.64s: could not undo the registration; the descriptor stays bound "
+		    "until closed", name);
+	unm_close_fds(fds, nfds);
+}
+
+/*
+ * REGISTER with NETMAP_REQ_OPT_CSB: the daemon took the option (it checks
+ * NR_EXCLUSIVE); the arrays are checked and set up here, on the new
+ * binding, as netmap does after netmap_do_regif.  A refusal is the
+ * option's status and the request's errno (positive), the binding undone.
+ */
+static int
+csb_at_register(struct unm_binding *b, uint8_t *req, size_t reqlen, uint8_t *rep, size_t replen)
+{
+	struct nmreq_option *qo[MAX_OPTS], *ro[MAX_OPTS];
+	uint32_t nq = msg_options(req, reqlen, qo, MAX_OPTS);
+	uint32_t nr = msg_options(rep, replen, ro, MAX_OPTS);
+	int r;
+
+	for (uint32_t i = 0; i < nq && i < nr; i++) {
+		const struct nmreq_opt_csb *c = (const void *)qo[i];
+
+		if (qo[i]->nro_reqtype != NETMAP_REQ_OPT_CSB || ro[i]->nro_status != 0)
+			continue;
+		r = unm_csb_enable(b, c->csb_atok, c->csb_ktoa);
+		ro[i]->nro_status = (uint32_t)-r;
+		return -r;
+	}
+	return 0;
+}
+
 /* "not supported" is said once per request type; other errors every time */
 static bool
 said_before(int err, unsigned type)
@@ -291,6 +433,7 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 	size_t used, rlen = 0, bind_at = 0;
 	uint32_t nopts = 0;
 	struct nmreq_opt_unetmap_port_mode env_pm;
+	struct unm_binding *b = NULL;
 	int bs, r, xfd = -1;
 	void *ext_hint = NULL;
 
@@ -346,6 +489,11 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 		r = -EINVAL;
 		goto out;
 	}
+	if (served_here(hdr.nr_reqtype)) {
+		uc->nopts = nopts;
+		r = serve_here(d, arg, &hdr, buf, used, o, nopts);
+		goto out;
+	}
 	uc->nopts = nopts;
 	/* a descriptor already bound: the daemon says EBUSY first, as netmap does */
 	r = d->bind ? 0 : extmem_source(&hdr, o, &nopts, buf, UNM_MSG_MAX - sizeof(m), &used,
@@ -366,6 +514,32 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 		    strerrorname_np(rm.error) ? strerrorname_np(rm.error) : "?");
 	else if (!rm.error && rm.errmsg[0])
 		unm_warn("%.*s", (int)sizeof(rm.errmsg), rm.errmsg);	/* a warning */
+	if (rlen && rm.error == 0 && hdr.nr_reqtype == NETMAP_REQ_REGISTER) {
+		/* where the binding is, before anything goes back */
+		r = copy_back(arg, &hdr, rbuf, rlen, o, nopts, false, &bind_at);
+		if (r < 0)
+			goto out;
+	}
+	if (bind_at) {
+		int err = 0;
+
+		b = unm_binding_new((struct unm_bind *)(rbuf + bind_at), rlen - bind_at, fds, nfds,
+		    ext_hint, &err);
+		nfds = 0;
+		if (!b) {
+			unm_err("%.64s: cannot map the port's memory: %s", hdr.nr_name,
+			    strerror(err));
+			r = -err;
+			goto out;
+		}
+		err = csb_at_register(b, buf, used, rbuf, rlen);
+		if (err) {
+			unm_binding_free(b);
+			b = NULL;
+			unbind(fd, d, hdr.nr_name);
+			rm.error = err;
+		}
+	}
 	if (rlen) {
 		r = copy_back(arg, &hdr, rbuf, rlen, o, nopts, rm.error == 0, &bind_at);
 		if (r < 0)
@@ -375,27 +549,19 @@ unm_ioctl_ctrl(int fd, struct unm_dev *d, void *arg)
 		r = -rm.error;
 		goto out;
 	}
-	if (bind_at) {
-		int err = 0;
-		struct unm_binding *b = unm_binding_new((struct unm_bind *)(rbuf + bind_at),
-		    rlen - bind_at, fds, nfds, ext_hint, &err);
-
-		nfds = 0;
-		if (!b) {
-			unm_err("%.64s: cannot map the port's memory: %s", hdr.nr_name,
-			    strerror(err));
-			r = -err;
-			goto out;
-		}
+	if (b) {
 		pthread_mutex_lock(&d->lock);
 		if (d->bind)
 			unm_binding_free(b);	/* impossible: the daemon binds once */
 		else
 			d->bind = b;
 		pthread_mutex_unlock(&d->lock);
+		b = NULL;
 	}
 	r = 0;
 out:
+	if (b)
+		unm_binding_free(b);
 	unm_close_fds(fds, nfds);
 	if (xfd >= 0)
 		unm_close_fds(&xfd, 1);

@@ -111,8 +111,8 @@ scan(struct unm_binding *b, short events)
 short
 unm_dev_scan(struct unm_dev *d, short events)
 {
-	/* netmap answers POLLERR on a descriptor that is not bound */
-	return d->bind ? scan(d->bind, events) : POLLERR;
+	/* netmap answers POLLERR on a descriptor that is not bound, or in CSB mode */
+	return d->bind && !unm_csb_mode(d->bind) ? scan(d->bind, events) : POLLERR;
 }
 
 /* the rings a sleeper on @events waits for */

@@ -29,6 +29,7 @@ unm_req_body_size(unsigned type)
 	case NETMAP_REQ_UNETMAP_RING_STATS:	return sizeof(struct nmreq_unetmap_ring_stats);
 	case NETMAP_REQ_UNETMAP_CHECK:		return sizeof(struct nmreq_unetmap_check);
 	case NETMAP_REQ_UNETMAP_PARAM:		return sizeof(struct nmreq_unetmap_param);
+	case NETMAP_REQ_UNETMAP_UNBIND:		return 0;
 	default:				return -1;
 	}
 }
@@ -88,6 +89,8 @@ unm_req_name(unsigned type)
 		return "UNETMAP_CHECK";
 	if (type == NETMAP_REQ_UNETMAP_PARAM)
 		return "UNETMAP_PARAM";
+	if (type == NETMAP_REQ_UNETMAP_UNBIND)
+		return "UNETMAP_UNBIND";
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];
 	return "unknown";
