@@ -386,14 +386,15 @@ copy_mismatch(struct unm_kr *kr, struct vstate *st, uint16_t p, struct netmap_ri
 {
 	struct vale_src src = {
 		.slot = kr->ring->slot, .first = st->pk_slot[p], .frags = st->pk_frags[p],
-		.ring_size = kr->n, .bufs = st->bufs, .buf_size = kr->buf_size, .hdr_len = shl,
+		.ring_size = kr->n, .bufs = st->bufs, .nbufs = kr->nbufs, .buf_size = kr->buf_size,
+		.hdr_len = shl,
 	};
 	struct vale_dst dst = {
 		.slot = q->slot, .prod = prod, .qslots = VALE_INQ_SLOTS, .space = space,
 		.bufs = pe->bufs, .nbufs = pe->nbufs, .buf_size = pe->bufsize, .hdr_len = dhl,
 	};
 
-	if (!st->scratch && !(st->scratch = malloc((size_t)UNM_MAX_FRAGS * kr->buf_size))) {
+	if (!st->scratch && !(st->scratch = malloc(VALE_OFL_SCRATCH(kr->buf_size)))) {
 		unm_ratelimited(5, "%s: out of memory for a virtio-net header conversion", kr->name);
 		return VALE_OFL_BAD;
 	}

@@ -73,22 +73,32 @@ csum_fold(uint64_t sum)
 	return (uint16_t)~sum;
 }
 
-/* gathers the packet's fragments into @lin; its length */
+/*
+ * Gathers the packet's fragments into @lin (VALE_OFL_SCRATCH bytes); its
+ * length.  txsync checked the slots, but the application may rewrite them
+ * meanwhile: each field is read once and checked again.
+ */
 static size_t
 gather(const struct vale_src *s, uint8_t *lin)
 {
 	size_t len = 0;
 	uint32_t j = s->first;
 
-	for (uint32_t f = 0; f < s->frags; f++, j = unm_next(j, s->ring_size)) {
+	for (uint32_t f = 0; f < s->frags && f <= UNM_MAX_FRAGS; f++, j = unm_next(j, s->ring_size)) {
 		const struct netmap_slot *sl = &s->slot[j];
-		uint32_t l = sl->len <= s->buf_size ? sl->len : 0;	/* checked by txsync */
+		uint32_t l = __atomic_load_n(&sl->len, __ATOMIC_RELAXED);
+		uint32_t bi = __atomic_load_n(&sl->buf_idx, __ATOMIC_RELAXED);
+		uint64_t ptr = __atomic_load_n(&sl->ptr, __ATOMIC_RELAXED);
 
-		if (sl->flags & NS_INDIRECT) {
-			if (unm_copy_in(lin + len, (const void *)(uintptr_t)sl->ptr, l) < 0)
+		if (l > s->buf_size)
+			l = 0;
+		if (__atomic_load_n(&sl->flags, __ATOMIC_RELAXED) & NS_INDIRECT) {
+			if (unm_copy_in(lin + len, (const void *)(uintptr_t)ptr, l) < 0)
 				l = 0;	/* a bad pointer: an empty fragment, as in the plain copy */
+		} else if (bi >= 2 && bi < s->nbufs) {
+			memcpy(lin + len, s->bufs + (uint64_t)bi * s->buf_size, l);
 		} else {
-			memcpy(lin + len, s->bufs + (uint64_t)sl->buf_idx * s->buf_size, l);
+			l = 0;
 		}
 		len += l;
 	}

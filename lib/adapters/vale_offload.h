@@ -12,6 +12,8 @@
 
 #include <net/netmap.h>
 
+#include "shared/unetmap_kern.h"	/* UNM_MAX_FRAGS */
+
 /* the virtio-net header (virtio 1.0, little endian as on the hosts we run on) */
 struct vale_vnet_hdr {
 	uint8_t flags;
@@ -44,7 +46,7 @@ struct vale_src {
 	const struct netmap_slot *slot;
 	uint32_t first, frags, ring_size;
 	const char *bufs;	/* the sender's buffer pool */
-	uint32_t buf_size;
+	uint32_t nbufs, buf_size;
 	uint32_t hdr_len;	/* the sender's header length */
 };
 
@@ -65,8 +67,9 @@ enum { VALE_OFL_FULL = 0, VALE_OFL_BAD = -1 };
  * them), VALE_OFL_FULL when they would not fit in d->space (nothing
  * counts as written), VALE_OFL_BAD when the packet or its header is
  * malformed (dropped, a message says why).  @scratch: a private buffer
- * of UNM_MAX_FRAGS * s->buf_size bytes.
+ * of VALE_OFL_SCRATCH(s->buf_size) bytes.
  */
+#define VALE_OFL_SCRATCH(buf_size)	((size_t)(UNM_MAX_FRAGS + 1) * (buf_size))
 int vale_offload_copy(const char *port, const struct vale_src *s, struct vale_dst *d,
     uint8_t *scratch);
 

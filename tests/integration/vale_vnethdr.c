@@ -436,7 +436,8 @@ set_hdr(const char *p, uint32_t len)
 static size_t
 small_frame(unsigned char *f, const void *h, size_t hl, int fill)
 {
-	memcpy(f, h, hl);
+	if (hl)
+		memcpy(f, h, hl);
 	memset(f + hl, 0, 14);
 	f[hl] = 0x02;
 	f[hl + 5] = 0x20;
