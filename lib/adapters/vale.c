@@ -14,6 +14,9 @@
  * rxsync moves published packets from the port's inbound queues into rx
  * ring 0, swapping buffers, visiting the queues round robin.
  *
+ * Between ports whose virtio-net header lengths differ, deliver() hands
+ * each packet to vale_offload.c (header added or stripped, offloads done).
+ *
  * NS_INDIRECT (data at slot->ptr, in the sender's own memory) is read with
  * unm_copy_in, so a bad pointer drops the frame instead of crashing; it
  * costs a system call per fragment and holds at most one buffer (2048 B).
@@ -60,6 +63,7 @@ struct vstate {
 	bool have_peers;
 	uint32_t rr;		/* rx: the queue the next round starts with */
 	uint32_t icpt_now;	/* tx: the interceptor (index + 1) during this sync */
+	uint32_t hdr_now;	/* tx: our virtio-net header length during this sync */
 	char *bufs;		/* our own buffer pool */
 	uint8_t *scratch;	/* tx: a whole packet, for vale_offload.c (made on first use) */
 	struct peer peer[VALE_MAX_PORTS];
@@ -412,7 +416,7 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 	/* floods (BPDUs, and everything while nobody intercepts) skip the interceptor */
 	uint16_t a = st->head[d], b = d + 1 == st->icpt_now ? NONE : st->flood_head;
 	uint64_t frames = 0, full = 0, busy = 0, bad = 0;
-	uint32_t shl = port_hdr(st, st->me), dhl = port_hdr(st, d);
+	uint32_t shl = st->hdr_now, dhl = port_hdr(st, d);
 	struct netmap_ring *q;
 	struct unm_kring *qk;
 	uint32_t prod, cons, space;
@@ -556,7 +560,7 @@ vale_txsync(struct unm_kr *kr)
 		return 0;
 	}
 	mc = &st->shm->port[st->me].c;
-	hl = port_hdr(st, st->me);	/* the Ethernet header follows it */
+	hl = st->hdr_now = port_hdr(st, st->me);	/* the Ethernet header follows it */
 	if (!st->have_peers || __atomic_load_n(&st->shm->gen, __ATOMIC_ACQUIRE) != st->gen)
 		peers_refresh(kr, st);
 	/*
