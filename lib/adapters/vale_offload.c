@@ -26,10 +26,13 @@
  * NEEDS_CSUM and DATA_VALID) drops the frame, as does a GSO frame too
  * short for the headers it claims or neither IPv4 nor IPv6.
  *
- * Where we differ from netmap, for safety: the frame is first gathered in
- * private memory (so the headers may straddle fragments, NS_INDIRECT data
- * is read once, and nothing the sender changes meanwhile can make us
- * write out of bounds), and the copy is cut at the receiver's buffer size
+ * Where we differ from netmap, for safety: a frame of several slots (or an
+ * NS_INDIRECT one, or one whose checksum we write) is first gathered in
+ * private memory, so the headers may straddle fragments, NS_INDIRECT data
+ * is read once, the sender's buffers are never written, and nothing the
+ * sender changes meanwhile can make us read or write out of bounds (a
+ * plain one-slot frame is read in place, its length and index read once);
+ * and the copy is cut at the receiver's buffer size
  * (netmap would write past a buffer when adding a header to a full one),
  * never into more than 64 slots.
  */
@@ -103,6 +106,25 @@ gather(const struct vale_src *s, uint8_t *lin)
 		len += l;
 	}
 	return len;
+}
+
+/*
+ * A packet of one plain slot is read where it is (no gather): its length
+ * and buffer index are read once and checked, so whatever the sender
+ * writes meanwhile we stay within that buffer.  NULL: gather it.
+ */
+static const uint8_t *
+direct(const struct vale_src *s, size_t *len)
+{
+	const struct netmap_slot *sl = &s->slot[s->first];
+	uint32_t l = __atomic_load_n(&sl->len, __ATOMIC_RELAXED);
+	uint32_t bi = __atomic_load_n(&sl->buf_idx, __ATOMIC_RELAXED);
+
+	if (s->frags != 1 || (__atomic_load_n(&sl->flags, __ATOMIC_RELAXED) & NS_INDIRECT) ||
+	    l > s->buf_size || bi < 2 || bi >= s->nbufs)
+		return NULL;
+	*len = l;
+	return (const uint8_t *)s->bufs + (uint64_t)bi * s->buf_size;
 }
 
 /* the buffer of queue slot @q (a receiver that scribbled gets buffer 0) */
@@ -288,10 +310,15 @@ int
 vale_offload_copy(const char *port, const struct vale_src *s, struct vale_dst *d,
     uint8_t *scratch)
 {
-	size_t len = gather(s, scratch), plen;
+	size_t len = 0, plen;
+	const uint8_t *src = direct(s, &len), *pkt;
 	struct vale_vnet_hdr vh;
 	uint8_t hdr[12] = { 0 };
-	uint8_t *pkt;
+
+	if (!src) {
+		len = gather(s, scratch);
+		src = scratch;
+	}
 
 	memset(&vh, 0, sizeof(vh));
 	if (len < s->hdr_len) {
@@ -300,8 +327,8 @@ vale_offload_copy(const char *port, const struct vale_src *s, struct vale_dst *d
 		return VALE_OFL_BAD;
 	}
 	if (s->hdr_len)
-		memcpy(&vh, scratch, sizeof(vh));
-	pkt = scratch + s->hdr_len;
+		memcpy(&vh, src, sizeof(vh));
+	pkt = src + s->hdr_len;
 	plen = len - s->hdr_len;
 	if (d->hdr_len) {	/* added (zeroed) or converted: no offload */
 		if (s->hdr_len)
@@ -320,8 +347,13 @@ vale_offload_copy(const char *port, const struct vale_src *s, struct vale_dst *d
 		}
 		if (gso != VALE_VNET_GSO_NONE)
 			return segment(port, &vh, d, pkt, plen);
-		if (vh.flags & VALE_VNET_F_NEEDS_CSUM)
-			csum_partial(port, &vh, pkt, plen);
+		if (vh.flags & VALE_VNET_F_NEEDS_CSUM) {
+			/* written into: in our copy, never in the sender's buffer */
+			if (src != scratch)
+				memcpy(scratch, src, len);
+			csum_partial(port, &vh, scratch + s->hdr_len, plen);
+			pkt = scratch + s->hdr_len;
+		}
 	}
 	return emit(port, d, hdr, 0, pkt, plen);
 }

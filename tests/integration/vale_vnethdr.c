@@ -575,7 +575,14 @@ test_frames(void)
 		len = 12 + 14 + iphl + 8 + data;
 		tap_ok(!l4_ok(ipb, v6, udp, 8 + data, 17), "UDP/IPv%d frame sent with only the "
 		    "pseudo-header sum in its checksum field (wrong as it is)", v6 ? 6 : 4);
-		send_frame(&h, ip, f, len);
+		{
+			struct netmap_ring *ring = NETMAP_TXRING(h.nifp, 0);
+			uint32_t slot = ring->head;
+
+			send_frame(&h, ip, f, len);
+			tap_ok(memcmp(NETMAP_BUF(ring, ring->slot[slot].buf_idx), f, len) == 0,
+			    "the sender's own buffer is left as it was");
+		}
 		recv_frames(&p, &x);
 		tap_ok(x.n == 1 && x.len[0] == len - 12 &&
 		    l4_ok(x.buf[0] + 14, v6, x.buf[0] + 14 + iphl, 8 + data, 17) &&
