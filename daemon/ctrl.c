@@ -121,8 +121,7 @@ do_param(const struct ctrl_ctx *cx)
 		return err;
 	memset(pr, 0, sizeof(*pr));
 	if (params_get(idx, name, pr) < 0)
-		return name[0] ? ctrl_fail(cx->e, ENOENT, "%s: no such parameter (nm-sysctl -a "
-		    "lists them)", name) : ctrl_fail(cx->e, ENOENT, "no parameter %u (there are %u)",
+		return name[0] ? params_no_such(name, cx->e) : ctrl_fail(cx->e, ENOENT, "no parameter %u (there are %u)",
 		    idx, params_count());
 	pr->nr_index = idx;
 	pr->nr_count = params_count();

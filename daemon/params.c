@@ -9,7 +9,11 @@
  * them) keeps its geometry while anything uses it and is made again with
  * the new one once it has fallen out of use; private regions (a VALE
  * port's, a pipe parent's) are made with the priv_* values when their
- * port is.  admode and verbose apply to the next request.
+ * port is.  admode and verbose apply to the next request;
+ * generic_ringsize to interfaces taken from now on (netmap's emulated
+ * adapter takes the driver's ring size when ethtool reports one, and
+ * generic_ringsize otherwise: our rings are AF_XDP's and AF_PACKET's, not
+ * the driver's, so it applies to every interface).
  *
  * Bounds are netmap's (netmap_mem2.c's pools: object sizes and counts),
  * with ours where our layout needs more: sizes in multiples of 64 bytes,
@@ -28,7 +32,7 @@
 #include "unetmap.h"
 #include "unetmapd.h"
 
-enum { P_REGION, P_ADMODE, P_VERBOSE };
+enum { P_REGION, P_ADMODE, P_VERBOSE, P_RINGSIZE };
 
 struct param {
 	const char *name;
@@ -67,6 +71,8 @@ static struct param params[] = {
 	    1, 10000, 1),
 	{ "admode", "how interfaces are taken: 0 best, 1 native XDP, 2 generic XDP, 3 emulated "
 	  "(AF_PACKET); or those names", P_ADMODE, NULL, 0, 0, 3, 1, 0 },
+	{ "generic_ringsize", "slots of every ring of an interface taken from now on (netmap: "
+	  "of its emulated adapter's rings)", P_RINGSIZE, NULL, 0, 64, 16384, 1, 0 },
 	{ "verbose", "0: informational log; 1 or more: every request too", P_VERBOSE, NULL, 0,
 	  0, 1000, 1, 0 },
 };
@@ -95,6 +101,8 @@ value_of(const struct param *p)
 		return 0;
 	case P_VERBOSE:
 		return verbose_level;
+	case P_RINGSIZE:
+		return dcfg.generic_ringsize;
 	default:
 		return *field(p, p->cfg);
 	}
@@ -107,6 +115,19 @@ params_init(void)
 	for (size_t i = 0; i < NPARAMS; i++)
 		params[i].dflt = value_of(&params[i]);
 }
+
+/*
+ * netmap's parameters that mean nothing on Linux, where unetmap runs: a
+ * name a user may well try gets the reason instead of "no such parameter"
+ */
+static const struct {
+	const char *name, *why;
+} absent[] = {
+	{ "generic_rings", "netmap on Linux takes an interface's ring count from its channels "
+	  "(ethtool -l), as unetmap does: change those with ethtool -L" },
+	{ "generic_mit", "there are no interrupts to moderate: AF_XDP and AF_PACKET wake a "
+	  "sleeper when frames come" },
+};
 
 static struct param *
 find(const char *name)
@@ -140,6 +161,20 @@ parse(const struct param *p, const char *s, uint64_t *v)
 	return !errno && !*end;
 }
 
+/* an interface's rings of @slots slots must fit the global region's ring objects of @size bytes */
+static int
+check_ring_fit(uint64_t slots, uint32_t size, const char *what, uint64_t v, struct ctrl_err *e)
+{
+	uint32_t need = unm_ring_objsize((uint32_t)slots);
+
+	if (need <= size)
+		return 0;
+	return ctrl_fail(e, EINVAL, "%s=%" PRIu64 ": a ring of %" PRIu64 " slots (generic_ringsize) "
+	    "takes %u bytes, more than the global region's ring objects (ring_size=%u): raise "
+	    "ring_size to at least %u first, or choose fewer slots", what, v, slots, need, size,
+	    (need + 127) / 128 * 128);
+}
+
 /* would the region laid out with @p = @v make sense, and hold what is taken now? */
 static int
 check_region_fit(const struct param *p, uint64_t v, struct ctrl_err *e)
@@ -154,12 +189,27 @@ check_region_fit(const struct param *p, uint64_t v, struct ctrl_err *e)
 	if (unm_layout_compute(&c, &L) < 0)
 		return ctrl_fail(e, EINVAL, "%s=%" PRIu64 ": the region would be too large "
 		    "(buffers x size at most 1 TB, rings x size at most 64 GB)", p->name, v);
+	if (p->cfg == &region_cfg_global && p->off == offsetof(struct unm_region_cfg, ring_size) &&
+	    check_ring_fit(dcfg.generic_ringsize, (uint32_t)v, p->name, v, e))
+		return EINVAL;
 	if (p->cfg == &region_cfg_global && p->off == offsetof(struct unm_region_cfg, buf_size) &&
 	    (frame = nic_largest_frame()) > v)
 		return ctrl_fail(e, EINVAL, "buf_size=%" PRIu64 ": an interface taken now brings "
 		    "frames of up to %u bytes (its MTU): a buffer must hold one; choose at least "
 		    "%u, or close its ports first", v, frame, (frame + 63) / 64 * 64);
 	return 0;
+}
+
+int
+params_no_such(const char *name, struct ctrl_err *e)
+{
+	const char *n = strncmp(name, "dev.netmap.", 11) == 0 ? name + 11 : name;
+
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
+		if (strcmp(n, absent[i].name) == 0)
+			return ctrl_fail(e, ENOENT, "%s: not a parameter here: %s", name,
+			    absent[i].why);
+	return ctrl_fail(e, ENOENT, "%s: no such parameter (nm-sysctl -a lists them)", name);
 }
 
 int
@@ -170,7 +220,7 @@ params_set(const char *name, const char *value, struct ctrl_err *e)
 	int err;
 
 	if (!p)
-		return ctrl_fail(e, ENOENT, "%s: no such parameter (nm-sysctl -a lists them)", name);
+		return params_no_such(name, e);
 	if (!parse(p, value, &v))
 		return ctrl_fail(e, EINVAL, "%s=%s: not a number%s", p->name, value,
 		    p->kind == P_ADMODE ? " nor best, native, generic or emulated" : "");
@@ -185,6 +235,12 @@ params_set(const char *name, const char *value, struct ctrl_err *e)
 	case P_VERBOSE:
 		verbose_level = (uint32_t)v;
 		unm_log_set_level(v ? UNM_LOG_DEBUG : UNM_LOG_INFO);
+		break;
+	case P_RINGSIZE:
+		/* an interface already taken keeps its rings, as netmap's adapter does */
+		if ((err = check_ring_fit(v, region_cfg_global.ring_size, p->name, v, e)))
+			return err;
+		dcfg.generic_ringsize = (uint32_t)v;
 		break;
 	default:
 		if ((err = check_region_fit(p, v, e)))

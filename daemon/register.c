@@ -240,7 +240,9 @@ port_mode_reply(const struct ctrl_ctx *cx, struct port *p)
 int
 ctrl_register(const struct ctrl_ctx *cx)
 {
-	static const uint32_t consumes[] = { NETMAP_REQ_OPT_UNETMAP_PORT_MODE, 0 };
+	static const uint32_t consumes[] = { NETMAP_REQ_OPT_UNETMAP_PORT_MODE,
+	    NETMAP_REQ_OPT_OFFSETS, 0 };
+	struct offsets_plan offs = { 0 };
 	struct client *c = cx->target;
 	struct ctrl_req *rq = cx->rq;
 	struct ctrl_reply *rp = cx->rp;
@@ -296,6 +298,8 @@ ctrl_register(const struct ctrl_ctx *cx)
 		err = ring_ranges(b, p, e);
 	if (!err)
 		err = check_exclusive(b, p, e);
+	if (!err)
+		err = offsets_check(cx, p, b, &offs);
 	if (err)
 		goto fail;
 	b->extra_bufs = alloc_extra(p->reg, req->nr_extra_bufs, &head);
@@ -315,6 +319,7 @@ ctrl_register(const struct ctrl_ctx *cx)
 		region_if_free(p->reg, (uint32_t)b->nifp);
 		goto fail;
 	}
+	offsets_apply(p, b, &offs);	/* before ring_users counts us */
 	for (int t = 0; t < NR_DIRS; t++)
 		for (uint32_t i = b->first[t]; i < b->last[t]; i++) {
 			p->ring_users[t][i]++;
@@ -373,7 +378,9 @@ binding_release(struct binding *b)
 	if (b->cl)
 		b->cl->b = NULL;
 	free(b);
-	if (--p->nbind == 0 && p->holds == 0)
+	if (--p->nbind == 0)
+		offsets_forget(p);	/* as netmap's krings go with the last descriptor */
+	if (p->nbind == 0 && p->holds == 0)
 		p->ops->idle(p);
 }
 

@@ -149,6 +149,11 @@ struct port_ops {
 	const char *(*nifp_name)(struct port *p);
 	/* descriptors the data path of that ring needs (an AF_XDP socket...) */
 	unsigned (*ring_fds)(struct port *p, int t, uint32_t i, int *fds, unsigned max);
+	/*
+	 * May binding @b of this port use data offsets (NETMAP_REQ_OPT_OFFSETS;
+	 * netmap's NAF_OFFSETS)?  NULL: never.
+	 */
+	bool (*offsets)(struct port *p, const struct binding *b);
 	/* a binding is made / released (e.g. take or give back an interface) */
 	int (*bind)(const struct ctrl_ctx *cx, struct port *p, struct binding *b);
 	void (*unbind)(struct port *p, struct binding *b);
@@ -293,6 +298,22 @@ int ctrl_register(const struct ctrl_ctx *cx);
 int ctrl_adopt(struct client *c, struct ctrl_reply *rp, struct ctrl_err *e);
 void binding_release(struct binding *b);
 
+/*
+ * offsets.c: NETMAP_REQ_OPT_OFFSETS, checked before anything of the
+ * registration is made, applied once it has succeeded
+ */
+struct offsets_plan {
+	struct nmreq_opt_offsets *opt;	/* NULL: the request has none */
+	uint64_t mask, max, initial;
+};
+int offsets_check(const struct ctrl_ctx *cx, struct port *p, const struct binding *b,
+    struct offsets_plan *pl);
+void offsets_apply(struct port *p, const struct binding *b, const struct offsets_plan *pl);
+/* port_ops->offsets of kinds whose every data path honours offsets */
+bool offsets_always(struct port *p, const struct binding *b);
+/* the port's last binding went: its rings carry no offsets any more */
+void offsets_forget(struct port *p);
+
 /* ------------------------------------------------------------ daemon */
 
 struct daemon_cfg {
@@ -303,6 +324,7 @@ struct daemon_cfg {
 	const char *log_path;
 	bool nic;		/* may take network interfaces (main.c; off in fuzzers and unit tests) */
 	unsigned admode;	/* UNETMAP_ADMODE_* for requests that do not say */
+	uint32_t generic_ringsize;	/* slots of an interface's rings (params.c) */
 };
 
 extern struct daemon_cfg dcfg;	/* config.c: the defaults, main.c: the command line */
@@ -311,6 +333,7 @@ extern struct daemon_cfg dcfg;	/* config.c: the defaults, main.c: the command li
 struct nmreq_unetmap_param;
 void params_init(void);			/* the defaults, as they are at start */
 int params_set(const char *name, const char *value, struct ctrl_err *e);
+int params_no_such(const char *name, struct ctrl_err *e);	/* ENOENT, and why */
 int params_get(unsigned idx, const char *name, struct nmreq_unetmap_param *out);
 unsigned params_count(void);
 int params_load(const char *path, bool must_exist);	/* the config file */
@@ -355,6 +378,7 @@ struct worker {
 	pid_t pid;			/* 0: not running */
 	uint64_t started_ms, restart_at_ms;
 	int quick_fails;
+	unsigned restarts;		/* deaths it was started again after */
 };
 #define WORKER_MAX_FDS 128	/* descriptors one worker may be given */
 /*

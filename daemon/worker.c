@@ -184,6 +184,8 @@ worker_died(struct worker *w, const char *what)
 	    w->quick_fails >= MAX_QUICK_FAILS ? "" : "; starting another");
 	w->pid = 0;
 	w->restart_at_ms = ev_now_ms() + (100ull << w->quick_fails);
+	if (w->quick_fails < MAX_QUICK_FAILS)
+		w->restarts++;
 	return w->quick_fails >= MAX_QUICK_FAILS;
 }
 

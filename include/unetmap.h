@@ -69,6 +69,27 @@ struct nmreq_unetmap_vale_stats {
 	uint64_t drop_nodst;		/* sent by it: to an absent port, or to itself */
 	uint64_t drop_busy;		/* sent by it: a queue was unusable */
 	uint32_t nr_rx_rings, nr_tx_rings;
+	/*
+	 * A port that is an attachment (valectl -a/-h, a switch's own
+	 * interface, a persistent port wrapped onto a second switch): what it
+	 * forwards to, and the worker processes that move its frames.
+	 */
+	uint8_t nr_attach;		/* out: UNETMAP_ATTACH_* (0: an ordinary port) */
+	uint8_t nr_mode;		/* out: the interface's UNETMAP_MODE_* (0: none) */
+	uint16_t nr_workers;		/* out: entries of nr_worker_pid/nr_worker_cpu */
+	char nr_iface[16];		/* out: the interface or wrapped port */
+	int32_t nr_worker_pid[16];	/* out: 0 while one is not running (a restart due) */
+	int32_t nr_worker_cpu[16];	/* out: the CPU it busy-polls on; -1: not polling */
+	uint32_t nr_worker_restarts;	/* out: restarts of its workers after they died */
+	uint32_t nr_pad2;
+};
+
+enum {
+	UNETMAP_ATTACH_NONE = 0,
+	UNETMAP_ATTACH_NIC,		/* an interface's rings (valectl -a, -h) */
+	UNETMAP_ATTACH_HOST,		/* an interface's host stack (valectl -h) */
+	UNETMAP_ATTACH_HOSTIF,		/* the switch's own interface (valectl -n/-r on the switch) */
+	UNETMAP_ATTACH_WRAP,		/* a persistent port on another switch too */
 };
 
 /* per ring, for every port kind */

@@ -445,12 +445,21 @@ monitor_query(const struct ctrl_ctx *cx, const struct unm_query *q)
 	return 0;
 }
 
+/* a copy monitor writes its frames at its own offset; a /z one swaps buffers */
+static bool
+monitor_offsets(struct port *p, const struct binding *b)
+{
+	(void)b;
+	return !zcopy(p->priv);
+}
+
 const struct port_ops monitor_port_ops = {
 	.kind = "monitor",
 	.lookup = monitor_lookup,
 	.check_mode = monitor_check_mode,
 	.link = monitor_link,
 	.idle = monitor_free,
+	.offsets = monitor_offsets,
 	.bind = monitor_bind,
 	.unbind = monitor_unbind,
 	.queries = 1u << UNM_Q_MONITORS,

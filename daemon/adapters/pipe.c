@@ -320,4 +320,5 @@ const struct port_ops pipe_port_ops = {
 	.check_mode = pipe_check_mode,
 	.link = pipe_link,
 	.idle = pipe_idle,
+	.offsets = offsets_always,	/* zero-copy: the offset travels with the slot */
 };

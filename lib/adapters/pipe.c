@@ -11,6 +11,11 @@
  * rx ring's copy monitors (/r) get the frames as txsync publishes them,
  * as netmap's notify hook gives them, whether or not the receiver syncs.
  *
+ * Data offsets (NETMAP_REQ_OPT_OFFSETS) travel in the slot's ptr, as the
+ * rest of the slot does; the sender's offset and length must fit its
+ * buffer (checked with the sender's offsets), the receiver reads the
+ * offset with its own ring's mask.
+ *
  * Each side runs in its own process and trusts nothing the other wrote:
  * buffer indices and lengths are checked before they are passed on, and
  * published indices are range-checked before use.
@@ -20,9 +25,10 @@
 static int
 bad_slot(struct unm_kr *kr, uint32_t j, const struct netmap_slot *s, const char *what)
 {
-	unm_ratelimited(5, "%s: slot %u refused: %s (buf_idx %u, len %u, flags 0x%x; "
-	    "buffers are 2..%u of %u bytes)", kr->name, j, what, s->buf_idx, s->len,
-	    s->flags, kr->nbufs - 1, kr->buf_size);
+	unm_ratelimited(5, "%s: slot %u refused: %s (buf_idx %u, len %u, flags 0x%x, "
+	    "offset %llu; buffers are 2..%u of %u bytes)", kr->name, j, what, s->buf_idx,
+	    s->len, s->flags, (unsigned long long)(s->ptr & kr->k->off_mask), kr->nbufs - 1,
+	    kr->buf_size);
 	return -1;
 }
 
@@ -34,7 +40,7 @@ pipe_txsync(struct unm_kr *kr)
 	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur;
 	uint32_t done = __atomic_load_n(&k->pipe_tail, __ATOMIC_ACQUIRE);
 	uint32_t pub = rk->pipe_tail;	/* written only by us: end of the last packet */
-	uint32_t frags, newpub;
+	uint32_t frags, newpub, off;
 	uint64_t bytes = 0, frames = 0;
 	int err = 0;
 
@@ -54,8 +60,9 @@ pipe_txsync(struct unm_kr *kr)
 			err = bad_slot(kr, j, &s, "invalid buffer index");
 			break;
 		}
-		if (__builtin_expect(s.len > kr->buf_size, 0)) {
-			err = bad_slot(kr, j, &s, "length larger than the buffer");
+		if (__builtin_expect(!unm_slot_off(k, &s, kr->buf_size, &off), 0)) {
+			err = bad_slot(kr, j, &s, off ? "offset above the largest, or offset + "
+			    "length past the buffer's end" : "length larger than the buffer");
 			break;
 		}
 		if (__builtin_expect(++frags > UNM_MAX_FRAGS, 0)) {

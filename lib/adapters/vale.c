@@ -14,6 +14,10 @@
  * rxsync moves published packets from the port's inbound queues into rx
  * ring 0, swapping buffers, visiting the queues round robin.
  *
+ * Data offsets: a frame is read at the sender's slot offset and written at
+ * the receiver's rx ring offset (its initial one), which travels in the
+ * queue slot's ptr (frag_copy; rxsync puts it in the rx slot).
+ *
  * Between ports whose virtio-net header lengths differ, deliver() hands
  * each packet to vale_offload.c (header added or stripped, offloads done).
  *
@@ -381,21 +385,51 @@ lock_queue(struct unm_kring *qk)
 }
 
 /*
+ * Data offsets (NETMAP_REQ_OPT_OFFSETS): fragment @s of ours, read at its
+ * slot's offset (or at slot->ptr for NS_INDIRECT), is written into buffer
+ * @bi of @pe at @doff, the receiver's rx offset, and cut to what fits
+ * there.  Returns the length written; a fragment whose offset no longer
+ * fits (the ring's offsets changed since it was checked) or whose
+ * NS_INDIRECT pointer cannot be read is written empty.
+ */
+static uint16_t
+frag_copy(struct unm_kr *kr, struct vstate *st, const struct peer *pe,
+    struct netmap_slot *s, uint32_t bi, uint32_t doff)
+{
+	char *dst = pe->bufs + (uint64_t)bi * pe->bufsize + doff;
+	uint32_t len = s->len, soff;
+
+	if (len > pe->bufsize - doff)
+		len = pe->bufsize - doff;
+	if (s->flags & NS_INDIRECT) {
+		if (unm_copy_in(dst, (const void *)(uintptr_t)s->ptr, len) < 0)
+			s->len = 0;	/* a bad pointer: an empty fragment, nothing read */
+		return s->len ? (uint16_t)len : 0;
+	}
+	if (!unm_slot_off(kr->k, s, kr->buf_size, &soff))
+		return 0;
+	memcpy(dst, st->bufs + (uint64_t)s->buf_idx * kr->buf_size + soff, len);
+	return (uint16_t)len;
+}
+
+/*
  * Packet @p to a receiver whose header length differs from ours
  * (vale_offload.c); the slots it used from @prod, or VALE_OFL_*.
  */
 static int
 copy_mismatch(struct unm_kr *kr, struct vstate *st, uint16_t p, struct netmap_ring *q,
-    uint32_t prod, uint32_t space, const struct peer *pe, uint32_t shl, uint32_t dhl)
+    uint32_t prod, uint32_t space, const struct peer *pe, uint32_t shl, uint32_t dhl,
+    uint32_t doff)
 {
 	struct vale_src src = {
-		.slot = kr->ring->slot, .first = st->pk_slot[p], .frags = st->pk_frags[p],
+		.k = kr->k, .slot = kr->ring->slot, .first = st->pk_slot[p], .frags = st->pk_frags[p],
 		.ring_size = kr->n, .bufs = st->bufs, .nbufs = kr->nbufs, .buf_size = kr->buf_size,
 		.hdr_len = shl,
 	};
 	struct vale_dst dst = {
 		.slot = q->slot, .prod = prod, .qslots = VALE_INQ_SLOTS, .space = space,
-		.bufs = pe->bufs, .nbufs = pe->nbufs, .buf_size = pe->bufsize, .hdr_len = dhl,
+		.bufs = pe->bufs, .nbufs = pe->nbufs, .buf_size = pe->bufsize, .doff = doff,
+		.hdr_len = dhl,
 	};
 
 	if (!st->scratch && !(st->scratch = malloc(VALE_OFL_SCRATCH(kr->buf_size)))) {
@@ -419,7 +453,7 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 	uint32_t shl = st->hdr_now, dhl = port_hdr(st, d);
 	struct netmap_ring *q;
 	struct unm_kring *qk;
-	uint32_t prod, cons, space;
+	uint32_t prod, cons, space, doff;
 	bool locked = false;
 
 	if (!pe->rm || qi >= pe->rm->L.ring.num) {
@@ -439,6 +473,9 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 		goto count;
 	}
 	space = VALE_INQ_SLOTS - 1 - unm_dist(cons, prod, VALE_INQ_SLOTS);
+	/* where the receiver wants its frames: its rx ring's offset */
+	doff = unm_rx_off(pe->rx1k && st->me + 1 == __atomic_load_n(&st->shm->host_port,
+	    __ATOMIC_RELAXED) ? pe->rx1k : pe->rx0k, pe->bufsize);
 	/* the two chains are in batch order: merge them */
 	while (a != NONE || b != NONE) {
 		uint16_t p;
@@ -455,7 +492,7 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 		}
 		nf = st->pk_frags[p];
 		if (shl != dhl) {	/* virtio-net headers differ: added, stripped, offloads done */
-			int used = copy_mismatch(kr, st, p, q, prod, space, pe, shl, dhl);
+			int used = copy_mismatch(kr, st, p, q, prod, space, pe, shl, dhl, doff);
 
 			if (used > 0) {
 				prod = (prod + (uint32_t)used) % VALE_INQ_SLOTS;
@@ -479,13 +516,8 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 
 			if (bi < 2 || bi >= pe->nbufs)
 				bi = 0;	/* a receiver scribbled: write where harm is none */
-			if (!(ts[j].flags & NS_INDIRECT))
-				memcpy(pe->bufs + (uint64_t)bi * pe->bufsize,
-				    st->bufs + (uint64_t)ts[j].buf_idx * kr->buf_size, ts[j].len);
-			else if (unm_copy_in(pe->bufs + (uint64_t)bi * pe->bufsize,
-			    (const void *)(uintptr_t)ts[j].ptr, ts[j].len) < 0)
-				ts[j].len = 0;	/* a bad pointer: an empty fragment, nothing read */
-			qs->len = ts[j].len;
+			qs->len = frag_copy(kr, st, pe, &ts[j], bi, doff);
+			qs->ptr = doff;
 			qs->flags = (uint16_t)((f + 1 < nf ? NS_MOREFRAG : 0) | (nf - f) << 8);
 			prod = unm_next(prod, VALE_INQ_SLOTS);
 		}
@@ -596,11 +628,13 @@ vale_txsync(struct unm_kr *kr)
 
 			for (; x != head && f < UNM_MAX_FRAGS + 1; x = unm_next(x, n)) {
 				const struct netmap_slot *s = &ts[x];
+				uint32_t off;
 
 				f++;
 				/* NS_INDIRECT: the data is at slot->ptr, in the sender's memory */
 				if (s->len > kr->buf_size || (!(s->flags & NS_INDIRECT) &&
-				    (s->buf_idx < 2 || s->buf_idx >= kr->nbufs)))
+				    (s->buf_idx < 2 || s->buf_idx >= kr->nbufs ||
+				    !unm_slot_off(k, s, kr->buf_size, &off))))
 					ok = false;
 				if (!(s->flags & NS_MOREFRAG)) {
 					complete = true;
@@ -627,7 +661,7 @@ vale_txsync(struct unm_kr *kr)
 			}
 			if (!ok || ts[e].len < eo + 14) {
 				bad_packet(kr, j, ok ? "shorter than an Ethernet header" :
-				    "invalid buffer index or length");
+				    "invalid buffer index, length or offset");
 				bad++;
 				j = x;
 				continue;
@@ -647,9 +681,18 @@ vale_txsync(struct unm_kr *kr)
 				d = from >= VALE_MAX_PORTS ? DROP : route(st, &ts[j], hdr, from,
 				    learn, icpt);
 			} else {
-				const unsigned char *fr = (const unsigned char *)st->bufs +
-				    (uint64_t)ts[e].buf_idx * kr->buf_size + eo;
+				const unsigned char *fr;
+				uint32_t off0;
 
+				/* checked again: the kring, in shared memory, may have changed */
+				if (!unm_slot_off(k, &ts[e], kr->buf_size, &off0) ||
+				    off0 + eo + 14 > kr->buf_size) {
+					bad++;
+					j = x;
+					continue;
+				}
+				fr = (const unsigned char *)st->bufs + (uint64_t)ts[e].buf_idx *
+				    kr->buf_size + off0 + eo;
 				if (reinject)
 					from = learned_port(st, fr);
 				d = from >= VALE_MAX_PORTS ? DROP : route(st, &ts[j], fr, from, learn,
@@ -777,9 +820,15 @@ vale_rxsync(struct unm_kr *kr)
 				uint32_t spare = rs[t].buf_idx;
 
 				if (qs->buf_idx >= 2 && qs->buf_idx < kr->nbufs) {
+					uint64_t qo = qs->ptr;	/* where the sender put the data */
+
+					if (qo > k->off_max || qo + qs->len > kr->buf_size ||
+					    (qo & k->off_mask) != qo)
+						qo = qs->len = 0;	/* scribbled: an empty frame */
 					rs[t].buf_idx = qs->buf_idx;
 					rs[t].len = qs->len <= kr->buf_size ? qs->len : 0;
 					rs[t].flags = qs->flags;
+					unm_slot_set_off(&rs[t], k->off_mask, (uint32_t)qo);
 					qs->buf_idx = spare;
 				} else {
 					rs[t].len = 0;	/* a sender scribbled: an empty frame */

@@ -76,6 +76,19 @@ csum_fold(uint64_t sum)
 	return (uint16_t)~sum;
 }
 
+/* a slot as it is now, each field read once (the sender may be rewriting it) */
+static struct netmap_slot
+snap(const struct netmap_slot *p)
+{
+	struct netmap_slot s;
+
+	s.buf_idx = __atomic_load_n(&p->buf_idx, __ATOMIC_RELAXED);
+	s.len = __atomic_load_n(&p->len, __ATOMIC_RELAXED);
+	s.flags = __atomic_load_n(&p->flags, __ATOMIC_RELAXED);
+	s.ptr = __atomic_load_n(&p->ptr, __ATOMIC_RELAXED);
+	return s;
+}
+
 /*
  * Gathers the packet's fragments into @lin (VALE_OFL_SCRATCH bytes); its
  * length.  txsync checked the slots, but the application may rewrite them
@@ -88,20 +101,17 @@ gather(const struct vale_src *s, uint8_t *lin)
 	uint32_t j = s->first;
 
 	for (uint32_t f = 0; f < s->frags && f <= UNM_MAX_FRAGS; f++, j = unm_next(j, s->ring_size)) {
-		const struct netmap_slot *sl = &s->slot[j];
-		uint32_t l = __atomic_load_n(&sl->len, __ATOMIC_RELAXED);
-		uint32_t bi = __atomic_load_n(&sl->buf_idx, __ATOMIC_RELAXED);
-		uint64_t ptr = __atomic_load_n(&sl->ptr, __ATOMIC_RELAXED);
+		struct netmap_slot sl = snap(&s->slot[j]);
+		uint32_t l = sl.len <= s->buf_size ? sl.len : 0, off;
 
-		if (l > s->buf_size)
-			l = 0;
-		if (__atomic_load_n(&sl->flags, __ATOMIC_RELAXED) & NS_INDIRECT) {
-			if (unm_copy_in(lin + len, (const void *)(uintptr_t)ptr, l) < 0)
+		if (sl.flags & NS_INDIRECT) {
+			if (unm_copy_in(lin + len, (const void *)(uintptr_t)sl.ptr, l) < 0)
 				l = 0;	/* a bad pointer: an empty fragment, as in the plain copy */
-		} else if (bi >= 2 && bi < s->nbufs) {
-			memcpy(lin + len, s->bufs + (uint64_t)bi * s->buf_size, l);
+		} else if (sl.buf_idx >= 2 && sl.buf_idx < s->nbufs &&
+		    unm_slot_off(s->k, &sl, s->buf_size, &off)) {	/* at its data offset */
+			memcpy(lin + len, s->bufs + (uint64_t)sl.buf_idx * s->buf_size + off, l);
 		} else {
-			l = 0;
+			l = 0;	/* an offset that no longer fits: empty, as in the plain copy */
 		}
 		len += l;
 	}
@@ -116,18 +126,20 @@ gather(const struct vale_src *s, uint8_t *lin)
 static const uint8_t *
 direct(const struct vale_src *s, size_t *len)
 {
-	const struct netmap_slot *sl = &s->slot[s->first];
-	uint32_t l = __atomic_load_n(&sl->len, __ATOMIC_RELAXED);
-	uint32_t bi = __atomic_load_n(&sl->buf_idx, __ATOMIC_RELAXED);
+	struct netmap_slot sl = snap(&s->slot[s->first]);
+	uint32_t off;
 
-	if (s->frags != 1 || (__atomic_load_n(&sl->flags, __ATOMIC_RELAXED) & NS_INDIRECT) ||
-	    l > s->buf_size || bi < 2 || bi >= s->nbufs)
+	if (s->frags != 1 || (sl.flags & NS_INDIRECT) || sl.len > s->buf_size ||
+	    sl.buf_idx < 2 || sl.buf_idx >= s->nbufs || !unm_slot_off(s->k, &sl, s->buf_size, &off))
 		return NULL;
-	*len = l;
-	return (const uint8_t *)s->bufs + (uint64_t)bi * s->buf_size;
+	*len = sl.len;
+	return (const uint8_t *)s->bufs + (uint64_t)sl.buf_idx * s->buf_size + off;
 }
 
-/* the buffer of queue slot @q (a receiver that scribbled gets buffer 0) */
+/*
+ * Where queue slot @q's data goes: its buffer (a receiver that scribbled
+ * gets buffer 0) at the receiver's offset, noted in the slot's ptr
+ */
 static uint8_t *
 dst_buf(struct vale_dst *d, uint32_t q)
 {
@@ -135,7 +147,8 @@ dst_buf(struct vale_dst *d, uint32_t q)
 
 	if (bi < 2 || bi >= d->nbufs)
 		bi = 0;
-	return (uint8_t *)d->bufs + (uint64_t)bi * d->buf_size;
+	d->slot[q].ptr = d->doff;
+	return (uint8_t *)d->bufs + (uint64_t)bi * d->buf_size + d->doff;
 }
 
 /* @hdr (@hl bytes) then @pkt, over as many slots as it takes; slots used or an error */
@@ -143,8 +156,8 @@ static int
 emit(const char *port, struct vale_dst *d, const uint8_t *hdr, uint32_t hl,
     const uint8_t *pkt, size_t plen)
 {
-	size_t total = hl + plen, done = 0;
-	uint32_t n = total ? (uint32_t)((total + d->buf_size - 1) / d->buf_size) : 1, q = d->prod;
+	size_t total = hl + plen, done = 0, cap = d->buf_size - d->doff;
+	uint32_t n = total ? (uint32_t)((total + cap - 1) / cap) : 1, q = d->prod;
 
 	if (n > UNM_MAX_FRAGS) {
 		unm_ratelimited(5, "%s: frame of %zu bytes dropped: more than %u buffers of the "
@@ -155,13 +168,14 @@ emit(const char *port, struct vale_dst *d, const uint8_t *hdr, uint32_t hl,
 		return VALE_OFL_FULL;
 	for (uint32_t k = 0; k < n; k++, q = unm_next(q, d->qslots)) {
 		uint8_t *out = dst_buf(d, q);
-		size_t room = total - done < d->buf_size ? total - done : d->buf_size, w = 0;
+		size_t room = total - done < cap ? total - done : cap, w = 0;
 
-		if (done < hl) {	/* the header, always within the first buffer */
-			w = hl - done;
+		if (done < hl) {	/* the header (a large receiver offset may cut it) */
+			w = hl - done < room ? hl - done : room;
 			memcpy(out, hdr + done, w);
 		}
-		memcpy(out + w, pkt + (done + w - hl), room - w);
+		if (room > w)
+			memcpy(out + w, pkt + (done + w - hl), room - w);
 		d->slot[q].len = (uint16_t)room;
 		d->slot[q].flags = (uint16_t)((k + 1 < n ? NS_MOREFRAG : 0) | (n - k) << 8);
 		done += room;
@@ -274,8 +288,8 @@ segment(const char *port, const struct vale_vnet_hdr *vh, struct vale_dst *d,
 		why = "shorter than its headers";
 		goto bad;
 	}
-	if (mfs > d->buf_size)
-		mfs = d->buf_size;
+	if (mfs > d->buf_size - d->doff)
+		mfs = d->buf_size - d->doff;
 	if (hlen >= mfs) {
 		why = "headers as long as a whole frame";
 		goto bad;

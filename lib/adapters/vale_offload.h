@@ -43,6 +43,7 @@ _Static_assert(sizeof(struct vale_vnet_hdr) == 10, "the virtio-net header is 10 
 
 /* the packet to copy: @frags slots of the sender's tx ring from @first */
 struct vale_src {
+	const struct unm_kring *k;	/* the ring's kring: its data offsets */
 	const struct netmap_slot *slot;
 	uint32_t first, frags, ring_size;
 	const char *bufs;	/* the sender's buffer pool */
@@ -56,6 +57,7 @@ struct vale_dst {
 	uint32_t prod, qslots, space;
 	char *bufs;		/* the receiver's buffer pool */
 	uint32_t nbufs, buf_size;
+	uint32_t doff;		/* the receiver's data offset (< buf_size), in each slot's ptr */
 	uint32_t hdr_len;	/* the receiver's header length */
 };
 

@@ -12,7 +12,9 @@
  *                  released; the slot gets the monitor's spare buffer and
  *                  NS_BUF_CHANGED.
  *
- * A monitor slot gets the frame's slot flags, NS_TXMON set for frames of a
+ * A copy is read at the frame's data offset and written at the monitor
+ * ring's initial offset (NETMAP_REQ_OPT_OFFSETS); a /z monitor takes no
+ * offsets.  A monitor slot gets the frame's slot flags, NS_TXMON set for frames of a
  * tx ring and cleared for others; /z swaps the lengths with the buffers.
  * A monitor ring short of room takes the newest frames of a batch, as
  * netmap's does: the others are lost (counted in its kring's lost) and
@@ -202,6 +204,31 @@ mring_put(struct mring *mr, uint32_t added, uint64_t lost, int evfd)
 }
 
 /*
+ * A copy of frame @sv of @src into monitor slot @d: read at the frame's
+ * data offset (as the monitored ring's offsets say), written at the
+ * monitor ring's own offset, cut to what fits there (netmap truncates).
+ * False when the frame's offset does not fit its buffer: nothing to copy.
+ */
+static bool
+mon_copy(const struct mring *mr, const struct mon_src *src, const struct netmap_slot *sv,
+    struct netmap_slot *d, char *bufs, uint32_t bsz)
+{
+	uint32_t soff, doff = unm_rx_off(mr->k, bsz), len;
+	struct netmap_slot s = *sv;
+
+	if (s.len > bsz)
+		s.len = (uint16_t)bsz;
+	if (!unm_slot_off(src->k, &s, bsz, &soff))
+		return false;
+	len = s.len < bsz - doff ? s.len : bsz - doff;
+	memcpy(bufs + (uint64_t)d->buf_idx * bsz + doff, bufs + (uint64_t)s.buf_idx * bsz + soff,
+	    len);
+	d->len = (uint16_t)len;
+	unm_slot_set_off(d, __atomic_load_n(&mr->k->off_mask, __ATOMIC_RELAXED), doff);
+	return true;
+}
+
+/*
  * Slots [from, to) of @src into @mr: copies, or the buffers themselves
  * (@zc, the slot getting the monitor's spare buffer and length, flagged
  * NS_BUF_CHANGED).  When the room is short the newest frames are kept, as
@@ -236,12 +263,11 @@ mring_fill(struct mring *mr, const struct mon_src *src, uint32_t from, uint32_t 
 			s->buf_idx = dbuf;
 			s->len = d->len;
 			d->len = sv.len;
+			d->ptr = sv.ptr;	/* the frame's data offset, in the watched ring's bits */
 			s->flags = sv.flags | NS_BUF_CHANGED;
-		} else {
-			uint32_t len = sv.len < bsz ? sv.len : bsz;	/* netmap truncates */
-
-			memcpy(bufs + (uint64_t)dbuf * bsz, bufs + (uint64_t)sv.buf_idx * bsz, len);
-			d->len = (uint16_t)len;
+		} else if (!mon_copy(mr, src, &sv, d, bufs, bsz)) {
+			lost++;
+			continue;
 		}
 		d->flags = (uint16_t)((sv.flags & ~NS_TXMON) | src->txmon);
 		mr->prod = unm_next(mr->prod, mr->n);

@@ -35,6 +35,7 @@
 #ifndef UNETMAP_KERN_H
 #define UNETMAP_KERN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <net/netmap.h>
@@ -130,7 +131,10 @@ struct unm_kring {
 	uint32_t lock;		/* producer holding it (shared/identity.h; multi-producer rings) */
 	uint64_t lost;		/* frames a producer could not place (monitor rings) */
 
-	/* -- monitors of this ring: written by the daemon, read by its syncs -- */
+	/*
+	 * -- written by the daemon, read by its syncs: the monitors' list,
+	 * and the ring's data offsets (NETMAP_REQ_OPT_OFFSETS) --
+	 */
 	_Alignas(64) uint32_t mon_gen;	/* bumped whenever the list changes */
 	uint32_t nmon;
 	uint32_t mon_ring[UNM_MAX_MONITORS];	/* monitor rx rings, same region */
@@ -141,6 +145,16 @@ struct unm_kring {
 	 * ring's producer or its consumer); UINT32_MAX: nothing yet
 	 */
 	uint32_t mon_tail[UNM_MAX_MONITORS];
+	/*
+	 * Data offsets: the bits of slot->ptr that hold one (0: the ring has
+	 * none), the largest one allowed, and where frames this ring receives
+	 * from elsewhere (a switch, a NIC, a monitored ring) start.  Set at
+	 * REGISTER as netmap's netmap_offsets_init sets them; readers check a
+	 * slot's offset against the buffer size they hold privately too.
+	 */
+	uint64_t off_mask;
+	uint32_t off_max;
+	uint32_t off_init;
 };
 
 /* how a monitor sees a ring (mon_flags) */
@@ -160,6 +174,41 @@ static inline uint64_t
 unm_ring_ofs(const struct unm_layout *L, uint32_t idx)
 {
 	return L->ring.ofs + (uint64_t)idx * L->ring.objsize;
+}
+
+/*
+ * Where the data of slot @s of the ring whose kring is @k starts
+ * (*@off), if the slot's offset and length fit: the offset no larger
+ * than the ring's largest, offset + length within the buffer.  A ring
+ * without offsets has offset 0 for every slot.
+ */
+static inline bool
+unm_slot_off(const struct unm_kring *k, const struct netmap_slot *s, uint32_t buf_size,
+    uint32_t *off)
+{
+	uint64_t o = s->ptr & __atomic_load_n(&k->off_mask, __ATOMIC_RELAXED);
+
+	*off = (uint32_t)o;
+	return o <= __atomic_load_n(&k->off_max, __ATOMIC_RELAXED) &&
+	    o + s->len <= buf_size;
+}
+
+/* the offset frames arriving in @k's ring start at, if it leaves room in a buffer */
+static inline uint32_t
+unm_rx_off(const struct unm_kring *k, uint32_t buf_size)
+{
+	uint32_t o = __atomic_load_n(&k->off_init, __ATOMIC_RELAXED);
+
+	return o < buf_size && o <= __atomic_load_n(&k->off_max, __ATOMIC_RELAXED) &&
+	    (o & __atomic_load_n(&k->off_mask, __ATOMIC_RELAXED)) == o ? o : 0;
+}
+
+/* @s's offset bits (the ring's mask @mask) set to @off */
+static inline void
+unm_slot_set_off(struct netmap_slot *s, uint64_t mask, uint32_t off)
+{
+	if (mask)
+		s->ptr = (s->ptr & ~mask) | (off & mask);
 }
 
 /* ring-index arithmetic on rings whose size need not be a power of two */
@@ -211,7 +260,7 @@ enum unm_sync_kind {
 /* ------------------------------------------------------ wire protocol */
 
 #define UNM_PROTO_MAGIC   0x756e6d50u /* "unmP" */
-#define UNM_PROTO_VERSION 5	/* bump on any change of these structures (or of the kring) */
+#define UNM_PROTO_VERSION 6	/* bump on any change of these structures (or of the kring) */
 #define UNM_MSG_MAX       (64 * 1024)
 #define UNM_FDS_PER_MSG   250	/* below the kernel's SCM_MAX_FD */
 #define UNM_ERRMSG_MAX    256

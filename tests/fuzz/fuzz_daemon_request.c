@@ -3,12 +3,14 @@
  * message, through the daemon's unpacking, request handling and reply
  * packing, as if a hostile local process had written them to the socket.
  * Whatever the input, no crash, no sanitizer report, and every port and
- * private region a request made is gone again once its binding is released.
+ * private region a request made is gone again once its binding is released
+ * (persistent ports once removed).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/adapters/vale/vale.h"
 #include "daemon/unetmapd.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -30,6 +32,32 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	region_cfg_private.ring_num = 32;
 	region_cfg_private.buf_num = 8192;
 	return 0;
+}
+
+/*
+ * A persistent port (VALE_NEWIF) outlives its request by design: each is
+ * removed as valectl -r would, through the daemon's own VALE_DELIF, which
+ * must succeed (nothing else holds it)
+ */
+static void
+delete_persistent(struct client *c)
+{
+	struct port *p, *next;
+
+	for (p = port_list(); p; p = next) {
+		struct ctrl_req rq = { .hdr = { .nr_version = NETMAP_API,
+		    .nr_reqtype = NETMAP_REQ_VALE_DELIF } };
+		struct ctrl_reply rp = { 0 };
+		struct ctrl_err e = { "" };
+		struct ctrl_ctx cx = { .asker = c, .target = c, .rq = &rq, .rp = &rp, .e = &e };
+
+		next = p->next;
+		if (vale_persistent(p->name) != p)
+			continue;
+		memcpy(rq.hdr.nr_name, p->name, sizeof(rq.hdr.nr_name));
+		if (vale_request(&cx) != 0)
+			__builtin_trap();
+	}
 }
 
 int
@@ -57,6 +85,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctrl_req_free(&rq);
 	if (c.b)
 		binding_release(c.b);
+	delete_persistent(&c);
 	/* a port or private region left behind would be a leak: make it loud */
 	if (port_list())
 		__builtin_trap();

@@ -19,7 +19,7 @@
  *                                         our ethertype seen by an AF_PACKET socket
  *                                         for SECS; "ready", then "frames=N"
  *   nicprobe info NAME                    PORT_INFO_GET and POOLS_INFO_GET of NAME:
- *                                         "rings=T/R host=T/R mem=ID bufs=N"
+ *                                         "rings=T/R host=T/R mem=ID bufs=N slots=T/R"
  *   nicprobe bpdu IFACE COUNT             COUNT spanning-tree BPDUs (802.3/LLC to
  *                                         01:80:c2:00:00:00) from an AF_PACKET socket
  *   nicprobe inject PORT SRCMAC           one broadcast frame of ours from SRCMAC
@@ -378,8 +378,9 @@ do_info(const char *name)
 		fprintf(stderr, "nicprobe: POOLS_INFO_GET %s: %s\n", name, strerror(errno));
 		return 1;
 	}
-	printf("rings=%u/%u host=%u/%u mem=%u bufs=%u\n", pi.nr_tx_rings, pi.nr_rx_rings,
-	    pi.nr_host_tx_rings, pi.nr_host_rx_rings, pi.nr_mem_id, pools.nr_buf_pool_objtotal);
+	printf("rings=%u/%u host=%u/%u mem=%u bufs=%u slots=%u/%u\n", pi.nr_tx_rings,
+	    pi.nr_rx_rings, pi.nr_host_tx_rings, pi.nr_host_rx_rings, pi.nr_mem_id,
+	    pools.nr_buf_pool_objtotal, pi.nr_tx_slots, pi.nr_rx_slots);
 	close(fd);
 	return 0;
 }

@@ -75,7 +75,9 @@ out=$(inS timeout 10 "$D" xa0); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q "lock-out: .*default route"; ok $? "the default route's interface: not fit, saying why"
 echo "$out" | grep -q "open netmap:xa0@force"; ok $? "and how to take it anyway"
 ip -n $NS route del default
-inS "$B/tests/helpers/nicprobe" hold netmap:xb0 >$tmp/hold 2>&1 &
+# (ip netns exec itself: a function put in the background would make $! a subshell,
+# and killing that would leave the holder running)
+ip netns exec $NS "$B/tests/helpers/nicprobe" hold netmap:xb0 >$tmp/hold 2>&1 &
 hp=$!
 for i in $(seq 100); do grep -q ready $tmp/hold 2>/dev/null && break; sleep 0.05; done
 out=$(inS timeout 10 "$D" xb0)

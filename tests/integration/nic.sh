@@ -116,6 +116,25 @@ for mode in generic emulated; do
 	inB "$P" send $VB 2000 60
 	wait_for $tmp/rx2; grep -q "^frames=2000 " $tmp/rx2; ok $? "2000 plain-socket frames arrive in $mode mode ($(grep frames= $tmp/rx2))"
 done
+# generic_ringsize: the rings of an interface taken from then on (every mode)
+"$B/bin/nm-sysctl" generic_ringsize=2048 >/dev/null 2>&1; ok $? "nm-sysctl generic_ringsize=2048 is taken"
+"$B/bin/nm-sysctl" -j -a 2>/dev/null | python3 -c '
+import json, sys
+p = {x["name"]: x for x in json.load(sys.stdin)}
+g = p["generic_ringsize"]
+sys.exit(0 if (g["value"], g["default"], g["min"], g["max"]) == (2048, 1024, 64, 16384) and "admode" in p else 1)'
+ok $? "nm-sysctl -j -a: JSON with generic_ringsize 2048 (default 1024, 64 to 16384)"
+for mode in native emulated; do
+	count_bg $NA netmap:$VA@admode=$mode $tmp/rs 3000
+	inA "$P" info $VA >$tmp/rsi 2>&1
+	grep -q "slots=2048/2048" $tmp/rsi; ok $? "$mode mode: an interface taken after it has rings of 2048 slots ($(grep -o "slots=.*" $tmp/rsi || head -c 200 $tmp/rsi))"
+	inB "$P" send $VB 3000 60
+	wait_for $tmp/rs; grep -q "^frames=3000 " $tmp/rs; ok $? "$mode mode: 3000 frames arrive through 2048-slot rings ($(grep frames= $tmp/rs))"
+done
+"$B/bin/nm-sysctl" generic_ringsize=1024 >/dev/null 2>&1
+released; inA "$P" info $VA >$tmp/rsi 2>&1
+grep -q "slots=1024/1024" $tmp/rsi; ok $? "and 1024 slots again once set back ($(grep -o "slots=.*" $tmp/rsi || head -c 200 $tmp/rsi))"
+
 released; rm -f $tmp/rx3
 ip netns exec $NA timeout --foreground 20 "$P" count-epoll netmap:$VA 500 10 >$tmp/rx3 2>&1 & pids="$pids $!"
 await $tmp/rx3 '^ready'

@@ -193,6 +193,17 @@ bad_values(void)
 	tap_ok(param("buf_size", NULL, &v) == 0 && v == 2048, "refused values left it as it was");
 	tap_ok(log_has("buf_size=100: allowed are 64 to 65536 in multiples of 64"),
 	    "the refusal says what is allowed");
+	TAP_EQ(param("generic_ringsize", "32", NULL), -EINVAL, "generic_ringsize=32 (below 64): EINVAL");
+	TAP_EQ(param("generic_ringsize", "4096", NULL), -EINVAL,
+	    "generic_ringsize=4096 with the default ring_size: EINVAL");
+	tap_ok(log_has("raise ring_size to at least"), "saying which parameter to raise first");
+	tap_ok(param("generic_ringsize", "2048", &v) == 0 && v == 2048, "generic_ringsize=2048 fits");
+	TAP_EQ(param("ring_size", "16384", NULL), -EINVAL,
+	    "ring_size too small for generic_ringsize's rings: EINVAL");
+	tap_ok(param("generic_ringsize", "1024", &v) == 0 && v == 1024, "generic_ringsize back to 1024");
+	TAP_EQ(param("generic_rings", NULL, NULL), -ENOENT, "generic_rings: ENOENT");
+	tap_ok(log_has("generic_rings: not a parameter here: netmap on Linux"),
+	    "saying why it means nothing on Linux");
 	tap_ok(param("admode", "emulated", &v) == 0 && v == 3, "admode by name (emulated = 3)");
 	tap_ok(param("dev.netmap.admode", "0", &v) == 0 && v == 0, "and by FreeBSD's sysctl name");
 }

@@ -258,6 +258,9 @@ bad "bad address" -f tx -i netmap:x{1 -s 10.0.0.300
 bad "bad MAC" -f tx -i netmap:x{1 -D 00:11:22
 bad "stray argument" -i netmap:x{1 extra
 bad "missing argument" -i netmap:x{1 -b
+timeout --foreground 10 "$PKTGEN" -f rx -i netmap:nosuch$$ >"$TMP/nosuch.out" 2>"$TMP/nosuch.err" </dev/null
+grep -q "^pkt-gen: cannot open netmap:nosuch$$: .* \[ENXIO\]; next: no such port here" "$TMP/nosuch.err"
+ok $? "a port that is not there: the errno by name and the next step ($(grep '^pkt-gen' "$TMP/nosuch.err" | head -c 160))"
 "$PKTGEN" -h >"$TMP/help.out" 2>&1
 [ $? = 0 ] && grep -q "^usage: pkt-gen" "$TMP/help.out" && grep -q -- "-f function" "$TMP/help.out"
 ok $? "-h prints the usage and exits 0"

@@ -144,6 +144,20 @@ for i in $(seq 60); do replaced && break; sleep 0.1; done
 replaced; ok $? "a worker killed with SIGKILL is replaced"
 grep -q "worker pid $w killed by signal 9" $tmp/d.log; ok $? "and the log says so"
 pings $NA 10.78.0.2 && pings $NB 10.78.0.3; ok $? "forwarding goes on after it"
+# the attachments and their worker as JSON: python3 checks the shape and the facts
+att_json() {	# $1: a python3 expression on d (port name -> its "attached" object)
+	vc -j 2>/dev/null | python3 -c '
+import json, sys
+d = {p["name"]: p.get("attached") for p in json.load(sys.stdin)}
+sys.exit(0 if ('"$1"') else 1)' 2>/dev/null
+}
+nw=$(workers | head -1)
+att_json "d['vale0:sa']['kind'] == 'interface' and d['vale0:sa']['interface'] == 'sa' and d['vale0:sa']['mode'] in ('native', 'generic', 'zero-copy', 'emulated') and d['vale0:sa']['workers'] == [{'pid': $nw, 'cpu': None}] and d['vale0:sa']['worker_restarts'] == 1"
+ok $? "valectl -j: vale0:sa is interface sa, its mode, worker pid $nw (the replacement), 1 restart"
+att_json "d['vale0:sh']['kind'] == 'interface' and d['vale0:sh^']['kind'] == 'host stack' and d['vale0:sh^']['interface'] == 'sh' and d['vale0:sh^']['workers'][0]['pid'] == $nw"
+ok $? "and vale0:sh's host stack as a port of its own, forwarded by the same worker"
+vc -v 2>/dev/null | grep -q "^vale0:sa: interface sa, .* mode; worker pid $nw (1 restart)$"
+ok $? "valectl -v says the same in words ($(vc -v 2>/dev/null | grep '^vale0:sa:'))"
 
 # a switch whose worker keeps dying gives its interfaces back; other switches go on
 ip link add name ek netns $NA type veth peer name sk netns $NS
@@ -171,6 +185,7 @@ sleep 0.3
 pw=$(pgrep -P "$dpid" -f 'netmap-bridge.* -p ' | head -1)
 [ -n "$pw" ] && grep -q "^Cpus_allowed_list:[[:space:]]*0$" /proc/$pw/status; ok $? "its worker busy-polls pinned to CPU 0"
 pings $NA 10.78.0.2; ok $? "A pings B while sa is polled"
+att_json "d['vale0:sa']['workers'] == [{'pid': $pw, 'cpu': 0}]"; ok $? "valectl -j: sa's worker is pid $pw, polling on CPU 0"
 err=$(vc -p vale0:sa -C 0,0 2>&1); [ $? != 0 ] && echo "$err" | grep -q "polling already" &&
     echo "$err" | grep -q "Bad address"; ok $? "polling twice is refused (EFAULT, as netmap)"
 err=$(vc -d vale0:sa 2>&1); [ $? != 0 ] && echo "$err" | grep -q "Device or resource busy"; ok $? "a polled interface is not detached (EBUSY, as netmap)"

@@ -6,6 +6,7 @@
  * bad headers dropped and counted, equal lengths passed unchanged.  Every
  * checksum is verified here, by code of the test's own.
  */
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -123,17 +124,20 @@ static int
 send_frame(struct rawport *r, uint32_t to, const unsigned char *f, size_t len)
 {
 	struct netmap_ring *ring = NETMAP_TXRING(r->nifp, 0);
-	size_t off = 0, bs = ring->nr_buf_size;
+	size_t off = 0;
 	bool first = true;
 
 	do {
 		struct netmap_slot *s;
-		size_t n = len - off < bs ? len - off : bs;
+		size_t bs, n;
 
 		if (nm_ring_empty(ring))
 			return -1;
 		s = &ring->slot[ring->head];
-		memcpy(NETMAP_BUF(ring, s->buf_idx), f + off, n);
+		/* at the slot's data offset (0 on a ring without offsets) */
+		bs = ring->nr_buf_size - NETMAP_ROFFSET(ring, s);
+		n = len - off < bs ? len - off : bs;
+		memcpy(NETMAP_BUF_OFFSET(ring, s), f + off, n);
 		s->len = (uint16_t)n;
 		off += n;
 		s->flags = (uint16_t)((off < len ? NS_MOREFRAG : 0) |
@@ -152,14 +156,16 @@ rx_free(struct rx *x)
 	x->n = 0;
 }
 
-/* every frame waiting on @r's rx ring, fragments joined */
+/* every frame waiting on @r's rx ring, fragments joined; *@off: the data offset of the first */
 static void
-recv_frames(struct rawport *r, struct rx *x)
+recv_frames_off(struct rawport *r, struct rx *x, uint64_t *first_off)
 {
 	struct netmap_ring *ring = NETMAP_RXRING(r->nifp, 0);
 
 	x->n = 0;
 	ioctl(r->fd, NIOCRXSYNC, NULL);
+	if (first_off && !nm_ring_empty(ring))
+		*first_off = NETMAP_ROFFSET(ring, &ring->slot[ring->head]);
 	while (!nm_ring_empty(ring) && x->n < MAXRX) {
 		unsigned char *b = malloc(MAXFRAME);
 		size_t len = 0;
@@ -170,7 +176,7 @@ recv_frames(struct rawport *r, struct rx *x)
 			struct netmap_slot *s = &ring->slot[ring->head];
 
 			if (b && len + s->len <= MAXFRAME)
-				memcpy(b + len, NETMAP_BUF(ring, s->buf_idx), s->len);
+				memcpy(b + len, NETMAP_BUF_OFFSET(ring, s), s->len);
 			len += s->len;
 			slots++;
 			more = s->flags & NS_MOREFRAG;
@@ -182,6 +188,13 @@ recv_frames(struct rawport *r, struct rx *x)
 		x->n++;
 	}
 	ioctl(r->fd, NIOCRXSYNC, NULL);
+}
+
+
+static void
+recv_frames(struct rawport *r, struct rx *x)
+{
+	recv_frames_off(r, x, NULL);
 }
 
 /* ------------------------------------------------------------ frames */
@@ -682,6 +695,79 @@ test_frames(void)
 	raw_close(&z);
 }
 
+/* REGISTER with data offsets (NETMAP_REQ_OPT_OFFSETS: @initial in every slot) */
+static int
+vopen_off(struct rawport *p, const char *port, uint64_t initial)
+{
+	struct nmreq_opt_offsets o;
+	struct nmreq_register req;
+	char n[64];
+
+	memset(&o, 0, sizeof(o));
+	o.nro_opt.nro_reqtype = NETMAP_REQ_OPT_OFFSETS;
+	o.nro_max_offset = 256;
+	o.nro_initial_offset = initial;
+	memset(&req, 0, sizeof(req));
+	req.nr_mode = NR_REG_ALL_NIC;
+	pname(n, sizeof(n), port);
+	memset(p, 0, sizeof(*p));
+	p->reg = req;
+	p->mem = MAP_FAILED;
+	p->fd = open("/dev/netmap", O_RDWR);
+	if (p->fd < 0)
+		return -errno;
+	if (raw_ctrl(p->fd, NETMAP_REQ_REGISTER, n, &p->reg, &o.nro_opt) < 0) {
+		close(p->fd);
+		p->fd = -1;
+		return -1;
+	}
+	p->mem = mmap(NULL, p->reg.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
+	if (p->mem == MAP_FAILED)
+		return -errno;
+	p->nifp = NETMAP_IF(p->mem, p->reg.nr_offset);
+	return 0;
+}
+
+/* headers that differ between ports with data offsets: read and written at each side's offset */
+static void
+test_offsets(void)
+{
+	struct rawport z, oh, op;
+	static unsigned char f[MAXFRAME];
+	struct rx x = { 0 };
+	struct vh hdr = { .flags = 2 };
+	static const unsigned char zero[12];
+	uint64_t off = 999;
+	size_t len;
+
+	tap_ok(vopen(&z, "oz") == 0 && vopen_off(&oh, "oh", 64) == 0 && vopen_off(&op, "op", 100) == 0,
+	    "ports with data offsets: oh (12-byte header, offset 64), op (none, offset 100)");
+	set_hdr("oh", 12);
+	len = small_frame(f, &hdr, 12, 0x3c);
+	send_frame(&oh, port_index("op"), f, len);
+	recv_frames_off(&op, &x, &off);
+	tap_ok(x.n == 1 && x.len[0] == 60 && off == 100 && memcmp(x.buf[0], f + 12, 60) == 0,
+	    "read after the sender's offset, stripped, written at the receiver's (%" PRIu64 ")",
+	    off);
+	rx_free(&x);
+	len = small_frame(f, NULL, 0, 0x4d);
+	send_frame(&op, port_index("oh"), f, len);
+	off = 999;
+	recv_frames_off(&oh, &x, &off);
+	tap_ok(x.n == 1 && x.len[0] == 72 && off == 64 && memcmp(x.buf[0], zero, 12) == 0 &&
+	    memcmp(x.buf[0] + 12, f, 60) == 0, "and back: a zeroed header added, at offset 64");
+	rx_free(&x);
+	len = tso_frame(f, false, 10 * 1448, 5);
+	send_frame(&oh, port_index("op"), f, len);
+	recv_frames_off(&op, &x, &off);
+	tap_ok(x.n == 10 && off == 100 && check_segments(&x, false, 10 * 1448, 5, 1448) == 0,
+	    "a TSO frame from the header port reaches op as 10 right segments at offset 100");
+	rx_free(&x);
+	raw_close(&oh);
+	raw_close(&op);
+	raw_close(&z);
+}
+
 int
 main(void)
 {
@@ -689,5 +775,6 @@ main(void)
 	snprintf(sw, sizeof(sw), "vale%d", (int)getpid() % 100000);
 	test_requests();
 	test_frames();
+	test_offsets();
 	return tap_done();
 }

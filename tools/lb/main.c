@@ -46,6 +46,7 @@
 #include <libnetmap.h>
 
 #include "lb.h"
+#include "tools/nm_errno.h"
 
 #define DEF_PIPES	2
 #define DEF_BATCH	2048
@@ -674,10 +675,10 @@ open_input(void)
 {
 	in = nmport_prepare(arg.ifname);
 	if (!in)
-		die("%s: not a valid port name: %s", arg.ifname, strerror(errno));
+		die("%s: not a valid port name: %s", arg.ifname, nm_errstr(errno));
 	in->reg.nr_extra_bufs = arg.extra_bufs;
 	if (nmport_open_desc(in) < 0)
-		die("cannot open %s: %s", arg.ifname, strerror(errno));
+		die("cannot open %s: %s", arg.ifname, nm_errstr(errno));
 	if (in->last_rx_ring < in->first_rx_ring)
 		die("%s: no receive ring to read (opened with /T?)", arg.ifname);
 	in_ref = NETMAP_RXRING(in->nifp, in->first_rx_ring);
@@ -737,7 +738,7 @@ open_pipes(void)
 			}
 			if (!p->d)
 				die("cannot open pipe %s (group %d, pipe %d of %d): %s",
-				    p->spec, gi, k, g->n, strerror(errno));
+				    p->spec, gi, k, g->n, nm_errstr(errno));
 			if (p->d->last_tx_ring < p->d->first_tx_ring)
 				die("%s: no transmit ring", p->spec);
 			p->ring = NETMAP_TXRING(p->d->nifp, p->d->first_tx_ring);

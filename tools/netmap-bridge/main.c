@@ -20,6 +20,7 @@
 
 #include "bridge.h"
 #include "unetmap.h"
+#include "tools/nm_errno.h"
 
 #define MAX_PORTS 128	/* -i: 64 pairs, a switch's worth */
 
@@ -111,7 +112,7 @@ inherited_port(const char *spec)
 		int err = errno;
 
 		fprintf(stderr, "netmap-bridge: %s: not a registered netmap descriptor: %s\n",
-		    spec, strerror(err));
+		    spec, nm_errstr(err));
 		nmport_delete(d);
 		errno = err;
 		return NULL;
@@ -134,7 +135,7 @@ open_port(const char *spec)
 	struct nmport_d *d = strncmp(spec, "fd:", 3) == 0 ? inherited_port(spec) : nmport_open(spec);
 
 	if (!d)
-		fprintf(stderr, "netmap-bridge: cannot open %s: %s\n", spec, strerror(errno));
+		fprintf(stderr, "netmap-bridge: cannot open %s: %s\n", spec, nm_errstr(errno));
 	return d;
 }
 

@@ -165,7 +165,7 @@ attach(int fd, const struct opts *o)
 	int err = vc_attach(fd, o->port, false, &idx);
 
 	if (err) {
-		vc_warn("cannot attach %s to %.*s: %s", o->ifname, sw, o->port, strerror(err));
+		vc_warn("cannot attach %s to %.*s: %s", o->ifname, sw, o->port, nm_errstr(err));
 		return VC_EXIT_FAIL;
 	}
 	return 0;
@@ -180,7 +180,7 @@ destroy(int fd, const char *sw)
 
 	err = vc_list_ports(fd, sw, &l);
 	if (err) {
-		vc_warn("cannot list the ports of %s: %s", sw, strerror(err));
+		vc_warn("cannot list the ports of %s: %s", sw, nm_errstr(err));
 		return VC_EXIT_FAIL;
 	}
 	if (l.n == 0) {
@@ -199,7 +199,7 @@ destroy(int fd, const char *sw)
 	/* what is left now, newcomers included */
 	err = vc_list_ports(fd, sw, &after);
 	if (err) {
-		vc_warn("cannot list the ports of %s: %s", sw, strerror(err));
+		vc_warn("cannot list the ports of %s: %s", sw, nm_errstr(err));
 		return VC_EXIT_FAIL;
 	}
 	left = after.n;
@@ -254,7 +254,7 @@ main(int argc, char **argv)
 
 		err = vc_list_ports(fd, NULL, &l);
 		if (err) {
-			vc_warn("cannot list the switch ports: %s", strerror(err));
+			vc_warn("cannot list the switch ports: %s", nm_errstr(err));
 			rc = VC_EXIT_FAIL;
 		} else {
 			if (l.n)
@@ -264,7 +264,7 @@ main(int argc, char **argv)
 	} else if (o.detach) {
 		err = vc_detach(fd, o.detach, NULL);
 		if (err) {
-			vc_warn("cannot detach %s: %s", o.detach, strerror(err));
+			vc_warn("cannot detach %s: %s", o.detach, nm_errstr(err));
 			rc = VC_EXIT_FAIL;
 		}
 	} else {

@@ -20,6 +20,7 @@
 
 #include <net/netmap_user.h>
 #include "unetmap.h"
+#include "tools/nm_errno.h"
 
 static const char usage_text[] =
 "usage: nm-doctor [-j] interface\n"
@@ -228,7 +229,7 @@ main(int argc, char **argv)
 	}
 	fd = open("/dev/netmap", O_RDWR);
 	if (fd < 0) {
-		fprintf(stderr, "nm-doctor: cannot reach unetmapd: %s\n", strerror(errno));
+		fprintf(stderr, "nm-doctor: cannot reach unetmapd: %s\n", nm_errstr(errno));
 		return 2;
 	}
 	memset(&h, 0, sizeof(h));
@@ -241,7 +242,7 @@ main(int argc, char **argv)
 		int err = errno;
 
 		fprintf(stderr, "nm-doctor: %s: %s (unetmapd's reason is above)\n", ifname,
-		    strerror(err));
+		    nm_errstr(err));
 		close(fd);
 		return 2;
 	}

@@ -32,6 +32,7 @@
 #include "unetmap.h"
 
 #include "dump.h"
+#include "tools/nm_errno.h"
 
 #define ND_MAX_SNAPLEN	262144u	/* tcpdump's default and largest */
 #define ND_MAX_FRAGS	64u	/* slots of one frame, as netmap's NETMAP_MAX_FRAGS */
@@ -424,7 +425,7 @@ main(int argc, char **argv)
 	}
 	if (!nd.d) {
 		fprintf(stderr, "nm-dump: cannot open a monitor of %s (%s): %s\n", port, name,
-		    strerror(errno));
+		    nm_errstr(errno));
 		rc = 1;
 		goto out;
 	}

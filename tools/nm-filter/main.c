@@ -25,6 +25,7 @@
 
 #define LIBNETMAP_NOTHREADSAFE
 #include <libnetmap.h>
+#include "tools/nm_errno.h"
 
 #define MAX_RULES 32
 
@@ -290,12 +291,12 @@ main(int argc, char **argv)
 	snprintf(host, sizeof(host), "%s^", port);
 	nic = nmport_open(port);
 	if (!nic) {
-		fprintf(stderr, "nm-filter: cannot open %s: %s\n", port, strerror(errno));
+		fprintf(stderr, "nm-filter: cannot open %s: %s\n", port, nm_errstr(errno));
 		return 1;
 	}
 	hst = nmport_open(host);
 	if (!hst) {
-		fprintf(stderr, "nm-filter: cannot open %s: %s\n", host, strerror(errno));
+		fprintf(stderr, "nm-filter: cannot open %s: %s\n", host, nm_errstr(errno));
 		nmport_close(nic);
 		return 1;
 	}

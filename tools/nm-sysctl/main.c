@@ -23,6 +23,7 @@
 
 #include <net/netmap_user.h>
 #include "unetmap.h"
+#include "tools/nm_errno.h"
 
 static const char usage_text[] =
 "usage: nm-sysctl [-d] [-j] -a\n"
@@ -144,7 +145,7 @@ main(int argc, char **argv)
 		bad("%s", "-n goes alone, with names");
 	fd = open("/dev/netmap", O_RDWR);
 	if (fd < 0) {
-		fprintf(stderr, "nm-sysctl: cannot reach unetmapd: %s\n", strerror(errno));
+		fprintf(stderr, "nm-sysctl: cannot reach unetmapd: %s\n", nm_errstr(errno));
 		return 2;
 	}
 	if (json)
@@ -156,7 +157,7 @@ main(int argc, char **argv)
 
 			n = p.nr_count;
 			if (err) {
-				fprintf(stderr, "nm-sysctl: %s\n", strerror(err));
+				fprintf(stderr, "nm-sysctl: %s\n", nm_errstr(err));
 				rc = 2;
 				break;
 			}
@@ -189,7 +190,7 @@ main(int argc, char **argv)
 		if (err) {
 			if (eq && !json && !values)
 				printf("(refused)\n");
-			fprintf(stderr, "nm-sysctl: %s: %s\n", argv[i], strerror(err));
+			fprintf(stderr, "nm-sysctl: %s: %s\n", argv[i], nm_errstr(err));
 			rc = 1;
 			continue;
 		}

@@ -26,6 +26,7 @@
 #include "unetmap.h"
 
 #include "replay.h"
+#include "tools/nm_errno.h"
 
 static volatile int stop;
 
@@ -228,7 +229,7 @@ main(int argc, char **argv)
 	}
 	x.d = nmport_open(name);
 	if (!x.d) {
-		fprintf(stderr, "nmreplay: cannot open %s: %s\n", name, strerror(errno));
+		fprintf(stderr, "nmreplay: cannot open %s: %s\n", name, nm_errstr(errno));
 		rc = 1;
 		goto out;
 	}

@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 
 #include "pktgen.h"
+#include "tools/nm_errno.h"
 
 #define DRAIN_IDLE_NS	2000000000ull	/* give up draining after 2 s without progress */
 #define NULL_SLOTS	1024
@@ -150,7 +151,7 @@ pg_port_open(struct pg_port *p, const char *spec, int ring, unsigned hw_rings,
 		return null_open(p, info);
 	d = nmport_prepare(spec);
 	if (!d) {
-		fprintf(stderr, "pkt-gen: cannot parse port '%s': %s\n", spec, strerror(errno));
+		fprintf(stderr, "pkt-gen: cannot parse port '%s': %s\n", spec, nm_errstr(errno));
 		return -1;
 	}
 	mode = d->reg.nr_mode;
@@ -197,7 +198,7 @@ pg_port_open(struct pg_port *p, const char *spec, int ring, unsigned hw_rings,
 
 		fprintf(stderr, "pkt-gen: cannot open %s%s: %s\n", spec,
 		    ring >= 0 && d->reg.nr_mode == NR_REG_ONE_NIC ? " (one ring per thread)" : "",
-		    strerror(e));
+		    nm_errstr(e));
 		nmport_undo_prepare(d);
 		errno = e;
 		return -1;
@@ -314,7 +315,7 @@ pg_port_set_vhdr(struct pg_port *p, int want)
 		if (ioctl(p->fd, NIOCCTRL, &h) < 0)
 			pg_die("-H %d: %s does not take a virtio-net header of %d bytes (%s); "
 			    "only VALE ports and NICs with virtio offloads do", want, p->name,
-			    want, strerror(errno));
+			    want, nm_errstr(errno));
 		p->vhdr = (unsigned)want;
 		return;
 	}

@@ -15,6 +15,7 @@
 #include <sys/sysinfo.h>
 
 #include "tools/valectl/vale.h"
+#include "tools/nm_errno.h"
 
 static const char usage_text[] =
 "usage: valectl [-v] [command]\n"
@@ -237,7 +238,7 @@ check_port(char f, const char *arg)
 static int
 fail(const char *what, const char *name, int err)
 {
-	vc_warn("cannot %s %s: %s", what, name, strerror(err));
+	vc_warn("cannot %s %s: %s", what, name, nm_errstr(err));
 	return VC_EXIT_FAIL;
 }
 
@@ -257,6 +258,8 @@ list(int fd, const char *sw, bool verbose, bool json)
 		vc_print_json(stdout, &l);
 	else if (l.n)
 		vc_print_table(stdout, &l, verbose);
+	for (size_t i = 0; verbose && !json && i < l.n; i++)
+		vc_print_attachment(stdout, &l.v[i]);
 	vc_list_free(&l);
 	return 0;
 }
@@ -292,8 +295,10 @@ locate(int fd, const char *name, bool verbose, bool json)
 		one.v = &p;
 		if (json)
 			vc_print_json(stdout, &one);
-		else
+		else {
 			vc_print_table(stdout, &one, true);
+			vc_print_attachment(stdout, &p);
+		}
 	}
 	return 0;
 }

@@ -24,6 +24,7 @@
 
 #include <net/netmap.h>
 #include "unetmap.h"
+#include "tools/nm_errno.h"
 
 #define VC_EXIT_FAIL	1	/* the request failed */
 #define VC_EXIT_USAGE	2	/* the command line is wrong */
@@ -143,7 +144,7 @@ vc_open(void)
 	int fd = open("/dev/netmap", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		vc_warn("cannot open /dev/netmap: %s", strerror(errno));
+		vc_warn("cannot open /dev/netmap: %s", nm_errstr(errno));
 		exit(VC_EXIT_FAIL);
 	}
 	return fd;
@@ -422,11 +423,91 @@ vc_print_table(FILE *f, const struct vc_list *l, bool rings)
 	}
 }
 
+static const char *const vc_attach_name[] = {
+	[UNETMAP_ATTACH_NIC] = "interface", [UNETMAP_ATTACH_HOST] = "host stack",
+	[UNETMAP_ATTACH_HOSTIF] = "switch interface", [UNETMAP_ATTACH_WRAP] = "wrapped port",
+};
+
+/* "interface" ... for an attachment's kind, NULL for an ordinary port */
+static inline const char *
+vc_attach_kind(const struct vc_port *p)
+{
+	unsigned k = p->counted ? p->st.nr_attach : 0;
+
+	return k && k < sizeof(vc_attach_name) / sizeof(vc_attach_name[0]) ? vc_attach_name[k] :
+	    NULL;
+}
+
+/*
+ * An attachment's line under the table (valectl -v): what the port
+ * forwards to, in which mode, and its workers
+ */
+static inline void
+vc_print_attachment(FILE *f, const struct vc_port *p)
+{
+	const struct nmreq_unetmap_vale_stats *s = &p->st;
+	const char *kind = vc_attach_kind(p);
+
+	if (!kind)
+		return;
+	fprintf(f, "%s: %s %.*s", p->name, kind, (int)sizeof(s->nr_iface), s->nr_iface);
+	if (s->nr_mode)
+		fprintf(f, ", %s mode", unetmap_mode_name(s->nr_mode));
+	for (unsigned i = 0; i < s->nr_workers && i < 16; i++) {
+		fprintf(f, i ? ", " : "; worker ");
+		if (s->nr_worker_pid[i])
+			fprintf(f, "pid %d", s->nr_worker_pid[i]);
+		else
+			fprintf(f, "restarting");
+		if (s->nr_worker_cpu[i] >= 0)
+			fprintf(f, " polling on CPU %d", s->nr_worker_cpu[i]);
+	}
+	if (s->nr_worker_restarts)
+		fprintf(f, " (%u restart%s)", s->nr_worker_restarts,
+		    s->nr_worker_restarts > 1 ? "s" : "");
+	fputc('\n', f);
+}
+
+/* the attachment's JSON object (after "attached":), or null */
+static inline void
+vc_json_attachment(FILE *f, const struct vc_port *p)
+{
+	const struct nmreq_unetmap_vale_stats *s = &p->st;
+	const char *kind = vc_attach_kind(p);
+
+	if (!kind) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"kind\":\"%s\",\"interface\":\"%.*s\",\"mode\":", kind,
+	    (int)sizeof(s->nr_iface), s->nr_iface);
+	if (s->nr_mode)
+		fprintf(f, "\"%s\"", unetmap_mode_name(s->nr_mode));
+	else
+		fputs("null", f);
+	fputs(",\"workers\":[", f);
+	for (unsigned i = 0; i < s->nr_workers && i < 16; i++) {
+		fprintf(f, "%s{\"pid\":", i ? "," : "");
+		if (s->nr_worker_pid[i])
+			fprintf(f, "%d", s->nr_worker_pid[i]);
+		else
+			fputs("null", f);
+		fputs(",\"cpu\":", f);
+		if (s->nr_worker_cpu[i] >= 0)
+			fprintf(f, "%d", s->nr_worker_cpu[i]);
+		else
+			fputs("null", f);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"worker_restarts\":%u}", s->nr_worker_restarts);
+}
+
 /*
  * The same as JSON: an array of objects, one per port, with the table's
  * numbers under their column names ('-' in names becomes '_'), "switch"
- * the part before the ':', and "counters" false (and no counters) for a
- * port that left before they were read.
+ * the part before the ':', "counters" false (and no counters) for a
+ * port that left before they were read, and "attached": null for an
+ * ordinary port, else what it forwards to and its workers.
  */
 static inline void
 vc_print_json(FILE *f, const struct vc_list *l)
@@ -449,6 +530,10 @@ vc_print_json(FILE *f, const struct vc_list *l)
 				if (*k == '-')
 					*k = '_';
 			fprintf(f, ",\"%s\":%" PRIu64, key, vc_col(p, c));
+		}
+		if (p->counted) {
+			fputs(",\"attached\":", f);
+			vc_json_attachment(f, p);
 		}
 		fputc('}', f);
 	}

@@ -212,7 +212,7 @@ nic_lookup(const struct ctrl_ctx *cx, const char *name, struct nmreq_register *r
 	p->nrings[NR_TX] = p->nrings[NR_RX] = (uint16_t)fi.queues;
 	p->nhost[NR_TX] = host_rings(req->nr_host_tx_rings);
 	p->nhost[NR_RX] = host_rings(req->nr_host_rx_rings);
-	p->nslots[NR_TX] = p->nslots[NR_RX] = UNM_NIC_SLOTS;
+	p->nslots[NR_TX] = p->nslots[NR_RX] = dcfg.generic_ringsize;
 	err = port_make_rings(p, e);
 	if (err) {
 		region_unref(p->reg);
@@ -354,7 +354,7 @@ take_xdp(struct nic_port *np, bool drv, struct ctrl_err *e)
 
 	for (unsigned q = 0; q < p->nrings[NR_RX]; q++) {
 		err = nic_xsk_open(&np->xsk[q], r, np->fi.ifindex, q, q ? np->xsk[0].fd : -1,
-		    !drv, true, np->ifname, e);
+		    p->nslots[NR_RX], !drv, true, np->ifname, e);
 		if (err)
 			return err;
 		err = nic_bpf_add_xsk(&np->bpf, q, np->xsk[q].fd);
@@ -591,6 +591,8 @@ const struct port_ops nic_port_ops = {
 	.idle = nic_idle,
 	.ring_kind = nic_ring_kind,
 	.ring_fds = nic_ring_fds,
+	/* every data path (xsk, packet, host) sends from and receives at an offset */
+	.offsets = offsets_always,
 	.bind = nic_bind,
 	.stop = nic_stop,
 };

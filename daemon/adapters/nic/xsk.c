@@ -48,9 +48,9 @@ bind_retry(int fd, struct sockaddr_xdp *sa)
 
 int
 nic_xsk_open(struct nic_xsk *x, struct region *r, int ifindex, unsigned queue, int umem_fd,
-    bool force_copy, bool sg, const char *ifname, struct ctrl_err *e)
+    uint32_t slots, bool force_copy, bool sg, const char *ifname, struct ctrl_err *e)
 {
-	uint32_t n = unm_xsk_ring_size(UNM_NIC_SLOTS), budget = n;
+	uint32_t n = unm_xsk_ring_size(slots), budget = n;
 	struct sockaddr_xdp sa = { .sxdp_family = AF_XDP, .sxdp_ifindex = (uint32_t)ifindex,
 	    .sxdp_queue_id = queue };
 	struct xdp_options opts = { 0 };
@@ -135,7 +135,7 @@ nic_xsk_prefill(struct nic_xsk *x, struct region *r, struct netmap_ring *ring)
 {
 	struct xdp_mmap_offsets off;
 	socklen_t ol = sizeof(off);
-	uint32_t n = unm_xsk_ring_size(UNM_NIC_SLOTS), *prod;
+	uint32_t n = unm_xsk_ring_size(ring->num_slots), *prod;
 	size_t len;
 	uint64_t *desc;
 	char *map;

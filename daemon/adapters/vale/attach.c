@@ -657,6 +657,54 @@ attach_undo_port(struct port *p)
 		}
 }
 
+/* one worker in @st's list, once */
+static void
+describe_worker(struct nmreq_unetmap_vale_stats *st, const struct worker *w, int cpu)
+{
+	const unsigned max = sizeof(st->nr_worker_pid) / sizeof(st->nr_worker_pid[0]);
+
+	for (unsigned i = 0; i < st->nr_workers; i++)
+		if (st->nr_worker_pid[i] == (int32_t)w->pid && st->nr_worker_cpu[i] == cpu && w->pid)
+			return;
+	if (st->nr_workers >= max)
+		return;
+	st->nr_worker_pid[st->nr_workers] = (int32_t)w->pid;
+	st->nr_worker_cpu[st->nr_workers++] = cpu;
+	st->nr_worker_restarts += w->restarts;
+}
+
+void
+attach_describe(const struct port *p, struct nmreq_unetmap_vale_stats *st)
+{
+	static const uint8_t kinds[] = { [ATTACH_NIC] = UNETMAP_ATTACH_NIC,
+	    [ATTACH_HOSTIF] = UNETMAP_ATTACH_HOSTIF, [ATTACH_WRAP] = UNETMAP_ATTACH_WRAP };
+
+	for (struct attachment *a = attachments; a; a = a->next) {
+		struct swworker *x;
+		bool shared = false;
+
+		if (a->vp != p && a->hp != p)
+			continue;
+		st->nr_attach = a->hp == p ? UNETMAP_ATTACH_HOST : kinds[a->kind];
+		st->nr_mode = a->nic && a->kind != ATTACH_WRAP ? (uint8_t)a->nic->mode : 0;
+		snprintf(st->nr_iface, sizeof(st->nr_iface), "%s", a->ifname);
+		/* the lanes whose switch side is @p: a polled one has its own worker */
+		for (int i = 0; i < a->nlanes; i++) {
+			const struct lane *ln = &a->lanes[i];
+
+			if (!ln->cl[1] || !ln->cl[1]->b || ln->cl[1]->b->port != p)
+				continue;
+			if (ln->cpu >= 0)
+				describe_worker(st, &ln->w, ln->cpu);
+			else
+				shared = true;
+		}
+		if (shared && (x = swworker_of(a->sw, a->netns, false)) != NULL)
+			describe_worker(st, &x->w, -1);
+		return;
+	}
+}
+
 int
 attach_detach(const struct ctrl_ctx *cx, const char *sw, const char *pname,
     uint32_t *port_index)

@@ -291,6 +291,7 @@ do_stats(const struct ctrl_ctx *cx)
 	memset(st, 0, sizeof(*st));
 	st->nr_rx_rings = p->nrings[NR_RX];
 	st->nr_tx_rings = p->nrings[NR_TX];
+	attach_describe(p, st);
 	if (!v->sw) {
 		st->nr_bridge_idx = UINT16_MAX;
 		st->nr_port_idx = NOPORT;

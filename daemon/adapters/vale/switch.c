@@ -775,6 +775,7 @@ const struct port_ops vale_port_ops = {
 	.check_mode = vale_check_mode,
 	.link = vale_link,
 	.idle = vale_idle,
+	.offsets = offsets_always,	/* the switch copies between offsets */
 	.nifp_name = vale_nifp_name,
 	.ring_fds = vale_ring_fds,
 	.queries = 1u << UNM_Q_VALE_PEERS | 1u << UNM_Q_VALE_PORT,

@@ -95,6 +95,9 @@ int attach_iface(const struct ctrl_ctx *cx, const char *sw, const char *ifname,
 struct port *attach_hostif_port(const char *sw, uint64_t netns);
 /* undoes the attachment whose switch port is @p: the interface goes back */
 void attach_undo_port(struct port *p);
+struct nmreq_unetmap_vale_stats;
+/* what switch port @p forwards to and who moves its frames (VALE_STATS); nothing if no attachment */
+void attach_describe(const struct port *p, struct nmreq_unetmap_vale_stats *st);
 
 /* hostif.c: switch @sw's own interface, made; or removed (-1: it has none) */
 int attach_hostif(const struct ctrl_ctx *cx, const char *sw);

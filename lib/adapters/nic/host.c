@@ -70,7 +70,12 @@ host_rxsync(struct unm_kr *kr)
 	uint32_t n = kr->n, head = k->rhead, hwtail = k->nr_hwtail, last;
 	struct iovec iov[UNM_MAX_FRAGS];
 	uint64_t frames = 0, bytes = 0;
+	/* frames land at the ring's offset (nic_io.h): a frame may need more slots */
+	uint32_t roff = unm_rx_off(k, kr->buf_size), per = kr->buf_size - roff;
+	uint32_t need = (uint32_t)(((uint64_t)h->need * kr->buf_size + per - 1) / per);
 
+	if (need > n / 2)
+		need = n / 2;
 	if (k->nr_hwcur != head) {
 		unm_nic_forward(kr, k->nr_hwcur, head, h->fwd);
 		for (uint32_t s = k->nr_hwcur; s != head; s = unm_next(s, n))
@@ -82,7 +87,7 @@ host_rxsync(struct unm_kr *kr)
 		uint32_t space = unm_dist(hwtail, last, n), cnt, s;
 		ssize_t got;
 
-		if (space < h->need || space == 0)
+		if (space < need || space == 0)
 			break;
 		cnt = space < UNM_MAX_FRAGS ? space : UNM_MAX_FRAGS;
 		for (uint32_t i = 0, j = hwtail; i < cnt; i++, j = unm_next(j, n)) {
@@ -92,8 +97,8 @@ host_rxsync(struct unm_kr *kr)
 				cnt = i;	/* a slot the application broke: stop before it */
 				break;
 			}
-			iov[i].iov_base = unm_nic_buf(kr, idx);
-			iov[i].iov_len = kr->buf_size;
+			iov[i].iov_base = unm_nic_buf(kr, idx) + roff;
+			iov[i].iov_len = per;
 		}
 		if (cnt == 0)
 			break;
@@ -103,11 +108,12 @@ host_rxsync(struct unm_kr *kr)
 		frames++;
 		bytes += (uint64_t)got;
 		for (s = hwtail; got > 0; s = unm_next(s, n)) {
-			uint32_t len = got > kr->buf_size ? kr->buf_size : (uint32_t)got;
+			uint32_t len = got > per ? per : (uint32_t)got;
 
 			got -= len;
 			slot[s].len = (uint16_t)len;
 			slot[s].flags = got > 0 ? NS_MOREFRAG : 0;
+			unm_slot_set_off(&slot[s], k->off_mask, roff);
 		}
 		hwtail = s;
 	}

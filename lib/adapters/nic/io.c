@@ -16,12 +16,13 @@ unm_nic_gather(struct unm_kr *kr, uint32_t j, uint32_t end, struct iovec *iov, u
 	*bad = false;
 	for (; j != end; j = unm_next(j, kr->n)) {
 		struct netmap_slot *s = &slot[j];
+		uint32_t off;
 
-		if (!unm_nic_slot_ok(kr, s) || n == UNM_MAX_FRAGS) {
+		if (!unm_nic_slot_ok(kr, s, &off) || n == UNM_MAX_FRAGS) {
 			*bad = true;
 			return start;
 		}
-		iov[n].iov_base = unm_nic_buf(kr, s->buf_idx);
+		iov[n].iov_base = unm_nic_buf(kr, s->buf_idx) + off;
 		iov[n].iov_len = s->len;
 		n++;
 		if (!(s->flags & NS_MOREFRAG)) {

@@ -73,10 +73,15 @@ pkt_attach(struct unm_kr *kr)
 	return 0;
 }
 
-/* copies frame @f (@len bytes, @tag put back after the MACs) into slots from @s */
+/*
+ * copies frame @f (@len bytes, @tag put back after the MACs) into slots
+ * from @s, each at the ring's offset @roff
+ */
 static uint32_t
-copy_in(struct unm_kr *kr, uint32_t s, const uint8_t *f, uint32_t len, const uint8_t *tag)
+copy_in(struct unm_kr *kr, uint32_t s, const uint8_t *f, uint32_t len, const uint8_t *tag,
+    uint32_t roff)
 {
+	uint32_t per = kr->buf_size - roff;	/* data a slot holds */
 	struct netmap_slot *slot = kr->ring->slot;
 	const uint8_t *src[3] = { f, tag, f + 12 };
 	uint32_t plen[3] = { 12, 4, len - 12 }, piece = 0, off = 0;
@@ -88,8 +93,8 @@ copy_in(struct unm_kr *kr, uint32_t s, const uint8_t *f, uint32_t len, const uin
 		plen[1] = plen[2] = 0;
 	}
 	while (left) {
-		uint8_t *b = (uint8_t *)unm_nic_buf(kr, slot[s].buf_idx);
-		uint32_t room = left > kr->buf_size ? kr->buf_size : left, used = 0;
+		uint8_t *b = (uint8_t *)unm_nic_buf(kr, slot[s].buf_idx) + roff;
+		uint32_t room = left > per ? per : left, used = 0;
 
 		while (used < room) {
 			uint32_t c = plen[piece] - off;
@@ -107,6 +112,7 @@ copy_in(struct unm_kr *kr, uint32_t s, const uint8_t *f, uint32_t len, const uin
 		left -= room;
 		slot[s].len = (uint16_t)room;
 		slot[s].flags = left ? NS_MOREFRAG : 0;
+		unm_slot_set_off(&slot[s], kr->k->off_mask, roff);
 		s = unm_next(s, kr->n);
 	}
 	return s;
@@ -118,6 +124,7 @@ pkt_rxsync(struct unm_kr *kr)
 	struct pkt *p = kr->priv;
 	struct unm_kring *k = kr->k;
 	uint32_t n = kr->n, head = k->rhead, hwtail = k->nr_hwtail, last;
+	uint32_t roff = unm_rx_off(k, kr->buf_size), per = kr->buf_size - roff;
 	uint64_t frames = 0, bytes = 0;
 
 	if (k->nr_hwcur != head) {
@@ -159,11 +166,11 @@ pkt_rxsync(struct unm_kr *kr)
 			tag[3] = (uint8_t)h->hv1.tp_vlan_tci;
 			tp = tag;
 		}
-		need = (len + (tp ? 4 : 0) + kr->buf_size - 1) / kr->buf_size;
+		need = (len + (tp ? 4 : 0) + per - 1) / per;
 		if (len >= 12 && unm_dist(hwtail, last, n) < need)
 			break;	/* no room: the frame waits */
 		if (len >= 12 && need <= UNM_MAX_FRAGS) {
-			hwtail = copy_in(kr, hwtail, (uint8_t *)h + h->tp_mac, len, tp);
+			hwtail = copy_in(kr, hwtail, (uint8_t *)h + h->tp_mac, len, tp, roff);
 			frames++;
 			bytes += len;
 		} else {

@@ -129,6 +129,23 @@ rx_buf(struct unm_kr *kr, uint64_t addr)
 	return a % kr->buf_size == 0 && idx >= 2 && idx < kr->nbufs ? (uint32_t)idx : 0;
 }
 
+/*
+ * The kernel writes a frame at the start of its buffer (the fill ring's
+ * chunks are shared by every queue of the region, so they cannot move per
+ * ring); an rx ring with an initial offset gets the frame moved there,
+ * cut to what fits, as netmap cuts a frame at an offset.
+ */
+static void
+at_offset(struct unm_kr *kr, struct netmap_slot *s, uint32_t roff)
+{
+	char *b = unm_nic_buf(kr, s->buf_idx);
+	uint32_t len = s->len < kr->buf_size - roff ? s->len : kr->buf_size - roff;
+
+	memmove(b + roff, b, len);
+	s->len = (uint16_t)len;
+	unm_slot_set_off(s, kr->k->off_mask, roff);
+}
+
 static int
 xsk_rxsync(struct unm_kr *kr)
 {
@@ -136,7 +153,7 @@ xsk_rxsync(struct unm_kr *kr)
 	struct unm_kring *k = kr->k;
 	struct netmap_slot *slot = kr->ring->slot;
 	uint32_t n = kr->n, head = k->rhead, hwcur = k->nr_hwcur, hwtail = k->nr_hwtail;
-	uint32_t prod, cons, avail, space, last;
+	uint32_t prod, cons, avail, space, last, roff = unm_rx_off(k, kr->buf_size);
 	uint64_t bytes = 0, frames = 0;
 	int err = 0;
 
@@ -191,6 +208,8 @@ xsk_rxsync(struct unm_kr *kr)
 			slot[hwtail].buf_idx = idx;
 		}
 		slot[hwtail].len = (uint16_t)(d->len > kr->buf_size ? kr->buf_size : d->len);
+		if (roff)
+			at_offset(kr, &slot[hwtail], roff);
 		slot[hwtail].flags = (d->options & XDP_PKT_CONTD) ? NS_MOREFRAG : 0;
 		bytes += d->len;
 		frames += !(d->options & XDP_PKT_CONTD);
@@ -234,17 +253,20 @@ xsk_txsync(struct unm_kr *kr)
 	for (; j != head; j = unm_next(j, n)) {
 		struct netmap_slot *s = &slot[j];
 		struct xdp_desc *d;
+		uint32_t off;
 
-		if (__builtin_expect(!unm_nic_slot_ok(kr, s) || s->len == 0 ||
+		if (__builtin_expect(!unm_nic_slot_ok(kr, s, &off) || s->len == 0 ||
 		    ++frags > UNM_XSK_MAX_FRAGS, 0)) {
-			unm_ratelimited(5, "%s: slot %u refused (buffer %u, len %u, %u fragments; "
-			    "buffers are 2..%u, frames at most %u slots)", kr->name, j, s->buf_idx,
-			    s->len, frags, kr->nbufs - 1, UNM_XSK_MAX_FRAGS);
+			unm_ratelimited(5, "%s: slot %u refused (buffer %u, len %u, offset %llu, %u "
+			    "fragments; buffers are 2..%u of %u bytes, frames at most %u slots)",
+			    kr->name, j, s->buf_idx, s->len,
+			    (unsigned long long)(s->ptr & k->off_mask), frags, kr->nbufs - 1,
+			    kr->buf_size, UNM_XSK_MAX_FRAGS);
 			err = -1;
 			break;
 		}
 		d = (struct xdp_desc *)x->a.desc + (prod++ & x->a.mask);
-		d->addr = (uint64_t)s->buf_idx * kr->buf_size;
+		d->addr = (uint64_t)s->buf_idx * kr->buf_size + off;
 		d->len = s->len;
 		d->options = (s->flags & NS_MOREFRAG) ? XDP_PKT_CONTD : 0;
 		s->flags &= (uint16_t)~NS_BUF_CHANGED;
