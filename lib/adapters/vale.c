@@ -18,6 +18,9 @@
  * the receiver's rx ring offset (its initial one), which travels in the
  * queue slot's ptr (frag_copy; rxsync puts it in the rx slot).
  *
+ * Between ports whose virtio-net header lengths differ, deliver() hands
+ * each packet to vale_offload.c (header added or stripped, offloads done).
+ *
  * NS_INDIRECT (data at slot->ptr, in the sender's own memory) is read with
  * unm_copy_in, so a bad pointer drops the frame instead of crashing; it
  * costs a system call per fragment and holds at most one buffer (2048 B).
@@ -37,6 +40,7 @@
 #include "core/real.h"
 #include "shared/proto.h"
 #include "shared/vale_shm.h"
+#include "adapters/vale_offload.h"
 
 #define BATCH		256u
 #define NONE		0xffffu
@@ -63,7 +67,9 @@ struct vstate {
 	bool have_peers;
 	uint32_t rr;		/* rx: the queue the next round starts with */
 	uint32_t icpt_now;	/* tx: the interceptor (index + 1) during this sync */
+	uint32_t hdr_now;	/* tx: our virtio-net header length during this sync */
 	char *bufs;		/* our own buffer pool */
+	uint8_t *scratch;	/* tx: a whole packet, for vale_offload.c (made on first use) */
 	struct peer peer[VALE_MAX_PORTS];
 	/* one tx batch: packets, their destinations, chained per destination */
 	uint32_t pk_slot[BATCH];
@@ -269,6 +275,7 @@ vale_detach(struct unm_kr *kr)
 	if (!st)
 		return;
 	map_switch(st, -1);
+	free(st->scratch);
 	free(st);
 	kr->priv = NULL;
 }
@@ -279,6 +286,15 @@ static bool
 port_active(const struct vstate *st, uint32_t d)
 {
 	return __atomic_load_n(&st->shm->port[d].state, __ATOMIC_ACQUIRE) == VALE_PORT_ACTIVE;
+}
+
+/* port @i's virtio-net header length (0, 10 or 12; anything else scribbled: 0) */
+static uint32_t
+port_hdr(const struct vstate *st, uint32_t i)
+{
+	uint32_t h = __atomic_load_n(&st->shm->port[i].hdr_len, __ATOMIC_ACQUIRE);
+
+	return h == 10 || h == 12 ? h : 0;
 }
 
 /* the active port address @mac was learned on, or VALE_MAX_PORTS */
@@ -404,6 +420,33 @@ frag_copy(struct unm_kr *kr, struct vstate *st, const struct peer *pe,
 	return (uint16_t)len;
 }
 
+/*
+ * Packet @p to a receiver whose header length differs from ours
+ * (vale_offload.c); the slots it used from @prod, or VALE_OFL_*.
+ */
+static int
+copy_mismatch(struct unm_kr *kr, struct vstate *st, uint16_t p, struct netmap_ring *q,
+    uint32_t prod, uint32_t space, const struct peer *pe, uint32_t shl, uint32_t dhl,
+    uint32_t doff)
+{
+	struct vale_src src = {
+		.k = kr->k, .slot = kr->ring->slot, .first = st->pk_slot[p], .frags = st->pk_frags[p],
+		.ring_size = kr->n, .bufs = st->bufs, .nbufs = kr->nbufs, .buf_size = kr->buf_size,
+		.hdr_len = shl,
+	};
+	struct vale_dst dst = {
+		.slot = q->slot, .prod = prod, .qslots = VALE_INQ_SLOTS, .space = space,
+		.bufs = pe->bufs, .nbufs = pe->nbufs, .buf_size = pe->bufsize, .doff = doff,
+		.hdr_len = dhl,
+	};
+
+	if (!st->scratch && !(st->scratch = malloc(VALE_OFL_SCRATCH(kr->buf_size)))) {
+		unm_ratelimited(5, "%s: out of memory for a virtio-net header conversion", kr->name);
+		return VALE_OFL_BAD;
+	}
+	return vale_offload_copy(kr->name, &src, &dst, st->scratch);
+}
+
 /* delivers this batch's packets for @d (and the flooded ones) to @d's queue */
 static void
 deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
@@ -414,7 +457,8 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 	uint32_t qi = __atomic_load_n(&ps->inq[st->me], __ATOMIC_ACQUIRE);
 	/* floods (BPDUs, and everything while nobody intercepts) skip the interceptor */
 	uint16_t a = st->head[d], b = d + 1 == st->icpt_now ? NONE : st->flood_head;
-	uint64_t frames = 0, full = 0, busy = 0;
+	uint64_t frames = 0, full = 0, busy = 0, bad = 0;
+	uint32_t shl = st->hdr_now, dhl = port_hdr(st, d);
 	struct netmap_ring *q;
 	struct unm_kring *qk;
 	uint32_t prod, cons, space, doff;
@@ -455,6 +499,20 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 				continue;	/* a flood never goes back where it came from */
 		}
 		nf = st->pk_frags[p];
+		if (shl != dhl) {	/* virtio-net headers differ: added, stripped, offloads done */
+			int used = copy_mismatch(kr, st, p, q, prod, space, pe, shl, dhl, doff);
+
+			if (used > 0) {
+				prod = (prod + (uint32_t)used) % VALE_INQ_SLOTS;
+				space -= (uint32_t)used;
+				frames++;
+			} else if (used == VALE_OFL_FULL) {
+				full++;
+			} else {
+				bad++;
+			}
+			continue;
+		}
 		if (nf > space) {
 			full++;
 			continue;
@@ -498,6 +556,8 @@ count:
 	}
 	if (full)
 		__atomic_add_fetch(&ps->c.drop_full, full, __ATOMIC_RELAXED);
+	if (bad)
+		__atomic_add_fetch(&me->c.drop_bad, bad, __ATOMIC_RELAXED);
 }
 
 static void
@@ -528,7 +588,7 @@ vale_txsync(struct unm_kr *kr)
 	struct unm_kring *k = kr->k;
 	struct netmap_slot *ts = kr->ring->slot;
 	struct vale_counters *mc;
-	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur, icpt, from;
+	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur, icpt, from, hl;
 	uint64_t frames = 0, bytes = 0, bad = 0, nodst = 0;
 	bool reinject = false, learn = true;
 
@@ -540,6 +600,7 @@ vale_txsync(struct unm_kr *kr)
 		return 0;
 	}
 	mc = &st->shm->port[st->me].c;
+	hl = st->hdr_now = port_hdr(st, st->me);	/* the Ethernet header follows it */
 	if (!st->have_peers || __atomic_load_n(&st->shm->gen, __ATOMIC_ACQUIRE) != st->gen)
 		peers_refresh(kr, st);
 	/*
@@ -569,7 +630,7 @@ vale_txsync(struct unm_kr *kr)
 		st->flood_head = NONE;
 		/* 1: validate, learn, route */
 		while (j != head && np < BATCH) {
-			uint32_t f = 0, x = j, len0 = ts[j].len;
+			uint32_t f = 0, x = j, len0 = ts[j].len, e = j, eo = hl;
 			bool ok = true, complete = false;
 			uint16_t d;
 
@@ -602,17 +663,22 @@ vale_txsync(struct unm_kr *kr)
 					j = unm_next(j, n);
 				continue;
 			}
-			if (!ok || len0 < 14) {
+			if (hl && len0 == hl && f > 1) {	/* the header alone in the first slot */
+				e = unm_next(j, n);
+				eo = 0;
+			}
+			if (!ok || ts[e].len < eo + 14) {
 				bad_packet(kr, j, ok ? "shorter than an Ethernet header" :
 				    "invalid buffer index, length or offset");
 				bad++;
 				j = x;
 				continue;
 			}
-			if (ts[j].flags & NS_INDIRECT) {
+			if (ts[e].flags & NS_INDIRECT) {
 				unsigned char hdr[14];
 
-				if (unm_copy_in(hdr, (const void *)(uintptr_t)ts[j].ptr, sizeof(hdr)) < 0) {
+				if (unm_copy_in(hdr, (const void *)(uintptr_t)(ts[e].ptr + eo),
+				    sizeof(hdr)) < 0) {
 					bad_packet(kr, j, "NS_INDIRECT pointer not readable");
 					bad++;
 					j = x;
@@ -627,13 +693,14 @@ vale_txsync(struct unm_kr *kr)
 				uint32_t off0;
 
 				/* checked again: the kring, in shared memory, may have changed */
-				if (!unm_slot_off(k, &ts[j], kr->buf_size, &off0)) {
+				if (!unm_slot_off(k, &ts[e], kr->buf_size, &off0) ||
+				    off0 + eo + 14 > kr->buf_size) {
 					bad++;
 					j = x;
 					continue;
 				}
-				fr = (const unsigned char *)st->bufs + (uint64_t)ts[j].buf_idx *
-				    kr->buf_size + off0;
+				fr = (const unsigned char *)st->bufs + (uint64_t)ts[e].buf_idx *
+				    kr->buf_size + off0 + eo;
 				if (reinject)
 					from = learned_port(st, fr);
 				d = from >= VALE_MAX_PORTS ? DROP : route(st, &ts[j], fr, from, learn,

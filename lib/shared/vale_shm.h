@@ -85,7 +85,13 @@ struct vale_port_shm {
 	uint16_t mem_id;
 	uint16_t nrx;
 	uint16_t ntx;
-	uint16_t pad;
+	/*
+	 * Its virtio-net header length (PORT_HDR_SET): 0, 10 or 12 bytes in
+	 * front of every frame it sends and receives.  Senders read it for
+	 * themselves and for each receiver: equal lengths are copied as they
+	 * are, different ones go through lib/adapters/vale_offload.c.
+	 */
+	uint16_t hdr_len;
 	uint64_t region_uuid;
 	char name[VALE_NAME_MAX];	/* the part after "valeX:" */
 	uint32_t rx_ring[VALE_MAX_RINGS];	/* its rx rings' objects, in its region */

@@ -324,6 +324,29 @@ run ng3 "$V" -g "$P2"
 [ "$RC" = 0 ]
 ok $? "its ports stay, on no switch"
 
+# ------------------------------------------------------- virtio-net headers
+run h0 "$V" -H "$SW:$P0"
+[ "$RC" = 0 ] && [ "$(cat "$TMP/h0.out")" = 0 ]
+ok $? "-H $SW:$P0 prints its virtio-net header length: 0"
+run h1 "$V" -v -H "$SW:$P0" -L 12
+[ "$RC" = 0 ] && grep -qx "$SW:$P0: virtio-net header of 12 bytes" "$TMP/h1.out"
+ok $? "-v -H $SW:$P0 -L 12 sets it and says so"
+run h2 "$N" -H "$SW:$P0"
+[ "$RC" = 0 ] && [ "$(cat "$TMP/h2.out")" = 12 ]
+ok $? "nm-ctl -H $SW:$P0 reads 12"
+run h3 "$N" -H "$P1" -L 10
+run h4 "$V" -H "$SW:$P1"
+[ "$RC" = 0 ] && [ "$(cat "$TMP/h4.out")" = 10 ]
+ok $? "nm-ctl -H $P1 -L 10 (the persistent port's own name), seen on $SW:$P1"
+run h5 "$V" -H "$SW:nosuch$t" -L 12
+fails h5 1 "cannot set the virtio-net header length of $SW:nosuch$t: No such device" \
+    "-H of a port that does not exist: exit 1, ENXIO"
+run h6 "$V" -H "$SW:$P0" -L 0
+run h7 "$N" -H "$P1" -L 0
+run h8 "$V" -H "$SW:$P0"
+[ "$(cat "$TMP/h8.out")" = 0 ]
+ok $? "-L 0 takes the header away again"
+
 # ------------------------------------------------------- detach, delete
 run dt0 "$V" -d "$SW:$P0"
 [ "$RC" = 0 ] && [ ! -s "$TMP/dt0.out" ]
@@ -361,6 +384,10 @@ bad() {	# bad TOOL "what" WORDS ARGS...
 	ok $? "$(basename "$tool") $*: exit 2, $what (rc $rc: $(head -n 1 "$TMP/bad.err"))"
 }
 bad "$V" "unknown option" "unknown option -Z" -Z
+bad "$V" "a header length netmap refuses" "0 \\(none\\), 10 or 12 bytes" -H vale0:a -L 11
+bad "$V" "-L alone" "-L goes with -H" -L 12
+bad "$N" "-L alone" "say which port with -H" -L 12
+bad "$N" "a header length netmap refuses" "0 \\(none\\), 10 or 12 bytes" -H vale0:a -L 8
 bad "$V" "unknown long option" "unknown option '--verbose'" --verbose
 bad "$V" "missing argument" "-a needs an argument" -a
 bad "$V" "a flag is not an argument" "-d needs an argument.*'-v'" -d -v

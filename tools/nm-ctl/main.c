@@ -6,6 +6,8 @@
  *   nm-ctl -l                  list every switch port (VALE_LIST, counters)
  *   nm-ctl -d valeX:PORT       detach PORT from valeX (VALE_DETACH)
  *   nm-ctl -N valeX            destroy valeX: detach every port that can be
+ *   nm-ctl -H valeX:PORT [-L n] its virtio-net header length: print, or set
+ *                              (PORT_HDR_GET / PORT_HDR_SET; ours)
  *
  * Exit status: 0 done, 1 the request failed (or -N left ports behind),
  * 2 bad command line.
@@ -17,6 +19,7 @@ static const char usage_text[] =
 "       nm-ctl -l\n"
 "       nm-ctl -d valeX:port\n"
 "       nm-ctl -N valeX\n"
+"       nm-ctl -H port [-L len]\n"
 "\n"
 "Manages VALE switches with the syntax of the article that introduced it;\n"
 "valectl(8) is netmap's own tool and does the same and more.\n"
@@ -30,6 +33,9 @@ static const char usage_text[] =
 "  -N valeX       destroy switch valeX: detach every attached port (persistent\n"
 "                 ports stay, on no switch); ports that programs hold open\n"
 "                 cannot be detached, and the switch lasts until they close\n"
+"  -H port        print the virtio-net header length of VALE port port\n"
+"                 (valeX:Y, or a persistent port's name): 0, 10 or 12\n"
+"  -L len         with -H: set it to len (0, 10 or 12)\n"
 "  -h, --help     this text\n"
 "\n"
 "Exit status: 0 done, 1 the request failed or -N left ports behind,\n"
@@ -41,6 +47,8 @@ struct opts {
 	const char *port;	/* -p */
 	const char *detach;	/* -d */
 	const char *destroy;	/* -N */
+	const char *hdr_port;	/* -H */
+	const char *hdr_len;	/* -L */
 	bool list;		/* -l */
 };
 
@@ -92,7 +100,7 @@ parse(int argc, char **argv, struct opts *o)
 				o->list = true;
 				continue;
 			}
-			if (!strchr("ipdN", f))
+			if (!strchr("ipdNHL", f))
 				vc_usage_error("unknown option -%c", f);
 			if (c[1])
 				v = c + 1;
@@ -100,11 +108,14 @@ parse(int argc, char **argv, struct opts *o)
 				v = argv[++i];
 			else
 				vc_usage_error("-%c needs an argument (%s)", f,
-				    f == 'i' ? "an interface" : f == 'N' ? "valeX" : "valeX:port");
+				    f == 'i' ? "an interface" : f == 'N' ? "valeX" :
+				    f == 'L' ? "0, 10 or 12" : f == 'H' ? "a port" : "valeX:port");
 			switch (f) {
 			case 'i': set_once(&o->ifname, f, v); break;
 			case 'p': set_once(&o->port, f, v); break;
 			case 'd': set_once(&o->detach, f, v); break;
+			case 'H': set_once(&o->hdr_port, f, v); break;
+			case 'L': set_once(&o->hdr_len, f, v); break;
 			default: set_once(&o->destroy, f, v); break;
 			}
 			break;
@@ -114,9 +125,14 @@ parse(int argc, char **argv, struct opts *o)
 		vc_usage_error("-i %s: say where with -p valeX:%s", o->ifname, o->ifname);
 	if (o->port && !o->ifname)
 		vc_usage_error("-p %s: say which interface with -i", o->port);
-	ncmd = (o->port != NULL) + (o->detach != NULL) + (o->destroy != NULL) + o->list;
+	if (o->hdr_len && !o->hdr_port)
+		vc_usage_error("-L %s: say which port with -H", o->hdr_len);
+	ncmd = (o->port != NULL) + (o->detach != NULL) + (o->destroy != NULL) + o->list +
+	    (o->hdr_port != NULL);
 	if (ncmd == 0)
-		vc_usage_error("nothing to do: -i/-p, -l, -d or -N");
+		vc_usage_error("nothing to do: -i/-p, -l, -d, -N or -H");
+	if (ncmd > 1 && o->hdr_port)
+		vc_usage_error("-H: give one command at a time");
 	if (ncmd > 1)
 		vc_usage_error("%s: give one at a time",
 		    o->list ? (o->port ? "-l and -p" : o->detach ? "-l and -d" : "-l and -N") :
@@ -204,6 +220,7 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	const char *why;
+	uint32_t hlen = 0;
 	int fd, rc = 0, err;
 
 	parse(argc, argv, &o);
@@ -215,8 +232,22 @@ main(int argc, char **argv)
 		vc_usage_error("-N %s: %s%s", o.destroy, why,
 		    strchr(o.destroy, ':') ? " (-N takes a switch, -d a port)" : "");
 
+	if (o.hdr_port && (why = vc_bad_hdr_port(o.hdr_port)))
+		vc_usage_error("-H %s: %s", o.hdr_port, why);
+	if (o.hdr_len && (why = vc_bad_hdr_len(o.hdr_len, &hlen)))
+		vc_usage_error("-L %s: %s", o.hdr_len, why);
+
 	fd = vc_open();
-	if (o.port) {
+	if (o.hdr_port) {
+		err = vc_vnet_hdr(fd, o.hdr_port, o.hdr_len != NULL, &hlen);
+		if (err) {
+			vc_warn("cannot %s the virtio-net header length of %s: %s",
+			    o.hdr_len ? "set" : "get", o.hdr_port, strerror(err));
+			rc = VC_EXIT_FAIL;
+		} else if (!o.hdr_len) {
+			printf("%u\n", hlen);
+		}
+	} else if (o.port) {
 		rc = attach(fd, &o);
 	} else if (o.list) {
 		struct vc_list l;

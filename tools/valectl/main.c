@@ -4,6 +4,8 @@
  * The flags are netmap's valectl / vale-ctl: -n/-r make and delete
  * persistent ports, -a/-h/-d attach and detach, -l and no argument list,
  * -g the rx rings of a port, -p/-P polling, -C and -m qualify -n and -p.
+ * Ours too: -H shows a port's virtio-net header length, and -H with -L sets
+ * it (netmap's valectl has no flag for PORT_HDR_SET/GET).
  * Every request is a NIOCCTRL on /dev/netmap.  Ours: the listing carries
  * each port's counters, and the command line is checked strictly (one
  * command at a time, no stray arguments, well-formed names and numbers).
@@ -44,6 +46,12 @@ static const char usage_text[] =
 "                  -C 0[,cpu]: one thread on cpu for every ring,\n"
 "                  -C 1[,first[,count]]: count threads, ring i on cpu i\n"
 "  -P valeX:Y      stop them\n"
+"  -H port         print the virtio-net header length of port (valeX:Y, or a\n"
+"                  persistent port's name): 0, 10 or 12 bytes\n"
+"  -L len          with -H: set it to len (0, 10 or 12); frames between ports\n"
+"                  whose lengths differ get the header added, converted or\n"
+"                  stripped, and a stripped header's offloads (TSO, checksum)\n"
+"                  done by the switch\n"
 "  -v              say what was done; listings add the ring counts\n"
 "  -j              listings as JSON: an array of ports, the counters under\n"
 "                  the table's column names\n"
@@ -62,6 +70,7 @@ struct opts {
 	const char *arg;	/* its argument (NULL for -l alone) */
 	const char *conf;	/* -C */
 	const char *memid;	/* -m */
+	const char *hdr;	/* -L */
 	bool verbose;
 	bool json;		/* -j */
 	struct nmreq_vale_newif newif;		/* -n, from -C and -m */
@@ -82,6 +91,8 @@ arg_kind(char f)
 	case 'n': case 'r': case 'g': return "a port name";
 	case 'C': return "a ring/slot spec";
 	case 'm': return "a memory region id";
+	case 'H': return "a port name";
+	case 'L': return "a header length: 0, 10 or 12";
 	case 'h': return "valeX:Y to attach with the host stack; --help is the help";
 	default: return "valeX:Y";
 	}
@@ -127,11 +138,11 @@ parse(int argc, char **argv, struct opts *o)
 				o->json = true;
 				continue;
 			}
-			if (!strchr("adhglnrpPCm", f))
+			if (!strchr("adhglnrpPCmHL", f))
 				vc_usage_error("unknown option -%c", f);
 			if (c[1])
 				v = c + 1;	/* -avale0:x */
-			else if (i + 1 < argc && (argv[i + 1][0] != '-' || strchr("lCm", f)))
+			else if (i + 1 < argc && (argv[i + 1][0] != '-' || strchr("lCmL", f)))
 				v = argv[++i];	/* names never start with '-', numbers may */
 			if (f == 'l' && v && v[0] == '-') {
 				v = NULL;	/* -l alone, then more options */
@@ -145,6 +156,10 @@ parse(int argc, char **argv, struct opts *o)
 				if (o->conf)
 					vc_usage_error("-C given twice");
 				o->conf = v;
+			} else if (f == 'L') {
+				if (o->hdr)
+					vc_usage_error("-L given twice");
+				o->hdr = v;
 			} else if (f == 'm') {
 				if (o->memid)
 					vc_usage_error("-m given twice");
@@ -157,6 +172,8 @@ parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->conf && o->cmd != 'n' && o->cmd != 'p')
 		vc_usage_error("-C goes with -n (ring and slot counts) or -p (polling threads)");
+	if (o->hdr && o->cmd != 'H')
+		vc_usage_error("-L goes with -H (the port whose header length it sets)");
 	if (o->memid && o->cmd != 'n')
 		vc_usage_error("-m goes with -n (the new port's memory region)");
 	if (o->json && o->cmd && o->cmd != 'l')
@@ -386,6 +403,32 @@ create(int fd, const struct opts *o)
 	return 0;
 }
 
+/* -H port [-L len] */
+static int
+vnet_hdr(int fd, const struct opts *o)
+{
+	uint32_t len = 0;
+	int err;
+
+	if (o->hdr) {
+		vc_bad_hdr_len(o->hdr, &len);	/* checked before */
+		err = vc_vnet_hdr(fd, o->arg, true, &len);
+		if (err)
+			return fail("set the virtio-net header length of", o->arg, err);
+		if (o->verbose)
+			printf("%s: virtio-net header of %u bytes\n", o->arg, len);
+		return 0;
+	}
+	err = vc_vnet_hdr(fd, o->arg, false, &len);
+	if (err)
+		return fail("get the virtio-net header length of", o->arg, err);
+	if (o->verbose)
+		printf("%s: virtio-net header of %u bytes\n", o->arg, len);
+	else
+		printf("%u\n", len);
+	return 0;
+}
+
 static int
 polling(int fd, const struct opts *o)
 {
@@ -442,6 +485,15 @@ main(int argc, char **argv)
 			vc_usage_error("-g '%s': a port name has 1 to %d characters", o.arg,
 			    NETMAP_REQ_IFNAMSIZ - 1);
 		break;
+	case 'H': {
+		uint32_t len;
+
+		if ((why = vc_bad_hdr_port(o.arg)))
+			vc_usage_error("-H %s: %s", o.arg, why);
+		if (o.hdr && (why = vc_bad_hdr_len(o.hdr, &len)))
+			vc_usage_error("-L %s: %s", o.hdr, why);
+		break;
+	}
 	case 'l':
 		if (o.arg && strchr(o.arg, ':'))
 			check_port('l', o.arg);
@@ -490,6 +542,9 @@ main(int argc, char **argv)
 		break;
 	case 'p': case 'P':
 		rc = polling(fd, &o);
+		break;
+	case 'H':
+		rc = vnet_hdr(fd, &o);
 		break;
 	}
 	close(fd);

@@ -196,6 +196,42 @@ vc_detach(int fd, const char *name, uint32_t *index)
 	return err;
 }
 
+/*
+ * The virtio-net header length of a port: PORT_HDR_SET when @set, else
+ * PORT_HDR_GET; 0 or the errno, the port's length in *len.
+ */
+static inline int
+vc_vnet_hdr(int fd, const char *name, bool set, uint32_t *len)
+{
+	struct nmreq_port_hdr ph;
+	int err;
+
+	memset(&ph, 0, sizeof(ph));
+	ph.nr_hdr_len = *len;
+	err = vc_ctrl(fd, set ? NETMAP_REQ_PORT_HDR_SET : NETMAP_REQ_PORT_HDR_GET, name, &ph);
+	if (!err)
+		*len = ph.nr_hdr_len;
+	return err;
+}
+
+/* a header length on a command line: 0, 10 or 12 (what netmap accepts), else NULL */
+static inline const char *
+vc_bad_hdr_len(const char *s, uint32_t *len)
+{
+	if (strcmp(s, "0") == 0 || strcmp(s, "10") == 0 || strcmp(s, "12") == 0) {
+		*len = (uint32_t)atoi(s);
+		return NULL;
+	}
+	return "a virtio-net header is 0 (none), 10 or 12 bytes";
+}
+
+/* a port name for -H: valeX:Y or a persistent port's plain name */
+static inline const char *
+vc_bad_hdr_port(const char *s)
+{
+	return strchr(s, ':') ? vc_bad_port(s) : vc_bad_plain(s);
+}
+
 /* ------------------------------------------------------------ listing */
 
 #define VC_NOPORT	255u	/* VALE_LIST by name: on the switch, but no such port */

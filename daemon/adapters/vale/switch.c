@@ -337,6 +337,7 @@ vale_join(struct vswitch *s, struct port *p, struct ctrl_err *e)
 	ps->region_uuid = p->reg->uuid;
 	ps->ntx = p->nrings[NR_TX];
 	ps->nrx = p->nrings[NR_RX];
+	__atomic_store_n(&ps->hdr_len, v->hdr_len, __ATOMIC_RELAXED);
 	snprintf(ps->name, sizeof(ps->name), "%s", v->pname);
 	for (uint32_t i = 0; i < (uint32_t)p->nrings[NR_RX] + p->nhost[NR_RX] &&
 	    i < VALE_MAX_RINGS; i++)
@@ -748,14 +749,31 @@ vale_query(const struct ctrl_ctx *cx, const struct unm_query *q)
 	return query_peers(cx->asker, q->name, cx->rp, cx->e);
 }
 
-/* PORT_HDR_GET/SET: no header yet; 10 and 12 bytes are netmap's and not ours (yet) */
+/*
+ * PORT_HDR_GET/SET.  ctrl.c checked the length (0, 10 or 12).  As in
+ * netmap, it may change at any time, bound or not: senders read it from
+ * the switch's memory at each batch.  It belongs to the port, so a
+ * persistent port keeps it from one switch to the next.  An interface's
+ * switch port is refused a header: its worker would hand the header to
+ * the interface as frame bytes (netmap would pass the offloads to a NIC
+ * that has them; ours has none to pass them to).
+ */
 static int
 vale_vnet_hdr(struct port *p, int len, struct ctrl_err *e)
 {
-	if (len <= 0)
-		return 0;
-	return ctrl_fail(e, EOPNOTSUPP, "%s: virtio-net headers on VALE ports are not "
-	    "supported yet", p->name);
+	struct vport *v = p->priv;
+
+	if (len < 0)
+		return v->hdr_len;
+	if (len && p->claimed_by)
+		return ctrl_fail(e, EOPNOTSUPP, "%s: an interface on a switch carries no "
+		    "virtio-net header (%s)", p->name, p->claimed_by);
+	v->hdr_len = (uint16_t)len;
+	if (v->sw)
+		__atomic_store_n(&v->sw->shm->port[v->idx].hdr_len, v->hdr_len,
+		    __ATOMIC_RELEASE);
+	unm_debug("%s: virtio-net header of %d bytes", p->name, len);
+	return 0;
 }
 
 const struct port_ops vale_port_ops = {

@@ -33,6 +33,7 @@ struct vport {
 	struct vswitch *sw;		/* NULL: a persistent port on no switch */
 	uint32_t idx;			/* its index on sw */
 	bool persistent;		/* made by NEWIF, outlives its users */
+	uint16_t hdr_len;		/* virtio-net header (PORT_HDR_SET), kept across attaches */
 	char pname[VALE_NAME_MAX];	/* the part after "valeX:" */
 	/*
 	 * What netmap calls a persistent port (its netmap_if's ni_name): "v0",
