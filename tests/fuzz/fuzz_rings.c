@@ -2,9 +2,11 @@
  * fuzz_rings.c - arbitrary ring contents handed to txsync and rxsync, as a
  * buggy or hostile application can write them: slots with any buffer
  * index, length and flags (NS_BUF_CHANGED, NS_MOREFRAG, a VALE port in
- * the high byte), head and cur anywhere, syncs and polls in any order, on
- * both ends of a pipe (with a copy monitor on one), and on two ports of a
- * VALE switch.  The library in this process is the code under test, with
+ * the high byte), head and cur anywhere, frame bytes anywhere in a buffer,
+ * syncs and polls in any order, on both ends of a pipe (with a copy
+ * monitor on one), and on two ports of a VALE switch whose virtio-net
+ * header lengths it changes (the switch then adds, strips, segments and
+ * checksums).  The library in this process is the code under test, with
  * address and undefined-behaviour sanitizers; the daemon runs as its own
  * process (the sanitizer build's when there is one) and must outlive it.
  * Whatever the input: no crash, no sanitizer report, and every REOPEN
@@ -213,6 +215,10 @@ idx(uint32_t raw, uint32_t n)
  *   0 slot: [3..4] slot, [5..8] buffer index, [9..10] length, [11] flags
  *   1 head/cur: [3..6] head, [7..10] cur
  *   2 txsync   3 rxsync   4 poll   5 release every rx ring
+ *   6 frame bytes: [3..4] slot, [5] offset / 4, [6..11] six bytes written into
+ *     its buffer (a virtio-net header's GSO and checksum fields, an IP header)
+ *   7 virtio-net header length of a VALE port: [3] 0, 10 or 12 (PORT_HDR_SET),
+ *     so that frames between two ports take the switch's offload path
  */
 static void
 op(const uint8_t *o)
@@ -223,7 +229,7 @@ op(const uint8_t *o)
 	struct netmap_ring *ring = r < nt ? NETMAP_TXRING(nifp, r) : NETMAP_RXRING(nifp, r - nt);
 	uint32_t n = ring->num_slots, b;
 
-	switch (o[0] % 6) {
+	switch (o[0] % 8) {
 	case 0: {
 		struct netmap_slot *s = &ring->slot[(o[3] | o[4] << 8) % n];
 		uint32_t nb = p->reg.nr_memsize / ring->nr_buf_size;
@@ -249,6 +255,29 @@ op(const uint8_t *o)
 		struct pollfd pf = { p->fd, o[3] & 1 ? POLLOUT : POLLIN, 0 };
 
 		poll(&pf, 1, 0);
+		break;
+	}
+	case 6: {
+		const struct netmap_slot *s = &ring->slot[(o[3] | o[4] << 8) % n];
+		uint32_t nb = p->reg.nr_memsize / ring->nr_buf_size, at = (uint32_t)o[5] * 4u;
+
+		/* only where this process may write: a buffer of the port's memory */
+		if (s->buf_idx >= 2 && s->buf_idx < nb && at + 6 <= ring->nr_buf_size &&
+		    (uint64_t)ring->buf_ofs + (uint64_t)(s->buf_idx + 1) * ring->nr_buf_size +
+		    (uint64_t)((char *)ring - p->mem) <= p->reg.nr_memsize)
+			memcpy(NETMAP_BUF(ring, s->buf_idx) + at, o + 6, 6);
+		break;
+	}
+	case 7: {
+		static const uint32_t lens[] = { 0, 10, 12 };
+		struct nmreq_port_hdr ph = { .nr_hdr_len = lens[o[3] % 3] };
+		struct nmreq_header h = { .nr_version = NETMAP_API,
+		    .nr_reqtype = NETMAP_REQ_PORT_HDR_SET, .nr_body = (uintptr_t)&ph };
+
+		if (p != &ports[3] && p != &ports[4])
+			break;
+		snprintf(h.nr_name, sizeof(h.nr_name), "%s", names[p - ports]);
+		ioctl(p->fd, NIOCCTRL, &h);
 		break;
 	}
 	default:
