@@ -180,10 +180,12 @@ prod_params(struct prod *pr)
 		return false;
 	}
 	if (a != pr->active || !pr->p) {
+		bool first = !pr->p;
+
 		pr->active = a;
 		pr->p = &pr->d->sess->inst[a];
 		pr->reuse_delay = false;
-		if (tl_verbose > 1 && pr->p)
+		if (tl_verbose > 1 && !first)
 			fprintf(stderr, "tlem: %s -> %s: new parameters (set %u)\n", pr->d->in_name,
 			    pr->d->out_name, a);
 	}
@@ -397,7 +399,7 @@ tl_producer(void *arg)
 					break;
 				count++;
 				atomic_fetch_add_explicit(&d->st->in, 1, memory_order_relaxed);
-				if (len == UINT32_MAX || len < TL_MIN_PKT) {
+				if (len == UINT32_MAX || len < 14) {
 					atomic_fetch_add_explicit(&d->st->other, 1, memory_order_relaxed);
 				} else {
 					atomic_fetch_add_explicit(&d->st->in_bytes, len, memory_order_relaxed);

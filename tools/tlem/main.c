@@ -150,7 +150,7 @@ print_stats(const struct tl_dir *d, const struct tl_stats *old, double secs, FIL
 		return;
 	}
 	fprintf(f, "%s -> %s: %llu frames in (%llu bytes), %llu out (%llu bytes), %llu lost (-L), "
-	    "%llu dropped (queue full), %llu held (-R), %llu other drops\n", d->in_name,
+	    "%llu dropped (queue or delay line full), %llu held (-R), %llu other drops\n", d->in_name,
 	    d->out_name, (unsigned long long)in, (unsigned long long)atomic_load(&s->in_bytes),
 	    (unsigned long long)out, (unsigned long long)atomic_load(&s->out_bytes),
 	    (unsigned long long)atomic_load(&s->lost), (unsigned long long)atomic_load(&s->qdrop),

@@ -87,6 +87,11 @@ tl_route_init(struct tl_ipif *ifp, const char *port, const char *gw, char *err, 
 	memset(ifp, 0, sizeof(*ifp));
 	if (ifname_of(port, ifp->name, sizeof(ifp->name), err, errlen) < 0)
 		return -1;
+	if (if_nametoindex(ifp->name) == 0) {
+		snprintf(err, errlen, "-r: %s: %s is not an interface here: route mode needs "
+		    "interfaces (not pipes or VALE ports), with an IPv4 address", port, ifp->name);
+		return -1;
+	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "-r: no socket to ask for %s's address: %s", ifp->name,

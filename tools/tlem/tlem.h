@@ -27,7 +27,6 @@
 #include "tools/common/linkemu.h"
 
 #define TL_MAX_PKT	9200u		/* a frame's length, at most (netmap's) */
-#define TL_MIN_PKT	60u		/* shorter frames are dropped (netmap's) */
 #define TL_DEF_QSIZE	50000u		/* -Q when -B is given alone (netmap's) */
 #define TL_NINST	2		/* parameter sets per direction: one in use, one to fill */
 
