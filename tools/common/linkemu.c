@@ -209,7 +209,16 @@ lm_parse_loss(struct lm_cfg *c, const char *arg, char *err, size_t errlen)
 	return -1;
 }
 
-/* ------------------------------------------------------------ randomness */
+/* ------------------------------------------------------------ time, randomness */
+
+uint64_t
+lm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 uint64_t
 lm_seed(void)

@@ -52,6 +52,9 @@ bool lm_prob_value(const char *s, double *p);
 /* the comma-separated words of @arg (at most @max) in @buf; their number, -1 if too many */
 int lm_split(const char *arg, char *buf, size_t len, char **w, int max);
 
+/* CLOCK_MONOTONIC, ns */
+uint64_t lm_now(void);
+
 /* randomness: splitmix64, seeded from the clock and the process */
 uint64_t lm_seed(void);
 uint64_t lm_rnd64(uint64_t *s);

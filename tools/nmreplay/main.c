@@ -269,21 +269,21 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* the statistics, every second with -v, until the thread is done */
-	for (uint64_t tick = rp_now();;) {
+	for (uint64_t tick = lm_now();;) {
 		struct timespec ts = { 0, 50000000 };
 
 		if (__atomic_load_n(&x.done, __ATOMIC_ACQUIRE))
 			break;
 		nanosleep(&ts, NULL);
-		if (verbose && rp_now() - tick >= 1000000000ull) {
+		if (verbose && lm_now() - tick >= 1000000000ull) {
 			uint64_t s = __atomic_load_n(&x.sent, __ATOMIC_RELAXED);
-			double dt = (double)(rp_now() - tick) / 1e9;
+			double dt = (double)(lm_now() - tick) / 1e9;
 			char a[32];
 
 			scaled(a, sizeof(a), (double)(s - last_sent) / dt, "pps");
 			fprintf(stderr, "nmreplay: %s, %llu frames sent\n", a, (unsigned long long)s);
 			last_sent = s;
-			tick = rp_now();
+			tick = lm_now();
 		}
 	}
 	pthread_join(th, NULL);

@@ -98,6 +98,5 @@ struct rp_tx {
 };
 
 void *rp_tx_main(void *arg);
-uint64_t rp_now(void);		/* CLOCK_MONOTONIC, ns */
 
 #endif

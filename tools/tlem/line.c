@@ -50,15 +50,6 @@ ent_size(uint32_t len)
 	return (sizeof(struct ent) + len + 15) & ~(uint64_t)15;
 }
 
-uint64_t
-tl_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void
 tl_pin(int cpu, const char *who)
 {
@@ -380,7 +371,7 @@ tl_producer(void *arg)
 			tl_stop = 1;
 			break;
 		}
-		now = tl_now();
+		now = lm_now();
 		pr->head = atomic_load_explicit(&d->head, memory_order_acquire);
 		while (count < d->burst && (e = hold_due(pr, now)) != NULL) {
 			prod_frame(pr, (const uint8_t *)(e + 1), e->len, now);
@@ -495,7 +486,7 @@ tl_consumer(void *arg)
 
 	tl_pin(d->cons_cpu, "consumer");
 	while (!tl_stop) {
-		uint64_t now = tl_now(), tail = atomic_load_explicit(&d->tail, memory_order_acquire);
+		uint64_t now = lm_now(), tail = atomic_load_explicit(&d->tail, memory_order_acquire);
 		struct ent *e;
 
 		if (d->route)

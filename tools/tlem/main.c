@@ -373,20 +373,20 @@ main(int argc, char **argv)
 
 	{
 		struct tl_stats old[2];
-		uint64_t t0 = tl_now();
+		uint64_t t0 = lm_now();
 
 		copy_stats(&old[0], dir[0].st);
 		copy_stats(&old[1], dir[1].st);
 		while (!tl_stop) {
 			usleep(50000);
-			if (tl_verbose > 0 && tl_now() - t0 >= 1000000000ull) {
-				double secs = (double)(tl_now() - t0) / 1e9;
+			if (tl_verbose > 0 && lm_now() - t0 >= 1000000000ull) {
+				double secs = (double)(lm_now() - t0) / 1e9;
 
 				for (int i = 0; i < 2; i++) {
 					print_stats(&dir[i], &old[i], secs, stderr);
 					copy_stats(&old[i], dir[i].st);
 				}
-				t0 = tl_now();
+				t0 = lm_now();
 			}
 		}
 	}

@@ -177,7 +177,6 @@ int tl_dir_alloc(struct tl_dir *d);
 void tl_dir_free(struct tl_dir *d);
 void *tl_producer(void *arg);
 void *tl_consumer(void *arg);
-uint64_t tl_now(void);		/* CLOCK_MONOTONIC ns */
 void tl_pin(int cpu, const char *who);
 /* copies @len bytes into @d's output port (slots, NS_MOREFRAG); false if no room */
 bool tl_inject(struct tl_dir *d, const uint8_t *f, uint32_t len);
