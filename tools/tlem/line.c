@@ -176,6 +176,8 @@ prod_params(struct prod *pr)
 		pr->active = a;
 		pr->p = &pr->d->sess->inst[a];
 		pr->reuse_delay = false;
+		/* a client may now fill the other set */
+		atomic_store_explicit(&pr->d->sess->in_use, a, memory_order_release);
 		if (tl_verbose > 1 && !first)
 			fprintf(stderr, "tlem: %s -> %s: new parameters (set %u)\n", pr->d->in_name,
 			    pr->d->out_name, a);

@@ -266,6 +266,21 @@ main(int argc, char **argv)
 				all[k][1] = all[k][0];
 	}
 
+	/*
+	 * a client fills the set the server does not use: wait (2 s at most)
+	 * until its producers have taken the one the last client gave
+	 */
+	for (int k = 0; !server && k < 200; k++) {
+		if (atomic_load(&sess->dir[0].in_use) == atomic_load(&sess->dir[0].active) &&
+		    atomic_load(&sess->dir[1].in_use) == atomic_load(&sess->dir[1].active))
+			break;
+		if (k == 199) {
+			fprintf(stderr, "tlem: -s %s: the running tlem has not taken the last "
+			    "parameters sent to it in 2 s: not sending more\n", sfile);
+			return 1;
+		}
+		usleep(10000);
+	}
 	for (int i = 0; i < 2; i++) {
 		struct tl_dir_sess *ds = &sess->dir[i];
 		struct tl_args a = { B[i], D[i], L[i], R[i], Q[i], M[i], P[i], O[i], dl[i] };

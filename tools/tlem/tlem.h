@@ -56,7 +56,8 @@ struct tl_stats {
 /* one direction's part of the session */
 struct tl_dir_sess {
 	double max_bps, max_delay, max_hold;	/* the server's limits (0 bps: none) */
-	_Atomic uint32_t active;	/* parameter set in use; TL_NINST: stop */
+	_Atomic uint32_t active;	/* parameter set to use; TL_NINST: stop */
+	_Atomic uint32_t in_use;	/* the set the server's producer took last */
 	struct tl_params inst[TL_NINST];
 };
 
