@@ -26,7 +26,8 @@ bench_init
 
 # fwd_run SIZE tlem|bridge: the receiver's Mpps
 fwd_run() {
-	local size=$1 what=$2 a="tba$BASHPID$what$size" b="tbb$BASHPID$what$size" fw rx tx
+	local size=$1 what=$2 a b fw rx tx
+	a="tba$BASHPID$what$size" b="tbb$BASHPID$what$size"
 	if [ "$what" = tlem ]; then
 		timeout $((T + 20)) $B/bin/tlem -q -i "netmap:$a}0" -i "netmap:$b}0" \
 			>"$tmp/fw.out" 2>"$tmp/fw.err" &
