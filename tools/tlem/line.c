@@ -37,6 +37,7 @@
 
 #define TL_INF_BPS	10e9	/* "no limit" when sizing the line: faster than we forward */
 #define TL_SLEEP_MAX	250000u	/* ns: an idle consumer sleeps at most this long */
+#define TL_PUBLISH	64u	/* frames between two publications of the tail */
 
 struct ent {
 	uint32_t len;		/* 0: a wrap mark */
@@ -404,6 +405,9 @@ tl_producer(void *arg)
 				for (unsigned k = 0; k < slots; k++)
 					r->head = nm_ring_next(r, r->head);
 				r->cur = r->head;
+				/* the consumer starts on a batch before its end */
+				if ((count & (TL_PUBLISH - 1)) == 0)
+					publish(pr);
 			}
 		}
 		publish(pr);
