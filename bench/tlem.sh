@@ -7,7 +7,7 @@
 #   pkt-gen -f rx out of netmap:B{0
 #
 # FORWARDER is tlem -i A}0 -i B}0 (its threads placed as netmap's default
-# places them, -q), or netmap-bridge -i A}0 -i B}0.  The rate is what the
+# places them), or netmap-bridge -i A}0 -i B}0.  The rate is what the
 # receiver counts (Mpps), for 60 and 1514-byte frames; tlem copies every
 # frame twice (into its delay line, then into the output ring), the bridge
 # swaps buffers when the ports share a region and copies otherwise.
@@ -29,7 +29,7 @@ fwd_run() {
 	local size=$1 what=$2 a b fw rx tx
 	a="tba$BASHPID$what$size" b="tbb$BASHPID$what$size"
 	if [ "$what" = tlem ]; then
-		timeout $((T + 20)) $B/bin/tlem -q -i "netmap:$a}0" -i "netmap:$b}0" \
+		timeout $((T + 20)) $B/bin/tlem -i "netmap:$a}0" -i "netmap:$b}0" \
 			>"$tmp/fw.out" 2>"$tmp/fw.err" &
 		fw=$!
 		for _ in $(seq 200); do grep -q '^tlem: forwarding' "$tmp/fw.err" && break; sleep 0.05; done
