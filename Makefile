@@ -51,7 +51,9 @@ SHARED_SRCS := $(wildcard lib/shared/*.c)
 LIB_SRCS    := $(SHARED_SRCS) $(wildcard lib/core/*.c lib/compat/*.c lib/adapters/*.c lib/adapters/*/*.c \
                lib/libnetmap/*.c)
 DAEMON_SRCS := $(SHARED_SRCS) $(wildcard daemon/*.c daemon/adapters/*.c daemon/adapters/*/*.c)
-TOOLS       := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))
+# tools/common/: code two tools share (link models), linked into every tool
+TOOLS       := $(filter-out common,$(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c)))))
+TOOL_COMMON_SRCS := $(wildcard tools/common/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 INTEG_SRCS  := $(wildcard tests/integration/*.c)
 BENCH_SRCS  := $(wildcard bench/*.c)
@@ -161,9 +163,9 @@ $(DAEMON): $(DAEMON_OBJS)
 
 # tools/<name>/*.c -> build/bin/<name>, linked with the shared library
 define tool_rule
-$(BUILD)/bin/$(1): $(call obj,$(wildcard tools/$(1)/*.c)) $(LIBSO)
+$(BUILD)/bin/$(1): $(call obj,$(wildcard tools/$(1)/*.c) $(TOOL_COMMON_SRCS)) $(LIBSO)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$(RPATH) -o $$@ $(call obj,$(wildcard tools/$(1)/*.c)) -L$(BUILD)/lib -lunetmap -lm $$(LIBS)
+	$$(CC) $$(LDFLAGS) $$(RPATH) -o $$@ $(call obj,$(wildcard tools/$(1)/*.c) $(TOOL_COMMON_SRCS)) -L$(BUILD)/lib -lunetmap -lm $$(LIBS)
 endef
 $(foreach t,$(sort $(TOOLS)),$(eval $(call tool_rule,$(t))))
 

@@ -27,6 +27,7 @@ for t in tools/*/; do
 	t=${t%/}
 	t=${t#tools/}
 	ls tools/"$t"/*.c >/dev/null 2>&1 || continue
+	[ "$t" = common ] && continue	# code tools share, not a tool
 	[ -f "docs/man/$t.8" ]
 	ok $? "tool $t has its page, docs/man/$t.8"
 done

@@ -141,17 +141,17 @@ scaled(char *buf, size_t len, double v, const char *unit)
 }
 
 static const char *
-describe_bw(const struct rp_cfg *c, char *buf, size_t len)
+describe_bw(const struct lm_cfg *c, char *buf, size_t len)
 {
 	char r[32];
 
-	if (c->bw == RP_BW_REAL) {
+	if (c->bw == LM_BW_REAL) {
 		snprintf(buf, len, "the trace's pace x %g", c->speedup);
 	} else if (c->bps == 0) {
 		snprintf(buf, len, "as fast as possible");
 	} else {
 		scaled(r, sizeof(r), c->bps, "bps");
-		snprintf(buf, len, "%s%s", r, c->bw == RP_BW_ETHER ? " (with Ethernet framing)" : "");
+		snprintf(buf, len, "%s%s", r, c->bw == LM_BW_ETHER ? " (with Ethernet framing)" : "");
 	}
 	return buf;
 }
@@ -161,7 +161,7 @@ main(int argc, char **argv)
 {
 	const char *file = NULL, *port = NULL;
 	char name[NETMAP_REQ_IFNAMSIZ + 64], err[512], bw[96];
-	struct rp_cfg cfg = { .bw = RP_BW_REAL, .speedup = 1 };
+	struct lm_cfg cfg = { .bw = LM_BW_REAL, .speedup = 1 };
 	struct rp_trace tr;
 	struct rp_sched sched;
 	struct rp_tx x = { .burst = 128, .cpu = -1, .stop = &stop };
@@ -177,15 +177,15 @@ main(int argc, char **argv)
 		case 'f': file = optarg; break;
 		case 'i': port = optarg; break;
 		case 'B':
-			if (rp_parse_bw(&cfg, optarg, err, sizeof(err)) < 0)
+			if (lm_parse_bw(&cfg, optarg, LM_ALLOW_REAL, err, sizeof(err)) < 0)
 				bad(err);
 			break;
 		case 'D':
-			if (rp_parse_delay(&cfg, optarg, err, sizeof(err)) < 0)
+			if (lm_parse_delay(&cfg, optarg, err, sizeof(err)) < 0)
 				bad(err);
 			break;
 		case 'L':
-			if (rp_parse_loss(&cfg, optarg, err, sizeof(err)) < 0)
+			if (lm_parse_loss(&cfg, optarg, err, sizeof(err)) < 0)
 				bad(err);
 			break;
 		case 'b':
@@ -255,7 +255,7 @@ main(int argc, char **argv)
 
 	fprintf(stderr, "nmreplay: %s: %zu frames, %llu bytes; replaying into %s, %s%s%s\n",
 	    file, tr.n, (unsigned long long)tr.bytes, name, describe_bw(&cfg, bw, sizeof(bw)),
-	    cfg.delay != RP_D_NONE ? ", with delay" : "", cfg.loss != RP_L_NONE ? ", with loss" : "");
+	    cfg.delay != LM_D_NONE ? ", with delay" : "", cfg.loss != LM_L_NONE ? ", with loss" : "");
 	for (long i = 0; i < wait_s * 10 && !stop; i++) {
 		struct timespec ts = { 0, 100000000 };
 
@@ -270,21 +270,21 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* the statistics, every second with -v, until the thread is done */
-	for (uint64_t tick = rp_now();;) {
+	for (uint64_t tick = lm_now();;) {
 		struct timespec ts = { 0, 50000000 };
 
 		if (__atomic_load_n(&x.done, __ATOMIC_ACQUIRE))
 			break;
 		nanosleep(&ts, NULL);
-		if (verbose && rp_now() - tick >= 1000000000ull) {
+		if (verbose && lm_now() - tick >= 1000000000ull) {
 			uint64_t s = __atomic_load_n(&x.sent, __ATOMIC_RELAXED);
-			double dt = (double)(rp_now() - tick) / 1e9;
+			double dt = (double)(lm_now() - tick) / 1e9;
 			char a[32];
 
 			scaled(a, sizeof(a), (double)(s - last_sent) / dt, "pps");
 			fprintf(stderr, "nmreplay: %s, %llu frames sent\n", a, (unsigned long long)s);
 			last_sent = s;
-			tick = rp_now();
+			tick = lm_now();
 		}
 	}
 	pthread_join(th, NULL);
@@ -304,7 +304,7 @@ main(int argc, char **argv)
 			printf(" (%llu passes of %zu frames)", (unsigned long long)passes, tr.n);
 		printf(".\n");
 		printf("Speed: %s Bandwidth: %s\n", pps, bps);
-		if (cfg.loss != RP_L_NONE)
+		if (cfg.loss != LM_L_NONE)
 			printf("Lost: %llu of %llu frames (%.5f; asked %.5f)\n",
 			    (unsigned long long)sched.lost, (unsigned long long)sched.judged,
 			    sched.judged ? (double)sched.lost / (double)sched.judged : 0.0,

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tools/common/linkemu.h"
+
 #define RP_MAX_FRAME	65535u	/* a frame's length, at most */
 #define RP_PERIOD_MIN	10000u	/* frames per schedule period, at least (netmap's) */
 
@@ -46,20 +48,6 @@ void rp_trace_free(struct rp_trace *t);
 
 /* ------------------------------------------------------------ the schedule */
 
-enum rp_bw { RP_BW_REAL, RP_BW_CONST, RP_BW_ETHER };
-enum rp_delay { RP_D_NONE, RP_D_CONST, RP_D_UNIFORM, RP_D_EXP };
-enum rp_loss { RP_L_NONE, RP_L_PLR, RP_L_BER };
-
-struct rp_cfg {
-	enum rp_bw bw;
-	double bps;		/* RP_BW_CONST, RP_BW_ETHER; 0: as fast as possible */
-	double speedup;		/* RP_BW_REAL */
-	enum rp_delay delay;
-	double d1, d2;		/* ns: const d1; uniform d1..d2; exp min d1, average d2 */
-	enum rp_loss loss;
-	double lval;		/* packet or bit error rate */
-};
-
 struct rp_entry {
 	uint64_t t;		/* ns after the start */
 	uint64_t off;		/* the frame's bytes in rp_trace.data */
@@ -68,7 +56,7 @@ struct rp_entry {
 };
 
 struct rp_sched {
-	struct rp_cfg cfg;
+	struct lm_cfg cfg;
 	const struct rp_trace *tr;
 	bool random;		/* periods differ (random loss or delay): made anew each time */
 	uint64_t passes;	/* -n: 0 forever */
@@ -85,12 +73,7 @@ struct rp_sched {
 	double expected;	/* sum of the loss probabilities drawn against */
 };
 
-/* parses -B, -D, -L arguments into @c; 0, or -1 with a message in @err */
-int rp_parse_bw(struct rp_cfg *c, const char *arg, char *err, size_t errlen);
-int rp_parse_delay(struct rp_cfg *c, const char *arg, char *err, size_t errlen);
-int rp_parse_loss(struct rp_cfg *c, const char *arg, char *err, size_t errlen);
-
-int rp_sched_init(struct rp_sched *s, const struct rp_cfg *c, const struct rp_trace *tr,
+int rp_sched_init(struct rp_sched *s, const struct lm_cfg *c, const struct rp_trace *tr,
     uint64_t passes);
 /* the next period into s->e / s->ne; false when every pass is scheduled */
 bool rp_sched_next(struct rp_sched *s);
@@ -115,6 +98,5 @@ struct rp_tx {
 };
 
 void *rp_tx_main(void *arg);
-uint64_t rp_now(void);		/* CLOCK_MONOTONIC, ns */
 
 #endif

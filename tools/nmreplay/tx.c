@@ -24,20 +24,11 @@
 
 #define RP_SPIN_NS	60000u	/* the last stretch of a wait is spun, not slept */
 
-uint64_t
-rp_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 wait_until(uint64_t due, volatile int *stop)
 {
 	for (;;) {
-		uint64_t now = rp_now();
+		uint64_t now = lm_now();
 
 		if (now >= due || *stop)
 			return;
@@ -153,7 +144,7 @@ rp_tx_main(void *arg)
 			fprintf(stderr, "nmreplay: warning: cannot pin the tx thread to cpu %d\n",
 			    x->cpu);
 	}
-	base = known_now = rp_now();
+	base = known_now = lm_now();
 	while (!*x->stop && rp_sched_next(s)) {
 		shift = (uint64_t)s->shift;
 		for (size_t k = 0; k < s->ne && !*x->stop;) {
@@ -161,14 +152,14 @@ rp_tx_main(void *arg)
 			unsigned n;
 
 			if (due > known_now) {
-				known_now = rp_now();
+				known_now = lm_now();
 				if (due > known_now) {
 					/* nothing is due yet: what is queued goes now */
 					if (pending && !txsync(x))
 						break;
 					pending = 0;
 					wait_until(due, x->stop);
-					known_now = rp_now();
+					known_now = lm_now();
 					continue;
 				}
 			}
@@ -177,7 +168,7 @@ rp_tx_main(void *arg)
 			    x->burst - pending, &bytes);
 			if (n) {
 				if (sent == 0)
-					x->t_first = rp_now();
+					x->t_first = lm_now();
 				sent += n;
 				pending += n;
 				full = 0;
@@ -203,15 +194,15 @@ rp_tx_main(void *arg)
 				ri = ri == d->last_tx_ring ? d->first_tx_ring : ri + 1u;
 		}
 	}
-	x->t_last = rp_now();
+	x->t_last = lm_now();
 	/*
 	 * the last frames: handed over and, unless told to stop, given two
 	 * seconds to leave the rings
 	 */
 	if (!x->error && txsync(x) && !*x->stop) {
-		uint64_t give_up = rp_now() + 2000000000ull;
+		uint64_t give_up = lm_now() + 2000000000ull;
 
-		while (tx_pending(x->d) && rp_now() < give_up) {
+		while (tx_pending(x->d) && lm_now() < give_up) {
 			struct timespec ts = { 0, 200000 };
 
 			if (!txsync(x))

@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# tlem.sh - tlem between netmap pipes with real traffic: a delay (-D, both
+# directions, then each its own) shows in pkt-gen ping/pong round trips;
+# a bandwidth cap (-B) in the rate pkt-gen rx measures, with the queue's
+# drops counted; a loss (-L) and a reordering hold (-R) in the counts,
+# within binomial bounds for the sample; a running tlem takes new
+# parameters from another one through its session file (-s) and stops on
+# -a; bad flags are refused with a message and status 1; netmap's own
+# example (apps/tlem/README) runs; and, as root with veth, route mode (-r)
+# between two namespaces' subnets answers ARP and routes a ping.
+#
+# Runs its own unetmapd on a private socket, bounds every wait with
+# timeout, and kills everything it started on any exit.  TAP: "ok N - ...",
+# "not ok N - ...", "# done" at the end.
+#
+#   BUILD=build-san tests/integration/tlem.sh
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-$HERE/../../build}
+BUILD=$(cd "$BUILD" && pwd) || { echo "not ok 1 - no build directory"; exit 1; }
+PKTGEN=$BUILD/bin/pkt-gen
+TLEM=$BUILD/bin/tlem
+DAEMON=$BUILD/bin/unetmapd
+
+TMP=$(mktemp -d /tmp/tlem-test.XXXXXX)
+export UNETMAP_SOCKET=$TMP/d.sock
+export UNETMAP_NO_AUTOSTART=1
+PIDS=()
+DAEMON_PID=""
+NSS=()
+id=$$
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	[ "${#PIDS[@]}" = 0 ] || wait "${PIDS[@]}" 2>/dev/null
+	for p in "${NSS[@]}"; do
+		ip netns del "$p" 2>/dev/null
+	done
+	if [ -n "$DAEMON_PID" ]; then
+		kill "$DAEMON_PID" 2>/dev/null
+		timeout 5 tail --pid="$DAEMON_PID" -f /dev/null 2>/dev/null
+		kill -KILL "$DAEMON_PID" 2>/dev/null
+	fi
+	if [ -n "${KEEP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+n=0
+failed=0
+ok() {	# ok COND-STATUS "what"
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+for f in "$PKTGEN" "$TLEM" "$DAEMON"; do
+	if [ ! -x "$f" ]; then
+		echo "not ok 1 - $f is not built"
+		echo "# done"
+		exit 1
+	fi
+done
+
+"$DAEMON" -f -s "$UNETMAP_SOCKET" -l "$TMP/daemon.log" 2>/dev/null &
+DAEMON_PID=$!
+for _ in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+[ -S "$UNETMAP_SOCKET" ]
+ok $? "unetmapd listens on a private socket"
+
+# ---------------------------------------------------------------- helpers
+
+# bg NAME PROG ARGS...: in the background, output in $TMP/NAME.{out,err}
+# (timeout --foreground: a signal reaches the program alone, see pkt-gen.sh)
+bg() {
+	local name=$1
+	shift
+	timeout --foreground -k 2 60 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
+	PIDS+=($!)
+	eval "PID_$name=$!"
+}
+
+# ready NAME FILE WORD: wait (5 s at most) until $TMP/NAME.FILE shows WORD
+ready() {
+	for _ in $(seq 100); do
+		grep -q "$3" "$TMP/$1.$2" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "# $1 not ready:"; sed 's/^/# /' "$TMP/$1.err" | head -5
+	return 1
+}
+
+finish() {	# finish NAME: wait for it (60 s at most), status in RC_NAME
+	local pid
+	eval "pid=\$PID_$1"
+	wait "$pid"
+	eval "RC_$1=$?"
+}
+
+stop() {	# stop NAME: SIGINT, then wait (timeout's -k bounds it)
+	eval "kill -INT \$PID_$1" 2>/dev/null
+	finish "$1"
+}
+
+# within X LOW HIGH: LOW <= X <= HIGH (decimals)
+within() {
+	awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'
+}
+
+# tlem_on NAME PIPE_A PIPE_B ARGS...: tlem between PIPE_A}1 and PIPE_B}1
+tlem_on() {
+	local name=$1 a=$2 b=$3
+	shift 3
+	bg "$name" "$TLEM" -i "netmap:$a}1" -i "netmap:$b}1" "$@"
+	ready "$name" err "^tlem: forwarding between"
+}
+
+# rtt NAME: "min avg" of pkt-gen ping's RTT line, ns
+rtt() {
+	sed -n 's/^RTT over [0-9]* packets: min \([0-9]*\) av \([0-9]*\) max.*/\1 \2/p' "$TMP/$1.out"
+}
+
+# ping_through TAG PIPE_A PIPE_B COUNT: pong on PIPE_B{1, ping on PIPE_A{1
+ping_through() {
+	bg "$1_pong" "$PKTGEN" -f pong -i "netmap:$3{1"
+	ready "$1_pong" out "^Receiving from\|^Working on\|pong" || sleep 0.5
+	bg "$1_ping" "$PKTGEN" -f ping -i "netmap:$2{1" -n "$4"
+	finish "$1_ping"
+	stop "$1_pong"
+}
+
+# tlem's summary: the counter WORD of direction DIR (1: first port -> second)
+count() {	# count NAME DIR WORD
+	sed -n "$2p" "$TMP/$1.out" | grep -o "[0-9]* $3" | grep -o '^[0-9]*'
+}
+
+# ---------------------------------------------------------------- delay
+tlem_on t1 d1a$id d1b$id -D 10ms
+ping_through p1 d1a$id d1b$id 50
+stop t1
+read -r mn av <<<"$(rtt p1_ping)"
+grep -q "^ping: 50 sent, 50 replies, 0 lost" "$TMP/p1_ping.out"
+ok $? "-D 10ms: 50 pings through tlem, 50 replies"
+[ -n "${mn:-}" ] && [ "$mn" -ge 20000000 ] && [ "$av" -le 250000000 ]
+ok $? "-D 10ms: round trips of at least 2 x 10 ms, on average under 250 ms (min ${mn:-?} avg ${av:-?} ns)"
+[ "$RC_t1" = 0 ] && [ "$(count t1 1 'frames in')" -ge 50 ] && [ "$(count t1 2 out)" -ge 50 ]
+ok $? "SIGINT stops tlem with status 0 and its counts: both directions forwarded 50"
+
+tlem_on t2 d2a$id d2b$id -D 5ms -D 30ms
+ping_through p2 d2a$id d2b$id 20
+stop t2
+read -r mn av <<<"$(rtt p2_ping)"
+[ -n "${mn:-}" ] && [ "$mn" -ge 35000000 ] && [ "$av" -le 300000000 ]
+ok $? "-D 5ms -D 30ms: a delay for each direction, round trips of at least 35 ms (min ${mn:-?} ns)"
+
+tlem_on t3 d3a$id d3b$id
+ping_through p3 d3a$id d3b$id 20
+stop t3
+read -r mn av <<<"$(rtt p3_ping)"
+grep -q "^ping: 20 sent, 20 replies, 0 lost" "$TMP/p3_ping.out" && [ -n "${mn:-}" ] && [ "$mn" -lt 20000000 ]
+ok $? "no -D: every reply back, round trips well under 20 ms (min ${mn:-?} ns)"
+
+# ---------------------------------------------------------------- bandwidth
+# 1000-byte frames at 40 Mbit/s offered to a 10 Mbit/s link for 3 s: the
+# receiver sees about 10 Mbit/s, the rest is dropped by the 50000-byte queue
+tlem_on t4 b1a$id b1b$id -B 10M
+bg r4 "$PKTGEN" -f rx -i "netmap:b1b$id{1"
+ready r4 out "^Receiving from"
+bg s4 "$PKTGEN" -f tx -i "netmap:b1a$id{1" -l 1000 -n 15000 -R 5000
+finish s4
+sleep 0.5
+stop r4
+stop t4
+rx=$(sed -n 's/^Received \([0-9]*\) packets \([0-9]*\) bytes .* in \([0-9.]*\) seconds.*/\2 \3/p' "$TMP/r4.out")
+ratio=$(echo "$rx" | awk '{ if ($2 > 0) printf "%.3f", $1 * 8 / $2 / 10e6; else print 0 }')
+within "$ratio" 0.5 1.1
+ok $? "-B 10M: the receiver's rate is that of the link (ratio to 10 Mbit/s: $ratio, bounds 0.5..1.1)"
+q=$(count t4 1 dropped)
+[ "${q:-0}" -gt 5000 ]
+ok $? "-B 10M: what exceeds the link is dropped at the queue (${q:-?} of 15000)"
+
+# ---------------------------------------------------------------- loss
+# lost / frames within 5 sigma of the asked probability (20000 frames)
+loss_check() {	# loss_check TAG P "TLEM ARGS"
+	local tag=$1 p=$2 args=$3 in lost got lo hi
+	# shellcheck disable=SC2086
+	tlem_on "t$tag" "l${tag}a$id" "l${tag}b$id" $args
+	bg "r$tag" "$PKTGEN" -f rx -i "netmap:l${tag}b$id{1"
+	ready "r$tag" out "^Receiving from"
+	bg "s$tag" "$PKTGEN" -f tx -i "netmap:l${tag}a$id{1" -l 60 -n 20000 -R 100000
+	finish "s$tag"
+	sleep 0.5
+	stop "r$tag"
+	stop "t$tag"
+	in=$(count "t$tag" 1 "frames in")
+	lost=$(count "t$tag" 1 lost)
+	got=$(sed -n 's/^Received \([0-9]*\) packets.*/\1/p' "$TMP/r$tag.out")
+	read -r lo hi <<<"$(awk -v p="$p" 'BEGIN { s = 5 * sqrt(p * (1 - p) / 20000);
+		printf "%.5f %.5f", p - s, p + s }')"
+	[ "${in:-0}" = 20000 ] && within "$(awk -v l="${lost:-0}" 'BEGIN { print l / 20000 }')" "$lo" "$hi"
+	ok $? "$args: ${lost:-?} of ${in:-?} frames lost, within $lo..$hi"
+	[ -n "${got:-}" ] && [ "$got" = $((in - lost)) ]
+	ok $? "$args: the receiver got every other frame (${got:-?} = ${in:-?} - ${lost:-?})"
+}
+loss_check 5 0.1 "-L 0.1"
+# ber: a 60-byte frame is lost with 1 - (1 - 1e-4)^480
+loss_check 6 "$(awk 'BEGIN { printf "%.6f", 1 - (1 - 1e-4) ^ 480 }')" "-L ber,1e-4"
+
+# ---------------------------------------------------------------- reordering
+tlem_on t7 r7a$id r7b$id -R const,0.2,2ms
+bg r7 "$PKTGEN" -f rx -i "netmap:r7b$id{1"
+ready r7 out "^Receiving from"
+bg s7 "$PKTGEN" -f tx -i "netmap:r7a$id{1" -l 60 -n 10000 -R 20000
+finish s7
+sleep 0.5
+stop r7
+stop t7
+held=$(count t7 1 held)
+got=$(sed -n 's/^Received \([0-9]*\) packets.*/\1/p' "$TMP/r7.out")
+within "$(awk -v h="${held:-0}" 'BEGIN { print h / 10000 }')" 0.18 0.22 && [ "${got:-0}" = 10000 ]
+ok $? "-R const,0.2,2ms: ${held:-?} of 10000 frames held back (0.2 within 5 sigma), all ${got:-?} delivered"
+
+# ---------------------------------------------------------------- live change
+S=$TMP/session
+tlem_on t8 s8a$id s8b$id -s "$S" -M 100ms -D 5ms
+ping_through p8 s8a$id s8b$id 10
+read -r mn1 _ <<<"$(rtt p8_ping)"
+"$TLEM" -s "$S" -D 30ms >"$TMP/c8.out" 2>&1
+rc1=$?
+ping_through p9 s8a$id s8b$id 10
+read -r mn2 _ <<<"$(rtt p9_ping)"
+[ -n "${mn1:-}" ] && [ "$mn1" -ge 10000000 ] && [ "$mn1" -lt 60000000 ]
+ok $? "-s: the server's own -D 5ms first (min RTT ${mn1:-?} ns)"
+[ "$rc1" = 0 ] && [ -n "${mn2:-}" ] && [ "$mn2" -ge 60000000 ]
+ok $? "-s: a client's -D 30ms takes effect in the running tlem (min RTT ${mn2:-?} ns)"
+timeout 10 "$TLEM" -s "$S" -D 300ms >"$TMP/c9.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -q "above the running tlem's limit" "$TMP/c9.out"
+ok $? "-s: a delay above the server's -M limit is refused, status 1 ($(head -1 "$TMP/c9.out"))"
+timeout 10 "$TLEM" -s "$S" -a >"$TMP/a8.out" 2>&1
+rc=$?
+for _ in $(seq 50); do kill -0 "$PID_t8" 2>/dev/null || break; sleep 0.1; done
+finish t8
+[ "$rc" = 0 ] && [ "$RC_t8" = 0 ] && grep -q "frames in" "$TMP/t8.out"
+ok $? "-s FILE -a: the running tlem stops (status 0, its counts printed) and the client returns after it"
+
+# ---------------------------------------------------------------- bad flags
+bad() {	# bad "WHAT" "EXPECTED MESSAGE" ARGS...
+	local what=$1 msg=$2
+	shift 2
+	timeout 10 "$TLEM" "$@" >"$TMP/bad.out" 2>&1
+	local rc=$?
+	[ "$rc" = 1 ] && grep -q -- "$msg" "$TMP/bad.out"
+	ok $? "$what: status 1 and \"$msg\" (status $rc: $(head -1 "$TMP/bad.out"))"
+}
+bad "one port" "two ports are needed" -i "netmap:x1$id}1"
+bad "the same port twice" "the two ports must differ" -i "netmap:x1$id}1" -i "netmap:x1$id}1"
+bad "-B abc" "-B abc: a bandwidth is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -B abc
+bad "-B real (nmreplay's only)" "-B real: a bandwidth is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -B real
+bad "-D uniform,5ms,1ms" "wants dmin <= dmax" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -D uniform,5ms,1ms
+bad "-L 2" "-L 2: a loss is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -L 2
+bad "-D three times" "given a third time" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -D 1ms -D 2ms -D 3ms
+bad "-R 0.5" "-R 0.5: reordering is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -R 0.5
+bad "-Q 10x" "-Q 10x: a queue size" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -Q 10x
+bad "-b 0" "-b 0: the batch is a whole number" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -b 0
+bad "-C 1,2,3" "-C 1,2,3: 1, 2 or 4 cores" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -C 1,2,3
+bad "-M x" "-M x: the limits are" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -M x
+bad "-a without -s" "-a asks a running tlem to stop" -a
+bad "-G without -r" "-G is the gateway of route mode" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -G 10.0.0.1
+bad "-r on pipes" "route mode needs interfaces" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -r
+bad "an unknown flag" "usage: tlem" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -Z
+bad "a port that cannot open" "bad\[: cannot open" -i "netmap:x1$id}1" -i "bad["
+
+# ---------------------------------------------------------------- netmap's example
+# apps/tlem/README: pkt-gen -i vale0{1 -f tx -l 1500; pkt-gen -i vale0}2;
+# tlem -i vale0}1 -i vale0{2 -D 20ms -C 2,3,4,5.  Today's libnetmap (ours
+# too) refuses "vale0{1" ("missing ':' after 'vale'"): the names carry the
+# netmap: prefix, the rest as written (cores 2-5 need not exist: tlem says
+# so and goes on, as netmap's)
+V=vale$id
+bg ex_rx "$PKTGEN" -i "netmap:$V}2"
+bg ex_tx "$PKTGEN" -i "netmap:$V{1" -f tx -l 1500
+bg ex_tl "$TLEM" -i "netmap:$V}1" -i "netmap:$V{2" -D 20ms -C 2,3,4,5
+ready ex_tl err "^tlem: forwarding between"
+sleep 2
+stop ex_tx
+stop ex_tl
+stop ex_rx
+got=$(sed -n 's/^Received \([0-9]*\) packets.*/\1/p' "$TMP/ex_rx.out")
+[ "$RC_ex_tl" = 0 ] && [ "${got:-0}" -gt 1000 ]
+ok $? "netmap's example (README, -D 20ms -C 2,3,4,5): 1500-byte frames cross tlem (${got:-?} received)"
+
+# ---------------------------------------------------------------- route mode
+# namespaces A (10.79.1.1) - T (tlem -r between 10.79.1.254 and 10.79.2.254)
+# - B (10.79.2.1): A's ping reaches B through tlem, which answers ARP for
+# its addresses, learns A's and B's MACs and puts them in what it routes
+if [ "$(id -u)" = 0 ] && ip link add tlchk$id type veth peer name tlchk${id}b 2>/dev/null; then
+	ip link del tlchk$id 2>/dev/null
+	NA=tla$id NT=tlt$id NB=tlb$id
+	for ns in $NA $NT $NB; do
+		ip netns add $ns && NSS+=($ns)
+		ip -n $ns link set lo up
+		ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip link add tA$id type veth peer name tTa$id
+	ip link add tB$id type veth peer name tTb$id
+	ip link set tA$id netns $NA; ip link set tTa$id netns $NT
+	ip link set tB$id netns $NB; ip link set tTb$id netns $NT
+	for x in "$NA tA$id 10.79.1.1/24" "$NT tTa$id 10.79.1.254/24" "$NT tTb$id 10.79.2.254/24" \
+		"$NB tB$id 10.79.2.1/24"; do
+		set -- $x
+		ip -n "$1" addr add "$3" dev "$2"
+		ip -n "$1" link set "$2" up
+		ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1
+	done
+	ip -n $NA route add 10.79.2.0/24 via 10.79.1.254
+	ip -n $NB route add 10.79.1.0/24 via 10.79.2.254
+	timeout --foreground -k 2 60 ip netns exec $NT "$TLEM" -r -D 5ms -i "netmap:tTa$id" \
+		-i "netmap:tTb$id" >"$TMP/rt.out" 2>"$TMP/rt.err" </dev/null &
+	PIDS+=($!)
+	PID_rt=$!
+	ready rt err "^tlem: forwarding between"
+	ip netns exec $NA ping -c 5 -i 0.2 -W 2 10.79.2.1 >"$TMP/ping.out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] && grep -q " 0% packet loss" "$TMP/ping.out"
+	ok $? "-r: a ping from one subnet to the other crosses tlem ($(grep -o '[0-9]*% packet loss' "$TMP/ping.out"))"
+	mn=$(sed -n 's|^rtt min/avg/max/mdev = \([0-9.]*\)/.*|\1|p' "$TMP/ping.out")
+	within "${mn:-0}" 10 1000
+	ok $? "-r -D 5ms: its round trips take at least 10 ms (min ${mn:-?} ms)"
+	mac=$(ip -n $NA neigh show 10.79.1.254 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2)
+	[ -n "$mac" ] && [ "$mac" = "$(ip -n $NT -o link show tTa$id | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)" ]
+	ok $? "-r: tlem answered A's ARP request with its port's MAC (${mac:-none})"
+	# the program under timeout (ip netns exec execs it), not timeout: see nic.sh
+	kill -INT "$(pgrep -P "$PID_rt" | head -1)" 2>/dev/null || kill -INT "$PID_rt"
+	finish rt
+	for ns in $NA $NT $NB; do ip netns del $ns; done
+	NSS=()
+else
+	echo "# route mode (-r): needs root and veth, skipped"
+fi
+
+echo "# done"
+[ "$failed" = 0 ]
