@@ -46,7 +46,7 @@
 #include <libnetmap.h>
 
 #include "lb.h"
-#include "tools/nm_errno.h"
+#include "tools/common/nm_errno.h"
 
 #define DEF_PIPES	2
 #define DEF_BATCH	2048

@@ -20,7 +20,7 @@
 
 #include "bridge.h"
 #include "unetmap.h"
-#include "tools/nm_errno.h"
+#include "tools/common/nm_errno.h"
 
 #define MAX_PORTS 128	/* -i: 64 pairs, a switch's worth */
 

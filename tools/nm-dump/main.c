@@ -32,7 +32,7 @@
 #include "unetmap.h"
 
 #include "dump.h"
-#include "tools/nm_errno.h"
+#include "tools/common/nm_errno.h"
 
 #define ND_MAX_SNAPLEN	262144u	/* tcpdump's default and largest */
 #define ND_MAX_FRAGS	64u	/* slots of one frame, as netmap's NETMAP_MAX_FRAGS */

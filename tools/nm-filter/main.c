@@ -25,7 +25,7 @@
 
 #define LIBNETMAP_NOTHREADSAFE
 #include <libnetmap.h>
-#include "tools/nm_errno.h"
+#include "tools/common/nm_errno.h"
 
 #define MAX_RULES 32
 

@@ -23,7 +23,7 @@
 
 #include <net/netmap_user.h>
 #include "unetmap.h"
-#include "tools/nm_errno.h"
+#include "tools/common/nm_errno.h"
 
 static const char usage_text[] =
 "usage: nm-sysctl [-d] [-j] -a\n"

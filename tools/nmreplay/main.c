@@ -26,7 +26,7 @@
 #include "unetmap.h"
 
 #include "replay.h"
-#include "tools/nm_errno.h"
+#include "tools/common/nm_errno.h"
 
 static volatile int stop;
 

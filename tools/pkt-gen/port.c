@@ -22,7 +22,7 @@
 #include <sys/ioctl.h>
 
 #include "pktgen.h"
-#include "tools/nm_errno.h"
+#include "tools/common/nm_errno.h"
 
 #define DRAIN_IDLE_NS	2000000000ull	/* give up draining after 2 s without progress */
 #define NULL_SLOTS	1024

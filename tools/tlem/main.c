@@ -20,6 +20,7 @@
 #include <libnetmap.h>
 
 #include "tlem.h"
+#include "tools/common/nm_errno.h"
 
 int tl_verbose = 1;		/* netmap's tlem: a line a second unless -q */
 volatile sig_atomic_t tl_stop;
@@ -120,13 +121,13 @@ open_port(const char *name, bool input)
 	struct nmport_d *d = nmport_prepare(name);
 
 	if (!d) {
-		fprintf(stderr, "tlem: %s: cannot open: %s\n", name, strerror(errno));
+		fprintf(stderr, "tlem: %s: cannot open: %s\n", name, nm_errstr(errno));
 		exit(1);
 	}
 	if (input)	/* the producer reads only: a poll must not send */
 		d->reg.nr_flags |= NETMAP_NO_TX_POLL;
 	if (nmport_open_desc(d) < 0) {
-		fprintf(stderr, "tlem: %s: cannot open: %s\n", name, strerror(errno));
+		fprintf(stderr, "tlem: %s: cannot open: %s\n", name, nm_errstr(errno));
 		nmport_undo_prepare(d);
 		exit(1);
 	}

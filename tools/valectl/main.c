@@ -15,7 +15,7 @@
 #include <sys/sysinfo.h>
 
 #include "tools/valectl/vale.h"
-#include "tools/nm_errno.h"
+#include "tools/common/nm_errno.h"
 
 static const char usage_text[] =
 "usage: valectl [-v] [command]\n"

@@ -24,7 +24,7 @@
 
 #include <net/netmap.h>
 #include "unetmap.h"
-#include "tools/nm_errno.h"
+#include "tools/common/nm_errno.h"
 
 #define VC_EXIT_FAIL	1	/* the request failed */
 #define VC_EXIT_USAGE	2	/* the command line is wrong */
