@@ -22,43 +22,14 @@ static int uniq;
 static int
 open_off(struct rawport *p, const char *name, uint64_t flags, struct nmreq_opt_offsets *o)
 {
-	struct nmreq_header h;
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC, .nr_flags = flags };
 
-	memset(p, 0, sizeof(*p));
-	p->mem = MAP_FAILED;
-	p->reg.nr_mode = NR_REG_ALL_NIC;
-	p->reg.nr_flags = flags;
-	p->fd = open("/dev/netmap", O_RDWR);
-	if (p->fd < 0)
-		return -errno;
-	memset(&h, 0, sizeof(h));
-	h.nr_version = NETMAP_API;
-	h.nr_reqtype = NETMAP_REQ_REGISTER;
-	snprintf(h.nr_name, sizeof(h.nr_name), "%s", name);
-	h.nr_body = (uintptr_t)&p->reg;
 	if (o) {
 		o->nro_opt.nro_reqtype = NETMAP_REQ_OPT_OFFSETS;
 		o->nro_opt.nro_next = 0;
 		o->nro_opt.nro_status = 0;
-		h.nr_options = (uintptr_t)o;
 	}
-	if (ioctl(p->fd, NIOCCTRL, &h) < 0) {
-		int err = -errno;
-
-		close(p->fd);
-		p->fd = -1;
-		return err;
-	}
-	p->mem = mmap(NULL, p->reg.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
-	if (p->mem == MAP_FAILED) {
-		int err = -errno;
-
-		close(p->fd);
-		p->fd = -1;
-		return err;
-	}
-	p->nifp = NETMAP_IF(p->mem, p->reg.nr_offset);
-	return 0;
+	return raw_open_opts(p, name, &req, o ? &o->nro_opt : NULL);
 }
 
 static struct nmreq_opt_offsets

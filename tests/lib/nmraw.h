@@ -25,9 +25,13 @@ struct rawport {
 	struct netmap_if *nifp;
 };
 
-/* registers @name with the request @req (rings, slots, mode, flags...) and maps it; 0 or -errno */
+/*
+ * registers @name with the request @req (rings, slots, mode, flags...) and
+ * the option chain @opts (NULL: none), and maps it; 0 or -errno
+ */
 __attribute__((unused)) static int
-raw_open_req(struct rawport *p, const char *name, const struct nmreq_register *req)
+raw_open_opts(struct rawport *p, const char *name, const struct nmreq_register *req,
+    struct nmreq_option *opts)
 {
 	struct nmreq_header h;
 
@@ -42,6 +46,7 @@ raw_open_req(struct rawport *p, const char *name, const struct nmreq_register *r
 	h.nr_reqtype = NETMAP_REQ_REGISTER;
 	snprintf(h.nr_name, sizeof(h.nr_name), "%s", name);
 	h.nr_body = (uintptr_t)&p->reg;
+	h.nr_options = (uintptr_t)opts;
 	if (ioctl(p->fd, NIOCCTRL, &h) < 0) {
 		int err = -errno;
 
@@ -59,6 +64,13 @@ raw_open_req(struct rawport *p, const char *name, const struct nmreq_register *r
 	}
 	p->nifp = NETMAP_IF(p->mem, p->reg.nr_offset);
 	return 0;
+}
+
+/* registers @name with the request @req (rings, slots, mode, flags...) and maps it; 0 or -errno */
+__attribute__((unused)) static int
+raw_open_req(struct rawport *p, const char *name, const struct nmreq_register *req)
+{
+	return raw_open_opts(p, name, req, NULL);
 }
 
 /* registers @name in @mode with @flags and maps it; 0 or -errno */
