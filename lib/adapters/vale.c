@@ -654,9 +654,14 @@ vale_txsync(struct unm_kr *kr)
 				incomplete = true;	/* the rest is not queued yet */
 				break;
 			}
-			if (!complete) {	/* more than 64 fragments: skip them all */
+			if (!complete || f > UNM_MAX_FRAGS) {
+				/* more than a receiver takes (its rxsync stops at 64): skip them all */
 				bad_packet(kr, j, "more than 64 fragments");
 				bad++;
+				if (complete) {
+					j = x;
+					continue;
+				}
 				while (j != head && (ts[j].flags & NS_MOREFRAG))
 					j = unm_next(j, n);
 				if (j != head)

@@ -182,6 +182,28 @@ test_learning(void)
 		received(&c);
 	}
 	{
+		/*
+		 * A complete frame of 65 fragments, one more than a receiver takes:
+		 * dropped and counted at the sender, and the queue behind it goes on
+		 */
+		struct netmap_ring *ring = NETMAP_TXRING(a.nifp, 0);
+		uint64_t bad0 = stats("a").drop_bad;
+		int got;
+
+		send_to(&a, 1, 0xff, 100, NS_MOREFRAG);
+		for (int i = 1; i < 65; i++) {
+			ring->slot[ring->head].len = 60;
+			ring->slot[ring->head].flags = i < 64 ? NS_MOREFRAG : 0;
+			ring->head = ring->cur = nm_ring_next(ring, ring->head);
+		}
+		ioctl(a.fd, NIOCTXSYNC, NULL);
+		send_to(&a, 1, 0xff, 60, 0);
+		got = received(&b);
+		tap_ok(got == 1 && stats("a").drop_bad == bad0 + 1,
+		    "a frame of 65 fragments is dropped and counted; the next one arrives (%d)", got);
+		received(&c);
+	}
+	{
 		/* NS_INDIRECT: the frame is in the sender's own memory, at slot->ptr */
 		static unsigned char frame[100];
 		struct netmap_ring *ring = NETMAP_TXRING(a.nifp, 0), *rx = NETMAP_RXRING(b.nifp, 0);
@@ -208,7 +230,7 @@ test_learning(void)
 		sl->flags = NS_INDIRECT;
 		ring->head = ring->cur = nm_ring_next(ring, ring->head);
 		ioctl(a.fd, NIOCTXSYNC, NULL);
-		tap_ok(received(&b) == 0 && stats("a").drop_bad == 3,
+		tap_ok(received(&b) == 0 && stats("a").drop_bad == 4,
 		    "NS_INDIRECT with a bad pointer: dropped and counted, no crash");
 		ring->slot[ring->head == 0 ? ring->num_slots - 1 : ring->head - 1].flags = 0;
 		ring->slot[(ring->head + ring->num_slots - 2) % ring->num_slots].flags = 0;
@@ -216,7 +238,7 @@ test_learning(void)
 	{
 		struct nmreq_unetmap_vale_stats sa = stats("a"), sb = stats("b");
 
-		tap_ok(sa.tx_frames == 5 && sb.rx_frames == 5 && sb.tx_frames == 2,
+		tap_ok(sa.tx_frames == 6 && sb.rx_frames == 6 && sb.tx_frames == 2,
 		    "per-port counters (a: tx %llu; b: rx %llu tx %llu)",
 		    (unsigned long long)sa.tx_frames, (unsigned long long)sb.rx_frames,
 		    (unsigned long long)sb.tx_frames);
