@@ -1,0 +1,137 @@
+/*
+ * extmem_hostile.c - NETMAP_REQ_OPT_EXTMEM from a client whose library
+ * lies.  The library describes the memory's object (struct
+ * unm_opt_extmem_src); when it sends no descriptor, the daemon opens the
+ * object through /proc/<pid>/map_files with its own rights.  A client
+ * that maps a file read-only must not get the daemon to open it
+ * read-write and lay a region, writable by the client, over it.
+ *
+ * The lie: this program defines unm_extmem_source(), which the library
+ * calls through its PLT, so ours is called instead of the library's (a
+ * program speaking to unetmapd directly could send the same).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/nmraw.h"
+#include "../lib/tap.h"
+#include "shared/unetmap_kern.h"
+
+/* what our unm_extmem_source reports: the read-only mapping, no descriptor */
+static struct stat ro_st;
+static uint64_t ro_start, ro_end;
+
+int unm_extmem_source(uint64_t usrptr, uint64_t memsize, struct unm_opt_extmem_src *src,
+    int *fd, char *why, size_t whylen);
+
+int
+unm_extmem_source(uint64_t usrptr, uint64_t memsize, struct unm_opt_extmem_src *src,
+    int *fd, char *why, size_t whylen)
+{
+	(void)usrptr;
+	(void)memsize;
+	(void)why;
+	(void)whylen;
+	*fd = -1;
+	memset(src, 0, sizeof(*src));
+	src->nro_opt.nro_reqtype = NETMAP_REQ_OPT_UNETMAP_EXTMEM_SRC;
+	src->nro_opt.nro_size = sizeof(*src);
+	src->dev = (uint64_t)ro_st.st_dev;
+	src->ino = (uint64_t)ro_st.st_ino;
+	src->file_ofs = 0;
+	src->vma_start = ro_start;
+	src->vma_end = ro_end;
+	src->attached = 0;
+	snprintf(src->path, sizeof(src->path), "read-only file");
+	return 0;
+}
+
+int
+main(void)
+{
+	char path[] = "/tmp/unetmap-extmem-ro-XXXXXX", name[64];
+	struct nmreq_pools_info pi;
+	struct nmreq_opt_extmem e;
+	struct nmreq_register req;
+	size_t len;
+	uint8_t *mem, *copy;
+	int fd, pfd, r;
+
+	alarm(60);
+	memset(&pi, 0, sizeof(pi));
+	pi.nr_if_pool_objtotal = 4;
+	pi.nr_if_pool_objsize = 1024;
+	pi.nr_ring_pool_objtotal = 16;
+	pi.nr_ring_pool_objsize = 9216;
+	pi.nr_buf_pool_objtotal = 2048;
+	pi.nr_buf_pool_objsize = 2048;
+	pi.nr_memsize = 4 * 1024 + 16 * 9216 + 2048 * 2048 + 3 * 4096;
+	len = (pi.nr_memsize + 4095) / 4096 * 4096;
+
+	fd = mkstemp(path);
+	if (fd < 0 || ftruncate(fd, (off_t)len) < 0) {
+		tap_ok(false, "a file of %zu bytes: %s", len, strerror(errno));
+		return tap_done();
+	}
+	copy = malloc(len);
+	for (size_t i = 0; copy && i < len; i++)
+		copy[i] = (uint8_t)(i * 7 + 3);
+	if (!copy || pwrite(fd, copy, len, 0) != (ssize_t)len) {
+		tap_ok(false, "the file's pattern written");
+		unlink(path);
+		return tap_done();
+	}
+	close(fd);
+	/* what the client may do with it: read it */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	mem = fd >= 0 ? mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+	if (mem == MAP_FAILED || fstat(fd, &ro_st) < 0) {
+		tap_ok(false, "the file mapped read-only: %s", strerror(errno));
+		unlink(path);
+		return tap_done();
+	}
+	close(fd);
+	ro_start = (uintptr_t)mem;
+	ro_end = (uintptr_t)mem + len;
+
+	memset(&e, 0, sizeof(e));
+	e.nro_opt.nro_reqtype = NETMAP_REQ_OPT_EXTMEM;
+	e.nro_usrptr = (uintptr_t)mem;
+	e.nro_info = pi;
+	memset(&req, 0, sizeof(req));
+	req.nr_mode = NR_REG_ALL_NIC;
+	req.nr_tx_slots = req.nr_rx_slots = 256;
+	snprintf(name, sizeof(name), "xro%d{1", (int)getpid());
+	pfd = open("/dev/netmap", O_RDWR);
+	r = pfd >= 0 ? raw_ctrl(pfd, NETMAP_REQ_REGISTER, name, &req, &e.nro_opt) : -errno;
+	if (!tap_ok(r < 0, "a read-only mapping, no descriptor: refused (the daemon does not "
+	    "open it read-write for the client)"))
+		tap_diag("  got %d, status %u", r, e.nro_opt.nro_status);
+	else
+		tap_ok(r == -EPERM, "  with EPERM (got %s)", strerror(-r));
+	if (pfd >= 0)
+		close(pfd);
+	/* the daemon wrote nothing into it */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	{
+		uint8_t *now = malloc(len);
+
+		tap_ok(now && fd >= 0 && pread(fd, now, len, 0) == (ssize_t)len &&
+		    memcmp(now, copy, len) == 0, "the file is as it was");
+		free(now);
+	}
+	if (fd >= 0)
+		close(fd);
+	munmap(mem, len);
+	unlink(path);
+	free(copy);
+	return tap_done();
+}
