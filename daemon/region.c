@@ -85,6 +85,8 @@ region_destroy(struct region *r)
 	for (uint32_t i = 0; r->ring_evfd && i < r->L.ring.num; i++)
 		if (r->ring_evfd[i] >= 0)
 			close(r->ring_evfd[i]);
+	if (r->base && r->ext)
+		sigbus_forget(r->base);
 	if (r->base)
 		munmap(r->base, r->ext ? r->ext_len : r->L.total);
 	if (r->ext && r->kbase)
@@ -200,6 +202,13 @@ region_new_ext(const struct unm_region_cfg *cfg, int fd, uint64_t ofs, uint64_t 
 		ctrl_fail(e, EFAULT, "cannot map the external memory (%llu bytes at %llu of its "
 		    "object): %s", (unsigned long long)len, (unsigned long long)ofs,
 		    strerror(errno));
+		goto fail;
+	}
+	if (!sigbus_watch(r->base, len)) {	/* its owner may truncate it */
+		ctrl_fail(e, ENOMEM, "cannot make memory region %u: too many regions in external "
+		    "memory", r->id);
+		munmap(r->base, len);
+		r->base = NULL;
 		goto fail;
 	}
 	r->kbase = mmap(NULL, r->L.total, PROT_READ | PROT_WRITE, MAP_SHARED, r->kfd, 0);

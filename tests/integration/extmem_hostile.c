@@ -10,6 +10,7 @@
  * calls through its PLT, so ours is called instead of the library's (a
  * program speaking to unetmapd directly could send the same).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../lib/nmraw.h"
@@ -26,6 +28,7 @@
 #include "shared/unetmap_kern.h"
 
 /* what our unm_extmem_source reports: the read-only mapping, no descriptor */
+static bool lie;
 static struct stat ro_st;
 static uint64_t ro_start, ro_end;
 
@@ -36,10 +39,17 @@ int
 unm_extmem_source(uint64_t usrptr, uint64_t memsize, struct unm_opt_extmem_src *src,
     int *fd, char *why, size_t whylen)
 {
-	(void)usrptr;
-	(void)memsize;
-	(void)why;
-	(void)whylen;
+	if (!lie) {
+		int (*real)(uint64_t, uint64_t, struct unm_opt_extmem_src *, int *, char *,
+		    size_t) = (int (*)(uint64_t, uint64_t, struct unm_opt_extmem_src *, int *,
+		    char *, size_t))dlsym(RTLD_NEXT, "unm_extmem_source");
+
+		if (!real) {
+			snprintf(why, whylen, "the library's unm_extmem_source not found");
+			return EINVAL;
+		}
+		return real(usrptr, memsize, src, fd, why, whylen);
+	}
 	*fd = -1;
 	memset(src, 0, sizeof(*src));
 	src->nro_opt.nro_reqtype = NETMAP_REQ_OPT_UNETMAP_EXTMEM_SRC;
@@ -54,6 +64,106 @@ unm_extmem_source(uint64_t usrptr, uint64_t memsize, struct unm_opt_extmem_src *
 	return 0;
 }
 
+static void
+pools(struct nmreq_pools_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->nr_if_pool_objtotal = 4;
+	pi->nr_if_pool_objsize = 1024;
+	pi->nr_ring_pool_objtotal = 16;
+	pi->nr_ring_pool_objsize = 9216;
+	pi->nr_buf_pool_objtotal = 2048;
+	pi->nr_buf_pool_objsize = 2048;
+	pi->nr_memsize = 4 * 1024 + 16 * 9216 + 2048 * 2048 + 3 * 4096;
+}
+
+/*
+ * A client (a child) truncates the file under its region, then the pipe's
+ * other end (no external memory of its own: it joins the region) is
+ * registered here: the daemon lays that end's rings in the truncated
+ * memory and must not die of the SIGBUS.  The child, whose own memory is
+ * gone, leaves with _exit (what it would touch on close is its problem).
+ */
+static void
+t_truncated(void)
+{
+	char path[] = "/tmp/unetmap-extmem-tr-XXXXXX", m[64], sl[64], other[64], c = 0;
+	int go[2], ready[2], sfd, r;
+	struct nmreq_register req;
+	struct rawport p;
+	pid_t pid;
+
+	lie = false;
+	snprintf(m, sizeof(m), "xtr%d{1", (int)getpid());
+	snprintf(sl, sizeof(sl), "xtr%d}1", (int)getpid());
+	if (pipe(go) < 0 || pipe(ready) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		struct nmreq_pools_info pi;
+		struct nmreq_opt_extmem e;
+		size_t len;
+		void *mem;
+		int fd, mfd;
+
+		alarm(30);
+		pools(&pi);
+		len = (pi.nr_memsize + 4095) / 4096 * 4096;
+		fd = mkstemp(path);
+		mem = fd >= 0 && ftruncate(fd, (off_t)len) == 0 ?
+		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+		if (mem == MAP_FAILED)
+			_exit(2);
+		unlink(path);
+		memset(&e, 0, sizeof(e));
+		e.nro_opt.nro_reqtype = NETMAP_REQ_OPT_EXTMEM;
+		e.nro_usrptr = (uintptr_t)mem;
+		e.nro_info = pi;
+		memset(&req, 0, sizeof(req));
+		req.nr_mode = NR_REG_ALL_NIC;
+		req.nr_tx_slots = req.nr_rx_slots = 256;
+		mfd = open("/dev/netmap", O_RDWR);
+		if (mfd < 0 || raw_ctrl(mfd, NETMAP_REQ_REGISTER, m, &req, &e.nro_opt) != 0)
+			_exit(3);
+		if (ftruncate(fd, 0) != 0)
+			_exit(4);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(5);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	tap_ok(pid > 0 && read(ready[0], &c, 1) == 1,
+	    "a client holds a pipe's master end in a file's memory, and truncates the file");
+	if (c == 'r') {
+		/* in a process of its own: mapping the truncated memory, it may die of it */
+		pid_t o = fork();
+		int st = 0;
+
+		if (o == 0) {
+			alarm(30);
+			memset(&req, 0, sizeof(req));
+			req.nr_mode = NR_REG_ALL_NIC;
+			sfd = open("/dev/netmap", O_RDWR);
+			r = sfd >= 0 ? raw_ctrl(sfd, NETMAP_REQ_REGISTER, sl, &req, NULL) : -errno;
+			_exit(r ? 1 : 0);
+		}
+		if (o > 0)
+			waitpid(o, &st, 0);
+		tap_diag("the other end's REGISTER: %s", WIFEXITED(st) ? (WEXITSTATUS(st) ?
+		    "refused" : "bound") : "its process died");
+	}
+	snprintf(other, sizeof(other), "xtq%d{1", (int)getpid());
+	TAP_EQ(raw_open(&p, other, NR_REG_ALL_NIC, 0, 0), 0, "the daemon still answers");
+	raw_close(&p);
+	if (write(go[1], "g", 1) != 1)
+		tap_diag("the child is gone");
+	close(go[1]);
+	close(ready[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
 int
 main(void)
 {
@@ -66,6 +176,8 @@ main(void)
 	int fd, pfd, r;
 
 	alarm(60);
+	t_truncated();
+	lie = true;
 	memset(&pi, 0, sizeof(pi));
 	pi.nr_if_pool_objtotal = 4;
 	pi.nr_if_pool_objsize = 1024;
