@@ -394,12 +394,27 @@ region_ring_free(struct region *r, uint32_t idx)
 	r->ring_used[idx] = 0;
 }
 
+/*
+ * Ring @ri's slot count from its kring, read once and bounded by what the
+ * ring object holds: the kring is in memory every client of the region
+ * may write, and a larger count would take us into the next ring object.
+ */
+static uint32_t
+ring_slots(struct region *r, uint32_t ri)
+{
+	uint32_t n = __atomic_load_n(&region_kring(r, ri)->num_slots, __ATOMIC_RELAXED);
+	uint32_t cap = (uint32_t)((r->L.ring.objsize - sizeof(struct netmap_ring)) /
+	    sizeof(struct netmap_slot));
+
+	return n < cap ? n : cap;
+}
+
 /* every slot of ring object @ri gets a buffer of its own; false when none is left */
 bool
 region_ring_fill(struct region *r, uint32_t ri)
 {
 	struct netmap_ring *ring = region_ring(r, ri);
-	uint32_t n = region_kring(r, ri)->num_slots;
+	uint32_t n = ring_slots(r, ri);
 
 	for (uint32_t k = 0; k < n; k++)
 		if (!(ring->slot[k].buf_idx = region_buf_alloc(r)))
@@ -412,11 +427,13 @@ void
 region_ring_free_bufs(struct region *r, uint32_t ri)
 {
 	struct netmap_ring *ring;
+	uint32_t n;
 
 	if (ri >= r->L.ring.num || !r->ring_used[ri])
 		return;
 	ring = region_ring(r, ri);
-	for (uint32_t k = 0; k < region_kring(r, ri)->num_slots && k < r->L.ring.objsize / 16; k++)
+	n = ring_slots(r, ri);
+	for (uint32_t k = 0; k < n; k++)
 		region_buf_free(r, ring->slot[k].buf_idx);
 }
 
