@@ -18,8 +18,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "unetmapd.h"
@@ -32,12 +34,49 @@ fail(struct nmreq_opt_extmem *x, struct ctrl_err *e, int err, const char *name,
 	return ctrl_fail(e, err, "%s: external memory: %s", name, what);
 }
 
+/*
+ * Whether @pid maps [@start, @end) shared and writable from inode @ino of
+ * @dev.  Opened through map_files, the object is opened with our
+ * rights (root's), not the asker's: a file it may only read, mapped
+ * read-only, would become writable through the region.  A shared writable
+ * mapping shows it opened the object for writing itself.
+ */
+static bool
+vma_shared_rw(pid_t pid, uint64_t start, uint64_t end, dev_t dev, uint64_t ino)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	bool ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long s, e, o, i;
+		unsigned int maj, min;
+		char perms[5];
+
+		if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu", &s, &e, perms, &o, &maj, &min,
+		    &i) != 7 || s != start || e != end)
+			continue;
+		ok = perms[0] == 'r' && perms[1] == 'w' && perms[3] == 's' && i == ino &&
+		    makedev(maj, min) == dev;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return ok;
+}
+
 /* the object behind the asker's memory: attached, or through its map_files */
 static int
 object_fd(const struct ctrl_ctx *cx, const struct unm_opt_extmem_src *src, bool *own,
     char *why, size_t whylen)
 {
 	char path[96];
+	struct stat st;
 	int fd;
 
 	*own = false;
@@ -55,6 +94,15 @@ object_fd(const struct ctrl_ctx *cx, const struct unm_opt_extmem_src *src, bool 
 		snprintf(why, whylen, "cannot open pid %d's %.40s (%.32s): map a file (hugetlbfs, "
 		    "tmpfs) or a memfd, or run unetmapd as root", (int)cx->rq->pid, src->path,
 		    strerror(errno));
+		return -1;
+	}
+	/* after the open: the mapping we opened is the one checked (or a swap shows) */
+	if (fstat(fd, &st) < 0 || !vma_shared_rw(cx->rq->pid, src->vma_start, src->vma_end,
+	    st.st_dev, (uint64_t)st.st_ino)) {
+		snprintf(why, whylen, "pid %d does not map %.40s shared and writable at "
+		    "[0x%llx, 0x%llx)", (int)cx->rq->pid, src->path,
+		    (unsigned long long)src->vma_start, (unsigned long long)src->vma_end);
+		close(fd);
 		return -1;
 	}
 	*own = true;

@@ -344,6 +344,7 @@ main(int argc, char **argv)
 		detach();
 
 	signal(SIGPIPE, SIG_IGN);
+	sigbus_init();
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

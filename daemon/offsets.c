@@ -101,12 +101,15 @@ void
 offsets_apply(struct port *p, const struct binding *b, const struct offsets_plan *pl)
 {
 	struct nmreq_opt_offsets *o = pl->opt;
+	uint32_t cap;
 
 	if (!o)
 		return;
+	cap = (uint32_t)((p->reg->L.ring.objsize - sizeof(struct netmap_ring)) /
+	    sizeof(struct netmap_slot));
 	for (int t = 0; t < NR_DIRS; t++)
 		for (uint32_t i = b->first[t]; i < b->last[t]; i++) {
-			uint32_t idx = p->ring_idx[t][i];
+			uint32_t idx = p->ring_idx[t][i], n;
 			struct unm_kring *k = region_kring(p->reg, idx);
 			struct netmap_ring *ring = (struct netmap_ring *)(p->reg->base +
 			    unm_ring_ofs(&p->reg->L, idx));
@@ -120,7 +123,14 @@ offsets_apply(struct port *p, const struct binding *b, const struct offsets_plan
 			/* a ring someone else holds keeps the offsets its slots have */
 			if (!pl->initial || p->ring_users[t][i])
 				continue;
-			for (uint32_t j = 0; j < k->num_slots; j++)
+			/*
+			 * num_slots read once and bounded by the ring object: the
+			 * kring is in memory every client of the region may write
+			 */
+			n = __atomic_load_n(&k->num_slots, __ATOMIC_RELAXED);
+			if (n > cap)
+				n = cap;
+			for (uint32_t j = 0; j < n; j++)
 				unm_slot_set_off(&ring->slot[j], k->off_mask, (uint32_t)pl->initial);
 		}
 	o->nro_max_offset = pl->max;

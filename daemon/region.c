@@ -85,6 +85,8 @@ region_destroy(struct region *r)
 	for (uint32_t i = 0; r->ring_evfd && i < r->L.ring.num; i++)
 		if (r->ring_evfd[i] >= 0)
 			close(r->ring_evfd[i]);
+	if (r->base && r->ext)
+		sigbus_forget(r->base);
 	if (r->base)
 		munmap(r->base, r->ext ? r->ext_len : r->L.total);
 	if (r->ext && r->kbase)
@@ -200,6 +202,13 @@ region_new_ext(const struct unm_region_cfg *cfg, int fd, uint64_t ofs, uint64_t 
 		ctrl_fail(e, EFAULT, "cannot map the external memory (%llu bytes at %llu of its "
 		    "object): %s", (unsigned long long)len, (unsigned long long)ofs,
 		    strerror(errno));
+		goto fail;
+	}
+	if (!sigbus_watch(r->base, len)) {	/* its owner may truncate it */
+		ctrl_fail(e, ENOMEM, "cannot make memory region %u: too many regions in external "
+		    "memory", r->id);
+		munmap(r->base, len);
+		r->base = NULL;
 		goto fail;
 	}
 	r->kbase = mmap(NULL, r->L.total, PROT_READ | PROT_WRITE, MAP_SHARED, r->kfd, 0);
@@ -385,12 +394,27 @@ region_ring_free(struct region *r, uint32_t idx)
 	r->ring_used[idx] = 0;
 }
 
+/*
+ * Ring @ri's slot count from its kring, read once and bounded by what the
+ * ring object holds: the kring is in memory every client of the region
+ * may write, and a larger count would take us into the next ring object.
+ */
+static uint32_t
+ring_slots(struct region *r, uint32_t ri)
+{
+	uint32_t n = __atomic_load_n(&region_kring(r, ri)->num_slots, __ATOMIC_RELAXED);
+	uint32_t cap = (uint32_t)((r->L.ring.objsize - sizeof(struct netmap_ring)) /
+	    sizeof(struct netmap_slot));
+
+	return n < cap ? n : cap;
+}
+
 /* every slot of ring object @ri gets a buffer of its own; false when none is left */
 bool
 region_ring_fill(struct region *r, uint32_t ri)
 {
 	struct netmap_ring *ring = region_ring(r, ri);
-	uint32_t n = region_kring(r, ri)->num_slots;
+	uint32_t n = ring_slots(r, ri);
 
 	for (uint32_t k = 0; k < n; k++)
 		if (!(ring->slot[k].buf_idx = region_buf_alloc(r)))
@@ -403,11 +427,13 @@ void
 region_ring_free_bufs(struct region *r, uint32_t ri)
 {
 	struct netmap_ring *ring;
+	uint32_t n;
 
 	if (ri >= r->L.ring.num || !r->ring_used[ri])
 		return;
 	ring = region_ring(r, ri);
-	for (uint32_t k = 0; k < region_kring(r, ri)->num_slots && k < r->L.ring.objsize / 16; k++)
+	n = ring_slots(r, ri);
+	for (uint32_t k = 0; k < n; k++)
 		region_buf_free(r, ring->slot[k].buf_idx);
 }
 

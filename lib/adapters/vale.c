@@ -405,18 +405,27 @@ frag_copy(struct unm_kr *kr, struct vstate *st, const struct peer *pe,
     struct netmap_slot *s, uint32_t bi, uint32_t doff)
 {
 	char *dst = pe->bufs + (uint64_t)bi * pe->bufsize + doff;
-	uint32_t len = s->len, soff;
+	struct netmap_slot sl;	/* read once: the application's threads may rewrite it */
+	uint32_t len, soff;
 
+	sl.buf_idx = __atomic_load_n(&s->buf_idx, __ATOMIC_RELAXED);
+	sl.len = __atomic_load_n(&s->len, __ATOMIC_RELAXED);
+	sl.flags = __atomic_load_n(&s->flags, __ATOMIC_RELAXED);
+	sl.ptr = __atomic_load_n(&s->ptr, __ATOMIC_RELAXED);
+	len = sl.len;
 	if (len > pe->bufsize - doff)
 		len = pe->bufsize - doff;
-	if (s->flags & NS_INDIRECT) {
-		if (unm_copy_in(dst, (const void *)(uintptr_t)s->ptr, len) < 0)
+	if (sl.flags & NS_INDIRECT) {
+		if (len > kr->buf_size || unm_copy_in(dst, (const void *)(uintptr_t)sl.ptr, len) < 0) {
 			s->len = 0;	/* a bad pointer: an empty fragment, nothing read */
-		return s->len ? (uint16_t)len : 0;
+			return 0;
+		}
+		return (uint16_t)len;
 	}
-	if (!unm_slot_off(kr->k, s, kr->buf_size, &soff))
+	if (sl.buf_idx < 2 || sl.buf_idx >= kr->nbufs || !unm_slot_off(kr->k, &sl, kr->buf_size,
+	    &soff))
 		return 0;
-	memcpy(dst, st->bufs + (uint64_t)s->buf_idx * kr->buf_size + soff, len);
+	memcpy(dst, st->bufs + (uint64_t)sl.buf_idx * kr->buf_size + soff, len);
 	return (uint16_t)len;
 }
 
@@ -831,21 +840,26 @@ vale_rxsync(struct unm_kr *kr)
 			for (uint32_t i = 0; i < f; i++) {
 				struct netmap_slot *qs = &q->slot[cons];
 				uint32_t spare = rs[t].buf_idx;
+				/* each field read once: a sender may rewrite the slot meanwhile */
+				uint32_t qbi = __atomic_load_n(&qs->buf_idx, __ATOMIC_RELAXED);
+				uint32_t qlen = __atomic_load_n(&qs->len, __ATOMIC_RELAXED);
+				uint16_t qfl = __atomic_load_n(&qs->flags, __ATOMIC_RELAXED);
 
-				if (qs->buf_idx >= 2 && qs->buf_idx < kr->nbufs) {
-					uint64_t qo = qs->ptr;	/* where the sender put the data */
+				if (qbi >= 2 && qbi < kr->nbufs) {
+					/* where the sender put the data */
+					uint64_t qo = __atomic_load_n(&qs->ptr, __ATOMIC_RELAXED);
 
-					if (qo > k->off_max || qo + qs->len > kr->buf_size ||
-					    (qo & k->off_mask) != qo)
-						qo = qs->len = 0;	/* scribbled: an empty frame */
-					rs[t].buf_idx = qs->buf_idx;
-					rs[t].len = qs->len <= kr->buf_size ? qs->len : 0;
-					rs[t].flags = qs->flags;
+					if (qlen > kr->buf_size || qo > k->off_max ||
+					    qo + qlen > kr->buf_size || (qo & k->off_mask) != qo)
+						qo = qlen = 0;	/* scribbled: an empty frame */
+					rs[t].buf_idx = qbi;
+					rs[t].len = (uint16_t)qlen;
+					rs[t].flags = qfl;
 					unm_slot_set_off(&rs[t], k->off_mask, (uint32_t)qo);
 					qs->buf_idx = spare;
 				} else {
 					rs[t].len = 0;	/* a sender scribbled: an empty frame */
-					rs[t].flags = qs->flags & NS_MOREFRAG;
+					rs[t].flags = qfl & NS_MOREFRAG;
 				}
 				bytes += rs[t].len;
 				t = unm_next(t, n);

@@ -211,7 +211,7 @@ mring_put(struct mring *mr, uint32_t added, uint64_t lost, int evfd)
  */
 static bool
 mon_copy(const struct mring *mr, const struct mon_src *src, const struct netmap_slot *sv,
-    struct netmap_slot *d, char *bufs, uint32_t bsz)
+    struct netmap_slot *d, uint32_t dbuf, char *bufs, uint32_t bsz)
 {
 	uint32_t soff, doff = unm_rx_off(mr->k, bsz), len;
 	struct netmap_slot s = *sv;
@@ -221,7 +221,8 @@ mon_copy(const struct mring *mr, const struct mon_src *src, const struct netmap_
 	if (!unm_slot_off(src->k, &s, bsz, &soff))
 		return false;
 	len = s.len < bsz - doff ? s.len : bsz - doff;
-	memcpy(bufs + (uint64_t)d->buf_idx * bsz + doff, bufs + (uint64_t)s.buf_idx * bsz + soff,
+	/* dbuf: the index the caller read once and checked (the monitor may rewrite d) */
+	memcpy(bufs + (uint64_t)dbuf * bsz + doff, bufs + (uint64_t)s.buf_idx * bsz + soff,
 	    len);
 	d->len = (uint16_t)len;
 	unm_slot_set_off(d, __atomic_load_n(&mr->k->off_mask, __ATOMIC_RELAXED), doff);
@@ -252,7 +253,7 @@ mring_fill(struct mring *mr, const struct mon_src *src, uint32_t from, uint32_t 
 	for (uint32_t i = from; i != to; i = unm_next(i, src->n)) {
 		struct netmap_slot *s = &src->slot[i], *d = &mr->ring->slot[mr->prod];
 		struct netmap_slot sv = *s;
-		uint32_t dbuf = d->buf_idx;
+		uint32_t dbuf = __atomic_load_n(&d->buf_idx, __ATOMIC_RELAXED);
 
 		if (sv.buf_idx < 2 || sv.buf_idx >= nb || dbuf < 2 || dbuf >= nb) {
 			lost++;
@@ -265,7 +266,7 @@ mring_fill(struct mring *mr, const struct mon_src *src, uint32_t from, uint32_t 
 			d->len = sv.len;
 			d->ptr = sv.ptr;	/* the frame's data offset, in the watched ring's bits */
 			s->flags = sv.flags | NS_BUF_CHANGED;
-		} else if (!mon_copy(mr, src, &sv, d, bufs, bsz)) {
+		} else if (!mon_copy(mr, src, &sv, d, dbuf, bufs, bsz)) {
 			lost++;
 			continue;
 		}

@@ -15,6 +15,7 @@
 
 #include "../lib/nmraw.h"
 #include "../lib/tap.h"
+#include "shared/unetmap_kern.h"
 
 static int uniq;
 
@@ -160,6 +161,104 @@ test_refusals(void)
 	o = offs(512, 0, 16);
 	TAP_EQ(open_off(&a, m, 0, &o), 0, "once closed, the port takes other offsets");
 	raw_close(&a);
+}
+
+/* ------------------------------------------------------------ a hostile kring */
+
+/*
+ * The kring of @port's @dir ring @ringid in region @mem_id, found through
+ * our own mapping of the region (the kernel part lies at nr_memsize); NULL
+ * when it cannot be found.
+ */
+static struct unm_kring *
+find_kring(uint16_t mem_id, uint64_t memsize, const char *port, uint16_t dir, uint16_t ringid)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	struct unm_kring *found = NULL;
+
+	if (!f)
+		return NULL;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long s, e;
+		const struct unm_region_hdr *h;
+
+		if (!strstr(line, "unetmap-mem") || sscanf(line, "%llx-%llx", &s, &e) != 2 ||
+		    e - s < memsize + UNM_PAGE)
+			continue;
+		h = (const struct unm_region_hdr *)(uintptr_t)(s + memsize);
+		if (h->magic != UNM_REGION_MAGIC || h->mem_id != mem_id ||
+		    h->layout.kern_ofs != memsize)
+			continue;
+		for (uint32_t i = 0; i < h->layout.ring.num; i++) {
+			struct unm_kring *k = (struct unm_kring *)(uintptr_t)(s + memsize +
+			    unm_kring_kofs(i));
+
+			if ((uintptr_t)(k + 1) > e)
+				break;
+			if (k->dir == dir && k->ringid == ringid && strcmp(k->port, port) == 0) {
+				found = k;
+				break;
+			}
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * A client of the region rewrites the num_slots of a ring's kring that
+ * nobody holds; a registration of that ring with an initial offset must
+ * not make the daemon write slots past the ring (it used to loop over the
+ * kring's num_slots and crash).
+ */
+static void
+test_hostile_kring(void)
+{
+	char port[64];
+	struct nmreq_register req;
+	struct nmreq_opt_offsets o;
+	struct rawport a, b;
+	struct unm_kring *k;
+	uint32_t saved;
+
+	snprintf(port, sizeof(port), "vale%d:hk", uniq);
+	memset(&req, 0, sizeof(req));
+	req.nr_mode = NR_REG_ONE_NIC;
+	req.nr_ringid = 0;
+	req.nr_tx_rings = req.nr_rx_rings = 2;
+	if (raw_open_opts(&a, port, &req, NULL) != 0) {
+		tap_ok(false, "a VALE port of two ring pairs, ring 0 bound");
+		return;
+	}
+	k = find_kring(a.reg.nr_mem_id, a.reg.nr_memsize, port, 0, 1);
+	tap_ok(k != NULL, "the kring of tx ring 1 is found in our mapping of the region");
+	if (!k) {
+		raw_close(&a);
+		return;
+	}
+	saved = k->num_slots;
+	k->num_slots = 0xfffffff0u;	/* hostile */
+	memset(&req, 0, sizeof(req));
+	req.nr_mode = NR_REG_ONE_NIC;
+	req.nr_ringid = 1;
+	o = offs(256, 64, 12);
+	o.nro_opt.nro_reqtype = NETMAP_REQ_OPT_OFFSETS;
+	TAP_EQ(raw_open_opts(&b, port, &req, &o.nro_opt), 0,
+	    "ring 1 registered with an initial offset despite its kring's num_slots 0xfffffff0");
+	k->num_slots = saved;
+	if (b.fd >= 0) {
+		struct netmap_ring *tx = NETMAP_TXRING(b.nifp, 1);
+		bool all = true;
+
+		for (uint32_t j = 0; j < tx->num_slots; j++)
+			all &= NETMAP_ROFFSET(tx, &tx->slot[j]) == 64;
+		tap_ok(all, "  every slot of the ring holds the initial offset");
+		raw_close(&b);
+	}
+	raw_close(&a);
+	TAP_EQ(open_off(&b, port, 0, NULL), 0, "the daemon still answers");
+	raw_close(&b);
 }
 
 /* ------------------------------------------------------------ pipes */
@@ -470,6 +569,7 @@ main(void)
 {
 	uniq = (int)getpid() % 100000;
 	test_refusals();
+	test_hostile_kring();
 	test_pipe();
 	test_vale();
 	test_monitor();
