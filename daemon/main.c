@@ -25,6 +25,7 @@
 
 #include "event.h"
 #include "unetmap.h"
+#include "shared/sigbus.h"
 #include "unetmapd.h"
 
 static uint64_t idle_since_ms;	/* 0: not idle */
@@ -344,7 +345,7 @@ main(int argc, char **argv)
 		detach();
 
 	signal(SIGPIPE, SIG_IGN);
-	sigbus_init();
+	unm_sigbus_init();
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

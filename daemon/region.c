@@ -18,6 +18,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "shared/sigbus.h"
 #include "unetmapd.h"
 
 /* netmap's global allocator defaults: about 343 MB, mostly never touched */
@@ -86,7 +87,7 @@ region_destroy(struct region *r)
 		if (r->ring_evfd[i] >= 0)
 			close(r->ring_evfd[i]);
 	if (r->base && r->ext)
-		sigbus_forget(r->base);
+		unm_sigbus_forget(r->base);
 	if (r->base)
 		munmap(r->base, r->ext ? r->ext_len : r->L.total);
 	if (r->ext && r->kbase)
@@ -204,7 +205,7 @@ region_new_ext(const struct unm_region_cfg *cfg, int fd, uint64_t ofs, uint64_t 
 		    strerror(errno));
 		goto fail;
 	}
-	if (!sigbus_watch(r->base, len)) {	/* its owner may truncate it */
+	if (!unm_sigbus_watch(r->base, len)) {	/* its owner may truncate it */
 		ctrl_fail(e, ENOMEM, "cannot make memory region %u: too many regions in external "
 		    "memory", r->id);
 		munmap(r->base, len);

@@ -87,10 +87,6 @@ struct region *region_new_ext(const struct unm_region_cfg *cfg, int fd, uint64_t
     uint64_t len, struct ctrl_err *e);
 /* the region already made of those bytes of that object (netmap_mem_ext_search) */
 struct region *region_find_ext(uint64_t dev, uint64_t ino, uint64_t ofs, uint64_t len);
-/* sigbus.c: external memory truncated by its owner does not kill the daemon */
-void sigbus_init(void);
-bool sigbus_watch(void *base, uint64_t len);
-void sigbus_forget(void *base);
 void region_ref(struct region *r);
 void region_unref(struct region *r);
 struct region *region_list(void);

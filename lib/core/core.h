@@ -35,6 +35,7 @@ struct unm_region_map {
 	uint16_t mem_id;
 	bool ext;		/* external memory (NETMAP_REQ_OPT_EXTMEM) */
 	bool own_base;		/* base is our mapping (not the application's memory) */
+	bool watched;		/* base is another process's external memory, watched for SIGBUS */
 	int memfd;		/* kept open: applications mmap through it */
 	int kfd;		/* external memory: the kernel part's memfd; else -1 */
 	uint64_t pool_ofs;	/* where the pools start in memfd */

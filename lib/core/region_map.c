@@ -4,7 +4,10 @@
  * lives in it.  The memfd stays open: an application's own mmap() of its
  * descriptor maps the same file.  A region in external memory is two
  * objects: the application's (mapped where it registered: its own memory
- * is the region there, as in netmap) and the kernel part's memfd.
+ * is the region there, as in netmap) and the kernel part's memfd.  Mapped
+ * in another process, the application's object may be truncated by its
+ * owner: such a mapping is watched (shared/sigbus.c), so that the touch
+ * of a page gone costs zeroes, not the process.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 
 #include "core/real.h"
 #include "core/core.h"
+#include "shared/sigbus.h"
 
 static struct unm_region_map *maps;
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -69,6 +73,8 @@ map_region(struct unm_region_map *rm, const struct unm_region_src *s)
 	}
 	rm->own_base = true;
 	rm->base_len = s->ext_len;
+	/* another process's memory: its owner may truncate it under us (shared/sigbus.c) */
+	rm->watched = unm_sigbus_watch(rm->base, rm->base_len);
 	return 0;
 }
 
@@ -77,6 +83,8 @@ unmap_region(struct unm_region_map *rm, uint64_t total)
 {
 	if (rm->ext)
 		munmap(rm->kbase, total);
+	if (rm->watched)
+		unm_sigbus_forget(rm->base);
 	if (rm->own_base)
 		munmap(rm->base, rm->base_len);
 }
