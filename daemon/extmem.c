@@ -164,15 +164,15 @@ extmem_region(const struct ctrl_ctx *cx, struct region **out)
 	}
 	/* hugetlbfs maps whole huge pages (its st_blksize) */
 	blk = st.st_blksize > (blksize_t)UNM_PAGE ? (uint64_t)st.st_blksize : UNM_PAGE;
-	len = (pi->nr_memsize + blk - 1) / blk * blk;
-	if ((uint64_t)st.st_size < src->file_ofs || (uint64_t)st.st_size - src->file_ofs < len) {
-		if ((uint64_t)st.st_size >= src->file_ofs + pi->nr_memsize)
-			len = (uint64_t)st.st_size - src->file_ofs;
-		else {
-			err = fail(x, cx->e, EFAULT, name, "the memory goes past the end of its file");
-			goto out;
-		}
+	/* (no sums of what the client sent: they could wrap) */
+	if ((uint64_t)st.st_size < src->file_ofs ||
+	    (uint64_t)st.st_size - src->file_ofs < pi->nr_memsize) {
+		err = fail(x, cx->e, EFAULT, name, "the memory goes past the end of its file");
+		goto out;
 	}
+	len = pi->nr_memsize / blk * blk + (pi->nr_memsize % blk ? blk : 0);
+	if ((uint64_t)st.st_size - src->file_ofs < len)
+		len = (uint64_t)st.st_size - src->file_ofs;	/* the file ends inside a huge page */
 	r = region_find_ext(src->dev, src->ino, src->file_ofs, len);
 	if (!r) {
 		r = region_new_ext(&cfg, fd, src->file_ofs, len, cx->e);
