@@ -361,7 +361,8 @@ take_xdp(struct nic_port *np, bool drv, struct ctrl_err *e)
 		if (err)
 			return ctrl_fail(e, -err, "%s: cannot put the socket of queue %u in the "
 			    "XDP map: %s", np->ifname, q, strerror(-err));
-		err = nic_xsk_prefill(&np->xsk[q], r, region_ring(r, p->ring_idx[NR_RX][q]));
+		err = nic_xsk_prefill(&np->xsk[q], r, region_ring(r, p->ring_idx[NR_RX][q]),
+		    p->nslots[NR_RX]);
 		if (err)
 			return ctrl_fail(e, -err, "%s: cannot fill queue %u: %s", np->ifname, q,
 			    strerror(-err));

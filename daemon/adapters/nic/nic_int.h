@@ -78,7 +78,8 @@ struct nic_xsk {
 int nic_xsk_open(struct nic_xsk *x, struct region *r, int ifindex, unsigned queue,
     int umem_fd, uint32_t slots, bool force_copy, bool sg, const char *ifname, struct ctrl_err *e);
 /* posts the buffers of slots [0, n-1) of an rx ring to the fill ring */
-int nic_xsk_prefill(struct nic_xsk *x, struct region *r, struct netmap_ring *ring);
+int nic_xsk_prefill(struct nic_xsk *x, struct region *r, struct netmap_ring *ring,
+    uint32_t slots);
 
 /* packet.c: AF_PACKET sockets (emulated queues, and host->wire forwarding) */
 int nic_packet_rx_open(int ifindex, unsigned queue, unsigned nqueues, int fanout_id,

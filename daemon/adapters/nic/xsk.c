@@ -131,11 +131,11 @@ nic_xsk_open(struct nic_xsk *x, struct region *r, int ifindex, unsigned queue, i
 }
 
 int
-nic_xsk_prefill(struct nic_xsk *x, struct region *r, struct netmap_ring *ring)
+nic_xsk_prefill(struct nic_xsk *x, struct region *r, struct netmap_ring *ring, uint32_t slots)
 {
 	struct xdp_mmap_offsets off;
 	socklen_t ol = sizeof(off);
-	uint32_t n = unm_xsk_ring_size(ring->num_slots), *prod;
+	uint32_t n = unm_xsk_ring_size(slots), *prod;
 	size_t len;
 	uint64_t *desc;
 	char *map;
@@ -149,11 +149,15 @@ nic_xsk_prefill(struct nic_xsk *x, struct region *r, struct netmap_ring *ring)
 		return -errno;
 	prod = (uint32_t *)(map + off.fr.producer);
 	desc = (uint64_t *)(map + off.fr.desc);
-	/* slot num_slots-1 is the one netmap keeps empty: its buffer stays home */
-	for (uint32_t k = 0; k + 1 < ring->num_slots; k++)
+	/*
+	 * the ring's own size, not its num_slots (any client of the region may
+	 * write that); slot slots-1 is the one netmap keeps empty: its buffer
+	 * stays home.  The kernel checks every address against the UMEM.
+	 */
+	for (uint32_t k = 0; k + 1 < slots; k++)
 		desc[(*prod + k) & (n - 1)] = (uint64_t)ring->slot[k].buf_idx * r->L.buf.objsize -
 		    UNM_XSK_HEADROOM;
-	__atomic_store_n(prod, *prod + ring->num_slots - 1, __ATOMIC_RELEASE);
+	__atomic_store_n(prod, *prod + slots - 1, __ATOMIC_RELEASE);
 	munmap(map, len);
 	return 0;
 }
