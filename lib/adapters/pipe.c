@@ -20,6 +20,8 @@
  * buffer indices and lengths are checked before they are passed on, and
  * published indices are range-checked before use.
  */
+#include <string.h>
+
 #include "core/core.h"
 
 static int
@@ -32,6 +34,18 @@ bad_slot(struct unm_kr *kr, uint32_t j, const struct netmap_slot *s, const char 
 	return -1;
 }
 
+/* slots [from, to) of @ts into the same places of @rs, in at most two runs */
+static void
+copy_slots(struct netmap_slot *rs, const struct netmap_slot *ts, uint32_t from, uint32_t to,
+    uint32_t n)
+{
+	if (to < from) {
+		memcpy(rs + from, ts + from, (n - from) * sizeof(*rs));
+		from = 0;
+	}
+	memcpy(rs + from, ts + from, (to - from) * sizeof(*rs));
+}
+
 static int
 pipe_txsync(struct unm_kr *kr)
 {
@@ -40,8 +54,11 @@ pipe_txsync(struct unm_kr *kr)
 	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur;
 	uint32_t done = __atomic_load_n(&k->pipe_tail, __ATOMIC_ACQUIRE);
 	uint32_t pub = rk->pipe_tail;	/* written only by us: end of the last packet */
-	uint32_t frags, newpub, off;
+	uint32_t frags, newpub, off, nbufs = kr->nbufs, buf_size = kr->buf_size;
 	uint64_t bytes = 0, frames = 0;
+	/* the ring's offset limits, once: the kring is shared memory */
+	uint64_t off_mask = __atomic_load_n(&k->off_mask, __ATOMIC_RELAXED);
+	uint32_t off_max = __atomic_load_n(&k->off_max, __ATOMIC_RELAXED);
 	int err = 0;
 
 	/* what the peer released is our new tail */
@@ -53,14 +70,20 @@ pipe_txsync(struct unm_kr *kr)
 		pub = j;
 	frags = unm_dist(pub, j, n);	/* fragments of a packet begun earlier */
 	newpub = pub;
+	/*
+	 * The slots go across in bulk (whole cache lines of the peer's ring
+	 * written at once), then are checked where they landed: nothing past
+	 * a refused slot is published, so the peer never sees one.
+	 */
+	copy_slots(rs, ts, j, head, n);
 	for (; j != head; j = unm_next(j, n)) {
-		struct netmap_slot s = ts[j];
+		struct netmap_slot s = rs[j];
 
-		if (__builtin_expect(s.buf_idx < 2 || s.buf_idx >= kr->nbufs, 0)) {
+		if (__builtin_expect(s.buf_idx < 2 || s.buf_idx >= nbufs, 0)) {
 			err = bad_slot(kr, j, &s, "invalid buffer index");
 			break;
 		}
-		if (__builtin_expect(!unm_slot_off(k, &s, kr->buf_size, &off), 0)) {
+		if (__builtin_expect(!unm_slot_off_in(off_mask, off_max, &s, buf_size, &off), 0)) {
 			err = bad_slot(kr, j, &s, off ? "offset above the largest, or offset + "
 			    "length past the buffer's end" : "length larger than the buffer");
 			break;
@@ -69,8 +92,7 @@ pipe_txsync(struct unm_kr *kr)
 			err = bad_slot(kr, j, &s, "packet of more than 64 fragments (NS_MOREFRAG)");
 			break;
 		}
-		rs[j] = s;
-		if (s.flags & NS_BUF_CHANGED)
+		if (__builtin_expect(s.flags & NS_BUF_CHANGED, 0))
 			ts[j].flags = s.flags & ~NS_BUF_CHANGED;
 		bytes += s.len;
 		if (!(s.flags & NS_MOREFRAG)) {
