@@ -225,4 +225,20 @@ int unetmap_port_mode(int fd);
  */
 int unetmap_fd_info(int fd, char *name, size_t namelen, struct nmreq_register *reg);
 
+/*
+ * Buffer exchange on a switch: a sender that only ever swaps buffers into
+ * its tx slots (a zero-copy forwarder: netmap-bridge, nm-filter) does not
+ * care which buffer it finds in a slot afterwards.  With @on set for its
+ * descriptor @fd, a VALE switch hands such a frame to a receiver in the
+ * same memory region by exchanging buffers instead of copying: the
+ * receiver gets the sender's buffer and the sender's tx slot a free one of
+ * the same region (its buf_idx changes).  Frames to several ports, to a
+ * port in another region, with data offsets, with virtio-net header
+ * conversion, NS_INDIRECT ones, and any while a monitor watches the tx
+ * ring are still copied.  netmap never changes a tx slot's buffer, so this
+ * is off unless asked for.  0, or -1 with errno (EBADF: not a netmap
+ * descriptor; ENXIO: not bound).
+ */
+int unetmap_tx_exchange(int fd, int on);
+
 #endif

@@ -430,6 +430,28 @@ frag_copy(struct unm_kr *kr, struct vstate *st, const struct peer *pe,
 }
 
 /*
+ * Buffer exchange (unetmap_tx_exchange): our tx slot @s's buffer goes to
+ * queue slot @qs in place of its buffer @bi, which becomes the tx slot's.
+ * The slot is read once and its buffer checked again (the application's
+ * threads may have rewritten it since the packet was validated); false
+ * when it no longer qualifies, and the caller copies.
+ */
+static bool
+exchange(struct unm_kr *kr, struct netmap_slot *s, struct netmap_slot *qs, uint32_t bi)
+{
+	uint32_t idx = __atomic_load_n(&s->buf_idx, __ATOMIC_RELAXED);
+	uint16_t len = __atomic_load_n(&s->len, __ATOMIC_RELAXED);
+	uint16_t flags = __atomic_load_n(&s->flags, __ATOMIC_RELAXED);
+
+	if (idx < 2 || idx >= kr->nbufs || len > kr->buf_size || (flags & NS_INDIRECT))
+		return false;
+	qs->buf_idx = idx;
+	qs->len = len;
+	s->buf_idx = bi;
+	return true;
+}
+
+/*
  * Packet @p to a receiver whose header length differs from ours
  * (vale_offload.c); the slots it used from @prod, or VALE_OFL_*.
  */
@@ -471,7 +493,8 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 	struct netmap_ring *q;
 	struct unm_kring *qk;
 	uint32_t prod, cons, space, doff;
-	bool locked = false;
+	bool locked = false, xchg;
+	uint16_t unicast_p = NONE;	/* the packet being delivered, when it goes here only */
 
 	if (!pe->rm || qi >= pe->rm->L.ring.num) {
 		busy = ~0ull;	/* not there (yet): count them all below */
@@ -493,13 +516,22 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 	/* where the receiver wants its frames: its rx ring's offset */
 	doff = unm_rx_off(pe->rx1k && st->me + 1 == __atomic_load_n(&st->shm->host_port,
 	    __ATOMIC_RELAXED) ? pe->rx1k : pe->rx0k, pe->bufsize);
+	/*
+	 * Buffers change hands instead of bytes when the sender asked for it,
+	 * the receiver's buffers are ours (one region), nothing is offset and
+	 * no monitor will read our completed tx slots.
+	 */
+	xchg = __atomic_load_n(&kr->b->tx_exchange, __ATOMIC_RELAXED) && shl == dhl &&
+	    doff == 0 && pe->rm->uuid == kr->b->rm->uuid && pe->bufsize == kr->buf_size &&
+	    pe->nbufs == kr->nbufs && __atomic_load_n(&kr->k->off_mask, __ATOMIC_RELAXED) == 0 &&
+	    __atomic_load_n(&kr->k->nmon, __ATOMIC_RELAXED) == 0;
 	/* the two chains are in batch order: merge them */
 	while (a != NONE || b != NONE) {
 		uint16_t p;
 		uint32_t j, nf;
 
 		if (b == NONE || (a != NONE && a < b)) {
-			p = a;
+			p = unicast_p = a;
 			a = st->pk_next[a];
 		} else {
 			p = b;
@@ -533,6 +565,12 @@ deliver(struct unm_kr *kr, struct vstate *st, uint32_t d)
 
 			if (bi < 2 || bi >= pe->nbufs)
 				bi = 0;	/* a receiver scribbled: write where harm is none */
+			if (xchg && p == unicast_p && bi && exchange(kr, &ts[j], qs, bi)) {
+				qs->ptr = 0;
+				qs->flags = (uint16_t)((f + 1 < nf ? NS_MOREFRAG : 0) | (nf - f) << 8);
+				prod = unm_next(prod, VALE_INQ_SLOTS);
+				continue;
+			}
 			qs->len = frag_copy(kr, st, pe, &ts[j], bi, doff);
 			qs->ptr = doff;
 			qs->flags = (uint16_t)((f + 1 < nf ? NS_MOREFRAG : 0) | (nf - f) << 8);

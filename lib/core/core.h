@@ -161,6 +161,7 @@ struct unm_binding {
 	int *fds;			/* eventfds to close with the binding */
 	unsigned nfds;
 	uint16_t port_mode;		/* UNETMAP_MODE_* (include/unetmap.h) */
+	bool tx_exchange;		/* unetmap_tx_exchange(): a switch may swap our tx buffers */
 	uint8_t cap[UNM_CAP_BYTES];	/* the daemon's secret for our queries (unm_query) */
 	char port[NETMAP_REQ_IFNAMSIZ];
 	/*

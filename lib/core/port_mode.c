@@ -2,7 +2,8 @@
  * port_mode.c - what a NIC port got (include/unetmap.h), and the port-mode
  * option from the environment (UNETMAP_ADMODE, UNETMAP_FORCE,
  * UNETMAP_FIX_OFFLOADS), so that programs built for netmap, which know
- * nothing of it, can still ask.
+ * nothing of it, can still ask.  Also the per-descriptor switch: buffer
+ * exchange on VALE switches (unetmap_tx_exchange).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,6 +38,26 @@ unetmap_port_mode(int fd)
 	mode = d->bind ? d->bind->port_mode : UNETMAP_MODE_NONE;
 	unm_dev_put(d);
 	return mode;
+}
+
+int
+unetmap_tx_exchange(int fd, int on)
+{
+	struct unm_dev *d = unm_dev_get(fd);
+	int r = 0;
+
+	if (!d) {
+		errno = EBADF;
+		return -1;
+	}
+	if (d->bind)
+		__atomic_store_n(&d->bind->tx_exchange, on != 0, __ATOMIC_RELAXED);
+	else
+		r = -1;
+	unm_dev_put(d);
+	if (r)
+		errno = ENXIO;
+	return r;
 }
 
 static bool

@@ -23,6 +23,7 @@ struct nb_stats {
  * most @limit slots: swapping buffers when @zcopy, copying otherwise;
  * NS_MOREFRAG goes along.  Returns the slots moved.
  */
+void nb_allow_exchange(struct nmport_d *a, struct nmport_d *b);
 uint32_t nb_move(struct nmport_d *src, struct nmport_d *dst, uint32_t limit, bool zcopy,
     struct nb_stats *st);
 /*

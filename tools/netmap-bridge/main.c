@@ -302,6 +302,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	zcopy = !copy && pa->reg.nr_mem_id == pb->reg.nr_mem_id;
+	if (zcopy)
+		nb_allow_exchange(pa, pb);
 	if (verbose) {
 		say_port(spec_a, pa);
 		if (!loopback)

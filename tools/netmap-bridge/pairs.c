@@ -29,8 +29,11 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 		fprintf(stderr, "netmap-bridge: out of memory\n");
 		return 1;
 	}
-	for (unsigned p = 0; p < n / 2; p++)
+	for (unsigned p = 0; p < n / 2; p++) {
 		zc[p] = !copy && port[2 * p]->reg.nr_mem_id == port[2 * p + 1]->reg.nr_mem_id;
+		if (zc[p])
+			nb_allow_exchange(port[2 * p], port[2 * p + 1]);
+	}
 	while (!*stop) {
 		for (unsigned i = 0; i < n; i++) {
 			pfd[i].fd = port[i]->fd;

@@ -26,6 +26,7 @@
 #define LIBNETMAP_NOTHREADSAFE
 #include <libnetmap.h>
 #include "tools/common/nm_errno.h"
+#include "unetmap.h"
 
 #define MAX_RULES 32
 
@@ -306,6 +307,9 @@ main(int argc, char **argv)
 		nmport_close(nic);
 		return 1;
 	}
+	/* frames move by swaps: a switch may hand our buffers on instead of copying */
+	unetmap_tx_exchange(nic->fd, 1);
+	unetmap_tx_exchange(hst->fd, 1);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	fprintf(stderr, "nm-filter: %s <-> %s, %d rule%s\n", port, host, nrules,

@@ -515,6 +515,8 @@ icpt_lookup(const char *name, uint64_t netns, struct nmreq_register *req, bool c
 {
 	struct vswitch *s = NULL;
 	struct port *p;
+	uint32_t hp;
+	uint16_t mem_id;
 	int err;
 
 	if (strlen(name) < VALE_NAME_MAX && vale_ident(name + 4, strlen(name) - 4, true))
@@ -530,8 +532,17 @@ icpt_lookup(const char *name, uint64_t netns, struct nmreq_register *req, bool c
 	}
 	if (!create)
 		return ctrl_fail(e, ENXIO, "%s: not intercepted", name);
+	/*
+	 * By default in the region of the switch's interface (its attachment's,
+	 * region 1), where the members' frames and ours can change hands by
+	 * buffer exchange (unetmap_tx_exchange) instead of copies.
+	 */
+	mem_id = req->nr_mem_id;
+	hp = s->shm->host_port;
+	if (mem_id == 0 && hp >= 1 && hp <= VALE_MAX_PORTS && s->ports[hp - 1])
+		mem_id = s->ports[hp - 1]->reg->id;
 	err = vale_port_new(name, "*", false, 1, 1, req->nr_tx_slots, req->nr_rx_slots, 1,
-	    req->nr_mem_id, &p, e);
+	    mem_id, &p, e);
 	if (err)
 		return err;
 	err = vale_join(s, p, e);
