@@ -66,6 +66,15 @@ struct vstate {
 	uint32_t gen;		/* of peer[] below */
 	bool have_peers;
 	uint32_t rr;		/* rx: the queue the next round starts with */
+	/*
+	 * rx: the senders whose queue (inq[], then retired[]) was set when the
+	 * switch's gen was rxq_gen; the daemon bumps gen after every change
+	 * that sets one, so only these need looking at until it moves again
+	 */
+	const struct vale_shm *rxq_shm;
+	uint32_t rxq_gen, nrxq;
+	uint8_t rxq[VALE_MAX_PORTS + VALE_MAX_RETIRED];
+	_Static_assert(VALE_MAX_PORTS + VALE_MAX_RETIRED <= 256, "rxq holds them in bytes");
 	uint32_t icpt_now;	/* tx: the interceptor (index + 1) during this sync */
 	uint32_t hdr_now;	/* tx: our virtio-net header length during this sync */
 	char *bufs;		/* our own buffer pool */
@@ -801,6 +810,27 @@ vale_txsync(struct unm_kr *kr)
 
 /* ------------------------------------------------------------ rx */
 
+/* the list of queues to look at (st->rxq), made again when the switch's gen moved */
+static void
+rx_queues(struct vstate *st, const struct vale_port_shm *ps, const struct unm_region_map *rm)
+{
+	uint32_t g = __atomic_load_n(&st->shm->gen, __ATOMIC_ACQUIRE);
+
+	if (st->rxq_shm == st->shm && st->rxq_gen == g)
+		return;
+	st->nrxq = 0;
+	for (uint32_t s = 0; s < VALE_MAX_PORTS + VALE_MAX_RETIRED; s++) {
+		uint32_t qi = __atomic_load_n(s < VALE_MAX_PORTS ? &ps->inq[s] :
+		    &ps->retired[s - VALE_MAX_PORTS], __ATOMIC_ACQUIRE);
+
+		if (s != st->me && qi < rm->L.ring.num)
+			st->rxq[st->nrxq++] = (uint8_t)s;
+	}
+	st->rxq_shm = st->shm;
+	st->rxq_gen = g;
+	st->rr = 0;
+}
+
 static int
 vale_rxsync(struct unm_kr *kr)
 {
@@ -841,9 +871,10 @@ vale_rxsync(struct unm_kr *kr)
 	ps = &st->shm->port[st->me];
 	t = k->nr_hwtail;
 	room = n - 1 - unm_dist(head, t, n);
+	rx_queues(st, ps, rm);
 	/* every sender's queue, then the queues of senders that left */
-	for (uint32_t v = 0; v < VALE_MAX_PORTS + VALE_MAX_RETIRED && room; v++) {
-		uint32_t s = (st->rr + v) % (VALE_MAX_PORTS + VALE_MAX_RETIRED);
+	for (uint32_t v = 0; v < st->nrxq && room; v++) {
+		uint32_t s = st->rxq[(st->rr + v) % st->nrxq];
 		uint32_t qi = __atomic_load_n(s < VALE_MAX_PORTS ? &ps->inq[s] :
 		    &ps->retired[s - VALE_MAX_PORTS], __ATOMIC_ACQUIRE);
 		struct netmap_ring *q;
@@ -908,7 +939,7 @@ vale_rxsync(struct unm_kr *kr)
 		}
 		__atomic_store_n(&qk->nr_hwcur, cons, __ATOMIC_RELEASE);
 	}
-	st->rr = (st->rr + 1) % (VALE_MAX_PORTS + VALE_MAX_RETIRED);
+	st->rr = st->nrxq ? (st->rr + 1) % st->nrxq : 0;
 	k->nr_hwtail = t;
 	k->frames += frames;
 	k->bytes += bytes;
