@@ -91,7 +91,7 @@ tl_params_parse(struct tl_params *p, const struct tl_args *args, char *err, size
 	p->link.bw = LM_BW_CONST;
 	if (a->B && lm_parse_bw(&p->link, a->B, 0, err, errlen) < 0)
 		return -1;
-	if (a->D && lm_parse_delay(&p->link, a->D, err, errlen) < 0)
+	if (a->D && lm_parse_delay(&p->link, a->D, 0, err, errlen) < 0)
 		return -1;
 	if (a->L && lm_parse_loss(&p->link, a->L, err, errlen) < 0)
 		return -1;
