@@ -2,7 +2,11 @@
 # tlem.sh - tlem between netmap pipes with real traffic: a delay (-D, both
 # directions, then each its own) shows in pkt-gen ping/pong round trips;
 # a bandwidth cap (-B) in the rate pkt-gen rx measures, with the queue's
-# drops counted; a loss (-L) and a reordering hold (-R) in the counts,
+# drops counted; netmap's inter-packet delay (-D inter-packet: the idle
+# delay in round trips, the gaps as the rate a backlog reaches the
+# receiver at) and average bandwidth (-B avg: a token bucket, its rate at
+# the receiver and its depth as a burst that passes while the rest is
+# dropped); a loss (-L) and a reordering hold (-R) in the counts,
 # within binomial bounds for the sample; a running tlem takes new
 # parameters from another one through its session file (-s) and stops on
 # -a; bad flags are refused with a message and status 1; netmap's own
@@ -187,6 +191,71 @@ q=$(count t4 1 dropped)
 [ "${q:-0}" -gt 5000 ]
 ok $? "-B 10M: what exceeds the link is dropped at the queue (${q:-?} of 15000)"
 
+# ---------------------------------------------------------------- inter-packet delay
+# -D inter-packet,0.5ms,1.5ms,20ms: a frame that finds the line idle
+# leaves 20 ms after it came (ping waits for each reply: round trips of
+# at least 2 x 20 ms); frames that come faster leave a 0.5..1.5 ms gap
+# (1 ms on average) after the one before: 2000 frames offered at 20000/s
+# reach the receiver at about 1000/s (1999 gaps: 2 s, 5 sigma = 65 ms)
+tlem_on t10 i1a$id i1b$id -D inter-packet,0.5ms,1.5ms,20ms
+ping_through p10 i1a$id i1b$id 20
+read -r mn av <<<"$(rtt p10_ping)"
+grep -q "^ping: 20 sent, 20 replies, 0 lost" "$TMP/p10_ping.out" && [ -n "${mn:-}" ] &&
+	[ "$mn" -ge 40000000 ] && [ "$av" -le 300000000 ]
+ok $? "-D inter-packet,0.5ms,1.5ms,20ms: a frame on an idle line waits 20 ms each way (min RTT ${mn:-?} ns)"
+bg r10 "$PKTGEN" -f rx -i "netmap:i1b$id{1"
+ready r10 out "^Receiving from"
+bg s10 "$PKTGEN" -f tx -i "netmap:i1a$id{1" -l 60 -n 2000 -R 20000
+finish s10
+sleep 3.5
+stop r10
+stop t10
+read -r got secs <<<"$(sed -n 's/^Received \([0-9]*\) packets .* in \([0-9.]*\) seconds.*/\1 \2/p' "$TMP/r10.out")"
+ratio=$(awk -v n="${got:-0}" -v t="${secs:-0}" 'BEGIN { if (t > 0) printf "%.3f", (n - 1) / t / 1000; else print 0 }')
+[ "${got:-0}" = 2000 ] && within "$ratio" 0.5 1.1
+ok $? "-D inter-packet: a backlog leaves 1 ms apart on average: all ${got:-?} at $ratio x 1000/s (bounds 0.5..1.1)"
+
+# ---------------------------------------------------------------- average bandwidth
+# -B avg,10M is a token bucket: a frame costs its length + 24 bytes and
+# goes at once if the bucket holds that much, else it is dropped (no
+# queue).  1000-byte frames offered at 40 Mbit/s for 3 s: the receiver
+# sees 10 Mbit/s x 1000/1024, the rest dropped
+tlem_on t11 a1a$id a1b$id -B avg,10M
+bg r11 "$PKTGEN" -f rx -i "netmap:a1b$id{1"
+ready r11 out "^Receiving from"
+bg s11 "$PKTGEN" -f tx -i "netmap:a1a$id{1" -l 1000 -n 15000 -R 5000
+finish s11
+sleep 0.5
+stop r11
+stop t11
+rx=$(sed -n 's/^Received \([0-9]*\) packets \([0-9]*\) bytes .* in \([0-9.]*\) seconds.*/\1 \2 \3/p' "$TMP/r11.out")
+ratio=$(echo "$rx" | awk '{ if ($3 > 0) printf "%.3f", $2 * 8 / $3 / (10e6 * ($2 / $1) / ($2 / $1 + 24)); else print 0 }')
+within "$ratio" 0.5 1.1
+ok $? "-B avg,10M: the receiver's rate is the bucket's (ratio to 10 Mbit/s less framing: $ratio, bounds 0.5..1.1)"
+q=$(count t11 1 dropped)
+[ "${q:-0}" -gt 5000 ]
+ok $? "-B avg,10M: what exceeds the average is dropped (${q:-?} of 15000)"
+
+# the bucket's depth lets a burst through: at 300 kbit/s it is 18400 bytes
+# (two 9200-byte frames; 4 x 2^20 ns of the rate is less), full 0.5 s
+# after tlem starts.  60 frames of 1000 bytes sent at 20000/s: the first
+# 17 (17 x 1024 bytes) pass, a few more as it refills (37500 bytes/s), and
+# the rest is dropped at once.  A constant -B 300k would queue 50000
+# bytes (about 48 frames) and drop about 12.
+tlem_on t12 a2a$id a2b$id -B avg,300k
+bg r12 "$PKTGEN" -f rx -i "netmap:a2b$id{1"
+ready r12 out "^Receiving from"
+sleep 1
+bg s12 "$PKTGEN" -f tx -i "netmap:a2a$id{1" -l 1000 -n 60 -R 20000
+finish s12
+sleep 0.5
+stop r12
+stop t12
+got=$(sed -n 's/^Received \([0-9]*\) packets.*/\1/p' "$TMP/r12.out")
+q=$(count t12 1 dropped)
+[ -n "${got:-}" ] && [ "$got" -ge 17 ] && [ "$got" -le 25 ] && [ "$((got + ${q:-0}))" = 60 ]
+ok $? "-B avg,300k: a burst of the bucket's depth passes, the rest is dropped (${got:-?} of 60 received, bounds 17..25; ${q:-?} dropped)"
+
 # ---------------------------------------------------------------- loss
 # lost / frames within 5 sigma of the asked probability (20000 frames)
 loss_check() {	# loss_check TAG P "TLEM ARGS"
@@ -266,6 +335,10 @@ bad "the same port twice" "the two ports must differ" -i "netmap:x1$id}1" -i "ne
 bad "-B abc" "-B abc: a bandwidth is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -B abc
 bad "-B real (nmreplay's only)" "-B real: a bandwidth is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -B real
 bad "-D uniform,5ms,1ms" "wants dmin <= dmax" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -D uniform,5ms,1ms
+bad "-D inter-packet,2ms,1ms,5ms" "wants min-gap <= max-gap" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -D inter-packet,2ms,1ms,5ms
+bad "-D inter-packet,1ms,2ms (no idle delay)" "-D inter-packet,1ms,2ms: inter-packet,min-gap,max-gap,delay wants three times" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -D inter-packet,1ms,2ms
+bad "-B avg,0" "-B avg,0: avg,bps is a token bucket" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -B avg,0
+bad "-B avg,10x" "-B avg,10x: avg,bps is a token bucket" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -B avg,10x
 bad "-L 2" "-L 2: a loss is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -L 2
 bad "-D three times" "given a third time" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -D 1ms -D 2ms -D 3ms
 bad "-R 0.5" "-R 0.5: reordering is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -R 0.5
