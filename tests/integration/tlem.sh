@@ -314,6 +314,11 @@ timeout 10 "$TLEM" -s "$S" -D 300ms >"$TMP/c9.out" 2>&1
 rc=$?
 [ "$rc" = 1 ] && grep -q "above the running tlem's limit" "$TMP/c9.out"
 ok $? "-s: a delay above the server's -M limit is refused, status 1 ($(head -1 "$TMP/c9.out"))"
+# inter-packet's limit is its idle delay, as netmap's
+timeout 10 "$TLEM" -s "$S" -D inter-packet,1ms,2ms,300ms >"$TMP/c10.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -q "inter-packet,1ms,2ms,300ms: the delay may reach 300000 us, above the running tlem's limit" "$TMP/c10.out"
+ok $? "-s: -D inter-packet with an idle delay above -M is refused, status 1 ($(head -1 "$TMP/c10.out"))"
 timeout 10 "$TLEM" -s "$S" -a >"$TMP/a8.out" 2>&1
 rc=$?
 for _ in $(seq 50); do kill -0 "$PID_t8" 2>/dev/null || break; sleep 0.1; done
