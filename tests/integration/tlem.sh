@@ -146,6 +146,40 @@ count() {	# count NAME DIR WORD
 	sed -n "$2p" "$TMP/$1.out" | grep -o "[0-9]* $3" | grep -o '^[0-9]*'
 }
 
+# through TAG PIPE_A PIPE_B PRE SETTLE "TX ARGS" TLEM ARGS...: tlem tTAG
+# between the pipes, pkt-gen rx rTAG on PIPE_B{1, PRE seconds later pkt-gen
+# tx sTAG (TX ARGS) on PIPE_A{1; SETTLE seconds after the sender is done,
+# all stopped.  The receiver's "packets bytes seconds" in RX (empty: none)
+through() {
+	local tag=$1 a=$2 b=$3 pre=$4 settle=$5 tx=$6
+	shift 6
+	tlem_on "t$tag" "$a" "$b" "$@"
+	bg "r$tag" "$PKTGEN" -f rx -i "netmap:$b{1"
+	ready "r$tag" out "^Receiving from"
+	sleep "$pre"
+	# shellcheck disable=SC2086
+	bg "s$tag" "$PKTGEN" -f tx -i "netmap:$a{1" $tx
+	finish "s$tag"
+	sleep "$settle"
+	stop "r$tag"
+	stop "t$tag"
+	RX=$(sed -n 's/^Received \([0-9]*\) packets \([0-9]*\) bytes .* in \([0-9.]*\) seconds.*/\1 \2 \3/p' "$TMP/r$tag.out")
+}
+
+# link_rate TAG BPS FRAMING WHAT: the receiver's rate (RX) is BPS less
+# FRAMING bytes a frame (within 0.5..1.1), and tTAG dropped more than 5000
+# of the 15000 frames offered
+link_rate() {
+	local ratio q
+	ratio=$(echo "$RX" | awk -v bps="$2" -v x="$3" '{ if ($3 > 0)
+		printf "%.3f", $2 * 8 / $3 / (bps * ($2 / $1) / ($2 / $1 + x)); else print 0 }')
+	within "$ratio" 0.5 1.1
+	ok $? "$4: the receiver's rate is the link's (ratio to $2 bit/s, less $3 bytes a frame: $ratio, bounds 0.5..1.1)"
+	q=$(count "t$1" 1 dropped)
+	[ "${q:-0}" -gt 5000 ]
+	ok $? "$4: what exceeds it is dropped (${q:-?} of 15000)"
+}
+
 # ---------------------------------------------------------------- delay
 tlem_on t1 d1a$id d1b$id -D 10ms
 ping_through p1 d1a$id d1b$id 50
@@ -175,21 +209,8 @@ ok $? "no -D: every reply back, round trips well under 20 ms (min ${mn:-?} ns)"
 # ---------------------------------------------------------------- bandwidth
 # 1000-byte frames at 40 Mbit/s offered to a 10 Mbit/s link for 3 s: the
 # receiver sees about 10 Mbit/s, the rest is dropped by the 50000-byte queue
-tlem_on t4 b1a$id b1b$id -B 10M
-bg r4 "$PKTGEN" -f rx -i "netmap:b1b$id{1"
-ready r4 out "^Receiving from"
-bg s4 "$PKTGEN" -f tx -i "netmap:b1a$id{1" -l 1000 -n 15000 -R 5000
-finish s4
-sleep 0.5
-stop r4
-stop t4
-rx=$(sed -n 's/^Received \([0-9]*\) packets \([0-9]*\) bytes .* in \([0-9.]*\) seconds.*/\2 \3/p' "$TMP/r4.out")
-ratio=$(echo "$rx" | awk '{ if ($2 > 0) printf "%.3f", $1 * 8 / $2 / 10e6; else print 0 }')
-within "$ratio" 0.5 1.1
-ok $? "-B 10M: the receiver's rate is that of the link (ratio to 10 Mbit/s: $ratio, bounds 0.5..1.1)"
-q=$(count t4 1 dropped)
-[ "${q:-0}" -gt 5000 ]
-ok $? "-B 10M: what exceeds the link is dropped at the queue (${q:-?} of 15000)"
+through 4 b1a$id b1b$id 0 0.5 "-l 1000 -n 15000 -R 5000" -B 10M
+link_rate 4 10e6 0 "-B 10M (the queue drops)"
 
 # ---------------------------------------------------------------- inter-packet delay
 # -D inter-packet,0.5ms,1.5ms,20ms: a frame that finds the line idle
@@ -199,18 +220,13 @@ ok $? "-B 10M: what exceeds the link is dropped at the queue (${q:-?} of 15000)"
 # reach the receiver at about 1000/s (1999 gaps: 2 s, 5 sigma = 65 ms)
 tlem_on t10 i1a$id i1b$id -D inter-packet,0.5ms,1.5ms,20ms
 ping_through p10 i1a$id i1b$id 20
+stop t10
 read -r mn av <<<"$(rtt p10_ping)"
 grep -q "^ping: 20 sent, 20 replies, 0 lost" "$TMP/p10_ping.out" && [ -n "${mn:-}" ] &&
 	[ "$mn" -ge 40000000 ] && [ "$av" -le 300000000 ]
 ok $? "-D inter-packet,0.5ms,1.5ms,20ms: a frame on an idle line waits 20 ms each way (min RTT ${mn:-?} ns)"
-bg r10 "$PKTGEN" -f rx -i "netmap:i1b$id{1"
-ready r10 out "^Receiving from"
-bg s10 "$PKTGEN" -f tx -i "netmap:i1a$id{1" -l 60 -n 2000 -R 20000
-finish s10
-sleep 3.5
-stop r10
-stop t10
-read -r got secs <<<"$(sed -n 's/^Received \([0-9]*\) packets .* in \([0-9.]*\) seconds.*/\1 \2/p' "$TMP/r10.out")"
+through 10b i2a$id i2b$id 0 3.5 "-l 60 -n 2000 -R 20000" -D inter-packet,0.5ms,1.5ms,20ms
+read -r got _ secs <<<"$RX"
 ratio=$(awk -v n="${got:-0}" -v t="${secs:-0}" 'BEGIN { if (t > 0) printf "%.3f", (n - 1) / t / 1000; else print 0 }')
 [ "${got:-0}" = 2000 ] && within "$ratio" 0.5 1.1
 ok $? "-D inter-packet: a backlog leaves 1 ms apart on average: all ${got:-?} at $ratio x 1000/s (bounds 0.5..1.1)"
@@ -220,21 +236,8 @@ ok $? "-D inter-packet: a backlog leaves 1 ms apart on average: all ${got:-?} at
 # goes at once if the bucket holds that much, else it is dropped (no
 # queue).  1000-byte frames offered at 40 Mbit/s for 3 s: the receiver
 # sees 10 Mbit/s x 1000/1024, the rest dropped
-tlem_on t11 a1a$id a1b$id -B avg,10M
-bg r11 "$PKTGEN" -f rx -i "netmap:a1b$id{1"
-ready r11 out "^Receiving from"
-bg s11 "$PKTGEN" -f tx -i "netmap:a1a$id{1" -l 1000 -n 15000 -R 5000
-finish s11
-sleep 0.5
-stop r11
-stop t11
-rx=$(sed -n 's/^Received \([0-9]*\) packets \([0-9]*\) bytes .* in \([0-9.]*\) seconds.*/\1 \2 \3/p' "$TMP/r11.out")
-ratio=$(echo "$rx" | awk '{ if ($3 > 0) printf "%.3f", $2 * 8 / $3 / (10e6 * ($2 / $1) / ($2 / $1 + 24)); else print 0 }')
-within "$ratio" 0.5 1.1
-ok $? "-B avg,10M: the receiver's rate is the bucket's (ratio to 10 Mbit/s less framing: $ratio, bounds 0.5..1.1)"
-q=$(count t11 1 dropped)
-[ "${q:-0}" -gt 5000 ]
-ok $? "-B avg,10M: what exceeds the average is dropped (${q:-?} of 15000)"
+through 11 a1a$id a1b$id 0 0.5 "-l 1000 -n 15000 -R 5000" -B avg,10M
+link_rate 11 10e6 24 "-B avg,10M (the bucket drops)"
 
 # the bucket's depth lets a burst through: at 300 kbit/s it is 18400 bytes
 # (two 9200-byte frames; 4 x 2^20 ns of the rate is less), full 0.5 s
@@ -242,16 +245,8 @@ ok $? "-B avg,10M: what exceeds the average is dropped (${q:-?} of 15000)"
 # 17 (17 x 1024 bytes) pass, a few more as it refills (37500 bytes/s), and
 # the rest is dropped at once.  A constant -B 300k would queue 50000
 # bytes (about 48 frames) and drop about 12.
-tlem_on t12 a2a$id a2b$id -B avg,300k
-bg r12 "$PKTGEN" -f rx -i "netmap:a2b$id{1"
-ready r12 out "^Receiving from"
-sleep 1
-bg s12 "$PKTGEN" -f tx -i "netmap:a2a$id{1" -l 1000 -n 60 -R 20000
-finish s12
-sleep 0.5
-stop r12
-stop t12
-got=$(sed -n 's/^Received \([0-9]*\) packets.*/\1/p' "$TMP/r12.out")
+through 12 a2a$id a2b$id 1 0.5 "-l 1000 -n 60 -R 20000" -B avg,300k
+read -r got _ <<<"$RX"
 q=$(count t12 1 dropped)
 [ -n "${got:-}" ] && [ "$got" -ge 17 ] && [ "$got" -le 25 ] && [ "$((got + ${q:-0}))" = 60 ]
 ok $? "-B avg,300k: a burst of the bucket's depth passes, the rest is dropped (${got:-?} of 60 received, bounds 17..25; ${q:-?} dropped)"
@@ -261,17 +256,10 @@ ok $? "-B avg,300k: a burst of the bucket's depth passes, the rest is dropped ($
 loss_check() {	# loss_check TAG P "TLEM ARGS"
 	local tag=$1 p=$2 args=$3 in lost got lo hi
 	# shellcheck disable=SC2086
-	tlem_on "t$tag" "l${tag}a$id" "l${tag}b$id" $args
-	bg "r$tag" "$PKTGEN" -f rx -i "netmap:l${tag}b$id{1"
-	ready "r$tag" out "^Receiving from"
-	bg "s$tag" "$PKTGEN" -f tx -i "netmap:l${tag}a$id{1" -l 60 -n 20000 -R 100000
-	finish "s$tag"
-	sleep 0.5
-	stop "r$tag"
-	stop "t$tag"
+	through "$tag" "l${tag}a$id" "l${tag}b$id" 0 0.5 "-l 60 -n 20000 -R 100000" $args
 	in=$(count "t$tag" 1 "frames in")
 	lost=$(count "t$tag" 1 lost)
-	got=$(sed -n 's/^Received \([0-9]*\) packets.*/\1/p' "$TMP/r$tag.out")
+	read -r got _ <<<"$RX"
 	read -r lo hi <<<"$(awk -v p="$p" 'BEGIN { s = 5 * sqrt(p * (1 - p) / 20000);
 		printf "%.5f %.5f", p - s, p + s }')"
 	[ "${in:-0}" = 20000 ] && within "$(awk -v l="${lost:-0}" 'BEGIN { print l / 20000 }')" "$lo" "$hi"
@@ -284,16 +272,9 @@ loss_check 5 0.1 "-L 0.1"
 loss_check 6 "$(awk 'BEGIN { printf "%.6f", 1 - (1 - 1e-4) ^ 480 }')" "-L ber,1e-4"
 
 # ---------------------------------------------------------------- reordering
-tlem_on t7 r7a$id r7b$id -R const,0.2,2ms
-bg r7 "$PKTGEN" -f rx -i "netmap:r7b$id{1"
-ready r7 out "^Receiving from"
-bg s7 "$PKTGEN" -f tx -i "netmap:r7a$id{1" -l 60 -n 10000 -R 20000
-finish s7
-sleep 0.5
-stop r7
-stop t7
+through 7 r7a$id r7b$id 0 0.5 "-l 60 -n 10000 -R 20000" -R const,0.2,2ms
 held=$(count t7 1 held)
-got=$(sed -n 's/^Received \([0-9]*\) packets.*/\1/p' "$TMP/r7.out")
+read -r got _ <<<"$RX"
 within "$(awk -v h="${held:-0}" 'BEGIN { print h / 10000 }')" 0.18 0.22 && [ "${got:-0}" = 10000 ]
 ok $? "-R const,0.2,2ms: ${held:-?} of 10000 frames held back (0.2 within 5 sigma), all ${got:-?} delivered"
 
