@@ -309,6 +309,8 @@ bad 1 "a port that cannot be" "cannot open netmap:nrz{1/q" -i 'netmap:nrz{1/q' -
 bad 2 "-B in no known form" "-B fast,1" -i 'netmap:nrz{1' -f "$TMP/mix.pcap" -B fast,1
 bad 2 "-B real with a speedup of 0" "speedup" -i 'netmap:nrz{1' -f "$TMP/mix.pcap" -B real,0
 bad 2 "-D uniform with dmin > dmax" "dmin <= dmax" -i 'netmap:nrz{1' -f "$TMP/mix.pcap" -D uniform,5ms,1ms
+bad 2 "-B avg (tlem's token bucket, not netmap's nmreplay's)" "-B avg,1M: a bandwidth is" -i 'netmap:nrz{1' -f "$TMP/mix.pcap" -B avg,1M
+bad 2 "-D inter-packet (tlem's, not netmap's nmreplay's)" "-D inter-packet,1ms,2ms,5ms: a delay is" -i 'netmap:nrz{1' -f "$TMP/mix.pcap" -D inter-packet,1ms,2ms,5ms
 bad 2 "-D with a unit it does not know" "-D 3h" -i 'netmap:nrz{1' -f "$TMP/mix.pcap" -D 3h
 bad 2 "-L above 1" "-L plr,1.5" -i 'netmap:nrz{1' -f "$TMP/mix.pcap" -L plr,1.5
 bad 2 "-L of an unknown kind" "-L burst" -i 'netmap:nrz{1' -f "$TMP/mix.pcap" -L burst,0.1

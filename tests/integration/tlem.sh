@@ -2,7 +2,11 @@
 # tlem.sh - tlem between netmap pipes with real traffic: a delay (-D, both
 # directions, then each its own) shows in pkt-gen ping/pong round trips;
 # a bandwidth cap (-B) in the rate pkt-gen rx measures, with the queue's
-# drops counted; a loss (-L) and a reordering hold (-R) in the counts,
+# drops counted; netmap's inter-packet delay (-D inter-packet: the idle
+# delay in round trips, the gaps as the rate a backlog reaches the
+# receiver at) and average bandwidth (-B avg: a token bucket, its rate at
+# the receiver and its depth as a burst that passes while the rest is
+# dropped); a loss (-L) and a reordering hold (-R) in the counts,
 # within binomial bounds for the sample; a running tlem takes new
 # parameters from another one through its session file (-s) and stops on
 # -a; bad flags are refused with a message and status 1; netmap's own
@@ -142,6 +146,40 @@ count() {	# count NAME DIR WORD
 	sed -n "$2p" "$TMP/$1.out" | grep -o "[0-9]* $3" | grep -o '^[0-9]*'
 }
 
+# through TAG PIPE_A PIPE_B PRE SETTLE "TX ARGS" TLEM ARGS...: tlem tTAG
+# between the pipes, pkt-gen rx rTAG on PIPE_B{1, PRE seconds later pkt-gen
+# tx sTAG (TX ARGS) on PIPE_A{1; SETTLE seconds after the sender is done,
+# all stopped.  The receiver's "packets bytes seconds" in RX (empty: none)
+through() {
+	local tag=$1 a=$2 b=$3 pre=$4 settle=$5 tx=$6
+	shift 6
+	tlem_on "t$tag" "$a" "$b" "$@"
+	bg "r$tag" "$PKTGEN" -f rx -i "netmap:$b{1"
+	ready "r$tag" out "^Receiving from"
+	sleep "$pre"
+	# shellcheck disable=SC2086
+	bg "s$tag" "$PKTGEN" -f tx -i "netmap:$a{1" $tx
+	finish "s$tag"
+	sleep "$settle"
+	stop "r$tag"
+	stop "t$tag"
+	RX=$(sed -n 's/^Received \([0-9]*\) packets \([0-9]*\) bytes .* in \([0-9.]*\) seconds.*/\1 \2 \3/p' "$TMP/r$tag.out")
+}
+
+# link_rate TAG BPS FRAMING WHAT: the receiver's rate (RX) is BPS less
+# FRAMING bytes a frame (within 0.5..1.1), and tTAG dropped more than 5000
+# of the 15000 frames offered
+link_rate() {
+	local ratio q
+	ratio=$(echo "$RX" | awk -v bps="$2" -v x="$3" '{ if ($3 > 0)
+		printf "%.3f", $2 * 8 / $3 / (bps * ($2 / $1) / ($2 / $1 + x)); else print 0 }')
+	within "$ratio" 0.5 1.1
+	ok $? "$4: the receiver's rate is the link's (ratio to $2 bit/s, less $3 bytes a frame: $ratio, bounds 0.5..1.1)"
+	q=$(count "t$1" 1 dropped)
+	[ "${q:-0}" -gt 5000 ]
+	ok $? "$4: what exceeds it is dropped (${q:-?} of 15000)"
+}
+
 # ---------------------------------------------------------------- delay
 tlem_on t1 d1a$id d1b$id -D 10ms
 ping_through p1 d1a$id d1b$id 50
@@ -171,38 +209,57 @@ ok $? "no -D: every reply back, round trips well under 20 ms (min ${mn:-?} ns)"
 # ---------------------------------------------------------------- bandwidth
 # 1000-byte frames at 40 Mbit/s offered to a 10 Mbit/s link for 3 s: the
 # receiver sees about 10 Mbit/s, the rest is dropped by the 50000-byte queue
-tlem_on t4 b1a$id b1b$id -B 10M
-bg r4 "$PKTGEN" -f rx -i "netmap:b1b$id{1"
-ready r4 out "^Receiving from"
-bg s4 "$PKTGEN" -f tx -i "netmap:b1a$id{1" -l 1000 -n 15000 -R 5000
-finish s4
-sleep 0.5
-stop r4
-stop t4
-rx=$(sed -n 's/^Received \([0-9]*\) packets \([0-9]*\) bytes .* in \([0-9.]*\) seconds.*/\2 \3/p' "$TMP/r4.out")
-ratio=$(echo "$rx" | awk '{ if ($2 > 0) printf "%.3f", $1 * 8 / $2 / 10e6; else print 0 }')
-within "$ratio" 0.5 1.1
-ok $? "-B 10M: the receiver's rate is that of the link (ratio to 10 Mbit/s: $ratio, bounds 0.5..1.1)"
-q=$(count t4 1 dropped)
-[ "${q:-0}" -gt 5000 ]
-ok $? "-B 10M: what exceeds the link is dropped at the queue (${q:-?} of 15000)"
+through 4 b1a$id b1b$id 0 0.5 "-l 1000 -n 15000 -R 5000" -B 10M
+link_rate 4 10e6 0 "-B 10M (the queue drops)"
+
+# ---------------------------------------------------------------- inter-packet delay
+# -D inter-packet,0.5ms,1.5ms,20ms: a frame that finds the line idle
+# leaves 20 ms after it came (ping waits for each reply: round trips of
+# at least 2 x 20 ms); frames that come faster leave a 0.5..1.5 ms gap
+# (1 ms on average) after the one before: 2000 frames offered at 20000/s
+# reach the receiver at about 1000/s (1999 gaps: 2 s, 5 sigma = 65 ms)
+tlem_on t10 i1a$id i1b$id -D inter-packet,0.5ms,1.5ms,20ms
+ping_through p10 i1a$id i1b$id 20
+stop t10
+read -r mn av <<<"$(rtt p10_ping)"
+grep -q "^ping: 20 sent, 20 replies, 0 lost" "$TMP/p10_ping.out" && [ -n "${mn:-}" ] &&
+	[ "$mn" -ge 40000000 ] && [ "$av" -le 300000000 ]
+ok $? "-D inter-packet,0.5ms,1.5ms,20ms: a frame on an idle line waits 20 ms each way (min RTT ${mn:-?} ns)"
+through 10b i2a$id i2b$id 0 3.5 "-l 60 -n 2000 -R 20000" -D inter-packet,0.5ms,1.5ms,20ms
+read -r got _ secs <<<"$RX"
+ratio=$(awk -v n="${got:-0}" -v t="${secs:-0}" 'BEGIN { if (t > 0) printf "%.3f", (n - 1) / t / 1000; else print 0 }')
+[ "${got:-0}" = 2000 ] && within "$ratio" 0.5 1.1
+ok $? "-D inter-packet: a backlog leaves 1 ms apart on average: all ${got:-?} at $ratio x 1000/s (bounds 0.5..1.1)"
+
+# ---------------------------------------------------------------- average bandwidth
+# -B avg,10M is a token bucket: a frame costs its length + 24 bytes and
+# goes at once if the bucket holds that much, else it is dropped (no
+# queue).  1000-byte frames offered at 40 Mbit/s for 3 s: the receiver
+# sees 10 Mbit/s x 1000/1024, the rest dropped
+through 11 a1a$id a1b$id 0 0.5 "-l 1000 -n 15000 -R 5000" -B avg,10M
+link_rate 11 10e6 24 "-B avg,10M (the bucket drops)"
+
+# the bucket's depth lets a burst through: at 300 kbit/s it is 18400 bytes
+# (two 9200-byte frames; 4 x 2^20 ns of the rate is less), full 0.5 s
+# after tlem starts.  60 frames of 1000 bytes sent at 20000/s: the first
+# 17 (17 x 1024 bytes) pass, a few more as it refills (37500 bytes/s), and
+# the rest is dropped at once.  A constant -B 300k would queue 50000
+# bytes (about 48 frames) and drop about 12.
+through 12 a2a$id a2b$id 1 0.5 "-l 1000 -n 60 -R 20000" -B avg,300k
+read -r got _ <<<"$RX"
+q=$(count t12 1 dropped)
+[ -n "${got:-}" ] && [ "$got" -ge 17 ] && [ "$got" -le 25 ] && [ "$((got + ${q:-0}))" = 60 ]
+ok $? "-B avg,300k: a burst of the bucket's depth passes, the rest is dropped (${got:-?} of 60 received, bounds 17..25; ${q:-?} dropped)"
 
 # ---------------------------------------------------------------- loss
 # lost / frames within 5 sigma of the asked probability (20000 frames)
 loss_check() {	# loss_check TAG P "TLEM ARGS"
 	local tag=$1 p=$2 args=$3 in lost got lo hi
 	# shellcheck disable=SC2086
-	tlem_on "t$tag" "l${tag}a$id" "l${tag}b$id" $args
-	bg "r$tag" "$PKTGEN" -f rx -i "netmap:l${tag}b$id{1"
-	ready "r$tag" out "^Receiving from"
-	bg "s$tag" "$PKTGEN" -f tx -i "netmap:l${tag}a$id{1" -l 60 -n 20000 -R 100000
-	finish "s$tag"
-	sleep 0.5
-	stop "r$tag"
-	stop "t$tag"
+	through "$tag" "l${tag}a$id" "l${tag}b$id" 0 0.5 "-l 60 -n 20000 -R 100000" $args
 	in=$(count "t$tag" 1 "frames in")
 	lost=$(count "t$tag" 1 lost)
-	got=$(sed -n 's/^Received \([0-9]*\) packets.*/\1/p' "$TMP/r$tag.out")
+	read -r got _ <<<"$RX"
 	read -r lo hi <<<"$(awk -v p="$p" 'BEGIN { s = 5 * sqrt(p * (1 - p) / 20000);
 		printf "%.5f %.5f", p - s, p + s }')"
 	[ "${in:-0}" = 20000 ] && within "$(awk -v l="${lost:-0}" 'BEGIN { print l / 20000 }')" "$lo" "$hi"
@@ -215,16 +272,9 @@ loss_check 5 0.1 "-L 0.1"
 loss_check 6 "$(awk 'BEGIN { printf "%.6f", 1 - (1 - 1e-4) ^ 480 }')" "-L ber,1e-4"
 
 # ---------------------------------------------------------------- reordering
-tlem_on t7 r7a$id r7b$id -R const,0.2,2ms
-bg r7 "$PKTGEN" -f rx -i "netmap:r7b$id{1"
-ready r7 out "^Receiving from"
-bg s7 "$PKTGEN" -f tx -i "netmap:r7a$id{1" -l 60 -n 10000 -R 20000
-finish s7
-sleep 0.5
-stop r7
-stop t7
+through 7 r7a$id r7b$id 0 0.5 "-l 60 -n 10000 -R 20000" -R const,0.2,2ms
 held=$(count t7 1 held)
-got=$(sed -n 's/^Received \([0-9]*\) packets.*/\1/p' "$TMP/r7.out")
+read -r got _ <<<"$RX"
 within "$(awk -v h="${held:-0}" 'BEGIN { print h / 10000 }')" 0.18 0.22 && [ "${got:-0}" = 10000 ]
 ok $? "-R const,0.2,2ms: ${held:-?} of 10000 frames held back (0.2 within 5 sigma), all ${got:-?} delivered"
 
@@ -245,6 +295,11 @@ timeout 10 "$TLEM" -s "$S" -D 300ms >"$TMP/c9.out" 2>&1
 rc=$?
 [ "$rc" = 1 ] && grep -q "above the running tlem's limit" "$TMP/c9.out"
 ok $? "-s: a delay above the server's -M limit is refused, status 1 ($(head -1 "$TMP/c9.out"))"
+# inter-packet's limit is its idle delay, as netmap's
+timeout 10 "$TLEM" -s "$S" -D inter-packet,1ms,2ms,300ms >"$TMP/c10.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -q "inter-packet,1ms,2ms,300ms: the delay may reach 300000 us, above the running tlem's limit" "$TMP/c10.out"
+ok $? "-s: -D inter-packet with an idle delay above -M is refused, status 1 ($(head -1 "$TMP/c10.out"))"
 timeout 10 "$TLEM" -s "$S" -a >"$TMP/a8.out" 2>&1
 rc=$?
 for _ in $(seq 50); do kill -0 "$PID_t8" 2>/dev/null || break; sleep 0.1; done
@@ -266,6 +321,10 @@ bad "the same port twice" "the two ports must differ" -i "netmap:x1$id}1" -i "ne
 bad "-B abc" "-B abc: a bandwidth is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -B abc
 bad "-B real (nmreplay's only)" "-B real: a bandwidth is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -B real
 bad "-D uniform,5ms,1ms" "wants dmin <= dmax" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -D uniform,5ms,1ms
+bad "-D inter-packet,2ms,1ms,5ms" "wants min-gap <= max-gap" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -D inter-packet,2ms,1ms,5ms
+bad "-D inter-packet,1ms,2ms (no idle delay)" "-D inter-packet,1ms,2ms: inter-packet,min-gap,max-gap,delay wants three times" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -D inter-packet,1ms,2ms
+bad "-B avg,0" "-B avg,0: avg,bps is a token bucket" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -B avg,0
+bad "-B avg,10x" "-B avg,10x: avg,bps is a token bucket" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -B avg,10x
 bad "-L 2" "-L 2: a loss is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -L 2
 bad "-D three times" "given a third time" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -D 1ms -D 2ms -D 3ms
 bad "-R 0.5" "-R 0.5: reordering is" -i "netmap:x1$id}1" -i "netmap:x2$id}1" -R 0.5

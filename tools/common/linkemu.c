@@ -136,9 +136,25 @@ lm_parse_bw(struct lm_cfg *c, const char *arg, int flags, char *err, size_t errl
 		c->bw = LM_BW_ETHER;
 		return 0;
 	}
+	if ((flags & LM_ALLOW_AVG) && n >= 1 && strcmp(w[0], "avg") == 0) {
+		double v;
+
+		/* a bucket that never fills is no link: 0 is refused, not "no limit" */
+		if (n != 2 || !lm_bw_value(w[1], &v) || !(v > 0)) {
+			snprintf(err, errlen, "-B %s: avg,bps is a token bucket at an average of bps "
+			    "bits per second, above 0 (k, M or G: avg,10M)", arg);
+			return -1;
+		}
+		c->bw = LM_BW_AVG;
+		c->bps = v;
+		return 0;
+	}
 	if (real)
 		snprintf(err, errlen, "-B %s: a bandwidth is bps, constant,bps, ether,bps or "
 		    "real[,speedup] (bps: a number with k, M or G; 0: as fast as possible)", arg);
+	else if (flags & LM_ALLOW_AVG)
+		snprintf(err, errlen, "-B %s: a bandwidth is bps, constant,bps, ether,bps or avg,bps "
+		    "(bps: a number with k, M or G; 0: no limit, but not for avg)", arg);
 	else
 		snprintf(err, errlen, "-B %s: a bandwidth is bps, constant,bps or ether,bps "
 		    "(bps: a number with k, M or G; 0: no limit)", arg);
@@ -146,11 +162,11 @@ lm_parse_bw(struct lm_cfg *c, const char *arg, int flags, char *err, size_t errl
 }
 
 int
-lm_parse_delay(struct lm_cfg *c, const char *arg, char *err, size_t errlen)
+lm_parse_delay(struct lm_cfg *c, const char *arg, int flags, char *err, size_t errlen)
 {
 	char buf[128], *w[4];
 	int n = lm_split(arg, buf, sizeof(buf), w, 4);
-	double a, b;
+	double a, b, t;
 
 	if (n == 1 && lm_time_value(w[0], &a)) {
 		c->delay = a > 0 ? LM_D_CONST : LM_D_NONE;
@@ -185,8 +201,32 @@ lm_parse_delay(struct lm_cfg *c, const char *arg, char *err, size_t errlen)
 		c->d2 = a < b ? b : a;
 		return 0;
 	}
-	snprintf(err, errlen, "-D %s: a delay is t, constant,t, uniform,dmin,dmax or exp,dmin,davg "
-	    "(times in seconds, or with n, u, m, s: 10ms, 250us)", arg);
+	if ((flags & LM_ALLOW_IPD) && n >= 1 && strcmp(w[0], "inter-packet") == 0) {
+		if (n != 4 || !lm_time_value(w[1], &a) || !lm_time_value(w[2], &b) ||
+		    !lm_time_value(w[3], &t)) {
+			snprintf(err, errlen, "-D %s: inter-packet,min-gap,max-gap,delay wants three "
+			    "times (10ms, 250us): a frame leaves min-gap..max-gap after the one "
+			    "before it, or delay after it came if the line was idle", arg);
+			return -1;
+		}
+		if (a > b) {
+			snprintf(err, errlen, "-D %s: inter-packet,min-gap,max-gap,delay wants "
+			    "min-gap <= max-gap", arg);
+			return -1;
+		}
+		c->delay = LM_D_IPD;
+		c->d1 = a;
+		c->d2 = b;
+		c->d3 = t;
+		return 0;
+	}
+	if (flags & LM_ALLOW_IPD)
+		snprintf(err, errlen, "-D %s: a delay is t, constant,t, uniform,dmin,dmax, "
+		    "exp,dmin,davg or inter-packet,min-gap,max-gap,delay (times in seconds, or "
+		    "with n, u, m, s: 10ms, 250us)", arg);
+	else
+		snprintf(err, errlen, "-D %s: a delay is t, constant,t, uniform,dmin,dmax or "
+		    "exp,dmin,davg (times in seconds, or with n, u, m, s: 10ms, 250us)", arg);
 	return -1;
 }
 
@@ -251,7 +291,7 @@ lm_rnd01(uint64_t *s)
 double
 lm_link_time(const struct lm_cfg *c, uint32_t len)
 {
-	if (c->bps <= 0)
+	if (c->bps <= 0 || c->bw == LM_BW_AVG)	/* avg: conforming frames go at once */
 		return 0;
 	if (c->bw == LM_BW_ETHER)
 		return 8e9 * (len + 24.0) / c->bps;	/* preamble, gap and CRC */
@@ -293,7 +333,59 @@ lm_delay_max(const struct lm_cfg *c)
 		return c->d2;
 	case LM_D_EXP:
 		return c->d1 + 4 * (c->d2 - c->d1);
+	case LM_D_IPD:
+		return c->d3;
 	default:
 		return 0;
 	}
+}
+
+double
+lm_ipd_delay(const struct lm_cfg *c, uint64_t *rng, double last_exit, double now)
+{
+	if (last_exit < now)	/* idle: nothing to follow */
+		return c->d3;
+	return last_exit - now + c->d1 + (c->d2 - c->d1) * lm_rnd01(rng);
+}
+
+/* ------------------------------------------------------------ the token bucket */
+
+#define LM_AVG_WINDOW	1048576.0	/* ns: 2^20, netmap's refill step */
+#define LM_AVG_MIN	(2 * 9200.0)	/* bytes: two of the longest frames */
+#define LM_AVG_FRAMING	24		/* bytes: preamble, gap and CRC */
+
+double
+lm_bucket_depth(const struct lm_cfg *c)
+{
+	double d = 4 * c->bps / 8e9 * LM_AVG_WINDOW;
+
+	return d < LM_AVG_MIN ? LM_AVG_MIN : d;
+}
+
+void
+lm_bucket_start(struct lm_bucket *b, const struct lm_cfg *c, uint64_t now, bool full)
+{
+	b->level = full ? lm_bucket_depth(c) : 0;
+	b->last = now;
+}
+
+bool
+lm_bucket_take(const struct lm_cfg *c, struct lm_bucket *b, uint32_t len, uint64_t now)
+{
+	double depth = lm_bucket_depth(c), need = (double)len + LM_AVG_FRAMING;
+
+	/*
+	 * netmap adds the tokens of whole 2^20 ns windows; we add them for
+	 * the time that passed: the same average, without its 1 ms steps
+	 */
+	if (now > b->last) {
+		b->level += (double)(now - b->last) * c->bps / 8e9;
+		b->last = now;
+	}
+	if (b->level > depth)
+		b->level = depth;
+	if (need > b->level)
+		return false;
+	b->level -= need;
+	return true;
 }

@@ -181,7 +181,7 @@ main(int argc, char **argv)
 				bad(err);
 			break;
 		case 'D':
-			if (lm_parse_delay(&cfg, optarg, err, sizeof(err)) < 0)
+			if (lm_parse_delay(&cfg, optarg, 0, err, sizeof(err)) < 0)
 				bad(err);
 			break;
 		case 'L':

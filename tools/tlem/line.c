@@ -12,11 +12,14 @@
  * The model (netmap's tlem prod_procpkt), frame after frame:
  *   loss (-L) -> the queue: dropped if the link's backlog, in bytes at its
  *   rate, exceeds -Q -> link time tt at -B: the queue releases the frame
- *   at qout = max(qout, now) + tt -> delay (-D, less -O) -> it leaves at
- *   max(qout + delay, previous departure + tt), never before a frame that
- *   came in earlier (-P 1: dropped instead, and the drawn delay kept for
- *   the next frame, as netmap's).  The time stored is the start of its
- *   transmission (departure - tt), as netmap's.
+ *   at qout = max(qout, now) + tt (-B avg: no link time, but dropped if
+ *   its token bucket is short of the frame) -> delay (-D, less -O;
+ *   inter-packet: a gap after the previous departure, or its delay if
+ *   the line is idle) -> it leaves at max(qout + delay, previous
+ *   departure + tt), never before a frame that came in earlier (-P 1:
+ *   dropped instead, and the drawn delay kept for the next frame, as
+ *   netmap's).  The time stored is the start of its transmission
+ *   (departure - tt), as netmap's.
  * -R holds a frame, with its probability, for its time in a second FIFO
  * before all of that: it re-enters the stream later, behind newer frames.
  */
@@ -155,6 +158,7 @@ struct prod {
 	double qout, qtx;	/* ns: the queue's and the delay line's last exits */
 	double delay;		/* the last drawn delay */
 	bool reuse_delay;
+	struct lm_bucket tb;	/* -B avg */
 	uint64_t tail, head;	/* the line's: ours, and the last seen of the consumer */
 	uint64_t htail, hhead;	/* the hold FIFO's */
 	double hold_last;	/* release time of the last held frame */
@@ -177,6 +181,8 @@ prod_params(struct prod *pr)
 		pr->active = a;
 		pr->p = &pr->d->sess->inst[a];
 		pr->reuse_delay = false;
+		/* -B avg: empty when the line starts, full with a client's new set (netmap's) */
+		lm_bucket_start(&pr->tb, &pr->p->link, lm_now(), !first);
 		/* a client may now fill the other set */
 		atomic_store_explicit(&pr->d->sess->in_use, a, memory_order_release);
 		if (tl_verbose > 1 && !first)
@@ -226,10 +232,18 @@ prod_frame(struct prod *pr, const uint8_t *f, uint32_t len, uint64_t now)
 			return;
 		}
 	}
+	if (c->bw == LM_BW_AVG && !lm_bucket_take(c, &pr->tb, len, now)) {
+		atomic_fetch_add_explicit(&d->st->qdrop, 1, memory_order_relaxed);
+		return;
+	}
 	tt = lm_link_time(c, len);
 	pr->qout += tt;
 	if (!pr->reuse_delay) {
-		pr->delay = lm_delay_draw(c, &pr->rng) - p->delay_offset;
+		if (c->delay == LM_D_IPD)
+			pr->delay = lm_ipd_delay(c, &pr->rng, pr->qtx, (double)now);
+		else
+			pr->delay = lm_delay_draw(c, &pr->rng);
+		pr->delay -= p->delay_offset;
 		if (pr->delay < 0)
 			pr->delay = 0;
 	}

@@ -89,19 +89,22 @@ tl_params_parse(struct tl_params *p, const struct tl_args *args, char *err, size
 
 	memset(p, 0, sizeof(*p));
 	p->link.bw = LM_BW_CONST;
-	if (a->B && lm_parse_bw(&p->link, a->B, 0, err, errlen) < 0)
+	if (a->B && lm_parse_bw(&p->link, a->B, LM_ALLOW_AVG, err, errlen) < 0)
 		return -1;
-	if (a->D && lm_parse_delay(&p->link, a->D, err, errlen) < 0)
+	if (a->D && lm_parse_delay(&p->link, a->D, LM_ALLOW_IPD, err, errlen) < 0)
 		return -1;
 	if (a->L && lm_parse_loss(&p->link, a->L, err, errlen) < 0)
 		return -1;
 	if (a->R && parse_reorder(p, a->R, err, errlen) < 0)
 		return -1;
-	/* a bandwidth needs a finite queue, or the delay grows without bound */
+	/*
+	 * a bandwidth needs a finite queue, or the delay grows without bound;
+	 * avg queues nothing (its excess is dropped at once): none, as netmap's
+	 */
 	if (a->Q) {
 		if (parse_qsize(a->Q, &p->qsize, err, errlen) < 0)
 			return -1;
-	} else if (p->link.bps > 0) {
+	} else if (p->link.bps > 0 && p->link.bw != LM_BW_AVG) {
 		p->qsize = TL_DEF_QSIZE;
 	}
 	if (a->P) {

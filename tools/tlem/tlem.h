@@ -68,7 +68,7 @@ struct tl_session {
 	struct tl_dir_sess dir[2];
 };
 #define TL_SESS_MAGIC	0x746c656du	/* "tlem" */
-#define TL_SESS_VERSION	1u
+#define TL_SESS_VERSION	2u	/* 2: struct lm_cfg gained d3 (-D inter-packet) */
 #define TL_SESS_CLIENT_OFF	offsetof(struct tl_session, dir)
 
 /* -s: map @path (NULL: private memory); *server set; NULL with a message on error */
