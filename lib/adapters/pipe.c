@@ -3,7 +3,8 @@
  *
  * tx ring i of one end and rx ring i of the other share one set of
  * buffers, slot by slot.  txsync copies each sent slot descriptor (16
- * bytes) into the peer's rx ring and publishes complete packets by moving
+ * bytes) into the peer's rx ring (only where it differs from what is
+ * there: see put_slot) and publishes complete packets by moving
  * the rx kring's pipe_tail; rxsync hands released slots back by moving the
  * tx kring's pipe_tail, copying a slot back only when the application
  * swapped its buffer (NS_BUF_CHANGED).  No packet data is ever copied and
@@ -34,16 +35,22 @@ bad_slot(struct unm_kr *kr, uint32_t j, const struct netmap_slot *s, const char 
 	return -1;
 }
 
-/* slots [from, to) of @ts into the same places of @rs, in at most two runs */
-static void
-copy_slots(struct netmap_slot *rs, const struct netmap_slot *ts, uint32_t from, uint32_t to,
-    uint32_t n)
+/*
+ * Slot @s into the peer's @r, unless @r holds it already.  A sender that
+ * keeps its buffers (pkt-gen) sends the same buffer and length from the
+ * same slot lap after lap: not writing what is there leaves the peer's
+ * cache line shared instead of taking it over and handing it back, which
+ * is most of what a frame costs between two cores.
+ */
+static inline void
+put_slot(struct netmap_slot *r, const struct netmap_slot *s)
 {
-	if (to < from) {
-		memcpy(rs + from, ts + from, (n - from) * sizeof(*rs));
-		from = 0;
-	}
-	memcpy(rs + from, ts + from, (to - from) * sizeof(*rs));
+	uint64_t a[2], b[2];
+
+	memcpy(a, s, sizeof(a));
+	memcpy(b, r, sizeof(b));
+	if (a[0] != b[0] || a[1] != b[1])
+		memcpy(r, a, sizeof(a));
 }
 
 static int
@@ -70,14 +77,8 @@ pipe_txsync(struct unm_kr *kr)
 		pub = j;
 	frags = unm_dist(pub, j, n);	/* fragments of a packet begun earlier */
 	newpub = pub;
-	/*
-	 * The slots go across in bulk (whole cache lines of the peer's ring
-	 * written at once), then are checked where they landed: nothing past
-	 * a refused slot is published, so the peer never sees one.
-	 */
-	copy_slots(rs, ts, j, head, n);
 	for (; j != head; j = unm_next(j, n)) {
-		struct netmap_slot s = rs[j];
+		struct netmap_slot s = ts[j];	/* read once: what is checked is what goes */
 
 		if (__builtin_expect(s.buf_idx < 2 || s.buf_idx >= nbufs, 0)) {
 			err = bad_slot(kr, j, &s, "invalid buffer index");
@@ -92,6 +93,7 @@ pipe_txsync(struct unm_kr *kr)
 			err = bad_slot(kr, j, &s, "packet of more than 64 fragments (NS_MOREFRAG)");
 			break;
 		}
+		put_slot(&rs[j], &s);
 		if (__builtin_expect(s.flags & NS_BUF_CHANGED, 0))
 			ts[j].flags = s.flags & ~NS_BUF_CHANGED;
 		bytes += s.len;
