@@ -4,7 +4,7 @@
  * tx ring i of one end and rx ring i of the other share one set of
  * buffers, slot by slot.  txsync copies each sent slot descriptor (16
  * bytes) into the peer's rx ring (only where it differs from what is
- * there: see put_slot) and publishes complete packets by moving
+ * there) and publishes complete packets by moving
  * the rx kring's pipe_tail; rxsync hands released slots back by moving the
  * tx kring's pipe_tail, copying a slot back only when the application
  * swapped its buffer (NS_BUF_CHANGED).  No packet data is ever copied and
@@ -21,6 +21,7 @@
  * buffer indices and lengths are checked before they are passed on, and
  * published indices are range-checked before use.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "core/core.h"
@@ -36,21 +37,25 @@ bad_slot(struct unm_kr *kr, uint32_t j, const struct netmap_slot *s, const char 
 }
 
 /*
- * Slot @s into the peer's @r, unless @r holds it already.  A sender that
- * keeps its buffers (pkt-gen) sends the same buffer and length from the
- * same slot lap after lap: not writing what is there leaves the peer's
- * cache line shared instead of taking it over and handing it back, which
- * is most of what a frame costs between two cores.
+ * A slot as the two words it is made of, read once into registers (a
+ * struct copy goes through the stack, and reading its halves back stalls
+ * on the store): buf_idx, len and flags in w0, ptr in w1.
  */
-static inline void
-put_slot(struct netmap_slot *r, const struct netmap_slot *s)
-{
-	uint64_t a[2], b[2];
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "slot words are little-endian");
+_Static_assert(sizeof(struct netmap_slot) == 16 && offsetof(struct netmap_slot, len) == 4 &&
+    offsetof(struct netmap_slot, flags) == 6 && offsetof(struct netmap_slot, ptr) == 8,
+    "netmap_slot's layout");
+#define W_BUF(w0)	((uint32_t)(w0))
+#define W_LEN(w0)	((uint16_t)((w0) >> 32))
+#define W_FLAGS(w0)	((uint16_t)((w0) >> 48))
 
-	memcpy(a, s, sizeof(a));
-	memcpy(b, r, sizeof(b));
-	if (a[0] != b[0] || a[1] != b[1])
-		memcpy(r, a, sizeof(a));
+static int
+bad_words(struct unm_kr *kr, uint32_t j, uint64_t w0, uint64_t w1, const char *what)
+{
+	struct netmap_slot s = { .buf_idx = W_BUF(w0), .len = W_LEN(w0), .flags = W_FLAGS(w0),
+		.ptr = w1 };
+
+	return bad_slot(kr, j, &s, what);
 }
 
 static int
@@ -61,7 +66,7 @@ pipe_txsync(struct unm_kr *kr)
 	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur;
 	uint32_t done = __atomic_load_n(&k->pipe_tail, __ATOMIC_ACQUIRE);
 	uint32_t pub = rk->pipe_tail;	/* written only by us: end of the last packet */
-	uint32_t frags, newpub, off, nbufs = kr->nbufs, buf_size = kr->buf_size;
+	uint32_t frags, newpub, nbufs = kr->nbufs, buf_size = kr->buf_size;
 	uint64_t bytes = 0, frames = 0;
 	/* the ring's offset limits, once: the kring is shared memory */
 	uint64_t off_mask = __atomic_load_n(&k->off_mask, __ATOMIC_RELAXED);
@@ -78,26 +83,40 @@ pipe_txsync(struct unm_kr *kr)
 	frags = unm_dist(pub, j, n);	/* fragments of a packet begun earlier */
 	newpub = pub;
 	for (; j != head; j = unm_next(j, n)) {
-		struct netmap_slot s = ts[j];	/* read once: what is checked is what goes */
+		uint64_t w[2], r[2], o;	/* read once: what is checked is what goes */
+		uint16_t flags;
 
-		if (__builtin_expect(s.buf_idx < 2 || s.buf_idx >= nbufs, 0)) {
-			err = bad_slot(kr, j, &s, "invalid buffer index");
+		memcpy(w, &ts[j], sizeof(w));
+		flags = W_FLAGS(w[0]);
+		if (__builtin_expect(W_BUF(w[0]) < 2 || W_BUF(w[0]) >= nbufs, 0)) {
+			err = bad_words(kr, j, w[0], w[1], "invalid buffer index");
 			break;
 		}
-		if (__builtin_expect(!unm_slot_off_in(off_mask, off_max, &s, buf_size, &off), 0)) {
-			err = bad_slot(kr, j, &s, off ? "offset above the largest, or offset + "
-			    "length past the buffer's end" : "length larger than the buffer");
+		o = w[1] & off_mask;
+		if (__builtin_expect(o > off_max || o + W_LEN(w[0]) > buf_size, 0)) {
+			err = bad_words(kr, j, w[0], w[1], o ? "offset above the largest, or offset "
+			    "+ length past the buffer's end" : "length larger than the buffer");
 			break;
 		}
 		if (__builtin_expect(++frags > UNM_MAX_FRAGS, 0)) {
-			err = bad_slot(kr, j, &s, "packet of more than 64 fragments (NS_MOREFRAG)");
+			err = bad_words(kr, j, w[0], w[1],
+			    "packet of more than 64 fragments (NS_MOREFRAG)");
 			break;
 		}
-		put_slot(&rs[j], &s);
-		if (__builtin_expect(s.flags & NS_BUF_CHANGED, 0))
-			ts[j].flags = s.flags & ~NS_BUF_CHANGED;
-		bytes += s.len;
-		if (!(s.flags & NS_MOREFRAG)) {
+		/*
+		 * Written only where it differs from what the peer's slot holds:
+		 * a sender that keeps its buffers (pkt-gen) sends the same slot
+		 * lap after lap, and not writing leaves the peer's cache line
+		 * shared instead of taking it over and handing it back, which is
+		 * most of what a frame costs between two cores.
+		 */
+		memcpy(r, &rs[j], sizeof(r));
+		if (r[0] != w[0] || r[1] != w[1])
+			memcpy(&rs[j], w, sizeof(w));
+		if (__builtin_expect(flags & NS_BUF_CHANGED, 0))
+			ts[j].flags = flags & ~NS_BUF_CHANGED;
+		bytes += W_LEN(w[0]);
+		if (!(flags & NS_MOREFRAG)) {
 			frames++;
 			frags = 0;
 			newpub = unm_next(j, n);
