@@ -8,14 +8,24 @@
  * Pairs may be busy-polled on CPUs of their own (-A): one thread per CPU,
  * pinned there, polls the pairs of that CPU; the pairs that are not polled
  * are forwarded by the main thread, asleep in poll() until frames come.
- * The thread that pushes frames into a switch (A's rx to B's tx, B the
- * switch port) then also drains the switch ports of the other pairs (D's
- * rx to C's tx) at once, as netmap's sender pushes a frame through a
- * bwrap into the NIC's tx ring itself: a frame from one polled interface
- * to another crosses in one thread, and the poller of the second finds
- * nothing to do and sleeps.  Each direction of each pair has a lock that
- * is only tried, never waited for: its owner (the thread of its CPU, or
- * the main thread) comes back to it on its next pass or wake-up anyway.
+ * A pair's owner (that thread) always moves its first direction, A's rx
+ * to B's tx (an interface into its switch port).  The second, out of the
+ * switch port B into A, is moved by the pair's "drainer": the owner at
+ * first; but a polling thread that pushes frames into the switch takes
+ * over as the drainer of every other pair, and drains their switch ports
+ * right after each pass - as netmap's polling thread pushes a frame
+ * through the bwrap of the destination into its NIC's tx ring itself.  A
+ * frame from one polled interface to another then crosses in one thread;
+ * the owner of the second leaves that switch port alone (it neither polls
+ * it nor sleeps on it: every frame forwarded there would wake it, to find
+ * the frames gone, and on a machine with few cores those wake-ups are taken
+ * from the process feeding the first).  The drainer keeps the role, asleep
+ * too (it then sleeps on those switch ports as well), until another
+ * polling thread takes it.
+ *
+ * Each direction of each pair has a lock that is only tried, never waited
+ * for: whoever is responsible for it comes back to it on its next pass or
+ * wake-up anyway.
  */
 #include <errno.h>
 #include <poll.h>
@@ -31,6 +41,8 @@ struct lane {
 	struct nmport_d *p[2];		/* direction d: p[d]'s rx to p[!d]'s tx */
 	bool zc;
 	long cpu;			/* its poller's CPU; NB_NOT_POLLED: the main thread's */
+	struct group *owner;		/* moves direction 0 */
+	struct group *drainer;		/* moves direction 1; NULL: the owner (atomic) */
 	pthread_mutex_t mu[2];		/* one mover per direction at a time */
 	struct nb_stats st[2];
 };
@@ -70,6 +82,15 @@ move_dir(struct lane *l, int d, uint32_t batch, bool sync_rx)
 	return m;
 }
 
+/* does @g move @l's second direction (its switch port's rx)? */
+static bool
+drains(const struct group *g, const struct lane *l)
+{
+	const struct group *d = __atomic_load_n(&l->drainer, __ATOMIC_ACQUIRE);
+
+	return d == g || (d == NULL && l->owner == g);
+}
+
 /* the pairs of @g's CPU, busy-polled adaptively (bridge.h) */
 static void
 run_busy(struct group *g)
@@ -87,30 +108,35 @@ run_busy(struct group *g)
 		uint64_t in = 0, moved = 0;
 		unsigned np = 0;
 
+		for (unsigned i = 0; i < r->nlanes; i++)
+			if (r->lane[i].owner == g)
+				in += move_dir(&r->lane[i], 0, r->batch, true);
 		for (unsigned i = 0; i < r->nlanes; i++) {
 			struct lane *l = &r->lane[i];
 
-			if (l->cpu != g->cpu)
-				continue;
-			in += move_dir(l, 0, r->batch, true);
-			moved += move_dir(l, 1, r->batch, true);
+			if (drains(g, l)) {
+				moved += move_dir(l, 1, r->batch, true);
+			} else if (in && r->ngroups > 1) {
+				/* what went into the switch, out of its other ports now (see above) */
+				__atomic_store_n(&l->drainer, g, __ATOMIC_RELEASE);
+				moved += move_dir(l, 1, r->batch, true);
+			}
 		}
-		/* what went into the switch, out of its other ports now (see above) */
-		for (unsigned i = 0; in && r->ngroups > 1 && i < r->nlanes; i++)
-			if (r->lane[i].cpu != g->cpu)
-				moved += move_dir(&r->lane[i], 1, r->batch, true);
 		moved += in;
 		nb_pass_done(moved, r->batch);
 		if (!nb_idle_long(&idle, moved))
 			continue;
-		/* nothing for a while: sleep until one of our pairs has frames */
-		for (unsigned i = 0; i < r->nlanes; i++)
-			if (r->lane[i].cpu == g->cpu) {
+		/* nothing for a while: sleep until frames come where we move them */
+		for (unsigned i = 0; i < r->nlanes; i++) {
+			if (r->lane[i].owner == g) {
 				pfd[np].fd = r->lane[i].p[0]->fd;
 				pfd[np++].events = POLLIN;
+			}
+			if (drains(g, &r->lane[i])) {
 				pfd[np].fd = r->lane[i].p[1]->fd;
 				pfd[np++].events = POLLIN;
 			}
+		}
 		/* bounded, so that a stop is seen without a signal to this thread */
 		if (poll(pfd, np, 200) < 0 && errno != EINTR) {
 			perror("netmap-bridge: poll");
@@ -121,37 +147,45 @@ run_busy(struct group *g)
 	free(pfd);
 }
 
-/* the pairs nobody polls: sleeping in poll() until frames or room come */
+/*
+ * the pairs nobody polls: sleeping in poll() until frames or room come,
+ * for the directions this thread moves (the second one of a pair only
+ * while no polling thread drains it)
+ */
 static void
 run_sleeping(struct group *g)
 {
 	struct run *r = g->r;
-	unsigned n = 2 * r->nlanes, np;
-	struct pollfd *pfd = calloc(n, sizeof(*pfd));
+	struct pollfd *pfd = calloc(2 * r->nlanes, sizeof(*pfd));
 	struct lane **pl = calloc(r->nlanes, sizeof(*pl));
+	bool *mine = calloc(2 * r->nlanes, sizeof(*mine));	/* per direction: ours now? */
+	unsigned np = 0;
 
-	if (!pfd || !pl) {
+	if (!pfd || !pl || !mine) {
 		free(pfd);
 		free(pl);
+		free(mine);
 		fprintf(stderr, "netmap-bridge: out of memory\n");
 		g->rc = 1;
 		return;
 	}
-	np = 0;
 	for (unsigned i = 0; i < r->nlanes; i++)
-		if (r->lane[i].cpu == g->cpu)
+		if (r->lane[i].owner == g)
 			pl[np++] = &r->lane[i];
 	while (!*r->stop) {
-		/* per pair: room where frames wait to go, frames where none wait */
-		for (unsigned i = 0; i < np; i++)
-			for (int d = 0; d < 2; d++) {
-				pfd[2 * i + d].fd = pl[i]->p[d]->fd;
-				pfd[2 * i + d].events = nb_rx_pending(pl[i]->p[d]) ? 0 : POLLIN;
-			}
+		/* per direction: room where frames wait to go, frames where none wait */
+		for (unsigned i = 0; i < np; i++) {
+			mine[2 * i] = true;
+			mine[2 * i + 1] = drains(g, pl[i]);
+			pfd[2 * i].fd = pl[i]->p[0]->fd;
+			pfd[2 * i + 1].fd = pl[i]->p[1]->fd;
+			pfd[2 * i].events = pfd[2 * i + 1].events = 0;
+		}
 		for (unsigned i = 0; i < np; i++)
 			for (int d = 0; d < 2; d++)
-				if (nb_rx_pending(pl[i]->p[d]))
-					pfd[2 * i + !d].events |= POLLOUT;
+				if (mine[2 * i + d])
+					pfd[2 * i + (nb_rx_pending(pl[i]->p[d]) ? !d : d)].events |=
+					    nb_rx_pending(pl[i]->p[d]) ? POLLOUT : POLLIN;
 		if (poll(pfd, 2 * np, 1000) < 0 && errno != EINTR) {
 			perror("netmap-bridge: poll");
 			g->rc = 1;
@@ -160,11 +194,12 @@ run_sleeping(struct group *g)
 		/* poll() synced the rings it looked at */
 		for (unsigned i = 0; i < np; i++)
 			for (int d = 0; d < 2; d++)
-				if (pfd[2 * i + !d].revents & POLLOUT)
+				if (mine[2 * i + d] && (pfd[2 * i + !d].revents & POLLOUT))
 					move_dir(pl[i], d, r->batch, false);
 	}
 	free(pfd);
 	free(pl);
+	free(mine);
 }
 
 static void *
@@ -213,6 +248,7 @@ make_groups(struct run *r, const long *cpu, bool busy)
 			r->grp[k].busy = c != NB_NOT_POLLED;
 			r->ngroups++;
 		}
+		r->lane[i].owner = &r->grp[k];
 	}
 	return 0;
 }
@@ -228,9 +264,9 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 
 	r.lane = calloc(r.nlanes, sizeof(*r.lane));
 	if (!r.lane || make_groups(&r, cpu, busy) < 0) {
-		free(r.lane);
-		fprintf(stderr, "netmap-bridge: out of memory\n");
-		return 1;
+		fprintf(stderr, "netmap-bridge: cannot set up the pollers: %s\n", strerror(errno));
+		rc = 1;
+		goto out;
 	}
 	for (unsigned i = 0; i < r.nlanes; i++) {
 		struct lane *l = &r.lane[i];
@@ -281,6 +317,7 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 			    r.lane[i].p[d]->hdr.nr_name, r.lane[i].p[!d]->hdr.nr_name,
 			    (unsigned long long)r.lane[i].st[d].frames,
 			    (unsigned long long)r.lane[i].st[d].bytes);
+out:
 	free(r.grp);
 	free(r.lane);
 	return rc;
