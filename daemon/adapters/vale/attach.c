@@ -17,8 +17,9 @@
  * Here that is an attachment like an interface's, with v0 in the
  * interface's place and valeB:v0 made in v0's memory region.
  *
- * An attachment is made of lanes; a lane is one worker (daemon/worker.c
- * starts, restarts and stops them) and the descriptors it forwards between:
+ * An attachment is made of lanes; a lane is a pair of descriptors the
+ * switch's worker forwards between (daemon/worker.c starts, restarts and
+ * stops it; a polled lane by its thread on the lane's CPU):
  *
  *   interface rings  <->  valeX:eth0     (all rings; or ring k of each in
  *                                          multi-CPU polling, one lane per CPU)
