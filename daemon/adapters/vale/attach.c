@@ -29,9 +29,9 @@
  * The daemon keeps its end of every descriptor, so a worker that dies loses
  * nothing: the interface stays taken and the switch port stays in place
  * while a new worker starts (with a growing delay; five quick deaths in a
- * row and the attachment is undone, said in the log).  Ports are held
- * (port->holds) for the attachment's life and claimed (port->claimed_by),
- * so nobody else can bind them.  Detach, daemon stop and daemon crash give
+ * row and every attachment of the switch is undone, said in the log).
+ * Ports are held (port->holds) for the attachment's life and claimed
+ * (port->claimed_by), so nobody else can bind them.  Detach, daemon stop and daemon crash give
  * the interface back: the first two through the release of our bindings,
  * a crash through the BPF links and sockets closing with the process (the
  * workers die with it too: PR_SET_PDEATHSIG).
