@@ -11,17 +11,18 @@
  * A pair's owner (that thread) always moves its first direction, A's rx
  * to B's tx (an interface into its switch port).  The second, out of the
  * switch port B into A, is moved by the pair's "drainer": the owner at
- * first; but a polling thread that pushes frames into the switch takes
- * over as the drainer of every other pair, and drains their switch ports
- * right after each pass - as netmap's polling thread pushes a frame
- * through the bwrap of the destination into its NIC's tx ring itself.  A
+ * first; but a thread that pushes frames into the switch (while other
+ * threads exist) takes over as the drainer of every other pair, and drains
+ * their switch ports right after each pass - as netmap's polling thread,
+ * or the sender, pushes a frame through the bwrap of the destination into
+ * its NIC's tx ring itself.  A
  * frame from one polled interface to another then crosses in one thread;
  * the owner of the second leaves that switch port alone (it neither polls
  * it nor sleeps on it: every frame forwarded there would wake it, to find
  * the frames gone, and on a machine with few cores those wake-ups are taken
  * from the process feeding the first).  The drainer keeps the role, asleep
  * too (it then sleeps on those switch ports as well), until another
- * polling thread takes it.
+ * thread takes it.
  *
  * Each direction of each pair has a lock that is only tried, never waited
  * for: whoever is responsible for it comes back to it on its next pass or
@@ -150,55 +151,65 @@ run_busy(struct group *g)
 /*
  * the pairs nobody polls: sleeping in poll() until frames or room come,
  * for the directions this thread moves (the second one of a pair only
- * while no polling thread drains it)
+ * while no polling thread drains it).  It drains the switch ports of the
+ * polled pairs too when it fed the switch (see above): a frame from an
+ * interface nobody polls to a polled one then crosses in this thread, and
+ * the poller of the second is left asleep.
  */
 static void
 run_sleeping(struct group *g)
 {
 	struct run *r = g->r;
-	struct pollfd *pfd = calloc(2 * r->nlanes, sizeof(*pfd));
-	struct lane **pl = calloc(r->nlanes, sizeof(*pl));
-	bool *mine = calloc(2 * r->nlanes, sizeof(*mine));	/* per direction: ours now? */
-	unsigned np = 0;
+	unsigned n = r->nlanes;
+	struct pollfd *pfd = calloc(2 * n, sizeof(*pfd));
+	bool *mine = calloc(2 * n, sizeof(*mine));	/* per direction: ours now? */
 
-	if (!pfd || !pl || !mine) {
+	if (!pfd || !mine) {
 		free(pfd);
-		free(pl);
 		free(mine);
 		fprintf(stderr, "netmap-bridge: out of memory\n");
 		g->rc = 1;
 		return;
 	}
-	for (unsigned i = 0; i < r->nlanes; i++)
-		if (r->lane[i].owner == g)
-			pl[np++] = &r->lane[i];
 	while (!*r->stop) {
+		uint32_t in = 0;
+
 		/* per direction: room where frames wait to go, frames where none wait */
-		for (unsigned i = 0; i < np; i++) {
-			mine[2 * i] = true;
-			mine[2 * i + 1] = drains(g, pl[i]);
-			pfd[2 * i].fd = pl[i]->p[0]->fd;
-			pfd[2 * i + 1].fd = pl[i]->p[1]->fd;
-			pfd[2 * i].events = pfd[2 * i + 1].events = 0;
+		for (unsigned i = 0; i < n; i++) {
+			struct lane *l = &r->lane[i];
+
+			mine[2 * i] = l->owner == g;
+			mine[2 * i + 1] = drains(g, l);
+			for (int d = 0; d < 2; d++) {
+				pfd[2 * i + d].fd = mine[2 * i] || mine[2 * i + 1] ? l->p[d]->fd : -1;
+				pfd[2 * i + d].events = 0;
+			}
 		}
-		for (unsigned i = 0; i < np; i++)
+		for (unsigned i = 0; i < n; i++)
 			for (int d = 0; d < 2; d++)
 				if (mine[2 * i + d])
-					pfd[2 * i + (nb_rx_pending(pl[i]->p[d]) ? !d : d)].events |=
-					    nb_rx_pending(pl[i]->p[d]) ? POLLOUT : POLLIN;
-		if (poll(pfd, 2 * np, 1000) < 0 && errno != EINTR) {
+					pfd[2 * i + (nb_rx_pending(r->lane[i].p[d]) ? !d : d)].events |=
+					    nb_rx_pending(r->lane[i].p[d]) ? POLLOUT : POLLIN;
+		if (poll(pfd, 2 * n, 1000) < 0 && errno != EINTR) {
 			perror("netmap-bridge: poll");
 			g->rc = 1;
 			break;
 		}
 		/* poll() synced the rings it looked at */
-		for (unsigned i = 0; i < np; i++)
+		for (unsigned i = 0; i < n; i++)
 			for (int d = 0; d < 2; d++)
-				if (mine[2 * i + d] && (pfd[2 * i + !d].revents & POLLOUT))
-					move_dir(pl[i], d, r->batch, false);
+				if (mine[2 * i + d] && (pfd[2 * i + !d].revents & POLLOUT)) {
+					uint32_t m = move_dir(&r->lane[i], d, r->batch, false);
+
+					in += d == 0 ? m : 0;
+				}
+		for (unsigned i = 0; in && r->ngroups > 1 && i < n; i++)
+			if (!mine[2 * i + 1]) {
+				__atomic_store_n(&r->lane[i].drainer, g, __ATOMIC_RELEASE);
+				move_dir(&r->lane[i], 1, r->batch, true);
+			}
 	}
 	free(pfd);
-	free(pl);
 	free(mine);
 }
 
