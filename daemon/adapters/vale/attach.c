@@ -665,20 +665,27 @@ attach_undo_port(struct port *p)
 		}
 }
 
-/* one worker in @st's list, once */
+/*
+ * a worker (and the CPU of one of its polling threads, or -1) in @st's
+ * list, once; its restarts counted once however many CPUs it polls on
+ */
 static void
 describe_worker(struct nmreq_unetmap_vale_stats *st, const struct worker *w, int cpu)
 {
 	const unsigned max = sizeof(st->nr_worker_pid) / sizeof(st->nr_worker_pid[0]);
+	bool seen = false;
 
-	for (unsigned i = 0; i < st->nr_workers; i++)
+	for (unsigned i = 0; i < st->nr_workers; i++) {
 		if (st->nr_worker_pid[i] == (int32_t)w->pid && st->nr_worker_cpu[i] == cpu && w->pid)
 			return;
+		seen |= st->nr_worker_pid[i] == (int32_t)w->pid;
+	}
 	if (st->nr_workers >= max)
 		return;
 	st->nr_worker_pid[st->nr_workers] = (int32_t)w->pid;
 	st->nr_worker_cpu[st->nr_workers++] = cpu;
-	st->nr_worker_restarts += w->restarts;
+	if (!seen)
+		st->nr_worker_restarts += w->restarts;
 }
 
 void
