@@ -7,8 +7,9 @@
 #                                          frames are counted at s1
 #
 #   switch      valectl -a vale0:x0, vale0:x1 (the daemon's workers forward)
-#   switch, polled   the same, both workers busy-polling (valectl -p); on a
-#                    2-core machine they starve the generator: a data point only
+#   switch, polled   the same, both interfaces polled (valectl -p), on CPU 0
+#                    and CPU 1: threads of the switch's worker (issue 15:
+#                    polled >= not polled on 2 cores)
 #   Linux bridge     br0 with x0 and x1
 #   testpmd io       dpdk-testpmd io forwarding, two af_xdp vdevs
 #   switch + own interface     valectl -n vale0 as well (the baseline for:)
@@ -127,7 +128,7 @@ ratio() { [ "${2:-0}" -gt 0 ] 2>/dev/null && awk "BEGIN { printf \"%.2f\", $1 / 
 printf '%-48s %12s %12s\n' "veth -> veth (pps at the far end)" "60 B" "1514 B"
 row() { printf '%-48s %12s %12s\n' "$1" "${R[$2,60]:--}" "${R[$2,1514]:--}"; }
 row "VALE switch, interfaces attached" vale
-row "VALE switch, busy-polling workers" vale_poll
+row "VALE switch, polled (valectl -p, CPUs 0, 1)" vale_poll
 row "Linux bridge" linux
 row "dpdk-testpmd io, 2 af_xdp vdevs" pmd_xdp
 row "VALE switch with its own interface" vale_if

@@ -180,17 +180,51 @@ pings $NA 10.78.0.2; ok $? "vale0 forwards as before"
 ip -n $NA link del ek
 
 # ---------------------------------------------------------------- polling
+# the CPUs the threads of worker $1 are pinned to (one each), in order
+pinned() { for t in /proc/$1/task/*; do sed -n 's/^Cpus_allowed_list:[[:space:]]*\([0-9]*\)$/\1/p' $t/status; done 2>/dev/null | sort -n | tr '\n' ' '; }
+# how often, of 40 looks, the thread of worker $1 pinned to CPU $2 is asleep
+asleep() {
+	local t s=0
+	for t in /proc/$1/task/*; do grep -q "^Cpus_allowed_list:[[:space:]]*$2$" $t/status && break; done
+	for i in $(seq 40); do [ "$(cut -d' ' -f3 $t/stat 2>/dev/null)" = S ] && s=$((s + 1)); sleep 0.01; done
+	echo $s
+}
+ncpu=$(getconf _NPROCESSORS_ONLN)
+w0=$(workers)
 out=$(vc -p vale0:sa -C 0,0 2>&1); ok $? "valectl -p vale0:sa (one CPU, CPU 0): $out"
 sleep 0.3
 pw=$(pgrep -P "$dpid" -f 'netmap-bridge.* -p ' | head -1)
-[ -n "$pw" ] && grep -q "^Cpus_allowed_list:[[:space:]]*0$" /proc/$pw/status; ok $? "its worker busy-polls pinned to CPU 0"
+[ "$(pinned "$pw")" = "0 " ]; ok $? "its worker busy-polls with a thread pinned to CPU 0 ($(pinned "$pw"))"
+[ "$(workers | wc -l)" = 1 ] && [ "$(workers)" = "$pw" ] && [ "$pw" != "$w0" ]
+ok $? "the switch's one worker, started again, forwards the polled lane too"
+alist=$(tr '\0' '\n' </proc/$pw/cmdline | grep -A1 -x -- -A | tail -1)
+[ "$(echo "$alist" | tr ',' '\n' | sort | tr '\n' ' ')" = "- - - - 0 " ]; ok $? "of its five pairs one is polled on CPU 0, four are not (-A $alist)"
 pings $NA 10.78.0.2; ok $? "A pings B while sa is polled"
 att_json "d['vale0:sa']['workers'] == [{'pid': $pw, 'cpu': 0}]"; ok $? "valectl -j: sa's worker is pid $pw, polling on CPU 0"
+att_json "d['vale0:sb']['workers'] == [{'pid': $pw, 'cpu': None}]"; ok $? "and sb's the same process, not polling"
+sleep 1	# whatever the pings left in flight is gone
+s=$(asleep $pw 0); [ "$s" -ge 20 ]; ok $? "idle, the polling thread sleeps (asleep in $s of 40 looks; a spinning one: none)"
+if [ "$ncpu" -ge 2 ]; then
+	out=$(vc -p vale0:sb -C 0,1 2>&1); ok $? "valectl -p vale0:sb -C 0,1 (one CPU, CPU 1): $out"
+	sleep 0.3
+	pw=$(pgrep -P "$dpid" -f 'netmap-bridge.* -p ' | head -1)
+	[ "$(workers | wc -l)" = 1 ] && [ "$(pinned "$pw")" = "0 1 " ]; ok $? "still one worker, a polling thread on CPU 0 and one on CPU 1 ($(pinned "$pw"))"
+	pings $NA 10.78.0.2; ok $? "A pings B, both polled, on two CPUs"
+	pings $NC 10.78.0.2; ok $? "C (not polled) pings B (polled)"
+	tcp_ok $NA $NB 10.78.0.2; ok $? "1 MB of TCP from polled sa to polled sb arrives intact"
+	tcp_ok $NC $NA 10.78.0.1; ok $? "1 MB of TCP from sc (not polled) to sa (polled) arrives intact"
+	att_json "d['vale0:sb']['workers'] == [{'pid': $pw, 'cpu': 1}] and d['vale0:sa']['workers'] == [{'pid': $pw, 'cpu': 0}]"
+	ok $? "valectl -j: sa polled on CPU 0 and sb on CPU 1, by the same worker $pw"
+	sleep 1
+	s=$(asleep $pw 1); [ "$s" -ge 20 ]; ok $? "idle, CPU 1's polling thread sleeps too (asleep in $s of 40 looks)"
+	vc -P vale0:sb >/dev/null 2>&1; ok $? "sb's polling stopped"
+	sleep 0.3
+	pw=$(pgrep -P "$dpid" -f 'netmap-bridge.* -p ' | head -1)
+fi
 err=$(vc -p vale0:sa -C 0,0 2>&1); [ $? != 0 ] && echo "$err" | grep -q "polling already" &&
     echo "$err" | grep -q "Bad address"; ok $? "polling twice is refused (EFAULT, as netmap)"
 err=$(vc -d vale0:sa 2>&1); [ $? != 0 ] && echo "$err" | grep -q "Device or resource busy"; ok $? "a polled interface is not detached (EBUSY, as netmap)"
 err=$(vc -p vale0:sb -C 1,1,1 2>&1); [ $? != 0 ] && echo "$err" | grep -q "one polling CPU per ring pair"; ok $? "polling a ring the interface has not is refused"
-ncpu=$(getconf _NPROCESSORS_ONLN)
 err=$(vc -p vale0:sb -C 1,0,$ncpu 2>&1); [ $? != 0 ] && echo "$err" | grep -q "fewer than the $ncpu" &&
     echo "$err" | grep -q "Invalid argument"; ok $? "polling with all $ncpu CPUs is refused (EINVAL, as netmap)"
 err=$(vc -p vale0:nosuch -C 0,0 2>&1); [ $? != 0 ] && echo "$err" | grep -q "polling is for network interfaces attached"; ok $? "polling what is not an attached interface is refused"
@@ -206,17 +240,17 @@ ip -n $NA link set dev eq up; ip -n $NS link set dev sq up
 ip -n $NA addr add 10.78.1.1/24 dev eq; ip -n $NB addr add 10.78.1.2/24 dev eb
 ip netns exec $NA ethtool -K eq tx off >/dev/null 2>&1
 vc -a vale0:sq >/dev/null 2>&1; ok $? "a two-queue interface attaches"
-pcpus() { for w in $(pgrep -P "$dpid" -f 'netmap-bridge.* -p '); do sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$w/status; done | sort | tr '\n' ' '; }
+pcpus() { for w in $(pgrep -P "$dpid" -f 'netmap-bridge.* -p '); do pinned $w; done; }
 if [ "$ncpu" -gt 2 ]; then
 	out=$(vc -p vale0:sq -C 1,0,2 2>&1); ok $? "valectl -p vale0:sq -C 1,0,2 (multi-CPU, CPUs 0 and 1): $out"
 	sleep 0.3
-	[ "$(pcpus)" = "0 1 " ]; ok $? "two busy-polling workers, on CPU 0 and CPU 1 ($(pcpus))"
+	[ "$(pcpus)" = "0 1 " ]; ok $? "two busy-polling threads, on CPU 0 and CPU 1 ($(pcpus))"
 	pings $NA 10.78.1.2; ok $? "A pings B through the two-queue interface while it is polled"
 else
 	# two CPUs: netmap polls with one at most; ring 0 is then not polled at all
 	out=$(vc -p vale0:sq -C 1,1,1 2>&1); ok $? "valectl -p vale0:sq -C 1,1,1 (multi-CPU, ring 1 on CPU 1): $out"
 	sleep 0.3
-	[ "$(pcpus)" = "1 " ]; ok $? "one busy-polling worker, on CPU 1 ($(pcpus))"
+	[ "$(pcpus)" = "1 " ]; ok $? "one busy-polling thread, on CPU 1 ($(pcpus))"
 	vc -P vale0:sq >/dev/null 2>&1 && vc -p vale0:sa -C 1,0,1 >/dev/null 2>&1; ok $? "multi-CPU polling of one-queue sa, ring 0 on CPU 0"
 	sleep 0.3
 	pings $NA 10.78.0.2; ok $? "A pings B through sa while it is polled so"

@@ -28,10 +28,16 @@ uint32_t nb_move(struct nmport_d *src, struct nmport_d *dst, uint32_t limit, boo
     struct nb_stats *st);
 /*
  * Forwards port[0]<->port[1], port[2]<->port[3], ... (@n even) until *@stop:
- * sleeping in poll(), or syncing in a loop when @busy.  0, or 1 on failure.
+ * sleeping in poll(), or syncing in a loop when @busy; or, with @cpu (one
+ * entry per pair), pair i busy-polled by a thread pinned to CPU cpu[i], or
+ * by the main thread sleeping in poll() when cpu[i] is NB_NOT_POLLED
+ * (pairs.c).  0, or 1 on failure.
  */
+#define NB_NOT_POLLED	(-1L)
+#define NB_POLLED_ANY	(-2L)	/* -p without -A: polled, wherever the process runs */
+#define NB_NO_THREAD	(-3L)	/* a poller that could not be started */
 int nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool busy,
-    volatile sig_atomic_t *stop);
+    const long *cpu, volatile sig_atomic_t *stop);
 /* slots waiting in the rx rings of @d */
 uint32_t nb_rx_pending(struct nmport_d *d);
 

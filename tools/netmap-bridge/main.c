@@ -37,7 +37,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: netmap-bridge [-hvcLp] [-a cpu] [-b batch] [-w wait-link] -i port [-i port]...\n"
+	    "usage: netmap-bridge [-hvcLp] [-a cpu] [-A cpus] [-b batch] [-w wait-link] -i port [-i port]...\n"
 	    "\n"
 	    "Forwards frames between two netmap ports, or between a network interface\n"
 	    "and its host stack when one port is given.\n"
@@ -55,6 +55,12 @@ usage(FILE *f)
 	    "  -p        busy-poll: sync the rings in a loop while frames come, for the\n"
 	    "            lowest latency (what valectl -p asks of unetmapd); after 50 us\n"
 	    "            without a frame, sleep in poll() until one comes, as NAPI does\n"
+	    "  -A cpus   with pairs: the CPU that busy-polls each pair, in order, or - for\n"
+	    "            a pair not polled (0,1,-: pair 1 on CPU 0, pair 2 on CPU 1, pair 3\n"
+	    "            sleeping in poll()); one thread per CPU, and the thread that\n"
+	    "            sends frames into a pair's second port drains the second ports\n"
+	    "            of the others (a switch's) at once (what unetmapd's switch\n"
+	    "            workers run)\n"
 	    "  -v        say more (port modes, counts every second)\n"
 	    "  -h        this text\n");
 }
@@ -162,9 +168,50 @@ say_port(const char *spec, struct nmport_d *d)
 static int pin(long cpu);
 
 /* more than two ports: bridged pairwise in one loop (pairs.c) */
-static int
-pairs(const char **names, int n, long batch, int copy, int busy, long cpu)
+/* -A: one CPU or '-' per pair, or exit 2 */
+static long *
+cpu_list(const char *s, int npairs)
 {
+	long *cpu = calloc((size_t)npairs, sizeof(*cpu));
+	int k = 0, entries = 1;
+
+	if (!cpu)
+		return NULL;
+	for (const char *p = s; *p; p++)
+		entries += *p == ',';
+	if (entries != npairs)
+		k = -1;		/* refused below */
+	for (const char *p = s; k >= 0 && k < npairs; k++) {
+		char *end;
+
+		if (*p == '-' && (p[1] == ',' || p[1] == '\0')) {
+			cpu[k] = NB_NOT_POLLED;
+			end = (char *)p + 1;
+		} else {
+			cpu[k] = strtol(p, &end, 10);
+			if (end == p || cpu[k] < 0 || cpu[k] >= CPU_SETSIZE)
+				break;
+		}
+		if (*end == '\0') {
+			k++;
+			break;
+		}
+		if (*end != ',')
+			break;
+		p = end + 1;
+	}
+	if (k != npairs || strlen(s) == 0 || s[strlen(s) - 1] == ',') {
+		fprintf(stderr, "netmap-bridge: -A %s: one CPU number or - for each of the %d "
+		    "pairs, separated by commas\n", s, npairs);
+		exit(2);
+	}
+	return cpu;
+}
+
+static int
+pairs(const char **names, int n, long batch, int copy, int busy, long cpu, const char *cpus)
+{
+	long *lane_cpu = NULL;
 	struct nmport_d *port[MAX_PORTS];
 	int opened = 0, rc = 1;
 
@@ -172,8 +219,14 @@ pairs(const char **names, int n, long batch, int copy, int busy, long cpu)
 		fprintf(stderr, "netmap-bridge: %d ports: more than two are bridged in pairs\n", n);
 		return 2;
 	}
-	if (pin(cpu) < 0)
+	if (cpus && !(lane_cpu = cpu_list(cpus, n / 2))) {
+		fprintf(stderr, "netmap-bridge: out of memory\n");
 		return 1;
+	}
+	if (pin(cpu) < 0) {
+		free(lane_cpu);
+		return 1;
+	}
 	for (; opened < n; opened++) {
 		char *spec = portspec(names[opened], "");
 
@@ -185,13 +238,19 @@ pairs(const char **names, int n, long batch, int copy, int busy, long cpu)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (int i = 0; i < n; i += 2)
-		fprintf(stderr, "netmap-bridge: %s (%s) <-> %s (%s)%s\n", names[i],
-		    port[i]->hdr.nr_name, names[i + 1], port[i + 1]->hdr.nr_name,
-		    busy ? ", busy-polling" : "");
-	rc = nb_run_pairs(port, (unsigned)n, (uint32_t)batch, copy, busy, &stop);
+		if (lane_cpu && lane_cpu[i / 2] >= 0)
+			fprintf(stderr, "netmap-bridge: %s (%s) <-> %s (%s), busy-polling on CPU %ld\n",
+			    names[i], port[i]->hdr.nr_name, names[i + 1], port[i + 1]->hdr.nr_name,
+			    lane_cpu[i / 2]);
+		else
+			fprintf(stderr, "netmap-bridge: %s (%s) <-> %s (%s)%s\n", names[i],
+			    port[i]->hdr.nr_name, names[i + 1], port[i + 1]->hdr.nr_name,
+			    busy && !lane_cpu ? ", busy-polling" : "");
+	rc = nb_run_pairs(port, (unsigned)n, (uint32_t)batch, copy, busy, lane_cpu, &stop);
 out:
 	while (opened > 0)
 		nmport_close(port[--opened]);
+	free(lane_cpu);
 	return rc;
 }
 
@@ -231,6 +290,7 @@ main(int argc, char **argv)
 	const char *names[MAX_PORTS] = { NULL };
 	int nnames = 0, verbose = 0, loopback = 0, copy = 0, busy = 0, c;
 	long batch = 1024, wait = 2, cpu = -1;
+	const char *cpus = NULL;
 	char *spec_a, *spec_b;
 	struct nmport_d *pa, *pb;
 	struct nb_stats ab = { 0 }, ba = { 0 };
@@ -239,7 +299,7 @@ main(int argc, char **argv)
 	bool zcopy;
 	time_t last = time(NULL);
 
-	while ((c = getopt(argc, argv, "hvcLpa:b:w:i:")) != -1) {
+	while ((c = getopt(argc, argv, "hvcLpa:A:b:w:i:")) != -1) {
 		switch (c) {
 		case 'i':
 			if (nnames == MAX_PORTS) {
@@ -253,6 +313,7 @@ main(int argc, char **argv)
 		case 'c': copy = 1; break;
 		case 'p': busy = 1; break;
 		case 'a': cpu = number('a', optarg, 0, CPU_SETSIZE - 1); break;
+		case 'A': cpus = optarg; break;
 		case 'L': loopback = 1; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
@@ -269,8 +330,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (nnames > 2)
-		return pairs(names, nnames, batch, copy, busy, cpu);
+	if (nnames > 2 || cpus)
+		return pairs(names, nnames, batch, copy, busy, cpu, cpus);
 	if (loopback && nnames == 2) {
 		fprintf(stderr, "netmap-bridge: -L takes one port\n");
 		return 2;

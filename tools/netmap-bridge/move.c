@@ -60,8 +60,11 @@ move_ring(struct netmap_ring *rx, struct netmap_ring *tx, uint32_t limit, bool z
 		j = nm_ring_next(rx, j);
 		k = nm_ring_next(tx, k);
 	}
-	rx->head = rx->cur = j;
-	tx->head = tx->cur = k;
+	/* the slots before the heads are complete: another thread may sync them now */
+	rx->cur = j;
+	tx->cur = k;
+	__atomic_store_n(&rx->head, j, __ATOMIC_RELEASE);
+	__atomic_store_n(&tx->head, k, __ATOMIC_RELEASE);
 	st->slots += m;
 	return m;
 }

@@ -1,84 +1,337 @@
 /*
- * pairs.c - several bridges in one loop: -i A -i B -i C -i D ... forwards
- * A<->B, C<->D, ... in a single process.  unetmapd runs one such worker per
- * switch for every interface attached to it, so a frame crossing the switch
- * from one interface to another never waits for another process to wake.
+ * pairs.c - several bridges in one process: -i A -i B -i C -i D ...
+ * forwards A<->B, C<->D, ...  unetmapd runs one such worker per switch for
+ * every interface attached to it (pairs: interface, its switch port), so a
+ * frame crossing the switch from one interface to another never waits for
+ * another process to wake.
+ *
+ * Pairs may be busy-polled on CPUs of their own (-A): one thread per CPU,
+ * pinned there, polls the pairs of that CPU; the pairs that are not polled
+ * are forwarded by the main thread, asleep in poll() until frames come.
+ * A pair's owner (that thread) always moves its first direction, A's rx
+ * to B's tx (an interface into its switch port).  The second, out of the
+ * switch port B into A, is moved by the pair's "drainer": the owner at
+ * first; but a thread that pushes frames into the switch (while other
+ * threads exist) takes over as the drainer of every other pair, and drains
+ * their switch ports right after each pass - as netmap's polling thread,
+ * or the sender, pushes a frame through the bwrap of the destination into
+ * its NIC's tx ring itself.  A
+ * frame from one polled interface to another then crosses in one thread;
+ * the owner of the second leaves that switch port alone (it neither polls
+ * it nor sleeps on it: every frame forwarded there would wake it, to find
+ * the frames gone, and on a machine with few cores those wake-ups are taken
+ * from the process feeding the first).  The drainer keeps the role, asleep
+ * too (it then sleeps on those switch ports as well), until another
+ * thread takes it.
+ *
+ * Each direction of each pair has a lock that is only tried, never waited
+ * for: whoever is responsible for it comes back to it on its next pass or
+ * wake-up anyway.
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "bridge.h"
 
-int
-nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool busy,
-    volatile sig_atomic_t *stop)
-{
-	struct pollfd *pfd = calloc(n, sizeof(*pfd));
-	struct nb_stats *st = calloc(n, sizeof(*st));	/* st[i]: frames out of port i */
-	bool *zc = calloc(n / 2, sizeof(*zc));
-	struct nb_idle idle = { 0 };
-	uint64_t moved = 0;		/* slots moved so far, for the idle check */
+struct lane {
+	struct nmport_d *p[2];		/* direction d: p[d]'s rx to p[!d]'s tx */
+	bool zc;
+	long cpu;			/* its poller's CPU; NB_NOT_POLLED: the main thread's */
+	struct group *owner;		/* moves direction 0 */
+	struct group *drainer;		/* moves direction 1; NULL: the owner (atomic) */
+	pthread_mutex_t mu[2];		/* one mover per direction at a time */
+	struct nb_stats st[2];
+};
 
-	if (!pfd || !st || !zc) {
-		free(pfd);
-		free(st);
-		free(zc);
+struct group {
+	struct run *r;
+	long cpu;			/* NB_NOT_POLLED: the main thread, sleeping in poll() */
+	bool busy;
+	pthread_t th;
+	int rc;
+};
+
+struct run {
+	struct lane *lane;
+	unsigned nlanes;
+	struct group *grp;
+	unsigned ngroups;
+	uint32_t batch;
+	volatile sig_atomic_t *stop;
+};
+
+/* one direction of @l, if no other thread moves it now: the slots moved */
+static uint32_t
+move_dir(struct lane *l, int d, uint32_t batch, bool sync_rx)
+{
+	uint32_t m;
+
+	if (pthread_mutex_trylock(&l->mu[d]) != 0)
+		return 0;
+	if (sync_rx)
+		ioctl(l->p[d]->fd, NIOCRXSYNC, NULL);
+	m = nb_move(l->p[d], l->p[!d], batch, l->zc, &l->st[d]);
+	/* push what moved; and reclaim tx room when frames wait for it */
+	if (m || nb_rx_pending(l->p[d]))
+		ioctl(l->p[!d]->fd, NIOCTXSYNC, NULL);
+	pthread_mutex_unlock(&l->mu[d]);
+	return m;
+}
+
+/* does @g move @l's second direction (its switch port's rx)? */
+static bool
+drains(const struct group *g, const struct lane *l)
+{
+	const struct group *d = __atomic_load_n(&l->drainer, __ATOMIC_ACQUIRE);
+
+	return d == g || (d == NULL && l->owner == g);
+}
+
+/* the pairs of @g's CPU, busy-polled adaptively (bridge.h) */
+static void
+run_busy(struct group *g)
+{
+	struct run *r = g->r;
+	struct pollfd *pfd = calloc(2 * r->nlanes, sizeof(*pfd));
+	struct nb_idle idle = { 0 };
+
+	if (!pfd) {
 		fprintf(stderr, "netmap-bridge: out of memory\n");
-		return 1;
+		g->rc = 1;
+		return;
 	}
-	for (unsigned p = 0; p < n / 2; p++) {
-		zc[p] = !copy && port[2 * p]->reg.nr_mem_id == port[2 * p + 1]->reg.nr_mem_id;
-		if (zc[p])
-			nb_allow_exchange(port[2 * p], port[2 * p + 1]);
-	}
-	while (!*stop) {
-		for (unsigned i = 0; i < n; i++) {
-			pfd[i].fd = port[i]->fd;
-			pfd[i].events = 0;
+	while (!*r->stop) {
+		uint64_t in = 0, moved = 0;
+		unsigned np = 0;
+
+		for (unsigned i = 0; i < r->nlanes; i++)
+			if (r->lane[i].owner == g)
+				in += move_dir(&r->lane[i], 0, r->batch, true);
+		for (unsigned i = 0; i < r->nlanes; i++) {
+			struct lane *l = &r->lane[i];
+
+			if (drains(g, l)) {
+				moved += move_dir(l, 1, r->batch, true);
+			} else if (in && r->ngroups > 1) {
+				/* what went into the switch, out of its other ports now (see above) */
+				__atomic_store_n(&l->drainer, g, __ATOMIC_RELEASE);
+				moved += move_dir(l, 1, r->batch, true);
+			}
 		}
-		/* per pair: room where frames wait to go, frames where none wait */
-		for (unsigned i = 0; i < n && !busy; i++)
-			pfd[i].events |= nb_rx_pending(port[i]) ? 0 : POLLIN;
-		for (unsigned i = 0; i < n && !busy; i++)
-			if (nb_rx_pending(port[i]))
-				pfd[i ^ 1].events |= POLLOUT;
-		if (busy) {
-			for (unsigned i = 0; i < n; i++)
-				ioctl(port[i]->fd, NIOCRXSYNC, NULL);
-		} else if (poll(pfd, n, 1000) < 0 && errno != EINTR) {
+		moved += in;
+		nb_pass_done(moved, r->batch);
+		if (!nb_idle_long(&idle, moved))
+			continue;
+		/* nothing for a while: sleep until frames come where we move them */
+		for (unsigned i = 0; i < r->nlanes; i++) {
+			if (r->lane[i].owner == g) {
+				pfd[np].fd = r->lane[i].p[0]->fd;
+				pfd[np++].events = POLLIN;
+			}
+			if (drains(g, &r->lane[i])) {
+				pfd[np].fd = r->lane[i].p[1]->fd;
+				pfd[np++].events = POLLIN;
+			}
+		}
+		/* bounded, so that a stop is seen without a signal to this thread */
+		if (poll(pfd, np, 200) < 0 && errno != EINTR) {
 			perror("netmap-bridge: poll");
+			g->rc = 1;
 			break;
 		}
-		for (unsigned i = 0; i < n; i++)
-			if (busy || (pfd[i ^ 1].revents & POLLOUT))
-				nb_move(port[i], port[i ^ 1], batch, zc[i / 2], &st[i]);
-		for (unsigned i = 0; i < n && busy; i++)
-			ioctl(port[i]->fd, NIOCTXSYNC, NULL);
-		if (busy) {
-			uint64_t now = 0;
+	}
+	free(pfd);
+}
 
-			for (unsigned i = 0; i < n; i++)
-				now += st[i].slots;
-			nb_pass_done(now - moved, batch);
-			if (nb_idle_long(&idle, now - moved)) {
-				for (unsigned i = 0; i < n; i++)
-					pfd[i].events = POLLIN;
-				poll(pfd, n, 1000);	/* nothing for a while: sleep until something comes */
+/*
+ * the pairs nobody polls: sleeping in poll() until frames or room come,
+ * for the directions this thread moves (the second one of a pair only
+ * while no polling thread drains it).  It drains the switch ports of the
+ * polled pairs too when it fed the switch (see above): a frame from an
+ * interface nobody polls to a polled one then crosses in this thread, and
+ * the poller of the second is left asleep.
+ */
+static void
+run_sleeping(struct group *g)
+{
+	struct run *r = g->r;
+	unsigned n = r->nlanes;
+	struct pollfd *pfd = calloc(2 * n, sizeof(*pfd));
+	bool *mine = calloc(2 * n, sizeof(*mine));	/* per direction: ours now? */
+
+	if (!pfd || !mine) {
+		free(pfd);
+		free(mine);
+		fprintf(stderr, "netmap-bridge: out of memory\n");
+		g->rc = 1;
+		return;
+	}
+	while (!*r->stop) {
+		uint32_t in = 0;
+
+		/* per direction: room where frames wait to go, frames where none wait */
+		for (unsigned i = 0; i < n; i++) {
+			struct lane *l = &r->lane[i];
+
+			mine[2 * i] = l->owner == g;
+			mine[2 * i + 1] = drains(g, l);
+			for (int d = 0; d < 2; d++) {
+				pfd[2 * i + d].fd = mine[2 * i] || mine[2 * i + 1] ? l->p[d]->fd : -1;
+				pfd[2 * i + d].events = 0;
 			}
-			moved = now;
 		}
+		for (unsigned i = 0; i < n; i++)
+			for (int d = 0; d < 2; d++)
+				if (mine[2 * i + d])
+					pfd[2 * i + (nb_rx_pending(r->lane[i].p[d]) ? !d : d)].events |=
+					    nb_rx_pending(r->lane[i].p[d]) ? POLLOUT : POLLIN;
+		if (poll(pfd, 2 * n, 1000) < 0 && errno != EINTR) {
+			perror("netmap-bridge: poll");
+			g->rc = 1;
+			break;
+		}
+		/* poll() synced the rings it looked at */
+		for (unsigned i = 0; i < n; i++)
+			for (int d = 0; d < 2; d++)
+				if (mine[2 * i + d] && (pfd[2 * i + !d].revents & POLLOUT)) {
+					uint32_t m = move_dir(&r->lane[i], d, r->batch, false);
+
+					in += d == 0 ? m : 0;
+				}
+		for (unsigned i = 0; in && r->ngroups > 1 && i < n; i++)
+			if (!mine[2 * i + 1]) {
+				__atomic_store_n(&r->lane[i].drainer, g, __ATOMIC_RELEASE);
+				move_dir(&r->lane[i], 1, r->batch, true);
+			}
+	}
+	free(pfd);
+	free(mine);
+}
+
+static void *
+group_main(void *arg)
+{
+	struct group *g = arg;
+
+	if (g->cpu >= 0) {
+		cpu_set_t set;
+		int err;
+
+		CPU_ZERO(&set);
+		CPU_SET(g->cpu, &set);
+		err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+		if (err) {
+			fprintf(stderr, "netmap-bridge: CPU %ld: %s\n", g->cpu, strerror(err));
+			g->rc = 1;
+			*g->r->stop = 1;
+			return NULL;
+		}
+	}
+	if (g->busy)
+		run_busy(g);
+	else
+		run_sleeping(g);
+	return NULL;
+}
+
+/* the groups: one per polling CPU, and the main thread's for the rest */
+static int
+make_groups(struct run *r, const long *cpu, bool busy)
+{
+	r->grp = calloc(r->nlanes + 1, sizeof(*r->grp));
+	if (!r->grp)
+		return -1;
+	for (unsigned i = 0; i < r->nlanes; i++) {
+		long c = cpu ? cpu[i] : busy ? NB_POLLED_ANY : NB_NOT_POLLED;
+		unsigned k;
+
+		r->lane[i].cpu = c;
+		for (k = 0; k < r->ngroups && r->grp[k].cpu != c; k++)
+			;
+		if (k == r->ngroups) {
+			r->grp[k].r = r;
+			r->grp[k].cpu = c;
+			r->grp[k].busy = c != NB_NOT_POLLED;
+			r->ngroups++;
+		}
+		r->lane[i].owner = &r->grp[k];
+	}
+	return 0;
+}
+
+int
+nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool busy,
+    const long *cpu, volatile sig_atomic_t *stop)
+{
+	struct run r = { .nlanes = n / 2, .batch = batch, .stop = stop };
+	struct group *main_g = NULL;
+	sigset_t all, old;
+	int rc = 0;
+
+	r.lane = calloc(r.nlanes, sizeof(*r.lane));
+	if (!r.lane || make_groups(&r, cpu, busy) < 0) {
+		fprintf(stderr, "netmap-bridge: cannot set up the pollers: %s\n", strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	for (unsigned i = 0; i < r.nlanes; i++) {
+		struct lane *l = &r.lane[i];
+
+		l->p[0] = port[2 * i];
+		l->p[1] = port[2 * i + 1];
+		l->zc = !copy && l->p[0]->reg.nr_mem_id == l->p[1]->reg.nr_mem_id;
+		if (l->zc)
+			nb_allow_exchange(l->p[0], l->p[1]);
+		pthread_mutex_init(&l->mu[0], NULL);
+		pthread_mutex_init(&l->mu[1], NULL);
+	}
+	/*
+	 * The main thread runs the pairs nobody polls, or with none such the
+	 * first group; the others get threads, which leave the signals to it.
+	 */
+	for (unsigned k = 0; k < r.ngroups && !main_g; k++)
+		if (!r.grp[k].busy)
+			main_g = &r.grp[k];
+	if (!main_g)
+		main_g = &r.grp[0];
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (unsigned k = 0; k < r.ngroups; k++) {
+		struct group *g = &r.grp[k];
+
+		if (g == main_g)
+			continue;
+		if (pthread_create(&g->th, NULL, group_main, g) != 0) {
+			fprintf(stderr, "netmap-bridge: cannot start the poller of CPU %ld\n", g->cpu);
+			*stop = 1;
+			g->rc = 1;
+			g->cpu = NB_NO_THREAD;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!*stop)
+		group_main(main_g);
+	*stop = 1;
+	for (unsigned k = 0; k < r.ngroups; k++) {
+		if (&r.grp[k] != main_g && r.grp[k].cpu != NB_NO_THREAD)
+			pthread_join(r.grp[k].th, NULL);
+		rc |= r.grp[k].rc;
 	}
 	for (unsigned i = 0; i < n; i++)
 		ioctl(port[i]->fd, NIOCTXSYNC, NULL);
-	for (unsigned i = 0; i < n; i++)
-		fprintf(stderr, "netmap-bridge: %s -> %s: %llu frames (%llu bytes)\n",
-		    port[i]->hdr.nr_name, port[i ^ 1]->hdr.nr_name,
-		    (unsigned long long)st[i].frames, (unsigned long long)st[i].bytes);
-	free(pfd);
-	free(st);
-	free(zc);
-	return 0;
+	for (unsigned i = 0; i < r.nlanes; i++)
+		for (int d = 0; d < 2; d++)
+			fprintf(stderr, "netmap-bridge: %s -> %s: %llu frames (%llu bytes)\n",
+			    r.lane[i].p[d]->hdr.nr_name, r.lane[i].p[!d]->hdr.nr_name,
+			    (unsigned long long)r.lane[i].st[d].frames,
+			    (unsigned long long)r.lane[i].st[d].bytes);
+out:
+	free(r.grp);
+	free(r.lane);
+	return rc;
 }

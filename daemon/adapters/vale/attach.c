@@ -17,8 +17,9 @@
  * Here that is an attachment like an interface's, with v0 in the
  * interface's place and valeB:v0 made in v0's memory region.
  *
- * An attachment is made of lanes; a lane is one worker (daemon/worker.c
- * starts, restarts and stops them) and the descriptors it forwards between:
+ * An attachment is made of lanes; a lane is a pair of descriptors the
+ * switch's worker forwards between (daemon/worker.c starts, restarts and
+ * stops it; a polled lane by its thread on the lane's CPU):
  *
  *   interface rings  <->  valeX:eth0     (all rings; or ring k of each in
  *                                          multi-CPU polling, one lane per CPU)
@@ -28,9 +29,9 @@
  * The daemon keeps its end of every descriptor, so a worker that dies loses
  * nothing: the interface stays taken and the switch port stays in place
  * while a new worker starts (with a growing delay; five quick deaths in a
- * row and the attachment is undone, said in the log).  Ports are held
- * (port->holds) for the attachment's life and claimed (port->claimed_by),
- * so nobody else can bind them.  Detach, daemon stop and daemon crash give
+ * row and every attachment of the switch is undone, said in the log).
+ * Ports are held (port->holds) for the attachment's life and claimed
+ * (port->claimed_by), so nobody else can bind them.  Detach, daemon stop and daemon crash give
  * the interface back: the first two through the release of our bindings,
  * a crash through the BPF links and sockets closing with the process (the
  * workers die with it too: PR_SET_PDEATHSIG).
@@ -58,16 +59,20 @@ _Static_assert(LANE_MAX_FDS <= WORKER_MAX_FDS, "a switch's worker takes every po
 struct lane {
 	struct client *cl[2];		/* interface side, switch side */
 	int app_fd[2];			/* their application ends, for the worker */
-	int cpu;			/* pinned there and busy-polling; -1: neither */
-	struct worker w;		/* a polled lane's own; others share their switch's */
+	int cpu;			/* busy-polled by a thread pinned there; -1: not polled */
 };
 
 /*
- * The lanes that are not polled are all forwarded by one worker per switch:
+ * All the lanes of a switch (of one namespace) are forwarded by one worker:
  * a frame from one attached interface to another then crosses the switch
  * inside one process, without waking another (about twice the rate of a
- * worker per interface on two cores).  It is restarted when its set of
- * lanes changes.
+ * worker per interface on two cores).  Polled lanes too: the worker runs
+ * one thread per polling CPU, pinned there, for the lanes polled on it,
+ * and its main thread, asleep in poll(), for the others; the thread that
+ * forwards a frame into the switch also takes it out of the switch port of
+ * the destination's lane into that interface, as netmap's polling thread
+ * does through the bwrap (netmap-bridge -A, tools/netmap-bridge/pairs.c).
+ * It is restarted when its set of lanes, or their polling, changes.
  */
 struct swworker {
 	struct swworker *next;
@@ -169,22 +174,29 @@ lane_close(struct lane *ln)
 
 /*
  * A netmap-bridge forwarding the descriptor pairs @fds (@n of them, pairs
- * in order), pinned to @cpu and busy-polling when @cpu >= 0.
+ * in order), pair i busy-polled on CPU @cpu[i] when that is >= 0.
  */
 static void
-bridge_start(struct worker *w, int nsfd, const int *fds, unsigned n, int cpu)
+bridge_start(struct worker *w, int nsfd, const int *fds, unsigned n, const int *cpu)
 {
-	char cpus[16], fdname[LANE_MAX_FDS][8];
+	char cpus[LANE_MAX_FDS / 2 * 5 + 8], fdname[LANE_MAX_FDS][8];
 	char *argv[2 * LANE_MAX_FDS + 8];
+	size_t len = 0;
+	bool polled = false;
 	int k = 0;
 
-	snprintf(cpus, sizeof(cpus), "%d", cpu);
+	for (unsigned i = 0; i < n / 2 && len < sizeof(cpus); i++) {
+		polled |= cpu[i] >= 0;
+		len += (size_t)(cpu[i] >= 0 ? snprintf(cpus + len, sizeof(cpus) - len, "%s%d",
+		    i ? "," : "", cpu[i]) : snprintf(cpus + len, sizeof(cpus) - len, "%s-",
+		    i ? "," : ""));
+	}
 	argv[k++] = "netmap-bridge";
 	argv[k++] = "-w";
 	argv[k++] = "0";
-	if (cpu >= 0) {
+	if (polled) {
 		argv[k++] = "-p";
-		argv[k++] = "-a";
+		argv[k++] = "-A";
 		argv[k++] = cpus;
 	}
 	for (unsigned i = 0; i < n && i < LANE_MAX_FDS; i++) {
@@ -223,16 +235,27 @@ swworker_stop(const char *sw, uint64_t netns)
 		worker_stop(&x->w);
 }
 
+/* how many lanes switch @sw has (polling_check: its worker takes them all) */
+static unsigned
+switch_lanes(const char *sw, uint64_t netns)
+{
+	unsigned n = 0;
+
+	for (struct attachment *a = attachments; a; a = a->next)
+		if (a->netns == netns && strcmp(a->sw, sw) == 0)
+			n += (unsigned)a->nlanes;
+	return n;
+}
+
 /*
- * Starts the worker of switch @sw for all its lanes that are not polled,
- * unless it runs (or must wait before a restart); forgets it when none is
- * left.
+ * Starts the worker of switch @sw for all its lanes, unless it runs (or
+ * must wait before a restart); forgets it when none is left.
  */
 static void
 swworker_sync(const char *sw, uint64_t netns)
 {
 	struct swworker *x = swworker_of(sw, netns, true);
-	int fds[LANE_MAX_FDS], nsfd = -1;
+	int fds[LANE_MAX_FDS], cpu[LANE_MAX_FDS / 2], nsfd = -1, polled = 0;
 	unsigned n = 0;
 
 	if (!x || stopping)
@@ -240,7 +263,9 @@ swworker_sync(const char *sw, uint64_t netns)
 	for (struct attachment *a = attachments; a; a = a->next)
 		if (a->netns == netns && strcmp(a->sw, sw) == 0)
 			for (int i = 0; i < a->nlanes; i++)
-				if (a->lanes[i].cpu < 0 && n + 2 <= sizeof(fds) / sizeof(fds[0])) {
+				if (n + 2 <= sizeof(fds) / sizeof(fds[0])) {
+					cpu[n / 2] = a->lanes[i].cpu;
+					polled += a->lanes[i].cpu >= 0;
 					fds[n++] = a->lanes[i].app_fd[0];
 					fds[n++] = a->lanes[i].app_fd[1];
 					nsfd = a->nsfd;
@@ -257,39 +282,17 @@ swworker_sync(const char *sw, uint64_t netns)
 	}
 	if (!worker_due(&x->w))
 		return;
-	bridge_start(&x->w, nsfd, fds, n, -1);
+	bridge_start(&x->w, nsfd, fds, n, cpu);
 	if (x->w.pid > 0)
-		unm_info("%s: worker pid %d forwards %u attached port%s", sw, (int)x->w.pid, n / 2,
-		    n > 2 ? "s" : "");
+		unm_info("%s: worker pid %d forwards %u lane%s of attached ports, %d busy-polled",
+		    sw, (int)x->w.pid, n / 2, n > 2 ? "s" : "", polled);
 }
 
-static void
-lane_start(struct attachment *a, struct lane *ln)
-{
-	if (ln->cpu < 0) {	/* the switch's worker takes it (on restart) */
-		swworker_stop(a->sw, a->netns);
-		return;
-	}
-	bridge_start(&ln->w, a->nsfd, ln->app_fd, 2, ln->cpu);
-	if (ln->w.pid > 0)
-		unm_info("%s:%s: worker pid %d forwards %s <-> %s, busy-polling on CPU %d", a->sw,
-		    a->ifname, (int)ln->w.pid, ln->cl[0]->b->port->name, ln->cl[1]->b->port->name,
-		    ln->cpu);
-}
-
+/* the switch's worker stops, to start again with the lanes of @a as they will be */
 static void
 lanes_stop(struct attachment *a)
 {
-	uint64_t deadline = worker_stop_deadline();
-	bool shared = false;
-
-	for (int i = 0; i < a->nlanes; i++)
-		worker_signal(&a->lanes[i].w);
-	for (int i = 0; i < a->nlanes; i++) {
-		worker_reap(&a->lanes[i].w, deadline);
-		shared |= a->lanes[i].cpu < 0;
-	}
-	if (shared)
+	if (a->nlanes)
 		swworker_stop(a->sw, a->netns);
 }
 
@@ -343,6 +346,11 @@ lanes_make(struct attachment *a, const struct ctrl_ctx *cx)
 	uint32_t n = multi ? a->poll.nr_num_polling_cpus : 1;
 	int err = 0;
 
+	/* the switch's worker takes every lane of the switch, two descriptors each */
+	if (switch_lanes(a->sw, a->netns) + n + a->host > LANE_MAX_FDS / 2)
+		return ctrl_fail(cx->e, ENOMEM, "%s:%s: the switch's worker forwards at most %d "
+		    "lanes (one per attached port, one per polling CPU), and %u are taken", a->sw,
+		    a->pname, LANE_MAX_FDS / 2, switch_lanes(a->sw, a->netns));
 	snprintf(vname, sizeof(vname), "%s:%s", a->sw, a->pname);
 	/* as netmap: thread k polls ring first + k, on CPU first + k */
 	for (uint32_t k = 0; k < n && !err; k++)
@@ -357,8 +365,7 @@ lanes_make(struct attachment *a, const struct ctrl_ctx *cx)
 		lanes_free(a);
 		return err;
 	}
-	for (int i = 0; i < a->nlanes; i++)
-		lane_start(a, &a->lanes[i]);
+	swworker_stop(a->sw, a->netns);	/* started again with the new lanes */
 	swworker_sync(a->sw, a->netns);
 	return 0;
 }
@@ -658,20 +665,27 @@ attach_undo_port(struct port *p)
 		}
 }
 
-/* one worker in @st's list, once */
+/*
+ * a worker (and the CPU of one of its polling threads, or -1) in @st's
+ * list, once; its restarts counted once however many CPUs it polls on
+ */
 static void
 describe_worker(struct nmreq_unetmap_vale_stats *st, const struct worker *w, int cpu)
 {
 	const unsigned max = sizeof(st->nr_worker_pid) / sizeof(st->nr_worker_pid[0]);
+	bool seen = false;
 
-	for (unsigned i = 0; i < st->nr_workers; i++)
+	for (unsigned i = 0; i < st->nr_workers; i++) {
 		if (st->nr_worker_pid[i] == (int32_t)w->pid && st->nr_worker_cpu[i] == cpu && w->pid)
 			return;
+		seen |= st->nr_worker_pid[i] == (int32_t)w->pid;
+	}
 	if (st->nr_workers >= max)
 		return;
 	st->nr_worker_pid[st->nr_workers] = (int32_t)w->pid;
 	st->nr_worker_cpu[st->nr_workers++] = cpu;
-	st->nr_worker_restarts += w->restarts;
+	if (!seen)
+		st->nr_worker_restarts += w->restarts;
 }
 
 void
@@ -682,26 +696,23 @@ attach_describe(const struct port *p, struct nmreq_unetmap_vale_stats *st)
 
 	for (struct attachment *a = attachments; a; a = a->next) {
 		struct swworker *x;
-		bool shared = false;
 
 		if (a->vp != p && a->hp != p)
 			continue;
 		st->nr_attach = a->hp == p ? UNETMAP_ATTACH_HOST : kinds[a->kind];
 		st->nr_mode = a->nic && a->kind != ATTACH_WRAP ? (uint8_t)a->nic->mode : 0;
 		snprintf(st->nr_iface, sizeof(st->nr_iface), "%s", a->ifname);
-		/* the lanes whose switch side is @p: a polled one has its own worker */
-		for (int i = 0; i < a->nlanes; i++) {
+		/*
+		 * the lanes whose switch side is @p, all forwarded by the switch's
+		 * worker: a polled one by its thread on the lane's CPU
+		 */
+		x = swworker_of(a->sw, a->netns, false);
+		for (int i = 0; x && i < a->nlanes; i++) {
 			const struct lane *ln = &a->lanes[i];
 
-			if (!ln->cl[1] || !ln->cl[1]->b || ln->cl[1]->b->port != p)
-				continue;
-			if (ln->cpu >= 0)
-				describe_worker(st, &ln->w, ln->cpu);
-			else
-				shared = true;
+			if (ln->cl[1] && ln->cl[1]->b && ln->cl[1]->b->port == p)
+				describe_worker(st, &x->w, ln->cpu);
 		}
-		if (shared && (x = swworker_of(a->sw, a->netns, false)) != NULL)
-			describe_worker(st, &x->w, -1);
 		return;
 	}
 }
@@ -826,28 +837,8 @@ attach_polling(const struct ctrl_ctx *cx, const char *sw, const char *pname, boo
 void
 attach_tick(void)
 {
-	struct attachment *next;
 	struct swworker *xn;
 
-	for (struct attachment *a = attachments; a; a = next) {
-		char what[64];
-		bool give_up = false;
-
-		next = a->next;
-		snprintf(what, sizeof(what), "%s:%s", a->sw, a->ifname);
-		for (int i = 0; i < a->nlanes; i++) {
-			struct lane *ln = &a->lanes[i];
-
-			give_up |= worker_died(&ln->w, what);
-			if (ln->cpu >= 0 && !give_up && worker_due(&ln->w))
-				lane_start(a, ln);
-		}
-		if (give_up) {
-			unm_err("%s: its worker keeps dying: detached, the interface is given back to "
-			    "the kernel", what);
-			attachment_free(a);
-		}
-	}
 	for (struct swworker *x = swworkers; x; x = xn) {
 		char sw[VALE_NAME_MAX];
 		uint64_t netns = x->netns;
@@ -877,14 +868,8 @@ attach_stop_all(void)
 
 	stopping = true;
 	/* all told at once: none is then left waiting on a question to us */
-	for (struct attachment *a = attachments; a; a = a->next)
-		for (int i = 0; i < a->nlanes; i++)
-			worker_signal(&a->lanes[i].w);
 	for (struct swworker *x = swworkers; x; x = x->next)
 		worker_signal(&x->w);
-	for (struct attachment *a = attachments; a; a = a->next)
-		for (int i = 0; i < a->nlanes; i++)
-			worker_reap(&a->lanes[i].w, deadline);
 	for (struct swworker *x = swworkers; x; x = x->next)
 		worker_reap(&x->w, deadline);
 	while (attachments) {
