@@ -95,14 +95,6 @@ fill(const struct rp_tx *x, struct netmap_ring *ring, size_t *k, uint64_t limit,
 		if (need > room)
 			break;
 		room -= need;
-		/* the buffer a few slots on, and the frame a few entries on */
-		if (room > 4) {
-			uint32_t ahead = cur + 4 >= ring->num_slots ? cur + 4 - ring->num_slots : cur + 4;
-
-			__builtin_prefetch(NETMAP_BUF(ring, ring->slot[ahead].buf_idx), 1);
-		}
-		if (i + 4 < s->ne)
-			__builtin_prefetch(data + s->e[i + 4].off);
 		for (;;) {
 			struct netmap_slot *sl = &ring->slot[cur];
 			uint32_t chunk = left > bufsz ? bufsz : left;
