@@ -232,6 +232,7 @@ follow(struct unm_kr *kr, struct vstate *st)
 		if (st->me >= VALE_MAX_PORTS)
 			map_switch(st, -1);
 	}
+	st->rxq_shm = NULL;	/* another switch, maybe at the same address: list again */
 	st->att_gen = gen;
 }
 
