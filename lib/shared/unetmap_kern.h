@@ -202,25 +202,17 @@ unm_ring_ofs(const struct unm_layout *L, uint32_t idx)
  * Where the data of slot @s of the ring whose kring is @k starts
  * (*@off), if the slot's offset and length fit: the offset no larger
  * than the ring's largest, offset + length within the buffer.  A ring
- * without offsets has offset 0 for every slot.  unm_slot_off_in takes
- * the ring's mask and largest offset read once, for a loop over slots.
+ * without offsets has offset 0 for every slot.
  */
-static inline bool
-unm_slot_off_in(uint64_t mask, uint32_t max, const struct netmap_slot *s, uint32_t buf_size,
-    uint32_t *off)
-{
-	uint64_t o = s->ptr & mask;
-
-	*off = (uint32_t)o;
-	return o <= max && o + s->len <= buf_size;
-}
-
 static inline bool
 unm_slot_off(const struct unm_kring *k, const struct netmap_slot *s, uint32_t buf_size,
     uint32_t *off)
 {
-	return unm_slot_off_in(__atomic_load_n(&k->off_mask, __ATOMIC_RELAXED),
-	    __atomic_load_n(&k->off_max, __ATOMIC_RELAXED), s, buf_size, off);
+	uint64_t o = s->ptr & __atomic_load_n(&k->off_mask, __ATOMIC_RELAXED);
+
+	*off = (uint32_t)o;
+	return o <= __atomic_load_n(&k->off_max, __ATOMIC_RELAXED) &&
+	    o + s->len <= buf_size;
 }
 
 /* the offset frames arriving in @k's ring start at, if it leaves room in a buffer */
