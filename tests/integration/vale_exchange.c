@@ -55,16 +55,7 @@ send_seq(struct rawport *r, int src, int dst, uint32_t seq, uint32_t *before, ui
 	if (nm_ring_space(ring) == 0)
 		return -1;
 	b = (unsigned char *)NETMAP_BUF(ring, s->buf_idx);
-	memset(b, dst == 0xff ? 0xff : 0, 6);
-	if (dst != 0xff) {
-		b[0] = 0x02;
-		b[5] = (unsigned char)dst;
-	}
-	memset(b + 6, 0, 6);
-	b[6] = 0x02;
-	b[11] = (unsigned char)src;
-	b[12] = 0x08;
-	b[13] = 0x00;
+	raw_eth(b, src, dst);
 	memcpy(b + 14, &seq, sizeof(seq));
 	memset(b + 18, (int)(seq & 0xff), 100 - 18);
 	s->len = 100;

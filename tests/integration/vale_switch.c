@@ -41,16 +41,7 @@ send_to(struct rawport *r, int src, int dst, size_t len, uint16_t flags)
 		return -1;
 	s = &ring->slot[ring->head];
 	b = (unsigned char *)NETMAP_BUF(ring, s->buf_idx);
-	memset(b, dst == 0xff ? 0xff : 0, 6);
-	if (dst != 0xff) {
-		b[0] = 0x02;
-		b[5] = (unsigned char)dst;
-	}
-	memset(b + 6, 0, 6);
-	b[6] = 0x02;
-	b[11] = (unsigned char)src;
-	b[12] = 0x08;
-	b[13] = 0x00;
+	raw_eth(b, src, dst);
 	memset(b + 14, src, len > 14 ? len - 14 : 0);
 	s->len = (uint16_t)len;
 	s->flags = flags;

@@ -114,6 +114,25 @@ raw_put(struct netmap_ring *ring, size_t len, int byte)
 	return 0;
 }
 
+/*
+ * An Ethernet header at @b from MAC 02:00:00:00:00:src to 02:..:dst (dst
+ * 0xff: broadcast), ethertype IPv4: the frames the VALE tests send.
+ */
+__attribute__((unused)) static void
+raw_eth(unsigned char *b, int src, int dst)
+{
+	memset(b, dst == 0xff ? 0xff : 0, 6);
+	if (dst != 0xff) {
+		b[0] = 0x02;
+		b[5] = (unsigned char)dst;
+	}
+	memset(b + 6, 0, 6);
+	b[6] = 0x02;
+	b[11] = (unsigned char)src;
+	b[12] = 0x08;
+	b[13] = 0x00;
+}
+
 /* NIOCCTRL with any request type; returns 0 or -errno */
 __attribute__((unused)) static int
 raw_ctrl(int fd, uint16_t type, const char *name, void *body, struct nmreq_option *opts)
