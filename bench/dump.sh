@@ -9,7 +9,8 @@
 #             captured per second, and the share of what was offered.
 #   replay    nmreplay -B 0 (as fast as possible) of a 60-byte trace (the one
 #             nm-dump captured) into a netmap pipe, against pkt-gen -f tx on
-#             the same pipe; pkt-gen rx counts on the other end.
+#             the same pipe; pkt-gen rx counts on the other end.  The same
+#             two into the veth (AF_XDP), counted at its peer.
 #
 #   bench/dump.sh [SECONDS]     (default 5 per measurement; BUILD=... for another build)
 #
@@ -154,8 +155,40 @@ nr2=$(send nr2 "$B/bin/nmreplay" -f "$tmp/trace.pcap" -B 0 -b 512 -C 0 -i)
 pg=$(printf '%s\n' "${pg1:-0}" "${pg2:-0}" | sort -n | tail -n 1)
 nr=$(printf '%s\n' "${nr1:-0}" "${nr2:-0}" | sort -n | tail -n 1)
 echo "# runs: pkt-gen $pg1 $pg2, nmreplay $nr1 $nr2 Mpps"
+
+# the same two into the veth (netmap:x1, AF_XDP), where a trace is usually
+# replayed to: a network interface; frames counted at its peer s1
+veth_send() {
+	local tag=$1 tx a b
+	shift
+	tx=$(bench_bg "$tmp/$tag.vtx" ip netns exec $X "$@" netmap:x1); running="$running $tx"
+	sleep 1.5
+	a=$(rx_packets)
+	sleep "$DUR"
+	b=$(rx_packets)
+	bench_stop $tx
+	sleep 0.3
+	awk -v a="$a" -v b="$b" -v t="$DUR" 'BEGIN { printf "%.3f", (b - a) / t / 1e6 }'
+}
+vpg1=$(veth_send vpg1 "$B/bin/pkt-gen" -f tx -l 60 -D $DST -w 0 -i)
+vnr1=$(veth_send vnr1 "$B/bin/nmreplay" -f "$tmp/trace.pcap" -B 0 -b 512 -i)
+vpg2=$(veth_send vpg2 "$B/bin/pkt-gen" -f tx -l 60 -D $DST -w 0 -i)
+vnr2=$(veth_send vnr2 "$B/bin/nmreplay" -f "$tmp/trace.pcap" -B 0 -b 512 -i)
+vpg=$(printf '%s\n' "${vpg1:-0}" "${vpg2:-0}" | sort -n | tail -n 1)
+vnr=$(printf '%s\n' "${vnr1:-0}" "${vnr2:-0}" | sort -n | tail -n 1)
+echo "# veth runs: pkt-gen $vpg1 $vpg2, nmreplay $vnr1 $vnr2 Mpps"
+
 printf '\n60-byte frames into a netmap pipe, %s s, received by pkt-gen rx (better of two runs)\n' "$DUR"
 printf '%-44s %7s Mpps\n' "pkt-gen -f tx" "${pg:--}" "nmreplay -B 0 (10000-frame trace)" "${nr:--}"
-echo "nmreplay/pkt-gen: $(bench_ratio "${nr:-0}" "${pg:-0}")"
+echo "nmreplay/pkt-gen: $(bench_ratio "${nr:-0}" "${pg:-0}") (pkt-gen writes its frame into each buffer once and then only lengths; a replayer writes every frame)"
+printf '\n60-byte frames into a veth (netmap:x1, AF_XDP), %s s, counted at its peer (better of two runs)\n' "$DUR"
+printf '%-44s %7s Mpps\n' "pkt-gen -f tx" "${vpg:--}" "nmreplay -B 0 (10000-frame trace)" "${vnr:--}"
+echo "nmreplay/pkt-gen on the veth: $(bench_ratio "${vnr:-0}" "${vpg:-0}")"
+bench_result dump.replay.pipe.pktgen_Mpps "$pg"
+bench_result dump.replay.pipe.nmreplay_Mpps "$nr"
+bench_result dump.replay.pipe.ratio_nmreplay/pktgen "$(bench_ratio "${nr:-0}" "${pg:-0}")"
+bench_result dump.replay.veth.pktgen_Mpps "$vpg"
+bench_result dump.replay.veth.nmreplay_Mpps "$vnr"
+bench_result dump.replay.veth.ratio_nmreplay/pktgen "$(bench_ratio "${vnr:-0}" "${vpg:-0}")"
 echo
 echo "machine: $(grep -m 1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs, $(uname -r)"
