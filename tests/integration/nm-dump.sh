@@ -11,98 +11,22 @@
 #   BUILD=build-san tests/integration/nm-dump.sh
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-$HERE/../../build}
-BUILD=$(cd "$BUILD" && pwd) || { echo "not ok 1 - no build directory"; exit 1; }
+. "$(dirname "$0")/../lib/harness.sh"
+harness_init nm-dump
 PKTGEN=$BUILD/bin/pkt-gen
 DUMP=$BUILD/bin/nm-dump
-DAEMON=$BUILD/bin/unetmapd
-
-TMP=$(mktemp -d /tmp/nm-dump-test.XXXXXX)
-export UNETMAP_SOCKET=$TMP/d.sock
-export UNETMAP_NO_AUTOSTART=1
-PIDS=()
-DAEMON_PID=""
-
 MADE_SW=""
+cleanup_test() { [ -z "$MADE_SW" ] || "$BUILD/bin/valectl" -r "$MADE_SW" 2>/dev/null; }
 
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	[ -n "$MADE_SW" ] && "$BUILD/bin/valectl" -r "$MADE_SW" 2>/dev/null
-	if [ -n "$DAEMON_PID" ]; then
-		kill "$DAEMON_PID" 2>/dev/null
-		timeout 5 tail --pid="$DAEMON_PID" -f /dev/null 2>/dev/null
-		kill -KILL "$DAEMON_PID" 2>/dev/null
-	fi
-	if [ -n "${KEEP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-n=0
-failed=0
-ok() {	# ok COND-STATUS "what"
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-for f in "$PKTGEN" "$DUMP" "$DAEMON"; do
-	if [ ! -x "$f" ]; then
-		echo "not ok 1 - $f is not built"
-		echo "# done"
-		exit 1
-	fi
-done
-if ! command -v tcpdump >/dev/null || ! command -v python3 >/dev/null; then
-	echo "not ok 1 - tcpdump and python3 are needed (tests/run installs them)"
-	echo "# done"
-	exit 1
-fi
+needs_built "$PKTGEN" "$DUMP" "$BUILD/bin/unetmapd"
+needs_commands tcpdump python3
 TCPDUMP=$(command -v tcpdump)
 
-"$DAEMON" -f -s "$UNETMAP_SOCKET" -l "$TMP/daemon.log" 2>/dev/null &
-DAEMON_PID=$!
-for _ in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
-[ -S "$UNETMAP_SOCKET" ]
+private_daemon
 ok $? "unetmapd listens on a private socket"
 
 # ---------------------------------------------------------------- helpers
-
-# bg NAME PROG ARGS...: in the background, output in $TMP/NAME.{out,err}
-# (timeout --foreground: a signal reaches the program alone, see pkt-gen.sh)
-bg() {
-	local name=$1
-	shift
-	timeout --foreground -k 2 60 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
-	PIDS+=($!)
-	eval "PID_$name=$!"
-}
-
-# ready NAME FILE WORD: wait (5 s at most) until $TMP/NAME.FILE shows WORD
-ready() {
-	for _ in $(seq 100); do
-		grep -q "$3" "$TMP/$1.$2" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "# $1 not ready:"; sed 's/^/# /' "$TMP/$1.err" | head -5
-	return 1
-}
-
-# finish NAME: wait for it (60 s at most: bg's timeout), status in RC_NAME
-finish() {
-	local pid
-	eval "pid=\$PID_$1"
-	wait "$pid"
-	eval "RC_$1=$?"
-}
+# (bg, ready, finish: tests/lib/harness.sh)
 
 # capture TAG PORT-RX PORT-TX "DUMP ARGS" "TX ARGS": receiver, nm-dump,
 # then pkt-gen tx; the receiver takes what is sent (-n in TX ARGS)
@@ -206,7 +130,7 @@ if "$BUILD/bin/valectl" -n "$SW" 2>"$TMP/sw.err"; then
 	ready i_dump err "^nm-dump: listening on netmap:$SW/r"
 	bg i_tx "$PKTGEN" -f tx -i "$SW:a" -n 20 -R 1000
 	finish i_tx; finish i_rx; finish i_dump
-	kill -INT "$PID_i_filter"; finish i_filter
+	stop i_filter
 	[ "$RC_i_dump" = 0 ] && [ "$(grep -c ' rx 60: .* UDP, length 18$' "$TMP/i_dump.out")" = 20 ]
 	ok $? "the interception point netmap:$SW: the 20 UDP frames entering the switch"
 	"$BUILD/bin/valectl" -r "$SW" 2>/dev/null && MADE_SW=""
@@ -219,8 +143,7 @@ fi
 capture d 'netmap:ndd}1' 'netmap:ndd{1' "-i netmap:ndd}1 -w $TMP/d.pcap udp src port 1237" \
 	"-f tx -n 1000 -R 20000 -s 10.0.0.1:1234-10.0.0.1:1243"
 sleep 0.3
-kill -INT "$PID_d_dump"
-finish d_dump
+stop d_dump
 [ "$RC_d_dump" = 0 ] && [ "$(summary d_dump captured)" = 100 ] &&
 	[ "$(summary d_dump 'received by filter')" = 1000 ]
 ok $? "'udp src port 1237' over ten source ports: 100 of 1000 frames (SIGINT: exit 0, rc $RC_d_dump)"
@@ -272,8 +195,7 @@ ok $? "each file but the last ends on the frame that took it past 10^6 bytes"
 # ------------------------------------------------ drops
 capture h 'netmap:ndh}1' 'netmap:ndh{1' "-i netmap:ndh}1 -w /dev/null" "-f tx -n 1000000 -l 60"
 sleep 0.5
-kill -INT "$PID_h_dump"
-finish h_dump
+stop h_dump
 cap=$(summary h_dump captured) drop=$(summary h_dump 'dropped by the monitor')
 [ "$RC_h_dump" = 0 ] && [ -n "$cap" ] && [ -n "$drop" ] && [ $((cap + drop)) = 1000000 ]
 ok $? "a million frames at full speed: captured + dropped by the monitor = 1000000 ($cap + $drop)"
@@ -303,19 +225,10 @@ bad 2 "-s not a number" -i 'netmap:ndz}1' -s 12x
 bad 2 "-C not a size" -i 'netmap:ndz}1' -w "$TMP/x.pcap" -C -3
 bad 2 "no port" udp
 bad 1 "-w into a directory that does not exist" -i 'netmap:ndz}1' -w "$TMP/no/such/x.pcap"
-kill -INT "$PID_z_rx"
-finish z_rx
+stop z_rx
 "$DUMP" -h >"$TMP/help.out" 2>&1
 [ $? = 0 ] && grep -q "^usage: nm-dump" "$TMP/help.out"
 ok $? "-h prints the usage and exits 0"
 
-if grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err "$TMP/daemon.log" 2>/dev/null; then
-	grep -lE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err "$TMP/daemon.log" |
-	    head -3 | sed 's/^/# sanitizer report in /'
-	ok 1 "no sanitizer reports"
-else
-	ok 0 "no sanitizer reports"
-fi
-
-echo "# done"
-[ "$failed" = 0 ]
+no_sanitizer_reports "$TMP"/*.err "$TMP/daemon.log"
+tap_done

@@ -13,65 +13,17 @@
 #   BUILD=build-san tests/integration/nmreplay.sh
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-$HERE/../../build}
-BUILD=$(cd "$BUILD" && pwd) || { echo "not ok 1 - no build directory"; exit 1; }
+. "$(dirname "$0")/../lib/harness.sh"
+harness_init nmreplay
 PKTGEN=$BUILD/bin/pkt-gen
 DUMP=$BUILD/bin/nm-dump
 REPLAY=$BUILD/bin/nmreplay
-DAEMON=$BUILD/bin/unetmapd
 
-TMP=$(mktemp -d /tmp/nmreplay-test.XXXXXX)
-export UNETMAP_SOCKET=$TMP/d.sock
-export UNETMAP_NO_AUTOSTART=1
-PIDS=()
-DAEMON_PID=""
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	if [ -n "$DAEMON_PID" ]; then
-		kill "$DAEMON_PID" 2>/dev/null
-		timeout 5 tail --pid="$DAEMON_PID" -f /dev/null 2>/dev/null
-		kill -KILL "$DAEMON_PID" 2>/dev/null
-	fi
-	if [ -n "${KEEP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-n=0
-failed=0
-ok() {	# ok COND-STATUS "what"
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-for f in "$PKTGEN" "$DUMP" "$REPLAY" "$DAEMON"; do
-	if [ ! -x "$f" ]; then
-		echo "not ok 1 - $f is not built"
-		echo "# done"
-		exit 1
-	fi
-done
-if ! command -v tcpdump >/dev/null || ! command -v python3 >/dev/null; then
-	echo "not ok 1 - tcpdump and python3 are needed (tests/run installs them)"
-	echo "# done"
-	exit 1
-fi
+needs_built "$PKTGEN" "$DUMP" "$REPLAY" "$BUILD/bin/unetmapd"
+needs_commands tcpdump python3
 TCPDUMP=$(command -v tcpdump)
 
-"$DAEMON" -f -s "$UNETMAP_SOCKET" -l "$TMP/daemon.log" 2>/dev/null &
-DAEMON_PID=$!
-for _ in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
-[ -S "$UNETMAP_SOCKET" ]
+private_daemon
 ok $? "unetmapd listens on a private socket"
 
 # ---------------------------------------------------------------- helpers
@@ -101,32 +53,7 @@ with open(out, 'wb') as f:
 PY
 }
 
-# bg NAME PROG ARGS...: in the background, output in $TMP/NAME.{out,err}
-# (timeout --foreground: a signal reaches the program alone, see pkt-gen.sh)
-bg() {
-	local name=$1
-	shift
-	timeout --foreground -k 2 60 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
-	PIDS+=($!)
-	eval "PID_$name=$!"
-}
-
-# ready NAME FILE WORD: wait (5 s at most) until $TMP/NAME.FILE shows WORD
-ready() {
-	for _ in $(seq 100); do
-		grep -q "$3" "$TMP/$1.$2" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "# $1 not ready:"; sed 's/^/# /' "$TMP/$1.err" | head -5
-	return 1
-}
-
-finish() {	# finish NAME: wait for it (60 s at most), status in RC_NAME
-	local pid
-	eval "pid=\$PID_$1"
-	wait "$pid"
-	eval "RC_$1=$?"
-}
+# (bg, ready, finish, stop: tests/lib/harness.sh)
 
 # replay TAG PIPE COUNT "REPLAY ARGS": nmreplay ARGS into PIPE{1, pkt-gen
 # rx out of PIPE}1, and nm-dump capturing the COUNT frames it receives into
@@ -146,8 +73,7 @@ replay() {
 		finish "${tag}_tx"
 		finish "${tag}_rx"
 		# nm-dump ends on -c, or here if some never came
-		eval "kill -INT \$PID_${tag}_dump" 2>/dev/null
-		finish "${tag}_dump"
+		stop "${tag}_dump"
 	else
 		# shellcheck disable=SC2086
 		bg "${tag}_tx" "$REPLAY" -i "netmap:$pipe{1" $args
@@ -323,13 +249,5 @@ bad 2 "no -i" "no port" -f "$TMP/mix.pcap"
 [ $? = 0 ] && grep -q "^usage: nmreplay" "$TMP/help.out"
 ok $? "-h prints the usage and exits 0"
 
-if grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err "$TMP/daemon.log" 2>/dev/null; then
-	grep -lE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err "$TMP/daemon.log" |
-	    head -3 | sed 's/^/# sanitizer report in /'
-	ok 1 "no sanitizer reports"
-else
-	ok 0 "no sanitizer reports"
-fi
-
-echo "# done"
-[ "$failed" = 0 ]
+no_sanitizer_reports "$TMP"/*.err "$TMP/daemon.log"
+tap_done

@@ -8,98 +8,26 @@
 #   BUILD=build-san tests/integration/pkt-gen.sh
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-$HERE/../../build}
-BUILD=$(cd "$BUILD" && pwd) || { echo "not ok 1 - no build directory"; exit 1; }
+. "$(dirname "$0")/../lib/harness.sh"
+harness_init pkt-gen
 PKTGEN=$BUILD/bin/pkt-gen
-DAEMON=$BUILD/bin/unetmapd
+needs_built "$PKTGEN" "$BUILD/bin/unetmapd"
 
-TMP=$(mktemp -d /tmp/pkt-gen-test.XXXXXX)
-export UNETMAP_SOCKET=$TMP/d.sock
-export UNETMAP_NO_AUTOSTART=1
-PIDS=()
-DAEMON_PID=""
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	if [ -n "$DAEMON_PID" ]; then
-		kill "$DAEMON_PID" 2>/dev/null
-		timeout 5 tail --pid="$DAEMON_PID" -f /dev/null 2>/dev/null
-		kill -KILL "$DAEMON_PID" 2>/dev/null
-	fi
-	if [ -n "${KEEP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-n=0
-failed=0
-ok() {	# ok COND-STATUS "what"
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-diag() { sed 's/^/# /' "$@"; }
-
-for f in "$PKTGEN" "$DAEMON"; do
-	if [ ! -x "$f" ]; then
-		echo "not ok 1 - $f is not built"
-		echo "# done"
-		exit 1
-	fi
-done
-
-"$DAEMON" -f -s "$UNETMAP_SOCKET" -l "$TMP/daemon.log" 2>/dev/null &
-DAEMON_PID=$!
-for _ in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
-[ -S "$UNETMAP_SOCKET" ]
+private_daemon
 ok $? "unetmapd listens on a private socket"
 
 # ---------------------------------------------------------------- helpers
+# (bg, ready, finish, show: tests/lib/harness.sh)
 
-# start NAME ARGS...: pkt-gen in the background, output in $TMP/NAME.{out,err}
-# (timeout --foreground, as for every program of ours here: a signal sent to
-# timeout, or its expiry, reaches the program alone; without it timeout adds a
-# SIGCONT, which can hang the sanitizer build's exit-time leak check: see nic.sh)
-start() {
-	local name=$1
-	shift
-	timeout --foreground -k 2 60 "$PKTGEN" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
-	PIDS+=($!)
-	eval "PID_$name=$!"
-}
-
-# ready NAME WORD: wait (5 s at most) until NAME's stdout shows WORD
-ready() {
-	for _ in $(seq 100); do
-		grep -q "$2" "$TMP/$1.out" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# finish NAME: wait for it, its exit status in RC_NAME
-finish() {
-	local pid
-	eval "pid=\$PID_$1"
-	wait "$pid"
-	eval "RC_$1=$?"
-}
+# start NAME ARGS...: pkt-gen in the background (bg)
+start() { bg "$1" "$PKTGEN" "${@:2}"; }
 
 # pair TAG "RX ARGS" "TX ARGS": receiver first, then the sender; both finish
 pair() {
 	local tag=$1 rxargs=$2 txargs=$3
 	# shellcheck disable=SC2086
 	start "${tag}_rx" $rxargs
-	ready "${tag}_rx" "^Receiving from\|^Working on" ||
-		diag "$TMP/${tag}_rx.err"
+	ready "${tag}_rx" out "^Receiving from\|^Working on"
 	# shellcheck disable=SC2086
 	start "${tag}_tx" $txargs
 	finish "${tag}_tx"
@@ -109,14 +37,6 @@ pair() {
 # field FILE REGEX: the first number after REGEX in FILE
 field() {
 	grep -m 1 -o "$2 *[0-9][0-9]*" "$1" | grep -o '[0-9]*$'
-}
-
-report_failure() {	# show what a failed pair printed
-	local f
-	for f in "$@"; do
-		echo "# --- $f"
-		head -n 20 "$TMP/$f" | sed 's/^/# /'
-	done
 }
 
 # ------------------------------------------------------------- tx and rx
@@ -133,7 +53,7 @@ ok $? "rx summary has netmap's format and 60-byte frames"
 grep -Eq '^Speed: [0-9.]+ [KMG]?pps Bandwidth: [0-9.]+ [KMGT]?bps \(raw [0-9.]+ [KMGT]?bps\)\. Average batch: [0-9.]+ pkts$' "$TMP/a_tx.out"
 ok $? "tx prints the Speed: line"
 grep "^Speed:" "$TMP/a_tx.out" | sed 's/^/# tx 60 B: /'
-[ "$RC_a_tx" = 0 ] && [ "$RC_a_rx" = 0 ] || report_failure a_tx.out a_tx.err a_rx.out a_rx.err
+[ "$RC_a_tx" = 0 ] && [ "$RC_a_rx" = 0 ] || show a_tx.out a_tx.err a_rx.out a_rx.err
 
 pair b "-f rx -i netmap:pgb}1 -n 100000" "-f tx -i netmap:pgb{1 -n 100000 -l 1514"
 grep -q "^Received 100000 packets $((100000 * 1514)) bytes" "$TMP/b_rx.out"
@@ -143,7 +63,7 @@ ok $? "1514-byte frames: every byte counted"
 pair c "-f rxseq -i netmap:pgc}1 -n 200000" "-f txseq -i netmap:pgc{1 -n 200000"
 grep -q "^rxseq: 200000 packets (seq 0..199999), 0 gaps (0 missing), 0 out of order, 0 fragment errors, 0 malformed" "$TMP/c_rx.out"
 ok $? "txseq/rxseq over a pipe: 200000 in sequence, no errors"
-[ "$RC_c_tx" = 0 ] && [ "$RC_c_rx" = 0 ] || report_failure c_tx.out c_tx.err c_rx.out c_rx.err
+[ "$RC_c_tx" = 0 ] && [ "$RC_c_rx" = 0 ] || show c_tx.out c_tx.err c_rx.out c_rx.err
 
 pair d "-f rxseq -i netmap:pgd}1 -n 20000" "-f txseq -i netmap:pgd{1 -n 20000 -F 3 -l 1000 -l 100 -z"
 grep -q "^rxseq: 20000 packets (seq 0..19999), 0 gaps (0 missing), 0 out of order, 0 fragment errors, 0 malformed" "$TMP/d_rx.out"
@@ -160,7 +80,7 @@ for f, d in ((sys.argv[1], "rx"), (sys.argv[2], "tx")):
     assert s[0]["bytes"] == 100000 * 60 and s[0]["pps"] > 0
 ' "$TMP/j_rx.out" "$TMP/j_tx.out"
 ok $? "-J: the summaries are JSON lines a parser reads (100000 packets each way)"
-[ "$RC_j_tx" = 0 ] && [ "$RC_j_rx" = 0 ] || report_failure j_tx.out j_tx.err j_rx.out j_rx.err
+[ "$RC_j_tx" = 0 ] && [ "$RC_j_rx" = 0 ] || show j_tx.out j_tx.err j_rx.out j_rx.err
 
 # ------------------------------------------------------------ ping / pong
 pair e "-f pong -i netmap:pge}1 -n 500" "-f ping -i netmap:pge{1 -n 500"
@@ -223,7 +143,7 @@ ok $? "-i null discards a million packets"
 
 # ------------------------------------------------------------ stopping
 start o -f rx -i 'netmap:pgo}1'
-ready o "^Receiving from"
+ready o out "^Receiving from"
 start p -f tx -i 'netmap:pgo{1' -R 100000
 sleep 1
 kill -INT "$PID_p"
@@ -265,13 +185,5 @@ ok $? "a port that is not there: the errno by name and the next step ($(grep '^p
 [ $? = 0 ] && grep -q "^usage: pkt-gen" "$TMP/help.out" && grep -q -- "-f function" "$TMP/help.out"
 ok $? "-h prints the usage and exits 0"
 
-if grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err "$TMP/daemon.log" 2>/dev/null; then
-	grep -lE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err "$TMP/daemon.log" |
-	    head -3 | sed 's/^/# sanitizer report in /'
-	ok 1 "no sanitizer reports"
-else
-	ok 0 "no sanitizer reports"
-fi
-
-echo "# done"
-[ "$failed" = 0 ]
+no_sanitizer_reports "$TMP"/*.err "$TMP/daemon.log"
+tap_done

@@ -20,99 +20,22 @@
 #   BUILD=build-san tests/integration/tlem.sh
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-$HERE/../../build}
-BUILD=$(cd "$BUILD" && pwd) || { echo "not ok 1 - no build directory"; exit 1; }
+. "$(dirname "$0")/../lib/harness.sh"
+harness_init tlem
 PKTGEN=$BUILD/bin/pkt-gen
 TLEM=$BUILD/bin/tlem
-DAEMON=$BUILD/bin/unetmapd
-
-TMP=$(mktemp -d /tmp/tlem-test.XXXXXX)
-export UNETMAP_SOCKET=$TMP/d.sock
-export UNETMAP_NO_AUTOSTART=1
-PIDS=()
-DAEMON_PID=""
 NSS=()
 id=$$
+cleanup_test() { local ns; for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null; done; }
 
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	[ "${#PIDS[@]}" = 0 ] || wait "${PIDS[@]}" 2>/dev/null
-	for p in "${NSS[@]}"; do
-		ip netns del "$p" 2>/dev/null
-	done
-	if [ -n "$DAEMON_PID" ]; then
-		kill "$DAEMON_PID" 2>/dev/null
-		timeout 5 tail --pid="$DAEMON_PID" -f /dev/null 2>/dev/null
-		kill -KILL "$DAEMON_PID" 2>/dev/null
-	fi
-	if [ -n "${KEEP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+needs_built "$PKTGEN" "$TLEM" "$BUILD/bin/unetmapd"
 
-n=0
-failed=0
-ok() {	# ok COND-STATUS "what"
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-for f in "$PKTGEN" "$TLEM" "$DAEMON"; do
-	if [ ! -x "$f" ]; then
-		echo "not ok 1 - $f is not built"
-		echo "# done"
-		exit 1
-	fi
-done
-
-"$DAEMON" -f -s "$UNETMAP_SOCKET" -l "$TMP/daemon.log" 2>/dev/null &
-DAEMON_PID=$!
-for _ in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
-[ -S "$UNETMAP_SOCKET" ]
+private_daemon
 ok $? "unetmapd listens on a private socket"
 
 # ---------------------------------------------------------------- helpers
 
-# bg NAME PROG ARGS...: in the background, output in $TMP/NAME.{out,err}
-# (timeout --foreground: a signal reaches the program alone, see pkt-gen.sh)
-bg() {
-	local name=$1
-	shift
-	timeout --foreground -k 2 60 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
-	PIDS+=($!)
-	eval "PID_$name=$!"
-}
-
-# ready NAME FILE WORD: wait (5 s at most) until $TMP/NAME.FILE shows WORD
-ready() {
-	for _ in $(seq 100); do
-		grep -q "$3" "$TMP/$1.$2" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "# $1 not ready:"; sed 's/^/# /' "$TMP/$1.err" | head -5
-	return 1
-}
-
-finish() {	# finish NAME: wait for it (60 s at most), status in RC_NAME
-	local pid
-	eval "pid=\$PID_$1"
-	wait "$pid"
-	eval "RC_$1=$?"
-}
-
-stop() {	# stop NAME: SIGINT, then wait (timeout's -k bounds it)
-	eval "kill -INT \$PID_$1" 2>/dev/null
-	finish "$1"
-}
+# (bg, ready, finish, stop: tests/lib/harness.sh)
 
 # within X LOW HIGH: LOW <= X <= HIGH (decimals)
 within() {
@@ -406,5 +329,4 @@ else
 	echo "# route mode (-r): needs root and veth, skipped"
 fi
 
-echo "# done"
-[ "$failed" = 0 ]
+tap_done
