@@ -13,91 +13,29 @@
 #   BUILD=build-san tests/integration/lb.sh
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-$HERE/../../build}
-BUILD=$(cd "$BUILD" && pwd) || { echo "not ok 1 - no build directory"; exit 1; }
+. "$(dirname "$0")/../lib/harness.sh"
+harness_init lb
 LB=$BUILD/bin/lb
 FLOWS=$BUILD/tests/helpers/lb_flows
 PKTGEN=$BUILD/bin/pkt-gen
-DAEMON=$BUILD/bin/unetmapd
-
-TMP=$(mktemp -d /tmp/lb-test.XXXXXX)
-export UNETMAP_SOCKET=$TMP/d.sock
-export UNETMAP_NO_AUTOSTART=1
-PIDS=()
-DAEMON_PID=""
 VETH=""
+cleanup_test() { [ -z "$VETH" ] || ip link del "$VETH" 2>/dev/null; }
 
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	[ -n "$VETH" ] && ip link del "$VETH" 2>/dev/null
-	if [ -n "$DAEMON_PID" ]; then
-		kill "$DAEMON_PID" 2>/dev/null
-		timeout 5 tail --pid="$DAEMON_PID" -f /dev/null 2>/dev/null
-		kill -KILL "$DAEMON_PID" 2>/dev/null
-	fi
-	if [ -n "${KEEP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+needs_built "$LB" "$FLOWS" "$PKTGEN" "$BUILD/bin/unetmapd"
 
-n=0
-failed=0
-ok() {	# ok COND-STATUS "what"
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-show() { local f; for f in "$@"; do echo "# --- $f"; head -n 30 "$TMP/$f" 2>/dev/null | sed 's/^/# /'; done; }
-
-for f in "$LB" "$FLOWS" "$PKTGEN" "$DAEMON"; do
-	if [ ! -x "$f" ]; then
-		echo "not ok 1 - $f is not built"
-		echo "# done"
-		exit 1
-	fi
-done
-
-"$DAEMON" -f -s "$UNETMAP_SOCKET" -l "$TMP/daemon.log" 2>/dev/null &
-DAEMON_PID=$!
-for _ in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
-[ -S "$UNETMAP_SOCKET" ]
+private_daemon
 ok $? "unetmapd listens on a private socket"
 
 # ---------------------------------------------------------------- helpers
+# (bg, ready, finish, stop, show: tests/lib/harness.sh)
 
-# lb_start NAME ARGS...: lb in the background, output in $TMP/NAME.{out,err};
-# waits (30 s at most) until it says it forwards.  timeout --foreground, as
-# pkt-gen.sh explains, so a signal reaches lb alone
-lb_start() {
-	local name=$1 i
-	shift
-	timeout --foreground -k 2 120 "$LB" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
-	PIDS+=($!)
-	eval "LB_$name=$!"
-	for i in $(seq 600); do
-		grep -q '^lb: forwarding' "$TMP/$name.err" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	show "$name.err"
-	return 1
-}
+# lb_start NAME ARGS...: lb in the background (bg, 120 s at most), output in
+# $TMP/NAME.{out,err}; waits (30 s at most) until it says it forwards
+lb_start() { BG_TIMEOUT=120 bg "$1" "$LB" "${@:2}"; ready "$1" err '^lb: forwarding' 600; }
 
-# lb_stop NAME: SIGINT, then its exit status in RC_NAME (bounded)
-lb_stop() {
-	local pid
-	eval "pid=\$LB_$1"
-	kill -INT "$pid" 2>/dev/null
-	wait "$pid"
-	eval "RC_$1=$?"
-}
+# recv_bg NAME ARGS...: "lb_flows recv ARGS" in the background, output in
+# $TMP/NAME.{out,err}; waits (30 s at most) until it is ready
+recv_bg() { bg "$1" "$FLOWS" recv "${@:2}"; ready "$1" out '^ready' 600; }
 
 # stat NAME RING KEY: KEY of output ring RING ("null": the whole) in lb's last report
 stat() {
@@ -162,17 +100,14 @@ ok $? "-h prints the usage and exits 0"
 # (IPv4/IPv6 TCP and UDP, 802.1Q, IP-in-IP, 6in4, IPv6 in IPv6, GRE, GRE
 # bridging Ethernet, ICMP, a fragment, ARP), 50 rounds, both directions
 if lb_start two -i netmap:in}0 -p a:4 -p b:2 -B 20000 -w 0 -o 3600; then
-	timeout --foreground -k 2 60 "$FLOWS" recv 6500 40 a:4 b:2 >"$TMP/two_rx.out" 2>"$TMP/two_rx.err" &
-	rx=$!
-	PIDS+=($rx)
-	for _ in $(seq 600); do grep -q '^ready' "$TMP/two_rx.out" 2>/dev/null && break; sleep 0.05; done
+	recv_bg two_rx 6500 40 a:4 b:2
 	timeout --foreground -k 2 60 "$FLOWS" send 'netmap:in{0' 65 50 >"$TMP/two_tx.out" 2>&1
 	ok $? "6500 frames sent into lb's input"
-	wait $rx
-	ok $? "the consumers of both groups checked what they got"
+	finish two_rx
+	ok "$RC_two_rx" "the consumers of both groups checked what they got"
 	oks two_rx.out
 	grep '^#' "$TMP/two_rx.out"
-	lb_stop two
+	stop two
 	[ "$RC_two" = 0 ]
 	ok $? "lb exits 0 on SIGINT (exit $RC_two)"
 	[ "$(stat two null packets_received)" = 6500 ] &&
@@ -197,7 +132,7 @@ if lb_start late -i netmap:in}0 -p s:2 -p t:3 -w 0 -o 3600; then
 	timeout --foreground -k 2 90 "$FLOWS" run 'netmap:in{0' 65 50 400 s:2:1 t:3 >"$TMP/late_rx.out" 2>"$TMP/late_rx.err"
 	ok $? "flows sent, the present consumers in step (lb_flows run)"
 	oks late_rx.out
-	lb_stop late
+	stop late
 	got0=$(field late_rx.out '^pipe s 0 ' 5)
 	got1=$(field late_rx.out '^pipe s 1 ' 5)
 	want1=$(field late_rx.out '^late s 1 ' 7)
@@ -223,7 +158,7 @@ if lb_start over -i netmap:in}0 -p s:2 -B 1500 -w 0 -o 3600; then
 	timeout --foreground -k 2 90 "$FLOWS" run 'netmap:in{0' 65 50 400 s:2:1 >"$TMP/over_rx.out" 2>"$TMP/over_rx.err"
 	ok $? "flows sent through -B 1500"
 	oks over_rx.out
-	lb_stop over
+	stop over
 	late=$(grep '^late ' "$TMP/over_rx.out")
 	echo "# $late"
 	set -- $late
@@ -256,18 +191,15 @@ if lb_start swap -i netmap:in}0 -p s:1 -B 20000 -w 0 -o 3600; then
 	# the bridge makes zz{0 in lb's region before the consumer opens zz}0
 	for _ in $(seq 600); do grep -q 'zz' "$TMP/swap_br.out" 2>/dev/null && break; sleep 0.05; done
 	sleep 0.5
-	timeout --foreground -k 2 60 "$FLOWS" recv 2600 40 zz:1 >"$TMP/swap_rx.out" 2>"$TMP/swap_rx.err" &
-	rx=$!
-	PIDS+=($rx)
-	for _ in $(seq 600); do grep -q '^ready' "$TMP/swap_rx.out" 2>/dev/null && break; sleep 0.05; done
+	recv_bg swap_rx 2600 40 zz:1
 	timeout --foreground -k 2 60 "$FLOWS" send 'netmap:in{0' 26 50 >/dev/null 2>&1
 	ok $? "2600 frames sent"
-	wait $rx
-	ok $? "read back through the bridge"
+	finish swap_rx
+	ok "$RC_swap_rx" "read back through the bridge"
 	oks swap_rx.out
 	kill -INT $br 2>/dev/null
 	wait $br 2>/dev/null
-	lb_stop swap
+	stop swap
 	[ "$RC_swap" = 0 ] && ! grep -q 'anomal' "$TMP/swap.err" && [ "$(stat swap 0 packets_forwarded)" = 2600 ]
 	ok $? "lb forwarded 2600, no buffer out of place, clean exit"
 else
@@ -278,19 +210,16 @@ fi
 
 # the consumer opens its pipe first, so the pipe has a region of its own:
 # lb says loudly it copies, and the frames still arrive exactly once
-timeout --foreground -k 2 60 "$FLOWS" recv 2600 40 c:1 >"$TMP/copy_rx.out" 2>"$TMP/copy_rx.err" &
-rx=$!
-PIDS+=($rx)
-for _ in $(seq 600); do grep -q '^ready' "$TMP/copy_rx.out" 2>/dev/null && break; sleep 0.05; done
+recv_bg copy_rx 2600 40 c:1
 if lb_start copy -i netmap:in}0 -p c:1 -B 5000 -w 0 -o 3600; then
 	grep -q 'COPIED' "$TMP/copy.err"
 	ok $? "lb warns that a pipe made by its consumer is fed by copying"
 	timeout --foreground -k 2 60 "$FLOWS" send 'netmap:in{0' 26 50 >/dev/null 2>&1
 	ok $? "2600 frames sent"
-	wait $rx
-	ok $? "the consumer checked them"
+	finish copy_rx
+	ok "$RC_copy_rx" "the consumer checked them"
 	oks copy_rx.out
-	lb_stop copy
+	stop copy
 	[ "$(stat copy 0 packets_forwarded)" = 2600 ]
 	ok $? "lb forwarded 2600 by copy"
 else
@@ -303,16 +232,13 @@ fi
 # port, and the default wait of 2 s; 468 frames, fewer than the switch
 # queues, flooded to lb's port (NS_NO_LEARN)
 if lb_start vale -i vale0:in; then
-	timeout --foreground -k 2 60 "$FLOWS" recv 468 40 vale0:in:2 >"$TMP/vale_rx.out" 2>"$TMP/vale_rx.err" &
-	rx=$!
-	PIDS+=($rx)
-	for _ in $(seq 600); do grep -q '^ready' "$TMP/vale_rx.out" 2>/dev/null && break; sleep 0.05; done
+	recv_bg vale_rx 468 40 vale0:in:2
 	LB_FLOWS_NO_LEARN=1 timeout --foreground -k 2 60 "$FLOWS" send vale0:src 26 9 >/dev/null 2>&1
 	ok $? "468 frames sent to the switch"
-	wait $rx
-	ok $? "read back from vale0:in}0 and vale0:in}1"
+	finish vale_rx
+	ok "$RC_vale_rx" "read back from vale0:in}0 and vale0:in}1"
 	oks vale_rx.out
-	lb_stop vale
+	stop vale
 	[ "$RC_vale" = 0 ] && ! grep -q COPIED "$TMP/vale.err"
 	ok $? "pipes of a VALE port, zero copy, clean exit"
 else
@@ -332,16 +258,13 @@ if [ "$(id -u)" = 0 ] && ip link add "lbv$$" type veth peer name "lbw$$" 2>/dev/
 		ip link set "$i" up
 	done
 	if lb_start nic -i "lbv$$" -w 0 -o 3600; then
-		timeout --foreground -k 2 60 "$FLOWS" recv 468 40 "lbv$$:2" >"$TMP/nic_rx.out" 2>"$TMP/nic_rx.err" &
-		rx=$!
-		PIDS+=($rx)
-		for _ in $(seq 600); do grep -q '^ready' "$TMP/nic_rx.out" 2>/dev/null && break; sleep 0.05; done
+		recv_bg nic_rx 468 40 "lbv$$:2"
 		timeout --foreground -k 2 60 "$FLOWS" send "netmap:lbw$$" 26 9 >/dev/null 2>&1
 		ok $? "468 frames sent from the veth's other end"
-		wait $rx
-		ok $? "read back from lbv$$}0 and lbv$$}1"
+		finish nic_rx
+		ok "$RC_nic_rx" "read back from lbv$$}0 and lbv$$}1"
 		oks nic_rx.out
-		lb_stop nic
+		stop nic
 		[ "$RC_nic" = 0 ] && ! grep -q COPIED "$TMP/nic.err" &&
 			grep -q '"interface":"netmap:lbv[0-9]*{0/xT@1"' "$TMP/nic.out"
 		ok $? "pipes of an interface, in the global region (@1), zero copy, clean exit"
@@ -360,17 +283,15 @@ fi
 # pkt-gen -F 3: frames of three slots (NS_MOREFRAG) stay whole and together
 if lb_start frag -i netmap:in}0 -p f:2 -B 20000 -w 0 -o 3600; then
 	for k in 0 1; do
-		timeout --foreground -k 2 60 "$PKTGEN" -f rx -i "netmap:f}$k" -W >"$TMP/frag_rx$k.out" 2>"$TMP/frag_rx$k.err" &
-		PIDS+=($!)
-		eval "FRX$k=$!"
+		bg "frag_rx$k" "$PKTGEN" -f rx -i "netmap:f}$k" -W
 	done
 	for k in 0 1; do
 		for _ in $(seq 600); do grep -q 'Receiving from\|Working on' "$TMP/frag_rx$k.out" "$TMP/frag_rx$k.err" 2>/dev/null && break; sleep 0.05; done
 	done
 	timeout --foreground -k 2 60 "$PKTGEN" -f tx -i 'netmap:in{0' -n 3000 -F 3 -l 1000 -z -Z >"$TMP/frag_tx.out" 2>&1
 	ok $? "3000 three-slot frames sent"
-	wait "$FRX0"; wait "$FRX1"
-	lb_stop frag
+	finish frag_rx0; finish frag_rx1
+	stop frag
 	r0=$(grep -o 'Received [0-9]*' "$TMP/frag_rx0.out" | grep -o '[0-9]*')
 	r1=$(grep -o 'Received [0-9]*' "$TMP/frag_rx1.out" | grep -o '[0-9]*')
 	[ "$(( ${r0:-0} + ${r1:-0} ))" = 3000 ] && [ "$(stat frag null packets_forwarded)" = 3000 ]
@@ -386,7 +307,7 @@ fi
 
 if lb_start stats -i netmap:in}0 -p s:2 -p s:1 -w 0 -o 1; then
 	for _ in $(seq 600); do [ "$(grep -c '"output_ring":null' "$TMP/stats.out")" -ge 2 ] && break; sleep 0.05; done
-	lb_stop stats
+	stop stats
 	[ "$(grep -c '"output_ring":null' "$TMP/stats.out")" -ge 2 ] &&
 		! grep -v '^{"ts":[0-9.]*,"interface":"[^"]*","output_ring":[0-9null]*,"packets_' "$TMP/stats.out" | grep -v 'packets forwarded' | grep -q .
 	ok $? "-o 1: a JSON line per pipe and one for the whole, every second"
@@ -404,12 +325,5 @@ if grep -q 'anomal' "$TMP"/*.err 2>/dev/null; then
 else
 	ok 0 "lb kept its buffer accounts straight"
 fi
-if grep -qE 'AddressSanitizer|runtime error' "$TMP"/*.err 2>/dev/null; then
-	grep -lE 'AddressSanitizer|runtime error' "$TMP"/*.err | sed 's/^/# sanitizer report in /'
-	ok 1 "no sanitizer report"
-else
-	ok 0 "no sanitizer report"
-fi
-
-echo "# done: $n checks, $failed failed"
-[ "$failed" = 0 ]
+no_sanitizer_reports "$TMP"/*.err
+tap_done

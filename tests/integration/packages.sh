@@ -13,6 +13,7 @@
 # suite's 600 s).  TAP: "ok N - ...", "not ok N - ...", "# done" at the end.
 set -u
 
+. "$(dirname "$0")/../lib/harness.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PKGS="libunetmap0 libunetmap-dev unetmapd unetmap-tools"
@@ -32,11 +33,9 @@ done
 command -v dpkg-buildpackage >/dev/null && (cd "$ROOT" && dpkg-checkbuilddeps) >/dev/null 2>&1 ||
 	skip "the build dependencies are missing (tests/run installs them; or apt-get build-dep $ROOT)"
 
-TMP=$(mktemp -d /tmp/packages-test.XXXXXX)
+harness_tmp packages
 SOCK=$TMP/d.sock
 INSTALLED=0
-DAEMON_PID=""
-PIDS=()
 group_before=$(getent group netmap >/dev/null && echo yes || echo no)
 run_before=$([ -e /run/unetmap ] && echo yes || echo no)
 
@@ -44,32 +43,11 @@ purge() {	# apt, else dpkg (a half-installed state apt refuses to touch)
 	$APT purge $PKGS >"$TMP/purge.log" 2>&1 ||
 	    { timeout 120 dpkg --purge $PKGS >>"$TMP/purge.log" 2>&1; return 1; }
 }
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	if [ -n "$DAEMON_PID" ]; then
-		kill "$DAEMON_PID" 2>/dev/null
-		timeout 5 tail --pid="$DAEMON_PID" -f /dev/null 2>/dev/null
-		kill -KILL "$DAEMON_PID" 2>/dev/null
-	fi
+# the daemon (the installed one) stops before the packages go
+cleanup_test() {
+	private_daemon_stop
 	[ "$INSTALLED" = 1 ] && purge
-	if [ -n "${KEEP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-n=0
-failed=0
-ok() {	# ok COND-STATUS "what"
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-diag() { head -n "${2:-20}" "$1" 2>/dev/null | sed 's/^/# /'; }
 bail() { echo "# done"; exit 1; }
 
 # ----------------------------------------------------------------- build
@@ -152,7 +130,7 @@ miss=""
 for p in $names; do grep -q "^#$p = " /etc/unetmap/unetmapd.conf || miss="$miss $p"; done
 [ -n "$names" ] && [ -z "$miss" ] && ! grep -qv '^\(#.*\)\?$' /etc/unetmap/unetmapd.conf
 ok $? "the default unetmapd.conf lists every parameter ($(echo $names | wc -w)), all commented out (missing:${miss:- none})"
-kill "$DAEMON_PID" 2>/dev/null; timeout 5 tail --pid="$DAEMON_PID" -f /dev/null; DAEMON_PID=""
+private_daemon_stop
 
 # an upgrade: the same packages again, with the conffile changed by its user
 echo "# changed by packages.sh" >>/etc/unetmap/unetmapd.conf
@@ -272,14 +250,12 @@ diag "$TMP/run4.out"
 cd "$TMP" || bail
 
 # pkt-gen over a pipe
-timeout --foreground -k 2 60 /usr/bin/pkt-gen -f rx -i 'netmap:pkgp}1' -n 100000 >"$TMP/rx.out" 2>"$TMP/rx.err" &
-RX=$!
-PIDS+=($RX)
-for _ in $(seq 100); do grep -q "^Receiving from\|^Working on" "$TMP/rx.out" && break; sleep 0.05; done
+bg rx /usr/bin/pkt-gen -f rx -i 'netmap:pkgp}1' -n 100000
+ready rx out "^Receiving from\|^Working on"
 timeout --foreground -k 2 60 /usr/bin/pkt-gen -f tx -i 'netmap:pkgp{1' -n 100000 -l 60 >"$TMP/tx.out" 2>"$TMP/tx.err"
 rctx=$?
-wait "$RX"
-rcrx=$?
+finish rx
+rcrx=$RC_rx
 [ "$rctx" = 0 ] && [ "$rcrx" = 0 ] && grep -q "^Received 100000 packets 6000000 bytes" "$TMP/rx.out"
 ok $? "/usr/bin/pkt-gen: 100000 frames over a pipe, every one received (rc $rctx $rcrx)"
 grep "^Speed:" "$TMP/tx.out" | sed 's/^/# /'

@@ -14,73 +14,33 @@
 #   BUILD=build-san tests/integration/valectl.sh
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-$HERE/../../build}
-BUILD=$(cd "$BUILD" && pwd) || { echo "not ok 1 - no build directory"; echo "# done: 1 checks, 1 failed"; exit 1; }
+. "$(dirname "$0")/../lib/harness.sh"
+harness_init valectl
 V=$BUILD/bin/valectl
 N=$BUILD/bin/nm-ctl
 PG=$BUILD/bin/pkt-gen
-DAEMON=$BUILD/bin/unetmapd
-MAN=$HERE/../../docs/man
-
-TMP=$(mktemp -d /tmp/valectl-test.XXXXXX)
-export UNETMAP_NO_AUTOSTART=1
-PIDS=()
-DAEMON_PID=""
+MAN=$(dirname "$0")/../../docs/man
 MADE=()		# persistent ports to remove on exit (shared daemon)
 SWITCHES=""	# and the switches they may be on
 
-n=0
-failed=0
-ok() {	# ok STATUS "what"
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-diag() { sed 's/^/# /' "$@"; }
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	if [ -n "$DAEMON_PID" ]; then
-		kill "$DAEMON_PID" 2>/dev/null
-		timeout 5 tail --pid="$DAEMON_PID" -f /dev/null 2>/dev/null
-		kill -KILL "$DAEMON_PID" 2>/dev/null
-	elif [ -S "${UNETMAP_SOCKET:-}" ]; then
-		# the suite's daemon lives on: leave nothing of ours in it
-		for p in "${MADE[@]}"; do
-			for sw in $SWITCHES; do
-				timeout --foreground 5 "$V" -d "$sw:$p" >/dev/null 2>&1
-			done
-			timeout --foreground 5 "$V" -r "$p" >/dev/null 2>&1
+# the suite's daemon lives on: leave nothing of ours in it
+cleanup_test() {
+	local p sw
+	[ -z "$DAEMON_PID" ] && [ -S "${UNETMAP_SOCKET:-}" ] || return 0
+	for p in "${MADE[@]}"; do
+		for sw in $SWITCHES; do
+			timeout --foreground 5 "$V" -d "$sw:$p" >/dev/null 2>&1
 		done
-	fi
-	if [ -n "${KEEP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
+		timeout --foreground 5 "$V" -r "$p" >/dev/null 2>&1
+	done
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-for f in "$V" "$N" "$PG" "$DAEMON"; do
-	if [ ! -x "$f" ]; then
-		echo "not ok 1 - $f is not built"
-		echo "# done: 1 checks, 1 failed"
-		exit 1
-	fi
-done
+needs_built "$V" "$N" "$PG" "$BUILD/bin/unetmapd"
 
 if [ -n "${UNETMAP_SOCKET:-}" ] && [ -S "$UNETMAP_SOCKET" ]; then
 	echo "# using the daemon at $UNETMAP_SOCKET"
 else
-	export UNETMAP_SOCKET=$TMP/d.sock
-	"$DAEMON" -f -s "$UNETMAP_SOCKET" -l "$TMP/daemon.log" 2>>"$TMP/daemon.log" &
-	DAEMON_PID=$!
-	for _ in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+	private_daemon "$TMP/daemon.log"
 fi
 
 # names of our own, so that a shared daemon's other ports never clash
@@ -120,34 +80,9 @@ col() {
 	    $1 == p && k { print $k }' "$TMP/$1.out"
 }
 
-# start NAME ARGS...: pkt-gen in the background, output in $TMP/NAME.{out,err}
-# (timeout --foreground, as for every program of ours here: a signal sent to
-# timeout, or its expiry, reaches the program alone; without it timeout adds a
-# SIGCONT, which can hang the sanitizer build's exit-time leak check: see nic.sh)
-start() {
-	local name=$1
-	shift
-	timeout --foreground -k 2 30 "$PG" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null &
-	PIDS+=($!)
-	eval "PID_$name=$!"
-}
-
-# ready NAME WORD: wait (5 s at most) until NAME's stdout shows WORD
-ready() {
-	for _ in $(seq 100); do
-		grep -q "$2" "$TMP/$1.out" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# finish NAME: wait for it (bounded by its timeout), its status in RC_NAME
-finish() {
-	local pid
-	eval "pid=\$PID_$1"
-	wait "$pid"
-	eval "RC_$1=$?"
-}
+# start NAME ARGS...: pkt-gen in the background (bg, 30 s at most)
+start() { BG_TIMEOUT=30 bg "$1" "$PG" "${@:2}"; }
+# (ready, finish, diag: tests/lib/harness.sh)
 
 # ------------------------------------------------------- the daemon is there
 run list0 "$V"
@@ -234,7 +169,7 @@ fails unpoll 1 "$SW:$P0" "-P as well"
 
 # ------------------------------------------------------- counters move
 start rx1 -f rx -i "$P1" -n 300
-ready rx1 "^Receiving from" || diag "$TMP/rx1.err"
+ready rx1 out "^Receiving from"
 start tx0 -f tx -i "$P0" -n 300 -l 100
 finish tx0
 finish rx1
@@ -248,7 +183,7 @@ ok $? "and received by $P1: $(row list2 "$SW:$P1")"
 
 # an ephemeral port appears while a program holds it, and goes with it
 start eph -f rx -i "$SW:eph" -n 200
-ready eph "^Receiving from" || diag "$TMP/eph.err"
+ready eph out "^Receiving from"
 run list3 "$V" -l "$SW"
 [ "$(row list3 "$SW:eph" | awk '{ print $2, $3 }')" = "$B 2" ]
 ok $? "an ephemeral port opened by pkt-gen is listed as port 2 of bridge $B"
@@ -307,7 +242,7 @@ fails nd2 1 "cannot detach $SW3:$P2" "nm-ctl -d again fails"
 # -N: detaches what it can, says what it could not
 run nat3 "$N" -i "$P2" -p "$SW3:$P2"
 start heph -f rx -i "$SW3:held" -n 1
-ready heph "^Receiving from" || diag "$TMP/heph.err"
+ready heph out "^Receiving from"
 run nN "$N" -N "$SW3"
 [ "$RC" = 1 ] && grep -qx "$SW3:$P2: detached" "$TMP/nN.out" && grep -q "$SW3 not destroyed: 1 port detached, 1 left" "$TMP/nN.err" &&
     grep -q "^  $SW3:held$" "$TMP/nN.err"
@@ -450,13 +385,5 @@ done
 cmp -s "$TMP/h.out" "$TMP/help.out"
 ok $? "nm-ctl -h is --help"
 
-if grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err "$TMP/daemon.log" 2>/dev/null; then
-	grep -lE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP"/*.err "$TMP/daemon.log" 2>/dev/null |
-	    head -3 | sed 's/^/# sanitizer report in /'
-	ok 1 "no sanitizer reports"
-else
-	ok 0 "no sanitizer reports"
-fi
-
-echo "# done: $n checks, $failed failed"
-[ "$failed" = 0 ]
+no_sanitizer_reports "$TMP"/*.err "$TMP/daemon.log"
+tap_done

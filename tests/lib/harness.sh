@@ -9,9 +9,11 @@
 #   diag FILE [LINES]        FILE's first LINES lines (20) as TAP comments
 #   show NAME...             each $TMP/NAME's first 30 lines, under a title
 #   tap_done                 "# done: N checks, M failed"; exit 1 if any failed
-#   harness_init NAME        BUILD made absolute ($BUILD, else the tree's
-#                            build/), TMP a new /tmp/NAME-test.XXXXXX, PIDS and
-#                            DAEMON_PID empty; harness_cleanup on any exit
+#   harness_init NAME        harness_build and harness_tmp NAME
+#   harness_build            BUILD made absolute ($BUILD, else the tree's build/)
+#   harness_tmp NAME         TMP a new /tmp/NAME-test.XXXXXX, PIDS and
+#                            DAEMON_PID empty, no daemon autostart;
+#                            harness_cleanup on any exit
 #   needs_built FILE...      "not ok" and exit 1 unless every FILE is executable
 #   needs_commands CMD...    the same unless every CMD is installed
 #   private_daemon [ERR]     BUILD's unetmapd on $TMP/d.sock (log $TMP/daemon.log,
@@ -48,12 +50,16 @@ tap_done() { echo "# done: $n checks, $failed failed"; exit $((failed > 0)); }
 # a test that cannot run at all: one failure, and the end
 harness_fail() { echo "not ok 1 - $1"; echo "# done: 1 checks, 1 failed"; exit 1; }
 
-harness_init() {
+harness_init() { harness_build; harness_tmp "$1"; }
+harness_build() {
 	BUILD=${BUILD:-$(dirname "${BASH_SOURCE[0]}")/../../build}
 	BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || harness_fail "no build directory"
+}
+harness_tmp() {
 	TMP=$(mktemp -d "/tmp/$1-test.XXXXXX") || harness_fail "no temporary directory"
 	PIDS=()
 	DAEMON_PID=""
+	export UNETMAP_NO_AUTOSTART=1
 	trap harness_cleanup EXIT
 	trap 'exit 130' INT TERM
 }
@@ -78,7 +84,7 @@ needs_commands() {
 
 private_daemon() {
 	local i
-	export UNETMAP_SOCKET=$TMP/d.sock UNETMAP_NO_AUTOSTART=1
+	export UNETMAP_SOCKET=$TMP/d.sock
 	"$BUILD/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$TMP/daemon.log" 2>>"${1:-/dev/null}" &
 	DAEMON_PID=$!
 	for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && return 0; sleep 0.05; done
