@@ -10,53 +10,25 @@
 set -u
 B=${BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 P=$B/tests/helpers/nicprobe
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-
-if [ "$(id -u)" != 0 ] || ! ip link add nmchk$$ type veth peer name nmchk$$b 2>/dev/null; then
-	echo "# needs root and veth: skipped"; echo "# done: 0 checks, 0 failed"; exit 0
-fi
-ip link del nmchk$$ 2>/dev/null
+. "$(dirname "$0")/../lib/netns.sh"
+needs_root_veth
 
 id=$$
 NA=nma$id NB=nmb$id NC=nmc$id
-tmp=$(mktemp -d /tmp/unm-nic.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	for ns in $NA $NB $NC; do ip netns del "$ns" 2>/dev/null; done
-	ip link del dum$id 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+cleanup_test() { ip link del dum$id 2>/dev/null; }
+netns_test nic $NA $NB $NC
 
-export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_NO_AUTOSTART=1 UNETMAP_SPIN_US=0
-"$B/bin/unetmapd" -f -v -s "$UNETMAP_SOCKET" -l "$tmp/d.log" 2>>"$tmp/d.log" &
-pids="$pids $!"
-for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+export UNETMAP_SPIN_US=0
+daemon_start
 
 # (not for commands put in the background: $! would be the subshell, not the program)
 inA() { ip netns exec $NA "$@"; }
 inB() { ip netns exec $NB "$@"; }
 inC() { ip netns exec $NC "$@"; }
 
-# a veth pair $1 (in $3) - $2 (in $4), addresses 10.77.$5.1 and .2, checksums done by the sender
-pair() {
-	ip link add "$1" type veth peer name "$2"
-	ip link set "$1" netns "$3"; ip link set "$2" netns "$4"
-	ip -n "$3" link set "$1" up; ip -n "$4" link set "$2" up
-	ip netns exec "$3" ethtool -K "$1" tx off >/dev/null 2>&1
-	ip netns exec "$4" ethtool -K "$2" tx off >/dev/null 2>&1
-}
-for ns in $NA $NB $NC; do
-	ip netns add $ns; ip -n $ns link set lo up
-	# no IPv6 chatter (router solicitations...) in the frame counts
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
+netns_make $NA $NB $NC
 VA=va$id VB=vb$id
-pair $VA $VB $NA $NB
+veth_pair $VA $VB $NA $NB
 ip -n $NA addr add 10.77.1.1/24 dev $VA
 ip -n $NB addr add 10.77.1.2/24 dev $VB
 
@@ -82,14 +54,10 @@ stop_bg() {
 	kill -9 ${c:-} "$p" 2>/dev/null; wait "$p" 2>/dev/null
 	return 1
 }
-# waits (bounded) until $VA is given back (its TAP gone)
-released() { for i in $(seq 100); do ip -n $NA link show | grep -q unmh || return 0; sleep 0.05; done; return 1; }
-# waits (bounded) until file $1 has a line matching $2
-await() { for i in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 stat_of() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 # starts "nicprobe count" in namespace $1 on port $2; the output goes to $3
 # (its pid: $cb)
-count_bg() { released; rm -f "$3"; ip netns exec "$1" timeout --foreground 20 "$P" count "$2" "$4" 10 >"$3" 2>&1 & cb=$!; pids="$pids $cb"; await "$3" '^ready' ; }
+count_bg() { released $NA; rm -f "$3"; ip netns exec "$1" timeout --foreground 20 "$P" count "$2" "$4" 10 >"$3" 2>&1 & cb=$!; pids="$pids $cb"; await "$3" '^ready' ; }
 
 # ---------------------------------------------------------------- traffic
 before=$(stat_of $NB $VB rx_packets)
@@ -107,7 +75,7 @@ wait_for $tmp/rx1; grep -q "^frames=2000 " $tmp/rx1; ok $? "2000 frames from a p
 
 # the same both ways in the other modes, and with epoll for a waiter
 for mode in generic emulated; do
-	released
+	released $NA
 	before=$(stat_of $NB $VB rx_packets)
 	inA timeout 20 "$B/bin/pkt-gen" -i netmap:$VA@admode=$mode -f tx -n 3000 -R 20000 -w 1 >$tmp/tx 2>&1
 	after=$(stat_of $NB $VB rx_packets)
@@ -132,10 +100,10 @@ for mode in native emulated; do
 	wait_for $tmp/rs; grep -q "^frames=3000 " $tmp/rs; ok $? "$mode mode: 3000 frames arrive through 2048-slot rings ($(grep frames= $tmp/rs))"
 done
 "$B/bin/nm-sysctl" generic_ringsize=1024 >/dev/null 2>&1
-released; inA "$P" info $VA >$tmp/rsi 2>&1
+released $NA; inA "$P" info $VA >$tmp/rsi 2>&1
 grep -q "slots=1024/1024" $tmp/rsi; ok $? "and 1024 slots again once set back ($(grep -o "slots=.*" $tmp/rsi || head -c 200 $tmp/rsi))"
 
-released; rm -f $tmp/rx3
+released $NA; rm -f $tmp/rx3
 ip netns exec $NA timeout --foreground 20 "$P" count-epoll netmap:$VA 500 10 >$tmp/rx3 2>&1 & pids="$pids $!"
 await $tmp/rx3 '^ready'
 inB "$P" send $VB 500 60
@@ -198,18 +166,18 @@ busy=$(echo "$rings" | tr , '\n' | grep -vc '^0$')
 [ "$(echo "$rings" | tr , '\n' | wc -l)" = 4 ] && [ "$busy" -ge 2 ]; ok $? "what the stack sends is spread over the 4 host rx rings (frames by ring: $rings)"
 wait $cb 2>/dev/null
 for r in 0 3 4; do
-	released; rm -f $tmp/sn
+	released $NA; rm -f $tmp/sn
 	ip netns exec $NA timeout --foreground 20 "$P" sniff $VA 5 >$tmp/sn 2>&1 & sn=$!; pids="$pids $sn"
 	await $tmp/sn ready
 	inA timeout 20 "$P" inject "netmap:$VA^$r@conf:host-tx-rings=5,host-rx-rings=4" 02:00:00:00:00:$((40 + r)) 2>&1
 	sleep 0.2; stop_bg $sn
 	grep -q "^frames=1$" $tmp/sn; ok $? "a frame written to host tx ring $r of 5 reaches the stack, as received on $VA ($(tail -1 $tmp/sn))"
 done
-released
+released $NA
 out=$(inA timeout 20 "$P" mode "netmap:$VA^1@conf:host-rings=2" 2>&1); ok $? "NR_REG_ONE_SW ring 1 of 2 and 2: $out"
 err=$(inA timeout 20 "$P" mode "netmap:$VA^2@conf:host-rings=2" 2>&1); [ $? != 0 ]; ok $? "host ring 2 of 2: refused ($(echo $err | head -c 120))"
 err=$(inA timeout 20 "$P" mode "netmap:$VA^@conf:host-rings=65" 2>&1); [ $? != 0 ] && echo "$err" | grep -q "at most 64"; ok $? "65 host rings: refused, saying how many may be ($(echo $err | grep -o 'at most [0-9]*'))"
-released
+released $NA
 
 # the system as without netmap: NIC <-> host stack through netmap-bridge
 tcp_ok() {	# $1 $2: namespaces of client and server, $3 server address
@@ -222,7 +190,7 @@ tcp_ok() {	# $1 $2: namespaces of client and server, $3 server address
 	cmp -s $tmp/tx.bin $tmp/rx.bin
 }
 for mode in native generic emulated; do
-	released; rm -f $tmp/br
+	released $NA; rm -f $tmp/br
 	ip netns exec $NA timeout --foreground 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA@admode=$mode >$tmp/br 2>&1 &
 	br=$!; pids="$pids $br"
 	await $tmp/br "<->"
@@ -237,19 +205,19 @@ done
 UNETMAP_NO_TCX=1 "$B/bin/unetmapd" -f -s $tmp/d5.sock -l $tmp/d5.log 2>>$tmp/d5.log &
 d5=$!; pids="$pids $d5"
 for i in $(seq 100); do [ -S $tmp/d5.sock ] && break; sleep 0.05; done
-released; rm -f $tmp/br
+released $NA; rm -f $tmp/br
 UNETMAP_SOCKET=$tmp/d5.sock ip netns exec $NA timeout --foreground 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA >$tmp/br 2>&1 &
 br=$!; pids="$pids $br"
 await $tmp/br "<->"
 inB ping -c 3 -i 0.2 -W 2 10.77.1.1 >/dev/null 2>&1; ok $? "with the tc programs in a clsact qdisc (kernels before 6.6), host rings still work"
 inA tc filter show dev $VA egress 2>/dev/null | grep -q unm_steal; ok $? "(our filter is in the interface's clsact egress)"
 stop_bg $br
-released
+released $NA
 inA tc filter show dev $VA egress 2>/dev/null | grep -q unm_steal; [ $? != 0 ]; ok $? "and removed when the port goes"
 stop_bg $d5
 
 # transparent mode: NIC and host rings, every frame released with NS_FORWARD
-released; rm -f $tmp/fw
+released $NA; rm -f $tmp/fw
 ip netns exec $NA timeout --foreground 30 "$P" forward "netmap:$VA*" 20 >$tmp/fw 2>&1 &
 fw=$!; pids="$pids $fw"
 await $tmp/fw ready
@@ -259,10 +227,10 @@ stop_bg $fw
 # ---------------------------------------------------------------- two interfaces
 # NB ($VB) - [$VA / $VC2 in NA, bridged] - $VC in NC
 VC=vc$id VC2=vd$id
-pair $VC2 $VC $NA $NC
+veth_pair $VC2 $VC $NA $NC
 ip -n $NA addr flush dev $VA
 ip -n $NC addr add 10.77.1.3/24 dev $VC
-released
+released $NA
 ip netns exec $NA timeout --foreground 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA -i netmap:$VC2 >$tmp/br2 2>&1 &
 br=$!; pids="$pids $br"
 await $tmp/br2 "<->"
@@ -274,7 +242,7 @@ inB ping -c 2 -i 0.2 -W 2 -M do -s 8000 10.77.1.3 >/dev/null 2>&1; ok $? "and 8 
 for d in "$NA $VA" "$NA $VC2" "$NB $VB" "$NC $VC"; do set -- $d; ip -n $1 link set $2 mtu 1500; done
 stop_bg $br
 ip -n $NA addr add 10.77.1.1/24 dev $VA
-released
+released $NA
 
 # ---------------------------------------------------------------- offloads
 inA ethtool -K $VA gro on >/dev/null 2>&1
@@ -286,20 +254,20 @@ hp=$!; pids="$pids $hp"
 await $tmp/fix ready
 inA ethtool -k $VA | grep -q "generic-receive-offload: off"; ok $? "@fix-offloads turns GRO off while the port is open"
 kill -9 $hp; wait $hp 2>/dev/null
-released
+released $NA
 back=1; for i in $(seq 100); do inA ethtool -k $VA | grep -q "generic-receive-offload: on" && { back=0; break; }; sleep 0.05; done
 ok $back "and back on once the port is closed (here: its holder killed)"
 inA ethtool -K $VA gro off >/dev/null 2>&1
 
 # ---------------------------------------------------------------- lock-out guard
-released
+released $NA
 ip -n $NA route add default via 10.77.1.2 dev $VA
 err=$(inA timeout 20 "$P" mode netmap:$VA 2>&1)
 [ $? != 0 ] && echo "$err" | grep -q "default route"; ok $? "the interface of the default route is refused, saying why"
 inA timeout 20 "$P" mode netmap:$VA@force 2>&1 | grep -q "mode=native"; ok $? "and taken with @force"
 UNETMAP_FORCE=1 inA timeout 20 "$P" mode netmap:$VA 2>&1 | grep -q "mode=native"; ok $? "or UNETMAP_FORCE=1"
 ip -n $NA route del default
-released
+released $NA
 
 # ---------------------------------------------------------------- kill -9
 allgood=0
@@ -318,7 +286,7 @@ for round in 1 2 3 4 5; do
 	kill -9 $hp; wait $hp 2>/dev/null
 	# one echo every 0.1 s, success at the first answer, within a 1 s deadline
 	inB ping -c 1 -i 0.1 -w 1 10.77.1.1 >/dev/null 2>&1 || { allgood=1; echo "# round $round: no answer after kill -9"; }
-	released
+	released $NA
 done
 ok $allgood "kill -9 of the holder: the interface is back in the stack, pingable within a second (5 rounds)"
 ip -n $NB neigh del 10.77.1.1 dev $VB; ip -n $NA neigh del 10.77.1.2 dev $VA
@@ -338,7 +306,7 @@ after=$(stat_of $NB $VN rx_packets)
 echo "$out" | grep -q "Sending on netmap:$VM-1: 1 queues" && [ $((after - before)) = 500 ]; ok $? "-1 binds ring pair 1 alone, and sends through it"
 
 # ---------------------------------------------------------------- the daemon killed
-released
+released $NA
 rm -f $tmp/hold
 ip netns exec $NA "$P" hold netmap:$VA >$tmp/hold 2>&1 &
 hp=$!; pids="$pids $hp"
@@ -353,14 +321,14 @@ await $tmp/hold3 ready
 kill -9 $d3; wait $d3 2>/dev/null
 ip -n $NB link show $VB | grep -q xdp; [ $? != 0 ]; ok $? "a daemon killed with SIGKILL still gives its interface back (BPF links die with it)"
 kill -9 $hp $hp3; wait $hp $hp3 2>/dev/null
-released
+released $NA
 "$B/bin/unetmapd" -f --admode emulated -s $tmp/d4.sock -l $tmp/d4.log 2>>$tmp/d4.log &
 d4=$!; pids="$pids $d4"
 for i in $(seq 100); do [ -S $tmp/d4.sock ] && break; sleep 0.05; done
 UNETMAP_SOCKET=$tmp/d4.sock inA timeout 20 "$P" mode netmap:$VA 2>&1 | grep -q "mode=emulated"; ok $? "unetmapd --admode emulated: the default for requests that do not say"
 UNETMAP_SOCKET=$tmp/d4.sock UNETMAP_ADMODE=native inA timeout 20 "$P" mode netmap:$VA 2>&1 | grep -q "mode=native"; ok $? "UNETMAP_ADMODE=native overrides it for one program"
 stop_bg $d4
-released
+released $NA
 
 # ---------------------------------------------------------------- interfaces that are down
 # netmap registers an interface whatever its link: the port carries nothing
@@ -369,7 +337,7 @@ L=$B/tests/helpers/legacyprobe
 down() { ip -n $NA link set $VA down; }
 up() { ip -n $NA link set $VA up; sleep 0.3; }
 for mode in native generic emulated; do
-	released; down
+	released $NA; down
 	count_bg $NA netmap:$VA@admode=$mode $tmp/rxd 1000
 	grep -q "ready mode=$mode" $tmp/rxd; ok $? "REGISTER of a down interface in $mode mode: $(head -1 $tmp/rxd)"
 	up
@@ -377,7 +345,7 @@ for mode in native generic emulated; do
 	wait_for $tmp/rxd; grep -q "^frames=1000 " $tmp/rxd; ok $? "once it is up, frames arrive without reopening ($mode: $(grep frames= $tmp/rxd))"
 	wait $cb 2>/dev/null
 done
-released; down
+released $NA; down
 out=$(inA timeout 20 "$P" info $VA 2>&1); ok $? "PORT_INFO_GET and POOLS_INFO_GET of a down interface: $out"
 rm -f $tmp/rxl
 ip netns exec $NA timeout --foreground 20 "$L" count netmap:$VA 500 10 >$tmp/rxl 2>&1 & cb=$!; pids="$pids $cb"
@@ -392,7 +360,7 @@ down; up
 inB "$P" send $VB 1000 60
 wait_for $tmp/rxc; grep -q "^frames=1000 " $tmp/rxc; ok $? "down and up while open: frames still arrive ($(grep frames= $tmp/rxc))"
 wait $cb 2>/dev/null
-released
+released $NA
 before=$(stat_of $NB $VB rx_packets)
 rm -f $tmp/hd; ip netns exec $NA timeout --foreground 20 "$P" hold netmap:$VA >$tmp/hd 2>&1 & hp=$!; pids="$pids $hp"
 await $tmp/hd ready; down; up
@@ -400,7 +368,7 @@ inA timeout 20 "$B/bin/pkt-gen" -i netmap:$VA -f tx -n 1000 -R 20000 -w 1 >/dev/
 after=$(stat_of $NB $VB rx_packets)
 [ $((after - before)) = 1000 ]; ok $? "and sending works after down and up (the peer got $((after - before)) of 1000)"
 stop_bg $hp
-released
+released $NA
 # on a switch: attached while down, with and without its host stack, polled
 vc() { inA timeout --foreground 20 "$B/bin/valectl" "$@"; }
 down
@@ -415,10 +383,10 @@ out=$(vc -p vale$id:$VA -C 0,0 2>&1); down
 ok $? "polling on an attached interface that then goes down: $out"
 out=$(vc -P vale$id:$VA 2>&1); ok $? "and stopped: $out"
 out=$(vc -d vale$id:$VA 2>&1); ok $? "detached: $out"
-released
+released $NA
 out=$(vc -h vale$id:$VA 2>&1); ok $? "valectl -h (with its host stack) of a down interface: $out"
 out=$(vc -d vale$id:$VA 2>&1); ok $? "detached: $out"
-up; released
+up; released $NA
 
 # ---------------------------------------------------------------- bad input
 err=$(inA timeout 20 "$P" mode netmap:nosuch$id 2>&1)

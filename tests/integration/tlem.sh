@@ -20,7 +20,7 @@
 #   BUILD=build-san tests/integration/tlem.sh
 set -u
 
-. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/netns.sh"	# harness.sh, and namespaces for route mode
 harness_init tlem
 PKTGEN=$BUILD/bin/pkt-gen
 TLEM=$BUILD/bin/tlem
@@ -287,21 +287,14 @@ ok $? "netmap's example (README, -D 20ms -C 2,3,4,5): 1500-byte frames cross tle
 if [ "$(id -u)" = 0 ] && ip link add tlchk$id type veth peer name tlchk${id}b 2>/dev/null; then
 	ip link del tlchk$id 2>/dev/null
 	NA=tla$id NT=tlt$id NB=tlb$id
-	for ns in $NA $NT $NB; do
-		ip netns add $ns && NSS+=($ns)
-		ip -n $ns link set lo up
-		ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	done
-	ip link add tA$id type veth peer name tTa$id
-	ip link add tB$id type veth peer name tTb$id
-	ip link set tA$id netns $NA; ip link set tTa$id netns $NT
-	ip link set tB$id netns $NB; ip link set tTb$id netns $NT
+	NSS=($NA $NT $NB)
+	netns_make $NA $NT $NB
+	veth_pair tA$id tTa$id $NA $NT
+	veth_pair tB$id tTb$id $NB $NT
 	for x in "$NA tA$id 10.79.1.1/24" "$NT tTa$id 10.79.1.254/24" "$NT tTb$id 10.79.2.254/24" \
 		"$NB tB$id 10.79.2.1/24"; do
 		set -- $x
 		ip -n "$1" addr add "$3" dev "$2"
-		ip -n "$1" link set "$2" up
-		ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1
 	done
 	ip -n $NA route add 10.79.2.0/24 via 10.79.1.254
 	ip -n $NB route add 10.79.1.0/24 via 10.79.2.254

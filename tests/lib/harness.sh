@@ -29,7 +29,7 @@
 #   stop NAME                SIGINT, then finish
 #   no_sanitizer_reports FILE...  the check that no FILE holds a sanitizer's report
 #
-# harness_cleanup kills what PIDS holds, runs the test's own cleanup_test
+# harness_cleanup kills what PIDS holds (and their children), runs the test's own cleanup_test
 # if it defines one (what it made in the daemon, namespaces, packages),
 # stops DAEMON_PID and removes TMP (KEEP=1 keeps it).
 #
@@ -66,7 +66,8 @@ harness_tmp() {
 
 harness_cleanup() {
 	local p
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	# the programs under timeout first: a timeout killed leaves its program running
+	for p in "${PIDS[@]}"; do pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
 	[ "${#PIDS[@]}" = 0 ] || wait "${PIDS[@]}" 2>/dev/null
 	if declare -F cleanup_test >/dev/null; then cleanup_test; fi
 	private_daemon_stop
