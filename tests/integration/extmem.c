@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/nmraw.h"
+#include "../lib/nmextmem.h"
 #include "../lib/tap.h"
 #include <libnetmap.h>
 
@@ -39,45 +39,6 @@
 
 static char sw[32];		/* this run's switch */
 static char tmpdir[] = "/tmp/unetmap-extmem-XXXXXX";
-
-/* pools big enough for a VALE port and its switch queues (512-slot rings) */
-static void
-pools_fill(struct nmreq_pools_info *pi)
-{
-	memset(pi, 0, sizeof(*pi));
-	pi->nr_if_pool_objtotal = 4;
-	pi->nr_if_pool_objsize = 1024;
-	pi->nr_ring_pool_objtotal = 16;
-	pi->nr_ring_pool_objsize = 9216;
-	pi->nr_buf_pool_objtotal = 4096;
-	pi->nr_buf_pool_objsize = 2048;
-	pi->nr_memsize = 4 * 1024 + 16 * 9216 + 4096 * 2048;
-}
-
-static void
-extmem_opt(struct nmreq_opt_extmem *e, void *mem, const struct nmreq_pools_info *pi)
-{
-	memset(e, 0, sizeof(*e));
-	e->nro_opt.nro_reqtype = NETMAP_REQ_OPT_EXTMEM;
-	e->nro_usrptr = (uintptr_t)mem;
-	e->nro_info = *pi;
-}
-
-/* REGISTER @name with @opts; the port's fd, or -errno */
-static int
-reg_with(const char *name, struct nmreq_register *req, struct nmreq_option *opts)
-{
-	int fd = open("/dev/netmap", O_RDWR), r;
-
-	if (fd < 0)
-		return -errno;
-	r = raw_ctrl(fd, NETMAP_REQ_REGISTER, name, req, opts);
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
-	return fd;
-}
 
 static bool
 inside(const void *p, const void *mem, uint64_t size)
@@ -122,14 +83,10 @@ t_anon_and_file(void)
 	void *mem;
 	int fd, ffd;
 
-	pools_fill(&pi);
+	extmem_pools(&pi, 4096, 0);
 	mem = mmap(NULL, pi.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	extmem_opt(&e, mem, &pi);
-	memset(&req, 0, sizeof(req));
-	req.nr_mode = NR_REG_ALL_NIC;
-	req.nr_tx_slots = req.nr_rx_slots = 256;	/* ring objects of 9216 bytes */
 	snprintf(name, sizeof(name), "%s:anon", sw);
-	fd = reg_with(name, &req, &e.nro_opt);
+	fd = reg_extmem(name, &req, &e, mem, &pi);
 	check_layout("anonymous MAP_SHARED", fd, &req, &e, mem, pi.nr_memsize);
 	/* the same memory again: the same region, as netmap finds the same allocator */
 	if (fd >= 0) {
@@ -137,12 +94,8 @@ t_anon_and_file(void)
 		struct nmreq_register req2;
 		int fd2;
 
-		extmem_opt(&e2, mem, &pi);
-		memset(&req2, 0, sizeof(req2));
-		req2.nr_mode = NR_REG_ALL_NIC;
-		req2.nr_tx_slots = req2.nr_rx_slots = 256;
 		snprintf(name, sizeof(name), "%s:anon2", sw);
-		fd2 = reg_with(name, &req2, &e2.nro_opt);
+		fd2 = reg_extmem(name, &req2, &e2, mem, &pi);
 		tap_ok(fd2 >= 0 && req2.nr_mem_id == req.nr_mem_id,
 		    "the same memory twice is the same region (%u, %u)", req.nr_mem_id,
 		    req2.nr_mem_id);
@@ -161,12 +114,8 @@ t_anon_and_file(void)
 	/* at offset 8192 of the file, the descriptor closed: found by its path */
 	mem = mmap(NULL, pi.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 8192);
 	close(ffd);
-	extmem_opt(&e, mem, &pi);
-	memset(&req, 0, sizeof(req));
-	req.nr_mode = NR_REG_ALL_NIC;
-	req.nr_tx_slots = req.nr_rx_slots = 256;	/* ring objects of 9216 bytes */
 	snprintf(name, sizeof(name), "%s:file", sw);
-	fd = reg_with(name, &req, &e.nro_opt);
+	fd = reg_extmem(name, &req, &e, mem, &pi);
 	check_layout("a file, at an offset", fd, &req, &e, mem, pi.nr_memsize);
 	if (fd >= 0)
 		close(fd);
@@ -261,13 +210,9 @@ t_pipe(void)
 	}
 	close(go[0]);
 	close(ready[1]);
-	pools_fill(&pi);
+	extmem_pools(&pi, 4096, 0);
 	mem = mmap(NULL, pi.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	extmem_opt(&e, mem, &pi);
-	memset(&req, 0, sizeof(req));
-	req.nr_mode = NR_REG_ALL_NIC;
-	req.nr_tx_slots = req.nr_rx_slots = 256;	/* ring objects of 9216 bytes */
-	fd = reg_with(mname, &req, &e.nro_opt);
+	fd = reg_extmem(mname, &req, &e, mem, &pi);
 	tap_ok(fd >= 0, "a pipe's master end in external memory (%s)",
 	    fd < 0 ? strerror(-fd) : "ok");
 	if (write(go[1], "gg", 2) != 2 || read(ready[0], &c, 1) != 1 || read(ready[0], &c, 1) != 1)
@@ -322,7 +267,7 @@ vale_side(const char *port, bool file, int mine, int theirs, int ready_w, int re
 	void *mem;
 	char c;
 
-	pools_fill(&pi);
+	extmem_pools(&pi, 4096, 0);
 	if (file) {
 		char path[128];
 		int ffd;
@@ -339,12 +284,8 @@ vale_side(const char *port, bool file, int mine, int theirs, int ready_w, int re
 	}
 	if (mem == MAP_FAILED)
 		return 11;
-	extmem_opt(&e, mem, &pi);
-	memset(&req, 0, sizeof(req));
-	req.nr_mode = NR_REG_ALL_NIC;
-	req.nr_tx_slots = req.nr_rx_slots = 256;	/* ring objects of 9216 bytes */
 	snprintf(name, sizeof(name), "%s:%s", sw, port);
-	fd = reg_with(name, &req, &e.nro_opt);
+	fd = reg_extmem(name, &req, &e, mem, &pi);
 	if (fd < 0)
 		return 12;
 	/* both are on the switch before anyone sends */
@@ -426,12 +367,8 @@ refused(const char *what, void *mem, const struct nmreq_pools_info *pi, int want
 	char name[64];
 	int fd;
 
-	extmem_opt(&e, mem, pi);
-	memset(&req, 0, sizeof(req));
-	req.nr_mode = NR_REG_ALL_NIC;
-	req.nr_tx_slots = req.nr_rx_slots = 256;	/* ring objects of 9216 bytes */
 	snprintf(name, sizeof(name), "%s:bad", sw);
-	fd = reg_with(name, &req, &e.nro_opt);
+	fd = reg_extmem(name, &req, &e, mem, pi);
 	if (!tap_ok(fd == -want && e.nro_opt.nro_status == ostatus, "%s: %s", what,
 	    strerrorname_np(want)))
 		tap_diag("  got %d (%s), status %u", fd, fd < 0 ? strerror(-fd) : "bound",
@@ -450,7 +387,7 @@ t_refusals(void)
 	void *mem, *priv, *hole;
 	int fd;
 
-	pools_fill(&pi);
+	extmem_pools(&pi, 4096, 0);
 	mem = mmap(NULL, pi.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	bad = pi;
@@ -503,12 +440,8 @@ t_refusals(void)
 		close(fd);
 
 	/* nothing was left behind by the refusals: the memory is still usable */
-	extmem_opt(&e1, mem, &pi);
-	memset(&req, 0, sizeof(req));
-	req.nr_mode = NR_REG_ALL_NIC;
-	req.nr_tx_slots = req.nr_rx_slots = 256;	/* ring objects of 9216 bytes */
 	snprintf(name, sizeof(name), "%s:after", sw);
-	fd = reg_with(name, &req, &e1.nro_opt);
+	fd = reg_extmem(name, &req, &e1, mem, &pi);
 	check_layout("after the refusals", fd, &req, &e1, mem, pi.nr_memsize);
 	if (fd >= 0)
 		close(fd);
@@ -525,7 +458,7 @@ t_libnetmap(void)
 	struct rawport plain;
 	int ffd, b = -1;
 
-	pools_fill(&pi);
+	extmem_pools(&pi, 4096, 0);
 	snprintf(path, sizeof(path), "%s/lib", tmpdir);
 	ffd = open(path, O_RDWR | O_CREAT, 0600);
 	if (ffd < 0 || ftruncate(ffd, (off_t)pi.nr_memsize) < 0) {
@@ -586,19 +519,15 @@ nopriv_child(void)
 	d[CAP_CHECKPOINT_RESTORE / 32].permitted &= ~(1u << (CAP_CHECKPOINT_RESTORE % 32));
 	if (syscall(SYS_capset, &h, d) < 0)
 		return 77;
-	pools_fill(&pi);
+	extmem_pools(&pi, 4096, 0);
 	mem = mmap(NULL, pi.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	snprintf(mf, sizeof(mf), "/proc/self/map_files/%lx-%lx", (unsigned long)mem,
 	    (unsigned long)mem + pi.nr_memsize);
 	fd = open(mf, O_RDWR);
 	if (fd >= 0)
 		return 77;	/* still allowed: nothing to show */
-	extmem_opt(&e, mem, &pi);
-	memset(&req, 0, sizeof(req));
-	req.nr_mode = NR_REG_ALL_NIC;
-	req.nr_tx_slots = req.nr_rx_slots = 256;
 	snprintf(name, sizeof(name), "%s:np1", sw);
-	fd = reg_with(name, &req, &e.nro_opt);
+	fd = reg_extmem(name, &req, &e, mem, &pi);
 	if (fd < 0)
 		return 2;
 	close(fd);
@@ -606,12 +535,8 @@ nopriv_child(void)
 	if (mfd < 0 || ftruncate(mfd, (off_t)pi.nr_memsize) < 0)
 		return 3;
 	mem = mmap(NULL, pi.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-	extmem_opt(&e, mem, &pi);
 	snprintf(name, sizeof(name), "%s:np2", sw);
-	memset(&req, 0, sizeof(req));
-	req.nr_mode = NR_REG_ALL_NIC;
-	req.nr_tx_slots = req.nr_rx_slots = 256;
-	fd = reg_with(name, &req, &e.nro_opt);
+	fd = reg_extmem(name, &req, &e, mem, &pi);
 	if (fd < 0)
 		return 4;
 	close(fd);
@@ -699,7 +624,7 @@ huge_child(const char *dir, long hpsz)
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("none", dir, "hugetlbfs", 0, NULL) < 0)
 		return 77;
-	pools_fill(&pi);
+	extmem_pools(&pi, 4096, 0);
 	pi.nr_memsize = (pi.nr_memsize + (uint64_t)hpsz - 1) / (uint64_t)hpsz * (uint64_t)hpsz;
 	snprintf(path, sizeof(path), "%s/pool", dir);
 	ffd = open(path, O_RDWR | O_CREAT, 0600);
@@ -713,12 +638,8 @@ huge_child(const char *dir, long hpsz)
 	snprintf(name, sizeof(name), "%s:hplain", sw);
 	if (raw_open(&plain, name, NR_REG_ALL_NIC, 0, 0) < 0)
 		return 2;
-	extmem_opt(&e, mem, &pi);
-	memset(&req, 0, sizeof(req));
-	req.nr_mode = NR_REG_ALL_NIC;
-	req.nr_tx_slots = req.nr_rx_slots = 256;	/* ring objects of 9216 bytes */
 	snprintf(name, sizeof(name), "%s:huge", sw);
-	fd = reg_with(name, &req, &e.nro_opt);
+	fd = reg_extmem(name, &req, &e, mem, &pi);
 	if (fd < 0)
 		return 3;
 	nifp = NETMAP_IF(mem, req.nr_offset);

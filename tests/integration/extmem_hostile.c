@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../lib/nmraw.h"
+#include "../lib/nmextmem.h"
 #include "../lib/tap.h"
 #include "shared/unetmap_kern.h"
 
@@ -64,17 +64,11 @@ unm_extmem_source(uint64_t usrptr, uint64_t memsize, struct unm_opt_extmem_src *
 	return 0;
 }
 
+/* a region of 2048 buffers, and 3 pages more */
 static void
 pools(struct nmreq_pools_info *pi)
 {
-	memset(pi, 0, sizeof(*pi));
-	pi->nr_if_pool_objtotal = 4;
-	pi->nr_if_pool_objsize = 1024;
-	pi->nr_ring_pool_objtotal = 16;
-	pi->nr_ring_pool_objsize = 9216;
-	pi->nr_buf_pool_objtotal = 2048;
-	pi->nr_buf_pool_objsize = 2048;
-	pi->nr_memsize = 4 * 1024 + 16 * 9216 + 2048 * 2048 + 3 * 4096;
+	extmem_pools(pi, 2048, 3 * 4096);
 }
 
 /*
@@ -115,15 +109,8 @@ t_truncated(void)
 		if (mem == MAP_FAILED)
 			_exit(2);
 		unlink(path);
-		memset(&e, 0, sizeof(e));
-		e.nro_opt.nro_reqtype = NETMAP_REQ_OPT_EXTMEM;
-		e.nro_usrptr = (uintptr_t)mem;
-		e.nro_info = pi;
-		memset(&req, 0, sizeof(req));
-		req.nr_mode = NR_REG_ALL_NIC;
-		req.nr_tx_slots = req.nr_rx_slots = 256;
-		mfd = open("/dev/netmap", O_RDWR);
-		if (mfd < 0 || raw_ctrl(mfd, NETMAP_REQ_REGISTER, m, &req, &e.nro_opt) != 0)
+		mfd = reg_extmem(m, &req, &e, mem, &pi);
+		if (mfd < 0)
 			_exit(3);
 		if (ftruncate(fd, 0) != 0)
 			_exit(4);
@@ -191,14 +178,7 @@ main(void)
 	alarm(60);
 	t_truncated();
 	lie = true;
-	memset(&pi, 0, sizeof(pi));
-	pi.nr_if_pool_objtotal = 4;
-	pi.nr_if_pool_objsize = 1024;
-	pi.nr_ring_pool_objtotal = 16;
-	pi.nr_ring_pool_objsize = 9216;
-	pi.nr_buf_pool_objtotal = 2048;
-	pi.nr_buf_pool_objsize = 2048;
-	pi.nr_memsize = 4 * 1024 + 16 * 9216 + 2048 * 2048 + 3 * 4096;
+	pools(&pi);
 	len = (pi.nr_memsize + 4095) / 4096 * 4096;
 
 	fd = mkstemp(path);
@@ -227,16 +207,9 @@ main(void)
 	ro_start = (uintptr_t)mem;
 	ro_end = (uintptr_t)mem + len;
 
-	memset(&e, 0, sizeof(e));
-	e.nro_opt.nro_reqtype = NETMAP_REQ_OPT_EXTMEM;
-	e.nro_usrptr = (uintptr_t)mem;
-	e.nro_info = pi;
-	memset(&req, 0, sizeof(req));
-	req.nr_mode = NR_REG_ALL_NIC;
-	req.nr_tx_slots = req.nr_rx_slots = 256;
 	snprintf(name, sizeof(name), "xro%d{1", (int)getpid());
-	pfd = open("/dev/netmap", O_RDWR);
-	r = pfd >= 0 ? raw_ctrl(pfd, NETMAP_REQ_REGISTER, name, &req, &e.nro_opt) : -errno;
+	pfd = reg_extmem(name, &req, &e, mem, &pi);
+	r = pfd < 0 ? pfd : 0;
 	if (!tap_ok(r < 0, "a read-only mapping, no descriptor: refused (the daemon does not "
 	    "open it read-write for the client)"))
 		tap_diag("  got %d, status %u", r, e.nro_opt.nro_status);

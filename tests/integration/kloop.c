@@ -149,6 +149,22 @@ loop_stop(struct loop *l)
 
 /* ------------------------------------------------------------ the application's side */
 
+/*
+ * publishes @head (and cur) in the CSB entry, then kicks the kernel's loop
+ * through @kickfd (-1: none) if it asked for it
+ */
+static void
+csb_publish(struct nm_csb_atok *a, struct nm_csb_ktoa *k, uint32_t head, int kickfd)
+{
+	uint64_t one = 1;
+
+	nm_sync_kloop_appl_write(a, head, head);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (kickfd >= 0 && __atomic_load_n(&k->kern_need_kick, __ATOMIC_RELAXED) &&
+	    write(kickfd, &one, sizeof(one)) < 0)
+		return;	/* nothing to undo: the frames are published */
+}
+
 /* sends up to @max frames numbered from *@seq through tx ring @ring by its CSB entry */
 static unsigned
 csb_send(struct netmap_ring *ring, struct nm_csb_atok *a, struct nm_csb_ktoa *k,
@@ -167,16 +183,8 @@ csb_send(struct netmap_ring *ring, struct nm_csb_atok *a, struct nm_csb_ktoa *k,
 		sent++;
 		head = head + 1 == n ? 0 : head + 1;
 	}
-	if (sent) {
-		nm_sync_kloop_appl_write(a, head, head);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (kickfd >= 0 && __atomic_load_n(&k->kern_need_kick, __ATOMIC_RELAXED)) {
-			uint64_t one = 1;
-
-			if (write(kickfd, &one, sizeof(one)) < 0)
-				return sent;
-		}
-	}
+	if (sent)
+		csb_publish(a, k, head, kickfd);
 	return sent;
 }
 
@@ -197,16 +205,8 @@ csb_recv(struct netmap_ring *ring, struct nm_csb_atok *a, struct nm_csb_ktoa *k,
 		got++;
 		head = head + 1 == n ? 0 : head + 1;
 	}
-	if (got) {
-		nm_sync_kloop_appl_write(a, head, head);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (kickfd >= 0 && __atomic_load_n(&k->kern_need_kick, __ATOMIC_RELAXED)) {
-			uint64_t one = 1;
-
-			if (write(kickfd, &one, sizeof(one)) < 0)
-				return got;
-		}
-	}
+	if (got)
+		csb_publish(a, k, head, kickfd);
 	return got;
 }
 

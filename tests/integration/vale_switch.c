@@ -8,26 +8,9 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
-#include "../lib/nmraw.h"
+#include "../lib/nmvale.h"
 #include "../lib/tap.h"
 #include "unetmap.h"
-
-static char sw[16];
-
-static void
-pname(char *out, size_t len, const char *p)
-{
-	snprintf(out, len, "%s:%s", sw, p);
-}
-
-static int
-vopen(struct rawport *r, const char *p)
-{
-	char n[64];
-
-	pname(n, sizeof(n), p);
-	return raw_open(r, n, NR_REG_ALL_NIC, 0, 0);
-}
 
 /* a frame from MAC ..:src to MAC ..:dst (dst 0xff: broadcast), @len bytes */
 static int
@@ -63,28 +46,6 @@ received(struct rawport *r)
 	return n;
 }
 
-static int
-ctl(uint16_t type, const char *name, void *body)
-{
-	int fd = open("/dev/netmap", O_RDWR), r;
-
-	if (fd < 0)
-		return -errno;
-	r = raw_ctrl(fd, type, name, body, NULL);
-	close(fd);
-	return r;
-}
-
-static uint32_t
-port_index(const char *p)
-{
-	struct nmreq_vale_list l = { 0 };
-	char n[64];
-
-	pname(n, sizeof(n), p);
-	return ctl(NETMAP_REQ_VALE_LIST, n, &l) == 0 ? l.nr_port_idx : 999;
-}
-
 static struct nmreq_unetmap_vale_stats
 stats(const char *p)
 {
@@ -92,7 +53,7 @@ stats(const char *p)
 	char n[64];
 
 	pname(n, sizeof(n), p);
-	ctl(NETMAP_REQ_UNETMAP_VALE_STATS, n, &st);
+	raw_ctl(NETMAP_REQ_UNETMAP_VALE_STATS, n, &st);
 	return st;
 }
 
@@ -244,7 +205,7 @@ free_bufs(uint16_t mem_id)
 {
 	struct nmreq_unetmap_region_info ri = { .nr_mem_id = mem_id };
 
-	return ctl(NETMAP_REQ_UNETMAP_REGION_INFO, "", &ri) == 0 ? (long)ri.nr_buf_free : -1;
+	return raw_ctl(NETMAP_REQ_UNETMAP_REGION_INFO, "", &ri) == 0 ? (long)ri.nr_buf_free : -1;
 }
 
 /* an ephemeral port is its program's: not detached, not polled */
@@ -259,13 +220,13 @@ test_ephemeral_detach(void)
 
 	pname(n, sizeof(n), "e");
 	tap_ok(vopen(&e, "e") == 0, "an ephemeral port");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, n, &de), -EBUSY,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DETACH, n, &de), -EBUSY,
 	    "cannot be detached: EBUSY, as netmap (it goes with its program)");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_ENABLE, n, &po), -EOPNOTSUPP,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_POLLING_ENABLE, n, &po), -EOPNOTSUPP,
 	    "nor polled: EOPNOTSUPP, as netmap (a VALE port, no interface)");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_DISABLE, n, &po), -EOPNOTSUPP, "nor unpolled");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_POLLING_DISABLE, n, &po), -EOPNOTSUPP, "nor unpolled");
 	pname(n, sizeof(n), "nosuch");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_ENABLE, n, &po), -ENXIO,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_POLLING_ENABLE, n, &po), -ENXIO,
 	    "polling a port the switch does not have: ENXIO");
 	raw_close(&e);
 }
@@ -277,7 +238,7 @@ test_ephemeral_gone(void)
 	char n[64];
 
 	pname(n, sizeof(n), "a");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, n, &l), -ENOENT,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_LIST, n, &l), -ENOENT,
 	    "with its last port closed, the switch is gone");
 }
 
@@ -292,21 +253,21 @@ test_persistent(void)
 
 	snprintf(bare, sizeof(bare), "pp%d", (int)getpid() % 100000);
 	pname(full, sizeof(full), bare);
-	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), 0, "VALE_NEWIF makes a persistent port");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), 0, "VALE_NEWIF makes a persistent port");
 	tap_ok(ni.nr_tx_slots == 256 && ni.nr_mem_id > 1, "with the slots asked for, in its own region");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), -EEXIST, "making it twice: EEXIST");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), -EEXIST, "making it twice: EEXIST");
 	TAP_EQ(raw_open(&p, bare, NR_REG_ALL_NIC, 0, 0), 0, "it opens by its bare name, on no switch");
 	tap_ok(strcmp(p.nifp->ni_name, bare) == 0, "its netmap_if is named %s (%s)", bare,
 	    p.nifp->ni_name);
 	send_to(&p, 7, 0xff, 60, 0);	/* goes nowhere, harmlessly */
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EBUSY,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EBUSY,
 	    "attaching it while a program has it open: EBUSY, as netmap");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, full, &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_LIST, full, &(struct nmreq_vale_list){ 0 }), -ENOENT,
 	    "and nothing of the attach is left (no switch)");
 	raw_close(&p);
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), 0, "closed, VALE_ATTACH puts it on a switch");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EBUSY, "attaching it twice: EBUSY");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -EBUSY, "deleting it while attached: EBUSY");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_ATTACH, full, &at), 0, "closed, VALE_ATTACH puts it on a switch");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EBUSY, "attaching it twice: EBUSY");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -EBUSY, "deleting it while attached: EBUSY");
 	TAP_EQ(raw_open(&p, bare, NR_REG_ALL_NIC, 0, 0), 0, "attached, it opens by its bare name");
 	/* ni_name has room for 15 characters, in netmap too */
 	tap_ok(strncmp(p.nifp->ni_name, full, sizeof(p.nifp->ni_name) - 1) == 0,
@@ -317,8 +278,8 @@ test_persistent(void)
 	TAP_EQ(received(&q), 1, "the persistent port sends into the switch");
 	send_to(&q, 8, 7, 60, 0);
 	TAP_EQ(received(&p), 1, "and receives from it");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, full, &de), 0, "VALE_DETACH takes it off");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, full, &de), -ENXIO, "detaching it twice: ENXIO");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DETACH, full, &de), 0, "VALE_DETACH takes it off");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DETACH, full, &de), -ENXIO, "detaching it twice: ENXIO");
 	send_to(&p, 7, 0xff, 60, 0);
 	TAP_EQ(received(&q), 0, "off the switch its frames go nowhere");
 	{
@@ -329,11 +290,11 @@ test_persistent(void)
 		    "still named %s, as netmap (%s)", full, p2.nifp->ni_name);
 		raw_close(&p2);
 	}
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -EBUSY, "deleting it while open: EBUSY");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -EBUSY, "deleting it while open: EBUSY");
 	raw_close(&p);
 	raw_close(&q);
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "closed and detached, it is deleted");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -ENXIO, "deleting it twice: ENXIO");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "closed and detached, it is deleted");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), -ENXIO, "deleting it twice: ENXIO");
 }
 
 /* VALE_ATTACH's refusals, with netmap's errnos */
@@ -349,29 +310,29 @@ test_attach_errnos(void)
 	pname(full, sizeof(full), bare);
 	snprintf(full2, sizeof(full2), "%sz:%s", sw, bare);
 	snprintf(nosuch, sizeof(nosuch), "%s:nosuch%d", sw, (int)getpid() % 100000);
-	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), 0, "a persistent port for the refusals");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EINVAL,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), 0, "a persistent port for the refusals");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_ATTACH, full, &at), -EINVAL,
 	    "attaching with an nr_mem_id that names no region: EINVAL");
 	memset(&at, 0, sizeof(at));
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, nosuch, &at), -EINVAL,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_ATTACH, nosuch, &at), -EINVAL,
 	    "attaching an interface that does not exist: EINVAL");
 	at.reg.nr_mode = NR_REG_NIC_SW;
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full, &at), 0,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_ATTACH, full, &at), 0,
 	    "a persistent port's first attach takes any mode (-h too), as netmap's");
 	at.reg.nr_mode = NR_REG_ONE_NIC;
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL,
 	    "wrapping it onto a second switch in mode ONE_NIC: EINVAL");
 	at.reg.nr_mode = NR_REG_ALL_NIC;
 	at.reg.nr_ringid = 1;
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL, "or with ring 1: EINVAL");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL, "or with ring 1: EINVAL");
 	at.reg.nr_ringid = 0;
 	at.reg.nr_mode = NR_REG_NIC_SW;
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_ATTACH, full2, &at), -EINVAL,
 	    "or with its host stack (-h), which it has not: EINVAL");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, full2, &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_LIST, full2, &(struct nmreq_vale_list){ 0 }), -ENOENT,
 	    "nothing of the refused wraps is left (no second switch)");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, full, &de), 0, "detached");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "and deleted");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DETACH, full, &de), 0, "detached");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "and deleted");
 }
 
 /* names as netmap reads them, and each request's errno for a bad one */
@@ -384,17 +345,17 @@ test_names(void)
 	struct rawport r;
 	char n[64], bare[16];
 
-	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, sw, &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_LIST, sw, &(struct nmreq_vale_list){ 0 }), -ENOENT,
 	    "VALE_LIST of a switch name alone (no ':'): ENOENT, as netmap");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, "vale.x:a", &(struct nmreq_vale_list){ 0 }), -ENOENT,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_LIST, "vale.x:a", &(struct nmreq_vale_list){ 0 }), -ENOENT,
 	    "VALE_LIST of a switch name netmap rejects ('.'): ENOENT");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_LIST, "valx:a", &(struct nmreq_vale_list){ 0 }), -EINVAL,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_LIST, "valx:a", &(struct nmreq_vale_list){ 0 }), -EINVAL,
 	    "VALE_LIST of a name not starting with vale: EINVAL");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_ATTACH, "vale-x:a", &(struct nmreq_vale_attach){ 0 }), -ENOMEM,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_ATTACH, "vale-x:a", &(struct nmreq_vale_attach){ 0 }), -ENOMEM,
 	    "VALE_ATTACH to a switch name netmap rejects: ENOMEM, as netmap");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DETACH, "vale-x:a", &(struct nmreq_vale_detach){ 0 }), -ENXIO,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DETACH, "vale-x:a", &(struct nmreq_vale_detach){ 0 }), -ENXIO,
 	    "VALE_DETACH: ENXIO");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_POLLING_ENABLE, "vale-x:a", &po), -ENXIO, "polling: ENXIO");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_POLLING_ENABLE, "vale-x:a", &po), -ENXIO, "polling: ENXIO");
 	TAP_EQ(raw_open(&r, "vale-x:a", NR_REG_ALL_NIC, 0, 0), -ENOMEM, "REGISTER: ENOMEM");
 	pname(n, sizeof(n), "a-b.c");
 	TAP_EQ(raw_open(&r, n, NR_REG_ALL_NIC, 0, 0), 0,
@@ -407,16 +368,16 @@ test_names(void)
 	TAP_EQ(raw_open(&r, n, NR_REG_ALL_NIC, 0, 0), -EINVAL,
 	    "REGISTER of valeX:lo, an interface's name: EINVAL, as netmap");
 	snprintf(bare, sizeof(bare), "p-%d", (int)getpid() % 100000);
-	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), 0,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), 0,
 	    "VALE_NEWIF of a name with '-': an interface's name rules, as netmap");
 	pname(n, sizeof(n), bare);
 	TAP_EQ(raw_open(&r, n, NR_REG_ALL_NIC, 0, 0), -EINVAL,
 	    "REGISTER of valeX:P, P a persistent port not on valeX: EINVAL, as netmap");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), -EEXIST, "VALE_NEWIF of it again: EEXIST");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, "a/b", &ni), -EINVAL, "VALE_NEWIF of a/b: EINVAL");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_NEWIF, "..", &ni), -EINVAL, "of ..: EINVAL");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "VALE_DELIF deletes it");
-	TAP_EQ(ctl(NETMAP_REQ_VALE_DELIF, "lo", NULL), -EINVAL,
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_NEWIF, bare, &ni), -EEXIST, "VALE_NEWIF of it again: EEXIST");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_NEWIF, "a/b", &ni), -EINVAL, "VALE_NEWIF of a/b: EINVAL");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_NEWIF, "..", &ni), -EINVAL, "of ..: EINVAL");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DELIF, bare, NULL), 0, "VALE_DELIF deletes it");
+	TAP_EQ(raw_ctl(NETMAP_REQ_VALE_DELIF, "lo", NULL), -EINVAL,
 	    "VALE_DELIF of a network interface: EINVAL, as netmap");
 }
 
@@ -652,7 +613,7 @@ int
 main(void)
 {
 	alarm(120);
-	snprintf(sw, sizeof(sw), "vale%d", (int)getpid() % 100000);
+	vale_init();
 	test_learning();
 	test_ephemeral_detach();
 	test_ephemeral_gone();

@@ -12,11 +12,9 @@
 
 #include <net/netmap_legacy.h>
 
-#include "../lib/nmraw.h"
+#include "../lib/nmvale.h"
 #include "../lib/tap.h"
 #include "unetmap.h"
-
-static char sw[16];
 
 /* the virtio-net header, as a VM back end writes it */
 struct vh {
@@ -40,39 +38,12 @@ struct rx {
 	unsigned char *buf[MAXRX];
 };
 
-static void
-pname(char *out, size_t len, const char *p)
-{
-	snprintf(out, len, "%s:%s", sw, p);
-}
-
-static int
-vopen(struct rawport *r, const char *p)
-{
-	char n[64];
-
-	pname(n, sizeof(n), p);
-	return raw_open(r, n, NR_REG_ALL_NIC, 0, 0);
-}
-
-static int
-ctl(uint16_t type, const char *name, void *body)
-{
-	int fd = open("/dev/netmap", O_RDWR), r;
-
-	if (fd < 0)
-		return -errno;
-	r = raw_ctrl(fd, type, name, body, NULL);
-	close(fd);
-	return r;
-}
-
 /* PORT_HDR_SET (@set) or _GET on @name; 0 or -errno, the answer in *len */
 static int
 port_hdr(const char *name, bool set, uint32_t *len)
 {
 	struct nmreq_port_hdr ph = { .nr_hdr_len = *len };
-	int r = ctl(set ? NETMAP_REQ_PORT_HDR_SET : NETMAP_REQ_PORT_HDR_GET, name, &ph);
+	int r = raw_ctl(set ? NETMAP_REQ_PORT_HDR_SET : NETMAP_REQ_PORT_HDR_GET, name, &ph);
 
 	*len = ph.nr_hdr_len;
 	return r;
@@ -98,16 +69,6 @@ legacy_hdr(const char *name, uint16_t cmd, uint16_t *arg)
 	return r;
 }
 
-static uint32_t
-port_index(const char *p)
-{
-	struct nmreq_vale_list l = { 0 };
-	char n[64];
-
-	pname(n, sizeof(n), p);
-	return ctl(NETMAP_REQ_VALE_LIST, n, &l) == 0 ? l.nr_port_idx : 999;
-}
-
 static uint64_t
 drop_bad(const char *p)
 {
@@ -115,7 +76,7 @@ drop_bad(const char *p)
 	char n[64];
 
 	pname(n, sizeof(n), p);
-	ctl(NETMAP_REQ_UNETMAP_VALE_STATS, n, &st);
+	raw_ctl(NETMAP_REQ_UNETMAP_VALE_STATS, n, &st);
 	return st.drop_bad;
 }
 
@@ -772,7 +733,7 @@ int
 main(void)
 {
 	alarm(120);
-	snprintf(sw, sizeof(sw), "vale%d", (int)getpid() % 100000);
+	vale_init();
 	test_requests();
 	test_frames();
 	test_offsets();

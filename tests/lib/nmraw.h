@@ -148,4 +148,17 @@ raw_ctrl(int fd, uint16_t type, const char *name, void *body, struct nmreq_optio
 	return ioctl(fd, NIOCCTRL, &h) < 0 ? -errno : 0;
 }
 
+/* NIOCCTRL with any request type on a descriptor of its own; 0 or -errno */
+__attribute__((unused)) static int
+raw_ctl(uint16_t type, const char *name, void *body)
+{
+	int fd = open("/dev/netmap", O_RDWR), r;
+
+	if (fd < 0)
+		return -errno;
+	r = raw_ctrl(fd, type, name, body, NULL);
+	close(fd);
+	return r;
+}
+
 #endif
