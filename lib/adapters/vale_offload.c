@@ -40,19 +40,7 @@
 
 #include "core/core.h"
 #include "adapters/vale_offload.h"
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+#include "shared/be16.h"
 
 /* the one's complement sum of @len bytes, as big-endian 16-bit words, onto @sum */
 static uint64_t
@@ -195,7 +183,7 @@ csum_partial(const char *port, const struct vale_vnet_hdr *vh, uint8_t *pkt, siz
 		    plen);
 		return;
 	}
-	put16(pkt + at, csum_fold(csum_add(0, pkt + start, plen - start)));
+	unm_put_be16(pkt + at, csum_fold(csum_add(0, pkt + start, plen - start)));
 }
 
 /* fixes segment @idx (the IP packet at @ip, @iplen bytes), as gso_fix_segment */
@@ -209,25 +197,25 @@ fix_segment(uint8_t *ip, size_t iplen, bool ipv4, uint32_t iphlen, bool tcp, uin
 	uint64_t sum;
 
 	if (ipv4) {
-		put16(ip + 2, (uint16_t)iplen);
-		put16(ip + 4, (uint16_t)(get16(ip + 4) + idx));
-		put16(ip + 10, 0);
-		put16(ip + 10, csum_fold(csum_add(0, ip, iphlen)));
+		unm_put_be16(ip + 2, (uint16_t)iplen);
+		unm_put_be16(ip + 4, (uint16_t)(unm_get_be16(ip + 4) + idx));
+		unm_put_be16(ip + 10, 0);
+		unm_put_be16(ip + 10, csum_fold(csum_add(0, ip, iphlen)));
 	} else {
-		put16(ip + 4, (uint16_t)l4len);
+		unm_put_be16(ip + 4, (uint16_t)l4len);
 	}
 	if (tcp) {
-		uint32_t seq = (uint32_t)get16(l4 + 4) << 16 | get16(l4 + 6);
+		uint32_t seq = (uint32_t)unm_get_be16(l4 + 4) << 16 | unm_get_be16(l4 + 6);
 
 		seq += before;
-		put16(l4 + 4, (uint16_t)(seq >> 16));
-		put16(l4 + 6, (uint16_t)seq);
+		unm_put_be16(l4 + 4, (uint16_t)(seq >> 16));
+		unm_put_be16(l4 + 6, (uint16_t)seq);
 		if (!last)
 			l4[13] &= (uint8_t)~(0x08 | 0x01);	/* PSH, FIN */
 	} else {
-		put16(l4 + 4, (uint16_t)l4len);
+		unm_put_be16(l4 + 4, (uint16_t)l4len);
 	}
-	put16(check, 0);
+	unm_put_be16(check, 0);
 	/* the pseudo-header: addresses, protocol, length */
 	if (ipv4)
 		sum = csum_add(0, ip + 12, 8);
@@ -235,9 +223,9 @@ fix_segment(uint8_t *ip, size_t iplen, bool ipv4, uint32_t iphlen, bool tcp, uin
 		sum = csum_add(0, ip + 8, 32);
 	sum += (tcp ? 6u : 17u) + (uint32_t)(l4len >> 16) + (uint32_t)(l4len & 0xffff);
 	sum = csum_add(sum, l4, l4len);
-	put16(check, csum_fold(sum));
-	if (!tcp && get16(check) == 0)
-		put16(check, 0xffff);	/* UDP: 0 means "no checksum" */
+	unm_put_be16(check, csum_fold(sum));
+	if (!tcp && unm_get_be16(check) == 0)
+		unm_put_be16(check, 0xffff);	/* UDP: 0 means "no checksum" */
 }
 
 /* GSO: cuts the frame (Ethernet on) into segments, one slot each; slots used or an error */
@@ -251,7 +239,7 @@ segment(const char *port, const struct vale_vnet_hdr *vh, struct vale_dst *d,
 	uint16_t type = 0;
 	const char *why = NULL;
 
-	while (plen >= eth && (type = get16(pkt + eth - 2)) == 0x8100)
+	while (plen >= eth && (type = unm_get_be16(pkt + eth - 2)) == 0x8100)
 		eth += 4;	/* 802.1Q tags */
 	if (plen < eth) {
 		why = "shorter than its Ethernet header";

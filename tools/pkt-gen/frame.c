@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "pktgen.h"
+#include "shared/be16.h"
 
 static const char payload_text[] = "unetmap pkt-gen payload: netmap API in user space. ";
 
@@ -45,19 +46,6 @@ pg_csum_fold(uint32_t sum)
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 /* sum of the first len payload bytes of the template */
@@ -92,24 +80,24 @@ pg_frame_headers(const struct pg_frame *f, const struct pg_flow *fl, unsigned si
 	memcpy(eth, pg.dst_mac, 6);
 	memcpy(eth + 6, pg.src_mac, 6);
 	if (f->af == AF_INET) {
-		put16(eth + 12, ETHERTYPE_IPV4);
+		unm_put_be16(eth + 12, ETHERTYPE_IPV4);
 		ip[0] = 0x45;
 		ip[1] = 0x10;			/* low delay */
-		put16(ip + 2, (uint16_t)(udplen + PG_IP4_LEN));
-		put16(ip + 4, 0);		/* id */
-		put16(ip + 6, 0x4000);		/* don't fragment */
+		unm_put_be16(ip + 2, (uint16_t)(udplen + PG_IP4_LEN));
+		unm_put_be16(ip + 4, 0);		/* id */
+		unm_put_be16(ip + 6, 0x4000);		/* don't fragment */
 		ip[8] = 64;			/* ttl */
 		ip[9] = PROTO_UDP;
-		put16(ip + 10, 0);
+		unm_put_be16(ip + 10, 0);
 		memcpy(ip + 12, fl->src, 4);
 		memcpy(ip + 16, fl->dst, 4);
-		put16(ip + 10, pg_csum_fold(pg_csum_add(0, ip, PG_IP4_LEN)));
+		unm_put_be16(ip + 10, pg_csum_fold(pg_csum_add(0, ip, PG_IP4_LEN)));
 		sum = pg_csum_add(0, ip + 12, 8);
 	} else {
-		put16(eth + 12, ETHERTYPE_IPV6);
+		unm_put_be16(eth + 12, ETHERTYPE_IPV6);
 		ip[0] = 0x60;
 		ip[1] = ip[2] = ip[3] = 0;
-		put16(ip + 4, (uint16_t)udplen);
+		unm_put_be16(ip + 4, (uint16_t)udplen);
 		ip[6] = PROTO_UDP;
 		ip[7] = 64;			/* hop limit */
 		memcpy(ip + 8, fl->src, 16);
@@ -118,16 +106,16 @@ pg_frame_headers(const struct pg_frame *f, const struct pg_flow *fl, unsigned si
 	}
 	/* pseudo header: addresses (above), protocol and UDP length */
 	sum += PROTO_UDP + (udplen & 0xffff);
-	put16(udp, fl->sport);
-	put16(udp + 2, fl->dport);
-	put16(udp + 4, (uint16_t)udplen);
-	put16(udp + 6, 0);
+	unm_put_be16(udp, fl->sport);
+	unm_put_be16(udp + 2, fl->dport);
+	unm_put_be16(udp + 4, (uint16_t)udplen);
+	unm_put_be16(udp + 6, 0);
 	sum += fl->sport + fl->dport + (udplen & 0xffff);
 	sum += payload_sum(f, paylen);
 	{
 		uint16_t c = pg_csum_fold(sum);
 
-		put16(udp + 6, c ? c : 0xffff);	/* 0 means "no checksum" */
+		unm_put_be16(udp + 6, c ? c : 0xffff);	/* 0 means "no checksum" */
 	}
 }
 
@@ -143,7 +131,7 @@ pg_csum_patch(uint8_t *frame, const struct pg_frame *f, unsigned payoff,
 	uint8_t *p = frame + f->pay + payoff, *ck = frame + f->l4 + 6;
 	const uint8_t *nb = newbytes;
 	uint32_t sum;
-	uint16_t old = get16(ck), c;
+	uint16_t old = unm_get_be16(ck), c;
 
 	if (f->af == AF_INET && old == 0) {	/* no checksum: keep none */
 		memcpy(p, nb, n);
@@ -151,12 +139,12 @@ pg_csum_patch(uint8_t *frame, const struct pg_frame *f, unsigned payoff,
 	}
 	sum = (uint16_t)~old;
 	for (unsigned i = 0; i + 1 < n; i += 2) {
-		sum += (uint16_t)~get16(p + i);
-		sum += get16(nb + i);
+		sum += (uint16_t)~unm_get_be16(p + i);
+		sum += unm_get_be16(nb + i);
 	}
 	memcpy(p, nb, n);
 	c = pg_csum_fold(sum);
-	put16(ck, c ? c : 0xffff);
+	unm_put_be16(ck, c ? c : 0xffff);
 }
 
 void
@@ -187,7 +175,7 @@ addr_get(const struct pg_range *r, const uint8_t *a)
 {
 	if (r->af == AF_INET)
 		return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-	return get16(a + 2 * r->group);
+	return unm_get_be16(a + 2 * r->group);
 }
 
 static void
@@ -199,7 +187,7 @@ addr_set(const struct pg_range *r, uint8_t *a, uint32_t v)
 		a[2] = (uint8_t)(v >> 8);
 		a[3] = (uint8_t)v;
 	} else {
-		put16(a + 2 * r->group, (uint16_t)v);
+		unm_put_be16(a + 2 * r->group, (uint16_t)v);
 	}
 }
 
