@@ -19,6 +19,10 @@
 #                        SECS seconds, after a warm-up of 1.5 s
 #   bench_median_pps FILE      the median of the "N pps" (Kpps, Mpps) lines a
 #                        receiver printed, zeros left out
+#   bench_daemon         unetmapd of $B on $tmp/d.sock (log, and its stderr, in
+#                        $tmp/d.log), no autostart; its pid in bench_dpid
+#   bench_veth_line G X S      namespaces G, X and S (IPv6 off) and the veth
+#                        pairs g0 (in G) - x0 (in X) and x1 (in X) - s1 (in S), up
 
 B=${BUILD:-build}
 T=${T:-5}
@@ -126,6 +130,25 @@ bench_median_pps() {
 	grep -oE '^[0-9]+ pps|[0-9.]+ Kpps|[0-9.]+ Mpps' "$1" | awk '
 	    / pps/ { print int($1) } / Kpps/ { print int($1 * 1000) } / Mpps/ { print int($1 * 1000000) }' |
 	    grep -v '^0$' | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
+}
+
+bench_daemon() {
+	local i
+	export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_NO_AUTOSTART=1
+	"$B/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$tmp/d.log" 2>>"$tmp/d.log" &
+	bench_dpid=$!
+	for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+}
+
+bench_veth_line() {
+	local ns d
+	for ns in "$@"; do
+		ip netns add "$ns"
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip link add name g0 netns "$1" type veth peer name x0 netns "$2"
+	ip link add name x1 netns "$2" type veth peer name s1 netns "$3"
+	for d in "$1 g0" "$2 x0" "$2 x1" "$3 s1"; do set -- $d; ip -n "$1" link set dev "$2" up; done
 }
 
 bench_result() {

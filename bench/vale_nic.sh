@@ -58,18 +58,10 @@ command -v dpdk-testpmd >/dev/null || echo "# dpdk-testpmd missing: its row stay
 exec 9>/tmp/bench.lock
 flock 9
 
-export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_NO_AUTOSTART=1
-"$B/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$tmp/d.log" 2>>"$tmp/d.log" &
-pids="$pids $!"
-for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+bench_daemon
+pids="$pids $bench_dpid"
 
-for ns in $G $X $S; do
-	ip netns add $ns
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add name g0 netns $G type veth peer name x0 netns $X
-ip link add name x1 netns $X type veth peer name s1 netns $S
-for d in "$G g0" "$X x0" "$X x1" "$S s1"; do set -- $d; ip -n $1 link set dev $2 up; done
+bench_veth_line $G $X $S	# G: g0 - x0 :X: x1 - s1 :S
 DST=$(ip netns exec $S cat /sys/class/net/s1/address)
 
 measure() { bench_measure $S s1 "$DUR"; }	# pps at s1
