@@ -66,13 +66,8 @@ static long
 region_free_rings(uint16_t id)
 {
 	struct nmreq_unetmap_region_info ri = { .nr_mem_id = id };
-	int fd = open("/dev/netmap", O_RDWR), r;
 
-	if (fd < 0)
-		return -1;
-	r = raw_ctrl(fd, NETMAP_REQ_UNETMAP_REGION_INFO, "", &ri, NULL);
-	close(fd);
-	return r < 0 ? -1 : (long)ri.nr_ring_free;
+	return raw_ctl(NETMAP_REQ_UNETMAP_REGION_INFO, "", &ri) < 0 ? -1 : (long)ri.nr_ring_free;
 }
 
 /* closes monitor @p and waits (2 s at most) for the daemon to have freed its rings */

@@ -27,18 +27,15 @@ static int
 param(const char *name, const char *set, uint32_t *value)
 {
 	struct nmreq_unetmap_param p;
-	int fd = open("/dev/netmap", O_RDWR), r;
+	int r;
 
-	if (fd < 0)
-		return -errno;
 	memset(&p, 0, sizeof(p));
 	snprintf(p.nr_param, sizeof(p.nr_param), "%s", name);
 	if (set) {
 		snprintf(p.nr_newval, sizeof(p.nr_newval), "%s", set);
 		p.nr_set = 1;
 	}
-	r = raw_ctrl(fd, NETMAP_REQ_UNETMAP_PARAM, "", &p, NULL);
-	close(fd);
+	r = raw_ctl(NETMAP_REQ_UNETMAP_PARAM, "", &p);
 	if (!r && value)
 		*value = p.nr_value;
 	return r;
@@ -49,14 +46,11 @@ static int
 pools(uint32_t *num, uint32_t *size)
 {
 	struct nmreq_pools_info pi;
-	int fd = open("/dev/netmap", O_RDWR), r;
+	int r;
 
-	if (fd < 0)
-		return -errno;
 	memset(&pi, 0, sizeof(pi));
 	pi.nr_mem_id = 1;
-	r = raw_ctrl(fd, NETMAP_REQ_POOLS_INFO_GET, "lo{9", &pi, NULL);
-	close(fd);
+	r = raw_ctl(NETMAP_REQ_POOLS_INFO_GET, "lo{9", &pi);
 	*num = pi.nr_buf_pool_objtotal;
 	*size = pi.nr_buf_pool_objsize;
 	return r;
