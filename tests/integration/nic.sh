@@ -70,7 +70,7 @@ grep -q "$VA (netns [0-9]*) taken by pid [0-9]*: native XDP (copy)" "$tmp/d.log"
 count_bg $NA netmap:$VA $tmp/rx1 2000
 grep -q "ready mode=native" $tmp/rx1; ok $? "the registration reply says native"
 inB "$P" send $VB 2000 60
-wait_for() { for i in $(seq 200); do grep -q "^frames=" "$1" && return 0; sleep 0.05; done; return 1; }
+wait_for() { await "$1" '^frames=' 200; }
 wait_for $tmp/rx1; grep -q "^frames=2000 " $tmp/rx1; ok $? "2000 frames from a plain socket arrive on netmap:$VA ($(grep frames= $tmp/rx1))"
 
 # the same both ways in the other modes, and with epoll for a waiter
@@ -204,7 +204,7 @@ done
 # before Linux 6.6 (no tcx) the tc programs go in a clsact qdisc: forced here
 UNETMAP_NO_TCX=1 "$B/bin/unetmapd" -f -s $tmp/d5.sock -l $tmp/d5.log 2>>$tmp/d5.log &
 d5=$!; pids="$pids $d5"
-for i in $(seq 100); do [ -S $tmp/d5.sock ] && break; sleep 0.05; done
+await_socket $tmp/d5.sock
 released $NA; rm -f $tmp/br
 UNETMAP_SOCKET=$tmp/d5.sock ip netns exec $NA timeout --foreground 60 "$B/bin/netmap-bridge" -w 0 -i netmap:$VA >$tmp/br 2>&1 &
 br=$!; pids="$pids $br"
@@ -313,7 +313,7 @@ hp=$!; pids="$pids $hp"
 await $tmp/hold ready
 "$B/bin/unetmapd" -f -s $tmp/d3.sock -l $tmp/d3.log 2>>$tmp/d3.log &
 d3=$!; pids="$pids $d3"
-for i in $(seq 100); do [ -S $tmp/d3.sock ] && break; sleep 0.05; done
+await_socket $tmp/d3.sock
 rm -f $tmp/hold3
 UNETMAP_SOCKET=$tmp/d3.sock ip netns exec $NB "$P" hold netmap:$VB >$tmp/hold3 2>&1 &
 hp3=$!; pids="$pids $hp3"
@@ -324,7 +324,7 @@ kill -9 $hp $hp3; wait $hp $hp3 2>/dev/null
 released $NA
 "$B/bin/unetmapd" -f --admode emulated -s $tmp/d4.sock -l $tmp/d4.log 2>>$tmp/d4.log &
 d4=$!; pids="$pids $d4"
-for i in $(seq 100); do [ -S $tmp/d4.sock ] && break; sleep 0.05; done
+await_socket $tmp/d4.sock
 UNETMAP_SOCKET=$tmp/d4.sock inA timeout 20 "$P" mode netmap:$VA 2>&1 | grep -q "mode=emulated"; ok $? "unetmapd --admode emulated: the default for requests that do not say"
 UNETMAP_SOCKET=$tmp/d4.sock UNETMAP_ADMODE=native inA timeout 20 "$P" mode netmap:$VA 2>&1 | grep -q "mode=native"; ok $? "UNETMAP_ADMODE=native overrides it for one program"
 stop_bg $d4
@@ -400,7 +400,7 @@ hp=$!; pids="$pids $hp"
 await $tmp/hold ready
 "$B/bin/unetmapd" -f -s $tmp/d2.sock -l $tmp/d2.log 2>>$tmp/d2.log &
 d2=$!; pids="$pids $d2"
-for i in $(seq 100); do [ -S $tmp/d2.sock ] && break; sleep 0.05; done
+await_socket $tmp/d2.sock
 err=$(UNETMAP_SOCKET=$tmp/d2.sock inA timeout 20 "$P" mode netmap:$VA 2>&1)
 [ $? != 0 ] && echo "$err" | grep -q "$VA: the interface is already taken"; ok $? "an interface taken by someone else is refused, saying so"
 ip -n $NA link show | grep -c unmh | grep -qx 1; ok $? "and nothing of it was left half-taken (one TAP: the holder's)"

@@ -20,6 +20,7 @@
 #                            its stderr to ERR, /dev/null), pid in DAEMON_PID;
 #                            0 once its socket is there (5 s at most)
 #   private_daemon_stop      SIGTERM to DAEMON_PID, 5 s, then SIGKILL
+#   await_socket PATH        waits (5 s at most) until PATH is a socket
 #   bg NAME PROG ARGS...     PROG under timeout (BG_TIMEOUT s, 60), output in
 #                            $TMP/NAME.out and .err; pid in PID_NAME and PIDS
 #   ready NAME FILE WORD [N] waits (N times 50 ms, 100) until $TMP/NAME.FILE
@@ -84,11 +85,14 @@ needs_commands() {
 }
 
 private_daemon() {
-	local i
 	export UNETMAP_SOCKET=$TMP/d.sock
 	"$BUILD/bin/unetmapd" -f -s "$UNETMAP_SOCKET" -l "$TMP/daemon.log" 2>>"${1:-/dev/null}" &
 	DAEMON_PID=$!
-	for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && return 0; sleep 0.05; done
+	await_socket "$UNETMAP_SOCKET"
+}
+await_socket() {
+	local i
+	for i in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.05; done
 	return 1
 }
 private_daemon_stop() {

@@ -61,7 +61,7 @@ daemon_start() {
 	export UNETMAP_SOCKET=$tmp/d.sock UNETMAP_NO_AUTOSTART=1
 	"$B/bin/unetmapd" -f -v -s "$UNETMAP_SOCKET" -l "$tmp/d.log" 2>>"$tmp/d.log" &
 	dpid=$!
-	for i in $(seq 100); do [ -S "$UNETMAP_SOCKET" ] && break; sleep 0.05; done
+	await_socket "$UNETMAP_SOCKET"
 }
 
 daemon_stop() {
