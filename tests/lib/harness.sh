@@ -67,8 +67,11 @@ harness_tmp() {
 
 harness_cleanup() {
 	local p
-	# the programs under timeout first: a timeout killed leaves its program running
-	for p in "${PIDS[@]}"; do pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+	# the program under a timeout first: a timeout killed leaves it running
+	for p in "${PIDS[@]}"; do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = timeout ] && pkill -KILL -P "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
 	[ "${#PIDS[@]}" = 0 ] || wait "${PIDS[@]}" 2>/dev/null
 	if declare -F cleanup_test >/dev/null; then cleanup_test; fi
 	private_daemon_stop
