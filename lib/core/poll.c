@@ -4,16 +4,19 @@
  * Readiness comes from the rings, not from the kernel: POLLIN runs rxsync
  * on the bound rx rings, every poll runs txsync unless NR_NO_TX_POLL, and
  * a descriptor is ready while some ring has cur != tail.  When nothing is
- * ready we first spin a little (waking a halted core costs ~45 us here),
+ * ready we first spin a little (waking a halted core costs ~45 us here;
+ * not at all while threads wait for a CPU),
  * then sleep: each ring we wait on gets need_kick raised, and its
  * eventfd - which whoever fills or drains the ring writes, only if
  * need_kick is up - stands in for the netmap descriptor in a real ppoll()
  * together with the caller's other descriptors.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/real.h"
 #include "core/core.h"
@@ -39,6 +42,66 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The machine's CPU pressure: microseconds, since boot, during which some
+ * runnable thread waited for a CPU (the kernel's PSI, "some total").
+ * false where the kernel keeps none (psi=0, no CONFIG_PSI).
+ */
+static bool
+cpu_pressure_us(uint64_t *total)
+{
+	char buf[160], *p;
+	int fd = REAL(open)("/proc/pressure/cpu", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	REAL(close)(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=123\nfull ..." */
+	p = strstr(buf, "total=");
+	if (strncmp(buf, "some ", 5) != 0 || !p)
+		return false;
+	*total = strtoull(p + 6, NULL, 10);
+	return true;
+}
+
+/*
+ * How long a poll() that found nothing spins before it sleeps.  Spinning
+ * saves the ~45 us it costs to wake a halted vCPU, and costs nothing while
+ * the core would otherwise idle.  On a machine with more work than cores
+ * (a generator, a switch worker and a filter on two), no core halts, so a
+ * wake-up is cheap, and every microsecond spun is taken from a thread that
+ * has work: then we do not spin.  The sign is the kernel's CPU pressure:
+ * threads waited for a CPU during more than a tenth of the time since we
+ * last looked.  (A thread's own waiting says little: one that sleeps
+ * often is favoured by the scheduler and gets a CPU at once.)  Looked at
+ * every 4 ms at most, an open and a read of about 6 us.
+ */
+static uint64_t
+spin_now(uint64_t now)
+{
+	static uint64_t next_look, last_look, last_total;
+	static bool crowded;
+	uint64_t total, look = __atomic_load_n(&next_look, __ATOMIC_RELAXED);
+
+	/* one thread looks; the others go by what it saw */
+	if (now >= look && __atomic_compare_exchange_n(&next_look, &look, now + 4000000, false,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		if (cpu_pressure_us(&total)) {
+			uint64_t waited = total - last_total, span = (now - last_look) / 1000;
+
+			__atomic_store_n(&crowded, last_look && waited * 10 > span, __ATOMIC_RELAXED);
+			last_total = total;
+			last_look = now;
+		}
+	}
+	return __atomic_load_n(&crowded, __ATOMIC_RELAXED) ? 0 : (uint64_t)unm_poll_spin_ns();
 }
 
 /*
@@ -263,7 +326,8 @@ unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,
 	struct waitset w = { 0 };
 	unsigned long nm = 0, others = 0;
 	bool forever = timeout == NULL, final = false;
-	uint64_t start = now_ns(), deadline = 0, spin_until;
+	uint64_t start = now_ns(), deadline = 0, spin_until = 0;
+	bool spin_known = false;
 	int result = -1, err = 0;
 
 	if (nfds > 64) {
@@ -288,7 +352,6 @@ unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,
 	if (!forever)
 		deadline = start + (uint64_t)timeout->tv_sec * 1000000000ull +
 		    (uint64_t)timeout->tv_nsec;
-	spin_until = others ? start : start + (uint64_t)unm_poll_spin_ns();
 
 	for (;;) {
 		int ready = 0, r;
@@ -308,6 +371,10 @@ unm_poll(struct pollfd *fds, unsigned long nfds, const struct timespec *timeout,
 			}
 			result = ready + r;
 			goto out;
+		}
+		if (!spin_known) {	/* decided only once there is nothing to do */
+			spin_until = others ? start : start + spin_now(start);
+			spin_known = true;
 		}
 		if (now_ns() < spin_until) {
 			__builtin_ia32_pause();
