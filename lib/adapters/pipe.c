@@ -49,6 +49,62 @@ _Static_assert(sizeof(struct netmap_slot) == 16 && offsetof(struct netmap_slot, 
 #define W_LEN(w0)	((uint16_t)((w0) >> 32))
 #define W_FLAGS(w0)	((uint16_t)((w0) >> 48))
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/*
+ * Four slots at once, for the common case of whole packets in slots that
+ * keep their buffers: one cache line of a ring in a few instructions.
+ * The sum of the four lengths, or -1 when a slot continues a packet
+ * (NS_MOREFRAG) or reports a new buffer (NS_BUF_CHANGED): the caller then
+ * takes them one by one.
+ */
+static inline int64_t
+whole_four(__m128i a0, __m128i a1, __m128i a2, __m128i a3)
+{
+	__m128i any = _mm_or_si128(_mm_or_si128(a0, a1), _mm_or_si128(a2, a3));
+	__m128i len = _mm_set_epi64x(0, 0xffff00000000ll);	/* w0's len, in place */
+	__m128i sum = _mm_add_epi64(_mm_add_epi64(_mm_and_si128(a0, len), _mm_and_si128(a1, len)),
+	    _mm_add_epi64(_mm_and_si128(a2, len), _mm_and_si128(a3, len)));
+
+	if (W_FLAGS((uint64_t)_mm_cvtsi128_si64(any)) & (NS_MOREFRAG | NS_BUF_CHANGED))
+		return -1;
+	return (int64_t)((uint64_t)_mm_cvtsi128_si64(sum) >> 32);
+}
+
+static inline int64_t
+released_four(const struct netmap_slot *rs)
+{
+	const __m128i *r = (const __m128i *)rs;
+
+	return whole_four(_mm_loadu_si128(r), _mm_loadu_si128(r + 1), _mm_loadu_si128(r + 2),
+	    _mm_loadu_si128(r + 3));
+}
+
+/*
+ * The common lap of a sender that keeps its buffers (pkt-gen, a program
+ * that writes its frames in place): four whole packets, each slot the same
+ * as the peer's slot it would go to.  Nothing is written then, and nothing
+ * needs checking, because the peer is handed nothing new: its slots hold
+ * what an earlier txsync checked and wrote there (or what the receiver
+ * wrote itself).
+ */
+static inline int64_t
+same_four(const struct netmap_slot *ts, const struct netmap_slot *rs)
+{
+	const __m128i *t = (const __m128i *)ts, *r = (const __m128i *)rs;
+	__m128i a0 = _mm_loadu_si128(t), a1 = _mm_loadu_si128(t + 1);
+	__m128i a2 = _mm_loadu_si128(t + 2), a3 = _mm_loadu_si128(t + 3);
+	__m128i eq = _mm_and_si128(
+	    _mm_and_si128(_mm_cmpeq_epi32(a0, _mm_loadu_si128(r)),
+		_mm_cmpeq_epi32(a1, _mm_loadu_si128(r + 1))),
+	    _mm_and_si128(_mm_cmpeq_epi32(a2, _mm_loadu_si128(r + 2)),
+		_mm_cmpeq_epi32(a3, _mm_loadu_si128(r + 3))));
+
+	return _mm_movemask_epi8(eq) == 0xffff ? whole_four(a0, a1, a2, a3) : -1;
+}
+#endif
+
 static int
 bad_words(struct unm_kr *kr, uint32_t j, uint64_t w0, uint64_t w1, const char *what)
 {
@@ -86,6 +142,21 @@ pipe_txsync(struct unm_kr *kr)
 		uint64_t w[2], r[2], o;	/* read once: what is checked is what goes */
 		uint16_t flags;
 
+#ifdef __SSE2__
+		/* whole packets, four slots short of the ring's end and of head */
+		while (frags == 0 && j + 4 <= n && unm_dist(j, head, n) >= 4) {
+			int64_t len = same_four(&ts[j], &rs[j]);
+
+			if (len < 0)
+				break;
+			bytes += (uint64_t)len;
+			frames += 4;
+			j = j + 4 == n ? 0 : j + 4;
+			newpub = j;
+		}
+		if (j == head)
+			break;
+#endif
 		memcpy(w, &ts[j], sizeof(w));
 		flags = W_FLAGS(w[0]);
 		if (__builtin_expect(W_BUF(w[0]) < 2 || W_BUF(w[0]) >= nbufs, 0)) {
@@ -148,7 +219,23 @@ pipe_rxsync(struct unm_kr *kr)
 
 	if (j != head) {
 		for (; j != head; j = unm_next(j, n)) {
-			struct netmap_slot s = rs[j];
+			struct netmap_slot s;
+
+#ifdef __SSE2__
+			/* whole packets in their own buffers, four at a time */
+			while (j + 4 <= n && unm_dist(j, head, n) >= 4) {
+				int64_t len = released_four(&rs[j]);
+
+				if (len < 0)
+					break;
+				bytes += (uint64_t)len;
+				frames += 4;
+				j = j + 4 == n ? 0 : j + 4;
+			}
+			if (j == head)
+				break;
+#endif
+			s = rs[j];
 
 			if (s.flags & NS_BUF_CHANGED) {
 				if (s.buf_idx < 2 || s.buf_idx >= kr->nbufs) {

@@ -166,11 +166,12 @@ fill_ring(struct txctx *c, struct netmap_ring *ring, struct slot_cache *sc, unsi
 		uint32_t n = ring->num_slots;
 		uint16_t len = (uint16_t)c->f->len;
 		unsigned m = limit < space ? limit : space;
+		const uint32_t *cached = sc->buf;	/* not reloaded after each slot's stores */
 
 		for (unsigned i = 0; i < m; i++) {
 			struct netmap_slot *s = &ring->slot[h];
 
-			if (__builtin_expect(s->buf_idx != sc->buf[h] ||
+			if (__builtin_expect(s->buf_idx != cached[h] ||
 			    (s->flags & NS_BUF_CHANGED), 0))
 				cache_fill(c, ring, sc, h, 0, len);
 			s->len = len;
