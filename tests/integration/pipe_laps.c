@@ -3,11 +3,17 @@
  * pkt-gen does: the pipe writes a slot into the peer's ring only where it
  * differs from what that slot holds, so the receiver must see exactly
  * what each lap sent - the same lengths for laps on end, then some
- * changed, then buffers swapped between slots, then back again.
+ * changed, then buffers swapped between slots, then back again.  Then
+ * the same in small batches on a ring whose size is no multiple of four,
+ * with two-slot packets (NS_MOREFRAG) among unchanged slots in some laps:
+ * the pipe takes unchanged laps four slots at a time, and must still see
+ * every fragment and the ring's end, and still refuse a packet of too
+ * many fragments whose slots are the same as the peer's.
  */
 #include <stdbool.h>
 
 #include "../lib/nmraw.h"
+#include "unetmap.h"
 #include "../lib/tap.h"
 
 #define LAPS 8
@@ -19,6 +25,122 @@ len_of(int lap, uint32_t j)
 	if (lap >= 3 && lap < 5 && j % 3 == 0)
 		return (uint16_t)(100 + j % 7);	/* some change, for two laps */
 	return 60;
+}
+
+/* lap @lap sends a two-slot packet starting at slot @j (1021 slots: j + 1 exists) */
+static bool
+frag_at(int lap, uint32_t j)
+{
+	return (lap == 2 || lap == 3 || lap == 6) && j % 9 == 4;
+}
+
+/*
+ * A 1021-slot pipe, 12 laps sent in batches of 7 slots (a packet is never
+ * split between batches), each lap's slots checked by the receiver after
+ * every batch: what is published ends a packet, flags and lengths as sent.
+ */
+static void
+batches_and_fragments(void)
+{
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC, .nr_tx_slots = 1021,
+		.nr_rx_slots = 1021 };
+	struct rawport m, s;
+	struct netmap_ring *tx, *rx;
+	char mn[64], sn[64];
+	uint32_t n, cut = 0, bad_flags = 0, bad_len = 0, frames = 0, packets = 0, lost = 0;
+
+	snprintf(mn, sizeof(mn), "pb%d{0", (int)getpid() % 100000);
+	snprintf(sn, sizeof(sn), "pb%d}0", (int)getpid() % 100000);
+	if (raw_open_req(&m, mn, &req) || raw_open_req(&s, sn, &req)) {
+		tap_ok(0, "a pipe of 1021 slots");
+		return;
+	}
+	tx = NETMAP_TXRING(m.nifp, 0);
+	rx = NETMAP_RXRING(s.nifp, 0);
+	n = tx->num_slots;
+	tap_ok(n == 1021 && rx->num_slots == n, "a pipe of %u slots (asked 1021)", n);
+	for (int lap = 0; lap < 12 && n == 1021; lap++) {
+		for (uint32_t done = 0; done < n;) {
+			uint32_t k = 7 < n - done ? 7 : n - done, j = tx->head;
+
+			if (frag_at(lap, (j + k - 1) % n))
+				k++;	/* the packet's second slot goes in this batch too */
+			for (uint32_t i = 0; i < k; i++, j = nm_ring_next(tx, j)) {
+				tx->slot[j].flags = frag_at(lap, j) ? NS_MOREFRAG : 0;
+				tx->slot[j].len = (uint16_t)(frag_at(lap, j) ? 100 : 60);
+				packets += !frag_at(lap, j);
+			}
+			done += k;
+			tx->head = tx->cur = j;
+			ioctl(m.fd, NIOCTXSYNC, NULL);
+			ioctl(s.fd, NIOCRXSYNC, NULL);
+			lost += nm_ring_space(rx) != k;
+			if (rx->tail != rx->head)
+				cut += !!(rx->slot[rx->tail ? rx->tail - 1 : n - 1].flags & NS_MOREFRAG);
+			for (j = rx->head; j != rx->tail; j = nm_ring_next(rx, j)) {
+				bool f = frag_at(lap, j);
+
+				bad_flags += !!(rx->slot[j].flags & NS_MOREFRAG) != f;
+				bad_len += rx->slot[j].len != (f ? 100 : 60);
+				frames += !(rx->slot[j].flags & NS_MOREFRAG);
+			}
+			rx->head = rx->cur = rx->tail;
+			ioctl(s.fd, NIOCRXSYNC, NULL);
+			ioctl(m.fd, NIOCTXSYNC, NULL);
+		}
+	}
+	TAP_EQ(lost, 0, "every batch of 7 arrives whole, across the ring's end, lap after lap");
+	TAP_EQ(cut, 0, "what is published never ends inside a packet");
+	TAP_EQ(bad_flags, 0, "NS_MOREFRAG exactly where sent, amid unchanged slots");
+	TAP_EQ(bad_len, 0, "each slot's length as sent");
+	TAP_EQ(frames, packets, "the receiver counts the packets sent");
+	{
+		struct nmreq_unetmap_ring_stats ts = { .nr_dir = 0 }, rs = { .nr_dir = 1 };
+		bool asked = raw_ctrl(m.fd, NETMAP_REQ_UNETMAP_RING_STATS, mn, &ts, NULL) == 0 &&
+		    raw_ctrl(s.fd, NETMAP_REQ_UNETMAP_RING_STATS, sn, &rs, NULL) == 0;
+
+		tap_ok(asked && ts.frames == packets && rs.frames == packets,
+		    "and so do the pipe's counters (tx %llu, rx %llu of %u)",
+		    (unsigned long long)ts.frames, (unsigned long long)rs.frames, packets);
+	}
+	raw_close(&s);
+	raw_close(&m);
+}
+
+/*
+ * A packet of 70 fragments is refused, and the ring restarts at its first
+ * slot; sent again unchanged it is refused again, although its first 64
+ * slots are by then the same as the peer's (the first try wrote them).
+ */
+static void
+refused_twice(void)
+{
+	struct rawport m, s;
+	struct netmap_ring *tx, *rx;
+	char mn[64], sn[64];
+
+	snprintf(mn, sizeof(mn), "pr%d{0", (int)getpid() % 100000);
+	snprintf(sn, sizeof(sn), "pr%d}0", (int)getpid() % 100000);
+	if (raw_open(&m, mn, NR_REG_ALL_NIC, 0, 0) || raw_open(&s, sn, NR_REG_ALL_NIC, 0, 0)) {
+		tap_ok(0, "a pipe's two ends");
+		return;
+	}
+	tx = NETMAP_TXRING(m.nifp, 0);
+	rx = NETMAP_RXRING(s.nifp, 0);
+	for (uint32_t j = 0; j < 70; j++) {
+		tx->slot[j].len = 10;
+		tx->slot[j].flags = j < 69 ? NS_MOREFRAG : 0;
+	}
+	for (int attempt = 1; attempt <= 2; attempt++) {
+		tx->head = tx->cur = 70;
+		ioctl(m.fd, NIOCTXSYNC, NULL);
+		ioctl(s.fd, NIOCRXSYNC, NULL);
+		tap_ok(nm_ring_space(rx) == 0 && tx->head == 0,
+		    "a packet of 70 fragments is refused, try %d (%u slots arrived, restart at %u)",
+		    attempt, nm_ring_space(rx), tx->head);
+	}
+	raw_close(&s);
+	raw_close(&m);
 }
 
 int
@@ -88,5 +210,7 @@ main(void)
 	TAP_EQ(bad_data, 0, "and that buffer holds that lap's bytes");
 	raw_close(&s);
 	raw_close(&m);
+	batches_and_fragments();
+	refused_twice();
 	return tap_done();
 }
