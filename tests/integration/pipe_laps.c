@@ -27,6 +27,19 @@ len_of(int lap, uint32_t j)
 	return 60;
 }
 
+/* a pipe of this run, "<tag><pid>{0" and "}0", opened with @slots (0: default) */
+static bool
+open_pipe(const char *tag, uint32_t slots, struct rawport *m, struct rawport *s, char *mn,
+    char *sn)
+{
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC, .nr_tx_slots = slots,
+		.nr_rx_slots = slots };
+
+	snprintf(mn, 64, "%s%d{0", tag, (int)getpid() % 100000);
+	snprintf(sn, 64, "%s%d}0", tag, (int)getpid() % 100000);
+	return raw_open_req(m, mn, &req) == 0 && raw_open_req(s, sn, &req) == 0;
+}
+
 /* lap @lap sends a two-slot packet starting at slot @j (1021 slots: j + 1 exists) */
 static bool
 frag_at(int lap, uint32_t j)
@@ -42,16 +55,12 @@ frag_at(int lap, uint32_t j)
 static void
 batches_and_fragments(void)
 {
-	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC, .nr_tx_slots = 1021,
-		.nr_rx_slots = 1021 };
 	struct rawport m, s;
 	struct netmap_ring *tx, *rx;
 	char mn[64], sn[64];
 	uint32_t n, cut = 0, bad_flags = 0, bad_len = 0, frames = 0, packets = 0, lost = 0;
 
-	snprintf(mn, sizeof(mn), "pb%d{0", (int)getpid() % 100000);
-	snprintf(sn, sizeof(sn), "pb%d}0", (int)getpid() % 100000);
-	if (raw_open_req(&m, mn, &req) || raw_open_req(&s, sn, &req)) {
+	if (!open_pipe("pb", 1021, &m, &s, mn, sn)) {
 		tap_ok(0, "a pipe of 1021 slots");
 		return;
 	}
@@ -119,9 +128,7 @@ refused_twice(void)
 	struct netmap_ring *tx, *rx;
 	char mn[64], sn[64];
 
-	snprintf(mn, sizeof(mn), "pr%d{0", (int)getpid() % 100000);
-	snprintf(sn, sizeof(sn), "pr%d}0", (int)getpid() % 100000);
-	if (raw_open(&m, mn, NR_REG_ALL_NIC, 0, 0) || raw_open(&s, sn, NR_REG_ALL_NIC, 0, 0)) {
+	if (!open_pipe("pr", 0, &m, &s, mn, sn)) {
 		tap_ok(0, "a pipe's two ends");
 		return;
 	}
@@ -153,9 +160,7 @@ main(void)
 	int bad_len = 0, bad_idx = 0, bad_data = 0, short_laps = 0;
 
 	alarm(60);
-	snprintf(mn, sizeof(mn), "pl%d{0", (int)getpid() % 100000);
-	snprintf(sn, sizeof(sn), "pl%d}0", (int)getpid() % 100000);
-	if (raw_open(&m, mn, NR_REG_ALL_NIC, 0, 0) || raw_open(&s, sn, NR_REG_ALL_NIC, 0, 0)) {
+	if (!open_pipe("pl", 0, &m, &s, mn, sn)) {
 		tap_ok(0, "a pipe's two ends");
 		return tap_done();
 	}
