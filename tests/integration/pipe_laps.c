@@ -40,6 +40,15 @@ open_pipe(const char *tag, uint32_t slots, struct rawport *m, struct rawport *s,
 	return raw_open_req(m, mn, &req) == 0 && raw_open_req(s, sn, &req) == 0;
 }
 
+/* the receiver releases all it got, and the sender learns of it */
+static void
+give_back(struct rawport *m, struct rawport *s, struct netmap_ring *rx)
+{
+	rx->head = rx->cur = rx->tail;
+	ioctl(s->fd, NIOCRXSYNC, NULL);
+	ioctl(m->fd, NIOCTXSYNC, NULL);
+}
+
 /* lap @lap sends a two-slot packet starting at slot @j (1021 slots: j + 1 exists) */
 static bool
 frag_at(int lap, uint32_t j)
@@ -93,9 +102,7 @@ batches_and_fragments(void)
 				bad_len += rx->slot[j].len != (f ? 100 : 60);
 				frames += !(rx->slot[j].flags & NS_MOREFRAG);
 			}
-			rx->head = rx->cur = rx->tail;
-			ioctl(s.fd, NIOCRXSYNC, NULL);
-			ioctl(m.fd, NIOCTXSYNC, NULL);
+			give_back(&m, &s, rx);
 		}
 	}
 	TAP_EQ(lost, 0, "every batch of 7 arrives whole, across the ring's end, lap after lap");
@@ -205,9 +212,7 @@ main(void)
 			bad_data += b[0] != (unsigned char)(lap + (int)(j & 0x3f)) ||
 			    b[sl->len - 1] != b[0];
 		}
-		rx->head = rx->cur = rx->tail;
-		ioctl(s.fd, NIOCRXSYNC, NULL);
-		ioctl(m.fd, NIOCTXSYNC, NULL);
+		give_back(&m, &s, rx);
 	}
 	TAP_EQ(short_laps, 0, "every lap arrives whole (8 laps of a ring's worth)");
 	TAP_EQ(bad_len, 0, "with each slot's length as that lap sent it (same, changed, back)");
