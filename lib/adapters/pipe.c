@@ -127,6 +127,7 @@ pipe_txsync(struct unm_kr *kr)
 	/* the ring's offset limits, once: the kring is shared memory */
 	uint64_t off_mask = __atomic_load_n(&k->off_mask, __ATOMIC_RELAXED);
 	uint32_t off_max = __atomic_load_n(&k->off_max, __ATOMIC_RELAXED);
+	unsigned skip = 0;	/* slots before the next four-slot look */
 	int err = 0;
 
 	/* what the peer released is our new tail */
@@ -143,12 +144,18 @@ pipe_txsync(struct unm_kr *kr)
 		uint16_t flags;
 
 #ifdef __SSE2__
-		/* whole packets, four slots short of the ring's end and of head */
-		while (frags == 0 && j + 4 <= n && unm_dist(j, head, n) >= 4) {
+		/*
+		 * Whole packets, four slots short of the ring's end and of head;
+		 * after four that are not, the next look is four slots on (a
+		 * sender whose every slot changes does not pay it per slot).
+		 */
+		while (skip == 0 && frags == 0 && j + 4 <= n && unm_dist(j, head, n) >= 4) {
 			int64_t len = same_four(&ts[j], &rs[j]);
 
-			if (len < 0)
+			if (len < 0) {
+				skip = 4;
 				break;
+			}
 			bytes += (uint64_t)len;
 			frames += 4;
 			j = j + 4 == n ? 0 : j + 4;
@@ -156,6 +163,7 @@ pipe_txsync(struct unm_kr *kr)
 		}
 		if (j == head)
 			break;
+		skip -= skip > 0;
 #endif
 		memcpy(w, &ts[j], sizeof(w));
 		flags = W_FLAGS(w[0]);
@@ -215,6 +223,7 @@ pipe_rxsync(struct unm_kr *kr)
 	uint32_t n = kr->n, head = k->rhead, j = k->nr_hwcur;
 	uint32_t avail;
 	uint64_t bytes = 0, frames = 0;
+	unsigned skip = 0;	/* slots before the next four-slot look */
 	int err = 0;
 
 	if (j != head) {
@@ -222,18 +231,21 @@ pipe_rxsync(struct unm_kr *kr)
 			struct netmap_slot s;
 
 #ifdef __SSE2__
-			/* whole packets in their own buffers, four at a time */
-			while (j + 4 <= n && unm_dist(j, head, n) >= 4) {
+			/* whole packets in their own buffers, four at a time (as in txsync) */
+			while (skip == 0 && j + 4 <= n && unm_dist(j, head, n) >= 4) {
 				int64_t len = released_four(&rs[j]);
 
-				if (len < 0)
+				if (len < 0) {
+					skip = 4;
 					break;
+				}
 				bytes += (uint64_t)len;
 				frames += 4;
 				j = j + 4 == n ? 0 : j + 4;
 			}
 			if (j == head)
 				break;
+			skip -= skip > 0;
 #endif
 			s = rs[j];
 

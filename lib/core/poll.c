@@ -87,13 +87,18 @@ static uint64_t
 spin_now(uint64_t now)
 {
 	static uint64_t next_look, last_look, last_total;
-	static bool crowded;
+	static bool crowded, no_psi;
 	uint64_t total, look = __atomic_load_n(&next_look, __ATOMIC_RELAXED);
 
 	/* one thread looks; the others go by what it saw */
-	if (now >= look && __atomic_compare_exchange_n(&next_look, &look, now + 4000000, false,
+	if (now >= look && !__atomic_load_n(&no_psi, __ATOMIC_RELAXED) &&
+	    __atomic_compare_exchange_n(&next_look, &look, now + 4000000, false,
 	    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-		if (cpu_pressure_us(&total)) {
+		if (!cpu_pressure_us(&total)) {
+			/* a kernel without it never gains it: stop asking */
+			if (errno == ENOENT || errno == EOPNOTSUPP)
+				__atomic_store_n(&no_psi, true, __ATOMIC_RELAXED);
+		} else {
 			uint64_t waited = total - last_total, span = (now - last_look) / 1000;
 
 			__atomic_store_n(&crowded, last_look && waited * 10 > span, __ATOMIC_RELAXED);
