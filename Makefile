@@ -66,7 +66,7 @@ STRESS_SRCS := $(wildcard tests/stress/*.c)
 # LD_PRELOAD (they may use libnetmap, which netmap ships as a static
 # archive: so do we, as libnetmap-only.a, with no interposition in it)
 NETMAP_PROGS := pipe_raw fd_pass poll_wait epoll_mix api_paths bad_input ctrl_rules poll_rules \
-		monitor sync_serial priv_drop pidns_lock params extmem
+		monitor sync_serial sync_skipped priv_drop pidns_lock params extmem
 LIBNETMAP_OBJS = $(call obj,$(wildcard lib/libnetmap/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

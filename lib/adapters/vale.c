@@ -875,7 +875,7 @@ vale_rxsync(struct unm_kr *kr)
 	rx_queues(st, ps, rm);
 	/* every sender's queue, then the queues of senders that left */
 	for (uint32_t v = 0; v < st->nrxq && room; v++) {
-		uint32_t s = st->rxq[(st->rr + v) % st->nrxq];
+		uint32_t s = st->rxq[st->rr + v - (st->rr + v >= st->nrxq ? st->nrxq : 0)];
 		uint32_t qi = __atomic_load_n(s < VALE_MAX_PORTS ? &ps->inq[s] :
 		    &ps->retired[s - VALE_MAX_PORTS], __ATOMIC_ACQUIRE);
 		struct netmap_ring *q;

@@ -93,24 +93,78 @@ finalize(struct unm_kr *kr)
  * of ours) is syncing is skipped (the call succeeds and the ring does not
  * move); one whose syncer died mid-sync is taken over (what it did not
  * publish never happened).  Holders are named as shared/identity.h says.
+ *
+ * A skipped call is not lost, though: it raises sync_again, and the owner
+ * runs one more sync of the ring as it lets go (sync_done), which sees
+ * the head the skipped caller had set.  Without it, frames a thread put on
+ * a ring while another thread's poll() was running txsync there waited
+ * for the next sync, which may never come (netmap-bridge's polled lanes,
+ * two threads on one descriptor).  The flag and the owner word are a
+ * Dekker pair: the skipper raises the flag and then tries the ring again,
+ * the owner lets go and then reads the flag, both sequentially consistent,
+ * so one of the two always sees the other.
+ */
+static bool
+sync_take(struct unm_kring *k)
+{
+	uint32_t me = unm_id_self(), cur = 0;
+
+	if (__atomic_compare_exchange_n(&k->sync_owner, &cur, me, false, __ATOMIC_SEQ_CST,
+	    __ATOMIC_SEQ_CST))
+		return true;
+	return cur != me && unm_id_dead(cur) &&
+	    __atomic_compare_exchange_n(&k->sync_owner, &cur, me, false, __ATOMIC_SEQ_CST,
+	    __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The ring, ours to sync.  Skipped syncs flagged before are covered by
+ * the sync we are about to run (it reads the head after this), so the
+ * flag goes down; an exchange, so that it also acquires what the last
+ * skipper wrote.
  */
 static bool
 sync_enter(struct unm_kring *k)
 {
-	uint32_t me = unm_id_self(), cur = 0;
-
-	if (__atomic_compare_exchange_n(&k->sync_owner, &cur, me, false, __ATOMIC_ACQUIRE,
-	    __ATOMIC_RELAXED))
-		return true;
-	return cur != me && unm_id_dead(cur) &&
-	    __atomic_compare_exchange_n(&k->sync_owner, &cur, me, false, __ATOMIC_ACQUIRE,
-	    __ATOMIC_RELAXED);
+	if (!sync_take(k))
+		return false;
+	if (__atomic_load_n(&k->sync_again, __ATOMIC_RELAXED))
+		__atomic_exchange_n(&k->sync_again, 0, __ATOMIC_SEQ_CST);
+	return true;
 }
 
 static void
 sync_leave(struct unm_kring *k)
 {
-	__atomic_store_n(&k->sync_owner, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&k->sync_owner, 0, __ATOMIC_SEQ_CST);
+}
+
+/* a sync of @k was skipped: flagged for its owner; true if the ring is ours after all */
+static bool
+sync_skipped(struct unm_kring *k)
+{
+	__atomic_store_n(&k->sync_again, 1, __ATOMIC_SEQ_CST);
+	return sync_enter(k);
+}
+
+/*
+ * We let go of the ring; syncs others skipped meanwhile are run by us
+ * (they set the head we sync to).  Bounded: under a flood of skipped
+ * syncs the flag stays up for the next owner, and a thread never ends up
+ * syncing for another one forever.
+ */
+static void
+sync_done(struct unm_kr *kr, int (*sync)(struct unm_kr *))
+{
+	struct unm_kring *k = kr->k;
+
+	sync_leave(k);
+	for (int i = 0; i < 4 && __atomic_load_n(&k->sync_again, __ATOMIC_SEQ_CST); i++) {
+		if (!sync_enter(k))
+			return;		/* its new owner sees the flag as it goes */
+		sync(kr);		/* an error is the skipped caller's, who got 0 */
+		sync_leave(k);
+	}
 }
 
 /* after an adapter refused a slot (and said why): restart at its nr_hwcur */
@@ -180,10 +234,10 @@ unm_kr_txsync(struct unm_kr *kr)
 {
 	int r;
 
-	if (!sync_enter(kr->k))
-		return 0;	/* busy: skipped, as netmap does */
+	if (!sync_enter(kr->k) && !sync_skipped(kr->k))
+		return 0;	/* busy: skipped, as netmap does (its owner syncs once more) */
 	r = txsync(kr);
-	sync_leave(kr->k);
+	sync_done(kr, txsync);
 	return r;
 }
 
@@ -192,10 +246,10 @@ unm_kr_rxsync(struct unm_kr *kr)
 {
 	int r;
 
-	if (!sync_enter(kr->k))
+	if (!sync_enter(kr->k) && !sync_skipped(kr->k))
 		return 0;
 	r = rxsync(kr);
-	sync_leave(kr->k);
+	sync_done(kr, rxsync);
 	return r;
 }
 

@@ -141,6 +141,7 @@ struct unm_kring {
 	uint64_t frames, bytes;		/* tx: sent; rx: received */
 	uint64_t drops;
 	uint32_t sync_owner;		/* who runs a sync of it now (shared/identity.h); 0: none */
+	uint32_t sync_again;		/* a sync was skipped meanwhile: the owner runs one more */
 
 	/* -- written by the other side of a link -- */
 	_Alignas(64) uint32_t pipe_tail;	/* what the peer published */

@@ -38,6 +38,8 @@ uint32_t nb_move(struct nmport_d *src, struct nmport_d *dst, uint32_t limit, boo
 #define NB_NO_THREAD	(-3L)	/* a poller that could not be started */
 int nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool busy,
     const long *cpu, volatile sig_atomic_t *stop);
+/* the calling thread onto @cpu (none when < 0), or -1 saying why (@opt: the option) */
+int nb_pin(long cpu, const char *opt);
 /* slots waiting in the rx rings of @d */
 uint32_t nb_rx_pending(struct nmport_d *d);
 

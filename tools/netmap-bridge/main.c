@@ -165,8 +165,6 @@ say_port(const char *spec, struct nmport_d *d)
 	    d->reg.nr_mem_id, mode < 0 ? "?" : unetmap_mode_name((unsigned)mode));
 }
 
-static int pin(long cpu);
-
 /* more than two ports: bridged pairwise in one loop (pairs.c) */
 /* -A: one CPU or '-' per pair, or exit 2 */
 static long *
@@ -223,7 +221,7 @@ pairs(const char **names, int n, long batch, int copy, int busy, long cpu, const
 		fprintf(stderr, "netmap-bridge: out of memory\n");
 		return 1;
 	}
-	if (pin(cpu) < 0) {
+	if (nb_pin(cpu, "-a") < 0) {
 		free(lane_cpu);
 		return 1;
 	}
@@ -268,8 +266,8 @@ number(char opt, const char *s, long lo, long hi)
 	return v;
 }
 
-static int
-pin(long cpu)
+int
+nb_pin(long cpu, const char *opt)
 {
 	cpu_set_t set;
 
@@ -278,7 +276,7 @@ pin(long cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-		fprintf(stderr, "netmap-bridge: -a %ld: %s\n", cpu, strerror(errno));
+		fprintf(stderr, "netmap-bridge: %s %ld: %s\n", opt, cpu, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -341,7 +339,7 @@ main(int argc, char **argv)
 		    "or -L\n", names[0]);
 		return 2;
 	}
-	if (pin(cpu) < 0)
+	if (nb_pin(cpu, "-a") < 0)
 		return 1;
 	spec_a = portspec(names[0], "");
 	spec_b = nnames == 2 ? portspec(names[1], "") : loopback ? spec_a : host_twin(spec_a);

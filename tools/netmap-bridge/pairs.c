@@ -76,7 +76,11 @@ move_dir(struct lane *l, int d, uint32_t batch, bool sync_rx)
 	if (sync_rx)
 		ioctl(l->p[d]->fd, NIOCRXSYNC, NULL);
 	m = nb_move(l->p[d], l->p[!d], batch, l->zc, &l->st[d]);
-	/* push what moved; and reclaim tx room when frames wait for it */
+	/*
+	 * push what moved; and reclaim tx room when frames wait for it (a
+	 * thread asleep in poll() on that descriptor may be running txsync
+	 * there: ours is then skipped, and that thread runs it as it lets go)
+	 */
 	if (m || nb_rx_pending(l->p[d]))
 		ioctl(l->p[!d]->fd, NIOCTXSYNC, NULL);
 	pthread_mutex_unlock(&l->mu[d]);
@@ -218,19 +222,10 @@ group_main(void *arg)
 {
 	struct group *g = arg;
 
-	if (g->cpu >= 0) {
-		cpu_set_t set;
-		int err;
-
-		CPU_ZERO(&set);
-		CPU_SET(g->cpu, &set);
-		err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-		if (err) {
-			fprintf(stderr, "netmap-bridge: CPU %ld: %s\n", g->cpu, strerror(err));
-			g->rc = 1;
-			*g->r->stop = 1;
-			return NULL;
-		}
+	if (nb_pin(g->cpu, "-A") < 0) {
+		g->rc = 1;
+		*g->r->stop = 1;
+		return NULL;
 	}
 	if (g->busy)
 		run_busy(g);
