@@ -27,19 +27,6 @@ len_of(int lap, uint32_t j)
 	return 60;
 }
 
-/* a pipe of this run, "<tag><pid>{0" and "}0", opened with @slots (0: default) */
-static bool
-open_pipe(const char *tag, uint32_t slots, struct rawport *m, struct rawport *s, char *mn,
-    char *sn)
-{
-	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC, .nr_tx_slots = slots,
-		.nr_rx_slots = slots };
-
-	snprintf(mn, 64, "%s%d{0", tag, (int)getpid() % 100000);
-	snprintf(sn, 64, "%s%d}0", tag, (int)getpid() % 100000);
-	return raw_open_req(m, mn, &req) == 0 && raw_open_req(s, sn, &req) == 0;
-}
-
 /* the receiver releases all it got, and the sender learns of it */
 static void
 give_back(struct rawport *m, struct rawport *s, struct netmap_ring *rx)
@@ -69,7 +56,7 @@ batches_and_fragments(void)
 	char mn[64], sn[64];
 	uint32_t n, cut = 0, bad_flags = 0, bad_len = 0, frames = 0, packets = 0, lost = 0;
 
-	if (!open_pipe("pb", 1021, &m, &s, mn, sn)) {
+	if (!raw_open_pipe("pb", 1021, &m, &s, mn, sn)) {
 		tap_ok(0, "a pipe of 1021 slots");
 		return;
 	}
@@ -135,7 +122,7 @@ refused_twice(void)
 	struct netmap_ring *tx, *rx;
 	char mn[64], sn[64];
 
-	if (!open_pipe("pr", 0, &m, &s, mn, sn)) {
+	if (!raw_open_pipe("pr", 0, &m, &s, mn, sn)) {
 		tap_ok(0, "a pipe's two ends");
 		return;
 	}
@@ -167,7 +154,7 @@ main(void)
 	int bad_len = 0, bad_idx = 0, bad_data = 0, short_laps = 0;
 
 	alarm(60);
-	if (!open_pipe("pl", 0, &m, &s, mn, sn)) {
+	if (!raw_open_pipe("pl", 0, &m, &s, mn, sn)) {
 		tap_ok(0, "a pipe's two ends");
 		return tap_done();
 	}

@@ -40,9 +40,7 @@ main(void)
 	pid_t pid;
 
 	alarm(120);
-	snprintf(mn, sizeof(mn), "ss%d{1", (int)getpid());
-	snprintf(sn, sizeof(sn), "ss%d}1", (int)getpid());
-	if (raw_open(&m, mn, NR_REG_ALL_NIC, 0, 0) || raw_open(&s, sn, NR_REG_ALL_NIC, 0, 0)) {
+	if (!raw_open_pipe("ss", 0, &m, &s, mn, sn)) {
 		tap_ok(0, "open a pipe");
 		return tap_done();
 	}

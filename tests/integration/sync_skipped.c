@@ -79,11 +79,8 @@ main(void)
 	pid_t pid;
 
 	alarm(120);
-	snprintf(mn, sizeof(mn), "sk%d{1", (int)getpid());
-	snprintf(sn, sizeof(sn), "sk%d}1", (int)getpid());
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED || raw_open(&m, mn, NR_REG_ALL_NIC, 0, 0) ||
-	    raw_open(&s, sn, NR_REG_ALL_NIC, 0, 0)) {
+	if (sh == MAP_FAILED || !raw_open_pipe("sk", 0, &m, &s, mn, sn)) {
 		tap_ok(0, "open a pipe");
 		return tap_done();
 	}

@@ -73,6 +73,23 @@ raw_open_req(struct rawport *p, const char *name, const struct nmreq_register *r
 	return raw_open_opts(p, name, req, NULL);
 }
 
+/*
+ * both ends of pipe "@tag<pid>{0" / "}0" (@slots per ring, 0: the default),
+ * registered and mapped, their names in @mn and @sn (64 bytes each);
+ * 1 when both opened
+ */
+__attribute__((unused)) static int
+raw_open_pipe(const char *tag, uint32_t slots, struct rawport *m, struct rawport *s, char *mn,
+    char *sn)
+{
+	struct nmreq_register req = { .nr_mode = NR_REG_ALL_NIC, .nr_tx_slots = slots,
+		.nr_rx_slots = slots };
+
+	snprintf(mn, 64, "%s%d{0", tag, (int)getpid() % 100000);
+	snprintf(sn, 64, "%s%d}0", tag, (int)getpid() % 100000);
+	return raw_open_req(m, mn, &req) == 0 && raw_open_req(s, sn, &req) == 0;
+}
+
 /* registers @name in @mode with @flags and maps it; 0 or -errno */
 __attribute__((unused)) static int
 raw_open(struct rawport *p, const char *name, uint32_t mode, uint64_t flags,
