@@ -105,28 +105,30 @@ finalize(struct unm_kr *kr)
  * so one of the two always sees the other.
  */
 static bool
-sync_take(struct unm_kring *k)
+sync_take(struct unm_kring *k, bool or_dead)
 {
 	uint32_t me = unm_id_self(), cur = 0;
 
 	if (__atomic_compare_exchange_n(&k->sync_owner, &cur, me, false, __ATOMIC_SEQ_CST,
 	    __ATOMIC_SEQ_CST))
 		return true;
-	return cur != me && unm_id_dead(cur) &&
+	return or_dead && cur != me && unm_id_dead(cur) &&
 	    __atomic_compare_exchange_n(&k->sync_owner, &cur, me, false, __ATOMIC_SEQ_CST,
 	    __ATOMIC_SEQ_CST);
 }
 
 /*
- * The ring, ours to sync.  Skipped syncs flagged before are covered by
- * the sync we are about to run (it reads the head after this), so the
- * flag goes down; an exchange, so that it also acquires what the last
- * skipper wrote.
+ * The ring, ours to sync (@or_dead: taken over from a syncer that died).
+ * Skipped syncs flagged before are covered by the sync we are about to
+ * run (it reads the head after this), so the flag goes down; with an
+ * exchange, which acquires what every skipper wrote before raising it
+ * (each raise is an exchange too, so they all belong to one release
+ * sequence).
  */
 static bool
-sync_enter(struct unm_kring *k)
+sync_enter(struct unm_kring *k, bool or_dead)
 {
-	if (!sync_take(k))
+	if (!sync_take(k, or_dead))
 		return false;
 	if (__atomic_load_n(&k->sync_again, __ATOMIC_RELAXED))
 		__atomic_exchange_n(&k->sync_again, 0, __ATOMIC_SEQ_CST);
@@ -139,12 +141,16 @@ sync_leave(struct unm_kring *k)
 	__atomic_store_n(&k->sync_owner, 0, __ATOMIC_SEQ_CST);
 }
 
-/* a sync of @k was skipped: flagged for its owner; true if the ring is ours after all */
+/*
+ * A sync of @k was skipped: flagged for its owner; true if the ring is
+ * ours after all (the owner let go meanwhile).  Whether that owner is
+ * dead was asked already.
+ */
 static bool
 sync_skipped(struct unm_kring *k)
 {
-	__atomic_store_n(&k->sync_again, 1, __ATOMIC_SEQ_CST);
-	return sync_enter(k);
+	__atomic_exchange_n(&k->sync_again, 1, __ATOMIC_SEQ_CST);
+	return sync_enter(k, false);
 }
 
 /*
@@ -160,9 +166,10 @@ sync_done(struct unm_kr *kr, int (*sync)(struct unm_kr *))
 
 	sync_leave(k);
 	for (int i = 0; i < 4 && __atomic_load_n(&k->sync_again, __ATOMIC_SEQ_CST); i++) {
-		if (!sync_enter(k))
+		if (!sync_enter(k, false))
 			return;		/* its new owner sees the flag as it goes */
-		sync(kr);		/* an error is the skipped caller's, who got 0 */
+		/* an error is logged, and the ring reset, as if the skipped caller had synced */
+		sync(kr);
 		sync_leave(k);
 	}
 }
@@ -234,7 +241,7 @@ unm_kr_txsync(struct unm_kr *kr)
 {
 	int r;
 
-	if (!sync_enter(kr->k) && !sync_skipped(kr->k))
+	if (!sync_enter(kr->k, true) && !sync_skipped(kr->k))
 		return 0;	/* busy: skipped, as netmap does (its owner syncs once more) */
 	r = txsync(kr);
 	sync_done(kr, txsync);
@@ -246,7 +253,7 @@ unm_kr_rxsync(struct unm_kr *kr)
 {
 	int r;
 
-	if (!sync_enter(kr->k) && !sync_skipped(kr->k))
+	if (!sync_enter(kr->k, true) && !sync_skipped(kr->k))
 		return 0;
 	r = rxsync(kr);
 	sync_done(kr, rxsync);

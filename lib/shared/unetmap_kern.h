@@ -283,7 +283,7 @@ enum unm_sync_kind {
 /* ------------------------------------------------------ wire protocol */
 
 #define UNM_PROTO_MAGIC   0x756e6d50u /* "unmP" */
-#define UNM_PROTO_VERSION 7	/* bump on any change of these structures (or of the kring) */
+#define UNM_PROTO_VERSION 8	/* bump on any change of these structures (or of the kring) */
 #define UNM_MSG_MAX       (64 * 1024)
 #define UNM_FDS_PER_MSG   250	/* below the kernel's SCM_MAX_FD */
 #define UNM_ERRMSG_MAX    256
