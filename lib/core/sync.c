@@ -48,7 +48,13 @@ prologue(struct unm_kr *kr)
 {
 	struct unm_kring *k = kr->k;
 	struct netmap_ring *ring = kr->ring;
-	uint32_t n = kr->n, head = ring->head, cur = ring->cur;
+	/*
+	 * head before cur, with acquire: a thread that writes cur and then
+	 * publishes head (netmap-bridge's nb_move) while another thread syncs
+	 * the ring is never seen with cur behind its new head
+	 */
+	uint32_t n = kr->n, head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	uint32_t cur = __atomic_load_n(&ring->cur, __ATOMIC_RELAXED);
 	uint32_t rhead = k->rhead, rtail = k->rtail;
 
 	if (rhead >= n || rtail >= n || k->nr_hwcur >= n || k->nr_hwtail >= n) {
