@@ -22,8 +22,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 
+#include "../lib/clock.h"
 #include "../lib/nmraw.h"
 #include "../lib/tap.h"
 
@@ -38,23 +38,14 @@ struct shared {
 
 static char mn[64], sn[64];
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* until *@w is @want (@eq) or differs from it (!@eq), 5 s at most: false if it never did */
 static bool
 wait_until(volatile uint32_t *w, uint32_t want, bool eq)
 {
-	uint64_t until = now_ns() + 5000000000ull;
+	uint64_t until = now_ms() + 5000;
 
 	while ((__atomic_load_n(w, __ATOMIC_ACQUIRE) == want) != eq)
-		if (now_ns() > until)
+		if (now_ms() > until)
 			return false;
 	return true;
 }
@@ -108,8 +99,8 @@ main(void)
 	if (pid == 0)
 		meddler(sh);
 	/* bounded in time too: the rounds need two CPUs to race at all */
-	end = now_ns() + 30000000000ull;
-	for (uint32_t r = 1; pid > 0 && r <= ROUNDS && now_ns() < end; r++) {
+	end = now_ms() + 30000;
+	for (uint32_t r = 1; pid > 0 && r <= ROUNDS && now_ms() < end; r++) {
 		uint32_t seen = sh->syncs;
 
 		__atomic_store_n(&sh->go, 2 * r - 1, __ATOMIC_RELEASE);
