@@ -103,6 +103,33 @@ same_four(const struct netmap_slot *ts, const struct netmap_slot *rs)
 
 	return _mm_movemask_epi8(eq) == 0xffff ? whole_four(a0, a1, a2, a3) : -1;
 }
+
+/*
+ * From slot @j on, four slots at a time while they are whole packets
+ * (@ts: each the same as the peer's slot in @rs, txsync's lap; NULL: the
+ * receiver's released slots in @rs, rxsync's), short of the ring's end
+ * and of @head; counted into @bytes and @frames.  After four that are
+ * not, *@skip tells the caller to look again only four slots on (a sender
+ * whose every slot changes does not pay the look per slot).  Returns
+ * where it stopped.
+ */
+static inline __attribute__((always_inline)) uint32_t
+fours(uint32_t j, uint32_t head, uint32_t n, const struct netmap_slot *ts,
+    const struct netmap_slot *rs, unsigned *skip, uint64_t *bytes, uint64_t *frames)
+{
+	while (*skip == 0 && j + 4 <= n && unm_dist(j, head, n) >= 4) {
+		int64_t len = ts ? same_four(&ts[j], &rs[j]) : released_four(&rs[j]);
+
+		if (len < 0) {
+			*skip = 4;
+			break;
+		}
+		*bytes += (uint64_t)len;
+		*frames += 4;
+		j = j + 4 == n ? 0 : j + 4;
+	}
+	return j;
+}
 #endif
 
 static int
@@ -144,22 +171,12 @@ pipe_txsync(struct unm_kr *kr)
 		uint16_t flags;
 
 #ifdef __SSE2__
-		/*
-		 * Whole packets, four slots short of the ring's end and of head;
-		 * after four that are not, the next look is four slots on (a
-		 * sender whose every slot changes does not pay it per slot).
-		 */
-		while (skip == 0 && frags == 0 && j + 4 <= n && unm_dist(j, head, n) >= 4) {
-			int64_t len = same_four(&ts[j], &rs[j]);
+		/* laps of whole packets equal to the peer's slots, not inside a packet */
+		if (frags == 0) {
+			uint32_t to = fours(j, head, n, ts, rs, &skip, &bytes, &frames);
 
-			if (len < 0) {
-				skip = 4;
-				break;
-			}
-			bytes += (uint64_t)len;
-			frames += 4;
-			j = j + 4 == n ? 0 : j + 4;
-			newpub = j;
+			if (to != j)
+				newpub = j = to;
 		}
 		if (j == head)
 			break;
@@ -231,18 +248,8 @@ pipe_rxsync(struct unm_kr *kr)
 			struct netmap_slot s;
 
 #ifdef __SSE2__
-			/* whole packets in their own buffers, four at a time (as in txsync) */
-			while (skip == 0 && j + 4 <= n && unm_dist(j, head, n) >= 4) {
-				int64_t len = released_four(&rs[j]);
-
-				if (len < 0) {
-					skip = 4;
-					break;
-				}
-				bytes += (uint64_t)len;
-				frames += 4;
-				j = j + 4 == n ? 0 : j + 4;
-			}
+			/* whole packets in their own buffers, four at a time */
+			j = fours(j, head, n, NULL, rs, &skip, &bytes, &frames);
 			if (j == head)
 				break;
 			skip -= skip > 0;
