@@ -12,7 +12,6 @@
  * together with the caller's other descriptors.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +19,7 @@
 
 #include "core/real.h"
 #include "core/core.h"
+#include "shared/pressure.h"
 
 int
 unm_poll_spin_ns(void)
@@ -45,33 +45,6 @@ now_ns(void)
 }
 
 /*
- * The machine's CPU pressure: microseconds, since boot, during which some
- * runnable thread waited for a CPU (the kernel's PSI, "some total").
- * false where the kernel keeps none (psi=0, no CONFIG_PSI).
- */
-static bool
-cpu_pressure_us(uint64_t *total)
-{
-	char buf[160], *p;
-	int fd = REAL(open)("/proc/pressure/cpu", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	REAL(close)(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=123\nfull ..." */
-	p = strstr(buf, "total=");
-	if (strncmp(buf, "some ", 5) != 0 || !p)
-		return false;
-	*total = strtoull(p + 6, NULL, 10);
-	return true;
-}
-
-/*
  * How long a poll() that found nothing spins before it sleeps.  Spinning
  * saves the ~45 us it costs to wake a halted vCPU, and costs nothing while
  * the core would otherwise idle.  On a machine with more work than cores
@@ -94,7 +67,7 @@ spin_now(uint64_t now)
 	if (now >= look && !__atomic_load_n(&no_psi, __ATOMIC_RELAXED) &&
 	    __atomic_compare_exchange_n(&next_look, &look, now + 4000000, false,
 	    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-		if (!cpu_pressure_us(&total)) {
+		if (!unm_cpu_pressure_us(&total)) {
 			/* a kernel without it never gains it: stop asking */
 			if (errno == ENOENT || errno == EOPNOTSUPP)
 				__atomic_store_n(&no_psi, true, __ATOMIC_RELAXED);

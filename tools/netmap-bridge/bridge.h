@@ -68,19 +68,20 @@ nb_pass_done(uint64_t moved, uint32_t batch)
 		sched_yield();
 }
 
+/* CLOCK_MONOTONIC, in nanoseconds (crowd.c) */
+uint64_t nb_now_ns(void);
+
 /* after a pass that moved @moved slots: time to sleep? */
 static inline bool
 nb_idle_long(struct nb_idle *s, uint64_t moved)
 {
-	struct timespec t;
 	uint64_t now;
 
 	if (moved) {
 		s->since_ns = 0;
 		return false;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	now = (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+	now = nb_now_ns();
 	if (!s->since_ns) {
 		s->since_ns = now;
 		return false;
@@ -90,5 +91,21 @@ nb_idle_long(struct nb_idle *s, uint64_t moved)
 	s->since_ns = 0;
 	return true;
 }
+
+/*
+ * And only while the machine has a core to spare for it (crowd.c): a
+ * poller asks before each pass; false, it rests, and its lanes are
+ * forwarded as if not polled until the answer is true again.
+ */
+struct nb_crowd {
+	uint64_t stint_ns;	/* when this stint of polling began; 0: none yet */
+	uint64_t window_ns, window_total;	/* a look: when, and the pressure then */
+	uint64_t rest_until_ns;	/* resting until then; 0: polling */
+	uint64_t rest_ms;	/* the last rest */
+	uint64_t rests;		/* how many so far */
+	bool window_ok;		/* window_total was read */
+	bool blind;		/* the kernel keeps no pressure: always poll */
+};
+bool nb_should_poll(struct nb_crowd *c, uint64_t now);
 
 #endif

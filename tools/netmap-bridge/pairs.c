@@ -27,6 +27,12 @@
  * Each direction of each pair has a lock that is only tried, never waited
  * for: whoever is responsible for it comes back to it on its next pass or
  * wake-up anyway.
+ *
+ * A poller polls only while the machine has a core to spare (crowd.c).
+ * When it rests, its pairs go to the main thread, which forwards them
+ * asleep in poll() as if nobody polled them (it stops draining too), and
+ * come back when it polls again; a signal (NB_WAKE_SIG) makes the main
+ * thread look at its pairs again at once.
  */
 #include <errno.h>
 #include <poll.h>
@@ -35,17 +41,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "bridge.h"
+
+/* to the main thread: the pairs it forwards changed */
+#define NB_WAKE_SIG	SIGUSR2
 
 struct lane {
 	struct nmport_d *p[2];		/* direction d: p[d]'s rx to p[!d]'s tx */
 	bool zc;
 	long cpu;			/* its poller's CPU; NB_NOT_POLLED: the main thread's */
-	struct group *owner;		/* moves direction 0 */
+	struct group *home;		/* its poller, or the main thread's group */
+	struct group *owner;		/* moves direction 0: home, or the main thread's
+					 * while home rests (atomic) */
 	struct group *drainer;		/* moves direction 1; NULL: the owner (atomic) */
 	pthread_mutex_t mu[2];		/* one mover per direction at a time */
 	struct nb_stats st[2];
+	uint64_t rested[2];		/* frames the main thread moved while home rested */
 };
 
 struct group {
@@ -54,6 +67,7 @@ struct group {
 	bool busy;
 	pthread_t th;
 	int rc;
+	uint64_t rests;			/* a poller's rests (crowd.c) */
 };
 
 struct run {
@@ -63,19 +77,61 @@ struct run {
 	unsigned ngroups;
 	uint32_t batch;
 	volatile sig_atomic_t *stop;
+	struct group *main_g;		/* the main thread's: asleep in poll() */
+	pthread_t main_th;
+	sigset_t wake_mask;		/* the main thread's while asleep: NB_WAKE_SIG let in */
 };
 
-/* one direction of @l, if no other thread moves it now: the slots moved */
-static uint32_t
-move_dir(struct lane *l, int d, uint32_t batch, bool sync_rx)
+static void
+on_wake(int sig)
 {
+	(void)sig;
+}
+
+static const char *
+cpu_name(const struct group *g, char *buf, size_t len)
+{
+	if (g->cpu >= 0)
+		snprintf(buf, len, "CPU %ld", g->cpu);
+	else
+		snprintf(buf, len, "the busy-polling thread");
+	return buf;
+}
+
+static const char *
+rested_part(uint64_t frames, char *buf, size_t len)
+{
+	if (!frames)
+		return "";
+	snprintf(buf, len, ", %llu of them while its poller rested", (unsigned long long)frames);
+	return buf;
+}
+
+/* does @g move @l's first direction now? */
+static bool
+owns(const struct group *g, const struct lane *l)
+{
+	return __atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) == g;
+}
+
+/*
+ * one direction of @l, if no other thread moves it now: the slots moved
+ * (@stand_in: by the main thread while the pair's poller rests)
+ */
+static uint32_t
+move_dir(struct lane *l, int d, uint32_t batch, bool sync_rx, bool stand_in)
+{
+	uint64_t frames;
 	uint32_t m;
 
 	if (pthread_mutex_trylock(&l->mu[d]) != 0)
 		return 0;
 	if (sync_rx)
 		ioctl(l->p[d]->fd, NIOCRXSYNC, NULL);
+	frames = l->st[d].frames;
 	m = nb_move(l->p[d], l->p[!d], batch, l->zc, &l->st[d]);
+	if (stand_in)
+		l->rested[d] += l->st[d].frames - frames;
 	/*
 	 * push what moved; and reclaim tx room when frames wait for it (a
 	 * thread asleep in poll() on that descriptor may be running txsync
@@ -93,7 +149,45 @@ drains(const struct group *g, const struct lane *l)
 {
 	const struct group *d = __atomic_load_n(&l->drainer, __ATOMIC_ACQUIRE);
 
-	return d == g || (d == NULL && l->owner == g);
+	return d == g || (d == NULL && owns(g, l));
+}
+
+/* the main thread: look at your pairs again */
+static void
+wake_main(struct run *r)
+{
+	pthread_kill(r->main_th, NB_WAKE_SIG);
+}
+
+/*
+ * @g rests (crowd.c): its pairs to the main thread, and whatever it drains
+ * to their owners; back when the rest is over (or the bridge stops).
+ */
+static void
+rest(struct group *g, struct nb_crowd *c)
+{
+	struct run *r = g->r;
+	char name[32];
+
+	for (unsigned i = 0; i < r->nlanes; i++) {
+		struct lane *l = &r->lane[i];
+		struct group *me = g;
+
+		if (l->home == g)
+			__atomic_store_n(&l->owner, r->main_g, __ATOMIC_RELEASE);
+		__atomic_compare_exchange_n(&l->drainer, &me, NULL, false, __ATOMIC_ACQ_REL,
+		    __ATOMIC_RELAXED);
+	}
+	if (g->rests++ == 0)
+		fprintf(stderr, "netmap-bridge: threads wait for a CPU here: the pairs of %s are "
+		    "forwarded asleep while they do\n", cpu_name(g, name, sizeof(name)));
+	wake_main(r);
+	while (!*r->stop && !nb_should_poll(c, nb_now_ns()))
+		usleep(10000);
+	for (unsigned i = 0; i < r->nlanes; i++)
+		if (r->lane[i].home == g)
+			__atomic_store_n(&r->lane[i].owner, g, __ATOMIC_RELEASE);
+	wake_main(r);
 }
 
 /* the pairs of @g's CPU, busy-polled adaptively (bridge.h) */
@@ -103,6 +197,7 @@ run_busy(struct group *g)
 	struct run *r = g->r;
 	struct pollfd *pfd = calloc(2 * r->nlanes, sizeof(*pfd));
 	struct nb_idle idle = { 0 };
+	struct nb_crowd crowd = { 0 };
 
 	if (!pfd) {
 		fprintf(stderr, "netmap-bridge: out of memory\n");
@@ -113,18 +208,22 @@ run_busy(struct group *g)
 		uint64_t in = 0, moved = 0;
 		unsigned np = 0;
 
+		if (!nb_should_poll(&crowd, nb_now_ns())) {
+			rest(g, &crowd);
+			continue;
+		}
 		for (unsigned i = 0; i < r->nlanes; i++)
-			if (r->lane[i].owner == g)
-				in += move_dir(&r->lane[i], 0, r->batch, true);
+			if (owns(g, &r->lane[i]))
+				in += move_dir(&r->lane[i], 0, r->batch, true, false);
 		for (unsigned i = 0; i < r->nlanes; i++) {
 			struct lane *l = &r->lane[i];
 
 			if (drains(g, l)) {
-				moved += move_dir(l, 1, r->batch, true);
+				moved += move_dir(l, 1, r->batch, true, false);
 			} else if (in && r->ngroups > 1) {
 				/* what went into the switch, out of its other ports now (see above) */
 				__atomic_store_n(&l->drainer, g, __ATOMIC_RELEASE);
-				moved += move_dir(l, 1, r->batch, true);
+				moved += move_dir(l, 1, r->batch, true, false);
 			}
 		}
 		moved += in;
@@ -133,7 +232,7 @@ run_busy(struct group *g)
 			continue;
 		/* nothing for a while: sleep until frames come where we move them */
 		for (unsigned i = 0; i < r->nlanes; i++) {
-			if (r->lane[i].owner == g) {
+			if (owns(g, &r->lane[i])) {
 				pfd[np].fd = r->lane[i].p[0]->fd;
 				pfd[np++].events = POLLIN;
 			}
@@ -167,6 +266,7 @@ run_sleeping(struct group *g)
 	unsigned n = r->nlanes;
 	struct pollfd *pfd = calloc(2 * n, sizeof(*pfd));
 	bool *mine = calloc(2 * n, sizeof(*mine));	/* per direction: ours now? */
+	const struct timespec second = { 1, 0 };
 
 	if (!pfd || !mine) {
 		free(pfd);
@@ -182,7 +282,7 @@ run_sleeping(struct group *g)
 		for (unsigned i = 0; i < n; i++) {
 			struct lane *l = &r->lane[i];
 
-			mine[2 * i] = l->owner == g;
+			mine[2 * i] = owns(g, l);
 			mine[2 * i + 1] = drains(g, l);
 			for (int d = 0; d < 2; d++) {
 				pfd[2 * i + d].fd = mine[2 * i] || mine[2 * i + 1] ? l->p[d]->fd : -1;
@@ -194,7 +294,10 @@ run_sleeping(struct group *g)
 				if (mine[2 * i + d])
 					pfd[2 * i + (nb_rx_pending(r->lane[i].p[d]) ? !d : d)].events |=
 					    nb_rx_pending(r->lane[i].p[d]) ? POLLOUT : POLLIN;
-		if (poll(pfd, 2 * n, 1000) < 0 && errno != EINTR) {
+		/* NB_WAKE_SIG only while asleep here: a wake-up is never lost */
+		if (ppoll(pfd, 2 * n, &second, &r->wake_mask) < 0) {
+			if (errno == EINTR)
+				continue;	/* woken: the pairs changed hands */
 			perror("netmap-bridge: poll");
 			g->rc = 1;
 			break;
@@ -203,14 +306,16 @@ run_sleeping(struct group *g)
 		for (unsigned i = 0; i < n; i++)
 			for (int d = 0; d < 2; d++)
 				if (mine[2 * i + d] && (pfd[2 * i + !d].revents & POLLOUT)) {
-					uint32_t m = move_dir(&r->lane[i], d, r->batch, false);
+					/* the pair of a poller that rests: counted apart */
+					bool stand_in = r->lane[i].home != g && mine[2 * i];
+					uint32_t m = move_dir(&r->lane[i], d, r->batch, false, stand_in);
 
 					in += d == 0 ? m : 0;
 				}
 		for (unsigned i = 0; in && r->ngroups > 1 && i < n; i++)
 			if (!mine[2 * i + 1]) {
 				__atomic_store_n(&r->lane[i].drainer, g, __ATOMIC_RELEASE);
-				move_dir(&r->lane[i], 1, r->batch, true);
+				move_dir(&r->lane[i], 1, r->batch, true, false);
 			}
 	}
 	free(pfd);
@@ -234,16 +339,20 @@ group_main(void *arg)
 	return NULL;
 }
 
-/* the groups: one per polling CPU, and the main thread's for the rest */
+/*
+ * the groups: one per polling CPU, and the main thread's for the rest (it
+ * has one even when every pair is polled)
+ */
 static int
 make_groups(struct run *r, const long *cpu, bool busy)
 {
+	unsigned k;
+
 	r->grp = calloc(r->nlanes + 1, sizeof(*r->grp));
 	if (!r->grp)
 		return -1;
 	for (unsigned i = 0; i < r->nlanes; i++) {
 		long c = cpu ? cpu[i] : busy ? NB_POLLED_ANY : NB_NOT_POLLED;
-		unsigned k;
 
 		r->lane[i].cpu = c;
 		for (k = 0; k < r->ngroups && r->grp[k].cpu != c; k++)
@@ -254,8 +363,17 @@ make_groups(struct run *r, const long *cpu, bool busy)
 			r->grp[k].busy = c != NB_NOT_POLLED;
 			r->ngroups++;
 		}
-		r->lane[i].owner = &r->grp[k];
+		r->lane[i].home = r->lane[i].owner = &r->grp[k];
 	}
+	/* and the main thread's, asleep, for the pairs of pollers that rest */
+	for (k = 0; k < r->ngroups && r->grp[k].busy; k++)
+		;
+	if (k == r->ngroups) {
+		r->grp[k].r = r;
+		r->grp[k].cpu = NB_NOT_POLLED;
+		r->ngroups++;
+	}
+	r->main_g = &r->grp[k];
 	return 0;
 }
 
@@ -264,8 +382,9 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
     const long *cpu, volatile sig_atomic_t *stop)
 {
 	struct run r = { .nlanes = n / 2, .batch = batch, .stop = stop };
-	struct group *main_g = NULL;
-	sigset_t all, old;
+	struct sigaction wake = { .sa_handler = on_wake }, old_wake;	/* no SA_RESTART */
+	sigset_t all, old, just_wake;
+	char cpuname[80];
 	int rc = 0;
 
 	r.lane = calloc(r.nlanes, sizeof(*r.lane));
@@ -286,20 +405,23 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 		pthread_mutex_init(&l->mu[1], NULL);
 	}
 	/*
-	 * The main thread runs the pairs nobody polls, or with none such the
-	 * first group; the others get threads, which leave the signals to it.
+	 * The main thread runs the pairs nobody polls; the pollers get threads,
+	 * which leave the signals to it.  It takes NB_WAKE_SIG only while
+	 * asleep in ppoll() (run_sleeping).
 	 */
-	for (unsigned k = 0; k < r.ngroups && !main_g; k++)
-		if (!r.grp[k].busy)
-			main_g = &r.grp[k];
-	if (!main_g)
-		main_g = &r.grp[0];
+	r.main_th = pthread_self();
+	sigemptyset(&wake.sa_mask);
+	sigaction(NB_WAKE_SIG, &wake, &old_wake);
+	sigemptyset(&just_wake);
+	sigaddset(&just_wake, NB_WAKE_SIG);
+	pthread_sigmask(SIG_BLOCK, &just_wake, &r.wake_mask);
+	sigdelset(&r.wake_mask, NB_WAKE_SIG);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned k = 0; k < r.ngroups; k++) {
 		struct group *g = &r.grp[k];
 
-		if (g == main_g)
+		if (g == r.main_g)
 			continue;
 		if (pthread_create(&g->th, NULL, group_main, g) != 0) {
 			fprintf(stderr, "netmap-bridge: cannot start the poller of CPU %ld\n", g->cpu);
@@ -310,21 +432,28 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!*stop)
-		group_main(main_g);
+		group_main(r.main_g);
 	*stop = 1;
 	for (unsigned k = 0; k < r.ngroups; k++) {
-		if (&r.grp[k] != main_g && r.grp[k].cpu != NB_NO_THREAD)
+		if (&r.grp[k] != r.main_g && r.grp[k].cpu != NB_NO_THREAD)
 			pthread_join(r.grp[k].th, NULL);
 		rc |= r.grp[k].rc;
+		if (r.grp[k].rests)
+			fprintf(stderr, "netmap-bridge: the poller of %s rested %llu times: threads "
+			    "waited for a CPU\n", cpu_name(&r.grp[k], cpuname, sizeof(cpuname)),
+			    (unsigned long long)r.grp[k].rests);
 	}
+	pthread_sigmask(SIG_SETMASK, &r.wake_mask, NULL);
+	sigaction(NB_WAKE_SIG, &old_wake, NULL);
 	for (unsigned i = 0; i < n; i++)
 		ioctl(port[i]->fd, NIOCTXSYNC, NULL);
 	for (unsigned i = 0; i < r.nlanes; i++)
 		for (int d = 0; d < 2; d++)
-			fprintf(stderr, "netmap-bridge: %s -> %s: %llu frames (%llu bytes)\n",
+			fprintf(stderr, "netmap-bridge: %s -> %s: %llu frames (%llu bytes)%s\n",
 			    r.lane[i].p[d]->hdr.nr_name, r.lane[i].p[!d]->hdr.nr_name,
 			    (unsigned long long)r.lane[i].st[d].frames,
-			    (unsigned long long)r.lane[i].st[d].bytes);
+			    (unsigned long long)r.lane[i].st[d].bytes,
+			    rested_part(r.lane[i].rested[d], cpuname, sizeof(cpuname)));
 out:
 	free(r.grp);
 	free(r.lane);
