@@ -282,6 +282,75 @@ nb_pin(long cpu, const char *opt)
 	return 0;
 }
 
+/* the bridge's two ports (or one, looped back) and what crossed */
+struct two {
+	struct nmport_d *a, *b;
+	bool loop, zcopy;
+	uint32_t batch;
+	struct nb_stats ab, ba;
+	struct nb_idle idle;
+};
+
+/* polling: a pass that syncs every ring (bridge.h: asleep when idle) */
+static void
+busy_pass(struct two *t)
+{
+	uint64_t before = t->ab.slots + t->ba.slots;
+
+	ioctl(t->a->fd, NIOCRXSYNC, NULL);
+	if (!t->loop)
+		ioctl(t->b->fd, NIOCRXSYNC, NULL);
+	nb_move(t->a, t->b, t->batch, t->zcopy, &t->ab);
+	if (!t->loop)
+		nb_move(t->b, t->a, t->batch, t->zcopy, &t->ba);
+	ioctl(t->b->fd, NIOCTXSYNC, NULL);
+	if (!t->loop)
+		ioctl(t->a->fd, NIOCTXSYNC, NULL);
+	nb_pass_done(t->ab.slots + t->ba.slots - before, t->batch);
+	if (nb_idle_long(&t->idle, t->ab.slots + t->ba.slots - before)) {
+		struct pollfd pfd[2] = { { .fd = t->a->fd, .events = POLLIN },
+		    { .fd = t->b->fd, .events = POLLIN } };
+
+		poll(pfd, t->loop ? 1 : 2, 1000);
+	}
+}
+
+/* asleep in poll() until frames or room come, then what they let through; -1 on error */
+static int
+sleeping_pass(struct two *t)
+{
+	struct pollfd pfd[2] = { { .fd = t->a->fd }, { .fd = t->b->fd } };
+	uint32_t n0 = nb_rx_pending(t->a), n1 = t->loop ? 0 : nb_rx_pending(t->b);
+
+	/* wait for room where frames wait to go, for frames elsewhere */
+	if (t->loop)
+		pfd[0].events = n0 ? POLLOUT : POLLIN;
+	else if (n0)
+		pfd[1].events |= POLLOUT;
+	else
+		pfd[0].events |= POLLIN;
+	if (!t->loop && n1)
+		pfd[0].events |= POLLOUT;
+	else if (!t->loop)
+		pfd[1].events |= POLLIN;
+	if (poll(pfd, t->loop ? 1 : 2, 1000) < 0) {
+		if (errno == EINTR)
+			return 0;
+		perror("netmap-bridge: poll");
+		return -1;
+	}
+	if (t->loop) {
+		if (pfd[0].revents & (POLLIN | POLLOUT))
+			nb_move(t->a, t->a, t->batch, t->zcopy, &t->ab);
+	} else {
+		if (pfd[1].revents & POLLOUT)
+			nb_move(t->a, t->b, t->batch, t->zcopy, &t->ab);
+		if (pfd[0].revents & POLLOUT)
+			nb_move(t->b, t->a, t->batch, t->zcopy, &t->ba);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -291,10 +360,11 @@ main(int argc, char **argv)
 	const char *cpus = NULL;
 	char *spec_a, *spec_b;
 	struct nmport_d *pa, *pb;
-	struct nb_stats ab = { 0 }, ba = { 0 };
-	struct nb_idle idle = { 0 };
+	struct two t = { 0 };
+	struct nb_crowd crowd = { 0 };
 	char la[96], lb[96];
 	bool zcopy;
+	int said_rest = 0;
 	time_t last = time(NULL);
 
 	while ((c = getopt(argc, argv, "hvcLpa:A:b:w:i:")) != -1) {
@@ -379,76 +449,35 @@ main(int argc, char **argv)
 			usleep(100000);
 	}
 
-	while (!stop && busy) {
-		uint64_t before = ab.slots + ba.slots;
-
-		/* polling mode: the rings are synced every pass (bridge.h: sleeping when idle) */
-		ioctl(pa->fd, NIOCRXSYNC, NULL);
-		if (!loopback)
-			ioctl(pb->fd, NIOCRXSYNC, NULL);
-		nb_move(pa, pb, (uint32_t)batch, zcopy, &ab);
-		if (!loopback)
-			nb_move(pb, pa, (uint32_t)batch, zcopy, &ba);
-		ioctl(pb->fd, NIOCTXSYNC, NULL);
-		if (!loopback)
-			ioctl(pa->fd, NIOCTXSYNC, NULL);
-		nb_pass_done(ab.slots + ba.slots - before, (uint32_t)batch);
-		if (nb_idle_long(&idle, ab.slots + ba.slots - before)) {
-			struct pollfd pfd[2] = { { .fd = pa->fd, .events = POLLIN },
-			    { .fd = pb->fd, .events = POLLIN } };
-
-			poll(pfd, loopback ? 1 : 2, 1000);
-		}
-		if (verbose > 1 && time(NULL) != last) {
-			last = time(NULL);
-			fprintf(stderr, "netmap-bridge: %llu frames ->, %llu frames <-\n",
-			    (unsigned long long)ab.frames, (unsigned long long)ba.frames);
-		}
-	}
+	t = (struct two){ .a = pa, .b = pb, .loop = loopback, .zcopy = zcopy,
+	    .batch = (uint32_t)batch };
 	while (!stop) {
-		struct pollfd pfd[2] = { { .fd = pa->fd }, { .fd = pb->fd } };
-		uint32_t n0 = nb_rx_pending(pa), n1 = loopback ? 0 : nb_rx_pending(pb);
-		int r;
-
-		/* wait for room where frames wait to go, for frames elsewhere */
-		if (loopback)
-			pfd[0].events = n0 ? POLLOUT : POLLIN;
-		else if (n0)
-			pfd[1].events |= POLLOUT;
-		else
-			pfd[0].events |= POLLIN;
-		if (!loopback && n1)
-			pfd[0].events |= POLLOUT;
-		else if (!loopback)
-			pfd[1].events |= POLLIN;
-		r = poll(pfd, loopback ? 1 : 2, 1000);
-		if (r < 0 && errno != EINTR) {
-			perror("netmap-bridge: poll");
-			break;
-		}
-		if (loopback) {
-			if (pfd[0].revents & (POLLIN | POLLOUT))
-				nb_move(pa, pa, (uint32_t)batch, zcopy, &ab);
+		if (busy && nb_should_poll(&crowd, nb_now_ns())) {
+			busy_pass(&t);
 		} else {
-			if (pfd[1].revents & POLLOUT)
-				nb_move(pa, pb, (uint32_t)batch, zcopy, &ab);
-			if (pfd[0].revents & POLLOUT)
-				nb_move(pb, pa, (uint32_t)batch, zcopy, &ba);
+			if (busy && crowd.rests && !said_rest++)
+				fprintf(stderr, "netmap-bridge: threads wait for a CPU here: forwarding "
+				    "asleep while they do\n");
+			if (sleeping_pass(&t) < 0)
+				break;
 		}
 		if (verbose > 1 && time(NULL) != last) {
 			last = time(NULL);
 			fprintf(stderr, "netmap-bridge: %llu frames ->, %llu frames <-\n",
-			    (unsigned long long)ab.frames, (unsigned long long)ba.frames);
+			    (unsigned long long)t.ab.frames, (unsigned long long)t.ba.frames);
 		}
 	}
+	if (crowd.rests)
+		fprintf(stderr, "netmap-bridge: %llu rests: threads waited for a CPU\n",
+		    (unsigned long long)crowd.rests);
 	/* push out what was moved last */
 	ioctl(pa->fd, NIOCTXSYNC, NULL);
 	if (!loopback)
 		ioctl(pb->fd, NIOCTXSYNC, NULL);
 	fprintf(stderr, "netmap-bridge: %llu frames (%llu bytes) %s, %llu frames (%llu bytes) %s\n",
-	    (unsigned long long)ab.frames, (unsigned long long)ab.bytes,
-	    loopback ? "looped" : "forward", (unsigned long long)ba.frames,
-	    (unsigned long long)ba.bytes, "back");
+	    (unsigned long long)t.ab.frames, (unsigned long long)t.ab.bytes,
+	    loopback ? "looped" : "forward", (unsigned long long)t.ba.frames,
+	    (unsigned long long)t.ba.bytes, "back");
 	if (!loopback)
 		nmport_close(pb);
 	nmport_close(pa);

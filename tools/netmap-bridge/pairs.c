@@ -67,7 +67,7 @@ struct group {
 	bool busy;
 	pthread_t th;
 	int rc;
-	uint64_t rests;			/* a poller's rests (crowd.c) */
+	uint64_t rests;			/* a poller's rests so far (crowd.c) */
 };
 
 struct run {
@@ -178,7 +178,8 @@ rest(struct group *g, struct nb_crowd *c)
 		__atomic_compare_exchange_n(&l->drainer, &me, NULL, false, __ATOMIC_ACQ_REL,
 		    __ATOMIC_RELAXED);
 	}
-	if (g->rests++ == 0)
+	g->rests = c->rests;
+	if (g->rests == 1)
 		fprintf(stderr, "netmap-bridge: threads wait for a CPU here: the pairs of %s are "
 		    "forwarded asleep while they do\n", cpu_name(g, name, sizeof(name)));
 	wake_main(r);
@@ -439,7 +440,7 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 			pthread_join(r.grp[k].th, NULL);
 		rc |= r.grp[k].rc;
 		if (r.grp[k].rests)
-			fprintf(stderr, "netmap-bridge: the poller of %s rested %llu times: threads "
+			fprintf(stderr, "netmap-bridge: the poller of %s: %llu rests: threads "
 			    "waited for a CPU\n", cpu_name(&r.grp[k], cpuname, sizeof(cpuname)),
 			    (unsigned long long)r.grp[k].rests);
 	}
