@@ -364,7 +364,7 @@ main(int argc, char **argv)
 	struct nb_crowd crowd = { 0 };
 	char la[96], lb[96];
 	bool zcopy;
-	int said_rest = 0;
+	bool said_rest = false;
 	time_t last = time(NULL);
 
 	while ((c = getopt(argc, argv, "hvcLpa:A:b:w:i:")) != -1) {
@@ -455,9 +455,11 @@ main(int argc, char **argv)
 		if (busy && nb_should_poll(&crowd, nb_now_ns())) {
 			busy_pass(&t);
 		} else {
-			if (busy && crowd.rests && !said_rest++)
+			if (busy && crowd.rests && !said_rest) {
 				fprintf(stderr, "netmap-bridge: threads wait for a CPU here: forwarding "
 				    "asleep while they do\n");
+				said_rest = true;
+			}
 			if (sleeping_pass(&t) < 0)
 				break;
 		}

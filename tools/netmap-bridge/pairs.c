@@ -160,14 +160,17 @@ wake_main(struct run *r)
 }
 
 /*
- * @g rests (crowd.c): its pairs to the main thread, and whatever it drains
- * to their owners; back when the rest is over (or the bridge stops).
+ * @g rests (crowd.c): its pairs, and whatever it drains, to the main thread
+ * (which sleeps on all it moves: the other pollers built their poll() sets
+ * without the switch ports @g drained); back when the rest is over (or the
+ * bridge stops), with the draining of its own pairs the main thread did.
  */
 static void
 rest(struct group *g, struct nb_crowd *c)
 {
 	struct run *r = g->r;
 	char name[32];
+	uint64_t now;
 
 	for (unsigned i = 0; i < r->nlanes; i++) {
 		struct lane *l = &r->lane[i];
@@ -175,7 +178,7 @@ rest(struct group *g, struct nb_crowd *c)
 
 		if (l->home == g)
 			__atomic_store_n(&l->owner, r->main_g, __ATOMIC_RELEASE);
-		__atomic_compare_exchange_n(&l->drainer, &me, NULL, false, __ATOMIC_ACQ_REL,
+		__atomic_compare_exchange_n(&l->drainer, &me, r->main_g, false, __ATOMIC_ACQ_REL,
 		    __ATOMIC_RELAXED);
 	}
 	g->rests = c->rests;
@@ -183,11 +186,22 @@ rest(struct group *g, struct nb_crowd *c)
 		fprintf(stderr, "netmap-bridge: threads wait for a CPU here: the pairs of %s are "
 		    "forwarded asleep while they do\n", cpu_name(g, name, sizeof(name)));
 	wake_main(r);
-	while (!*r->stop && !nb_should_poll(c, nb_now_ns()))
-		usleep(10000);
-	for (unsigned i = 0; i < r->nlanes; i++)
-		if (r->lane[i].home == g)
-			__atomic_store_n(&r->lane[i].owner, g, __ATOMIC_RELEASE);
+	/* until the rest is over; a stop is seen within 20 ms */
+	while (!*r->stop && !nb_should_poll(c, (now = nb_now_ns()))) {
+		uint64_t left = c->rest_until_ns > now ? c->rest_until_ns - now : 0;
+
+		usleep(left > 20000000 ? 20000 : (useconds_t)(left / 1000) + 1);
+	}
+	for (unsigned i = 0; i < r->nlanes; i++) {
+		struct lane *l = &r->lane[i];
+		struct group *stand_in = r->main_g;
+
+		if (l->home != g)
+			continue;
+		__atomic_store_n(&l->owner, g, __ATOMIC_RELEASE);
+		__atomic_compare_exchange_n(&l->drainer, &stand_in, NULL, false, __ATOMIC_ACQ_REL,
+		    __ATOMIC_RELAXED);
+	}
 	wake_main(r);
 }
 
@@ -384,7 +398,7 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 {
 	struct run r = { .nlanes = n / 2, .batch = batch, .stop = stop };
 	struct sigaction wake = { .sa_handler = on_wake }, old_wake;	/* no SA_RESTART */
-	sigset_t all, old, just_wake;
+	sigset_t all, old, just_wake, before;
 	char cpuname[80];
 	int rc = 0;
 
@@ -415,7 +429,8 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 	sigaction(NB_WAKE_SIG, &wake, &old_wake);
 	sigemptyset(&just_wake);
 	sigaddset(&just_wake, NB_WAKE_SIG);
-	pthread_sigmask(SIG_BLOCK, &just_wake, &r.wake_mask);
+	pthread_sigmask(SIG_BLOCK, &just_wake, &before);
+	r.wake_mask = before;
 	sigdelset(&r.wake_mask, NB_WAKE_SIG);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -444,7 +459,9 @@ nb_run_pairs(struct nmport_d **port, unsigned n, uint32_t batch, bool copy, bool
 			    "waited for a CPU\n", cpu_name(&r.grp[k], cpuname, sizeof(cpuname)),
 			    (unsigned long long)r.grp[k].rests);
 	}
+	/* a wake-up still pending goes to on_wake, before the old handler is back */
 	pthread_sigmask(SIG_SETMASK, &r.wake_mask, NULL);
+	pthread_sigmask(SIG_SETMASK, &before, NULL);
 	sigaction(NB_WAKE_SIG, &old_wake, NULL);
 	for (unsigned i = 0; i < n; i++)
 		ioctl(port[i]->fd, NIOCTXSYNC, NULL);
