@@ -76,7 +76,7 @@ run() {	# $1 key, $2 size: the generator against whatever forwards now
 	R[$1,$2]=$(measure); bench_stop $g
 }
 
-declare -A R
+declare -A R RESTS
 for size in 60 1514; do
 	p=$(bench_bg $tmp/xrx.log ip netns exec $X "$B/bench/xsk_rx" x0 $((DUR + 3))); running="$running $p"
 	sleep 1
@@ -87,9 +87,18 @@ for size in 60 1514; do
 
 	vc -a vale0:x0 && vc -a vale0:x1
 	run vale $size
+	nl=$(wc -l <"$tmp/d.log")
 	vc -p vale0:x0 -C 0,0 && vc -p vale0:x1 -C 0,1
 	run vale_poll $size
 	vc -P vale0:x0; vc -P vale0:x1
+	sleep 0.3
+	# what the polled worker said as it stopped: its pollers' rests, and
+	# how many of x0's frames its main thread moved while they rested
+	RESTS[$size]=$(tail -n +$((nl + 1)) "$tmp/d.log" | awk '
+	    / rests: / { for (i = 2; i <= NF; i++) if ($i == "rests:") r += $(i - 1) }
+	    /: x0 -> vale0:x0: / { n = $5; m = 0
+		for (i = 2; i <= NF; i++) if ($i == "while") m = $(i - 3)
+		printf "%d rests, %d of %d frames from x0 moved while resting", r, m, n; exit }')
 	vc -n vale0 && ip -n $X link set dev vale0 up
 	run vale_if $size
 	p=$(bench_bg $tmp/filter.log ip netns exec $X "$B/bin/nm-filter" -i netmap:vale0); running="$running $p"
@@ -126,6 +135,9 @@ row "dpdk-testpmd io, 2 af_xdp vdevs" pmd_xdp
 row "VALE switch with its own interface" vale_if
 row "  the same, intercepted (nm-filter passes all)" vale_icpt
 row "ceiling: pkt-gen into an AF_XDP sink on x0" ceiling
+for size in 60 1514; do
+	echo "# polled row, $size B: ${RESTS[$size]:-no count from the worker} (pollers rest while threads wait for a CPU)"
+done
 for size in 60 1514; do
 	echo "ratios $size B: switch/Linux bridge $(ratio ${R[vale,$size]:-0} ${R[linux,$size]:-0})," \
 	    "polled/Linux bridge $(ratio ${R[vale_poll,$size]:-0} ${R[linux,$size]:-0})," \
