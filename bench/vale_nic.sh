@@ -87,8 +87,9 @@ for size in 60 1514; do
 
 	vc -a vale0:x0 && vc -a vale0:x1
 	run vale $size
-	nl=$(wc -l <"$tmp/d.log")
 	vc -p vale0:x0 -C 0,0 && vc -p vale0:x1 -C 0,1
+	sleep 0.3	# the workers stopped by -p have said their counts by now
+	nl=$(wc -l <"$tmp/d.log")
 	run vale_poll $size
 	vc -P vale0:x0; vc -P vale0:x1
 	sleep 0.3
